@@ -1,0 +1,98 @@
+"""Errors the advisor raises, each carrying what a person needs to fix the input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class AdvisorError(Exception):
+    """Base class of every error the advisor raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with a profile: which field, what was given, what is allowed."""
+
+    field: str
+    value: Any
+    message: str
+    allowed: str | None = None
+
+    def describe(self) -> str:
+        text = f"{self.field}: {self.message}"
+        if self.value is not _MISSING:
+            text += f" (got {_show(self.value)})"
+        if self.allowed:
+            text += f"; allowed: {self.allowed}"
+        return text
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class ProfileError(AdvisorError):
+    """A profile that does not validate; `problems` lists every field at fault."""
+
+    def __init__(self, problems: list[FieldProblem], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        prefix = f"{source}: " if source else ""
+        lines = [problem.describe() for problem in problems]
+        super().__init__(prefix + "invalid profile: " + "; ".join(lines))
+
+
+class InputError(AdvisorError):
+    """Input that could not be read at all: missing file, malformed JSON/YAML, empty file."""
+
+
+@dataclass(frozen=True)
+class PackProblem:
+    """One problem in a rule pack or knowledge directory: where, which record, what is wrong."""
+
+    file: str
+    record_id: str | None
+    message: str
+
+    def describe(self) -> str:
+        where = self.file + (f" [{self.record_id}]" if self.record_id else "")
+        return f"{where}: {self.message}"
+
+    @staticmethod
+    def from_validation(file: str, error: Any, data: Any) -> list["PackProblem"]:
+        """Turn a pydantic ValidationError on a file into problems that name the record at fault."""
+        problems = []
+        for item in error.errors(include_url=False):
+            loc = item["loc"]
+            record_id = _record_id_at(data, loc)
+            path = ".".join(str(part) for part in loc)
+            got = f" (got {_show(item['input'])})" if "input" in item and not isinstance(item["input"], dict) else ""
+            problems.append(PackProblem(file, record_id, f"{path}: {item['msg']}{got}"))
+        return problems
+
+
+def _record_id_at(data: Any, loc: tuple) -> str | None:
+    # loc looks like ("rules", 3, "effect", ...): the record is data[loc[0]][loc[1]].
+    try:
+        record = data[loc[0]][loc[1]]
+        return str(record.get("id")) if isinstance(record, dict) and record.get("id") else f"{loc[0]}[{loc[1]}]"
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+class RulePackError(AdvisorError):
+    """A rule pack or knowledge directory that cannot be used; `problems` lists each fault."""
+
+    def __init__(self, problems: list[PackProblem]):
+        self.problems = problems
+        super().__init__("\n".join(problem.describe() for problem in problems))

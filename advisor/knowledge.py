@@ -1,0 +1,189 @@
+"""The knowledge base: cooperation modes, difficulties, mitigations and context, loaded from knowledge/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import PackProblem, RulePackError
+from .yamlfile import read_yaml
+
+Id = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Stable snake_case identifier; never reused.")
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(Record):
+    """Where in the source a record rests: a section title and a short verbatim quote."""
+
+    section: str
+    quote: str = Field(description="Verbatim from the source (whitespace-normalised).")
+    source: str = Field("hunan", description="Key of the source in knowledge/sources.yml.")
+
+
+class LegalInstrument(Record):
+    name: str
+    name_zh: str
+    law: str
+    law_zh: str
+    note: str = ""
+
+
+class Mode(Record):
+    id: str = Id
+    name: str
+    name_zh: str
+    representation: str
+    features: str
+    suits: list[str] = Field(min_length=1, description="The partnership profile the mode suits.")
+    strengths: list[str] = Field(min_length=1)
+    weaknesses: list[str] = Field(default_factory=list)
+    legal_instruments: list[LegalInstrument] = Field(default_factory=list)
+    citations: list[Citation] = Field(min_length=1)
+
+
+class Difficulty(Record):
+    id: str = Id
+    name: str
+    name_zh: str
+    description: str
+    scope: Literal["domestic", "international", "mode"]
+    modes: list[str] = Field(default_factory=list, description="Modes it mainly afflicts.")
+    mitigations: list[str] = Field(min_length=1)
+    citations: list[Citation] = Field(min_length=1)
+
+
+class Mitigation(Record):
+    id: str = Id
+    name: str
+    name_zh: str
+    action: str = Field(description="What to do, as an instruction to the partners.")
+    citations: list[Citation] = Field(min_length=1)
+
+
+class ContextEntry(Record):
+    """International cooperation forms, principles, programmes and priority fields."""
+
+    id: str = Id
+    kind: Literal["international_form", "cooperation_principle", "programme", "priority_field"]
+    name: str
+    name_zh: str
+    description: str
+    citations: list[Citation] = Field(min_length=1)
+
+
+class Source(Record):
+    key: str
+    title: str
+    file: str | None = Field(None, description="Text of the source, relative to knowledge/.")
+    reference: str | None = None
+
+
+class KnowledgeFile(Record):
+    """The shape every file in knowledge/ may take; each key is optional."""
+
+    version: str | None = None
+    sources: list[Source] = Field(default_factory=list)
+    modes: list[Mode] = Field(default_factory=list)
+    difficulties: list[Difficulty] = Field(default_factory=list)
+    mitigations: list[Mitigation] = Field(default_factory=list)
+    context: list[ContextEntry] = Field(default_factory=list)
+
+
+class KnowledgeBase(Record):
+    version: str
+    directory: str
+    sources: dict[str, Source]
+    modes: dict[str, Mode]
+    difficulties: dict[str, Difficulty]
+    mitigations: dict[str, Mitigation]
+    context: dict[str, ContextEntry]
+
+    def ids(self) -> set[str]:
+        return set(self.modes) | set(self.difficulties) | set(self.mitigations) | set(self.context)
+
+    def record(self, record_id: str) -> Mode | Difficulty | Mitigation | ContextEntry | None:
+        for table in (self.modes, self.difficulties, self.mitigations, self.context):
+            if record_id in table:
+                return table[record_id]
+        return None
+
+    def source_text(self, key: str) -> str | None:
+        source = self.sources.get(key)
+        if source is None or source.file is None:
+            return None
+        return (Path(self.directory) / source.file).read_text(encoding="utf-8")
+
+
+def normalise_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Files in knowledge/ that are not knowledge records (e.g. the questionnaire) are named here.
+NON_RECORD_FILES = frozenset({"questions.yml"})
+
+
+def load_knowledge(directory: Path | str) -> KnowledgeBase:
+    """Load and validate every *.yml file of a knowledge directory; raise RulePackError on problems."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RulePackError([PackProblem(str(directory), None, "knowledge directory does not exist")])
+    problems: list[PackProblem] = []
+    tables: dict[str, dict] = {"sources": {}, "modes": {}, "difficulties": {}, "mitigations": {}, "context": {}}
+    versions: list[str] = []
+    files = sorted(p for p in directory.glob("*.y*ml") if p.name not in NON_RECORD_FILES)
+    if not files:
+        problems.append(PackProblem(str(directory), None, "no knowledge files (*.yml) found"))
+    seen_ids: dict[str, str] = {}
+    for path in files:
+        try:
+            data = read_yaml(path)
+            parsed = KnowledgeFile.model_validate(data if data is not None else {})
+        except RulePackError as error:
+            problems.extend(error.problems)
+            continue
+        except ValidationError as error:
+            problems.extend(PackProblem.from_validation(str(path), error, data))
+            continue
+        if parsed.version:
+            versions.append(parsed.version)
+        for source in parsed.sources:
+            tables["sources"][source.key] = source
+        for table in ("modes", "difficulties", "mitigations", "context"):
+            for record in getattr(parsed, table):
+                if record.id in seen_ids:
+                    problems.append(
+                        PackProblem(str(path), record.id, f"duplicate knowledge id (first defined in {seen_ids[record.id]})")
+                    )
+                    continue
+                seen_ids[record.id] = path.name
+                tables[table][record.id] = record
+    if problems:
+        raise RulePackError(problems)
+    base = KnowledgeBase(
+        version=versions[0] if versions else "unversioned",
+        directory=str(directory),
+        **tables,
+    )
+    problems = _check_references(base)
+    if problems:
+        raise RulePackError(problems)
+    return base
+
+
+def _check_references(base: KnowledgeBase) -> list[PackProblem]:
+    problems = []
+    where = base.directory
+    for difficulty in base.difficulties.values():
+        for mitigation in difficulty.mitigations:
+            if mitigation not in base.mitigations:
+                problems.append(PackProblem(where, difficulty.id, f"names unknown mitigation {mitigation!r}"))
+        for mode in difficulty.modes:
+            if mode not in base.modes:
+                problems.append(PackProblem(where, difficulty.id, f"names unknown mode {mode!r}"))
+    return problems

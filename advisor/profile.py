@@ -1,0 +1,215 @@
+"""The partnership profile: the validated input every surface hands to the advisor."""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+FundingSource = Literal["enterprise", "government", "university", "investor", "foreign"]
+EnterpriseSize = Literal["large", "medium", "small", "none"]
+Engagement = Literal["active", "passive"]
+DisciplineStrength = Literal["leading", "competitive", "ordinary"]
+ResearcherIncentives = Literal["below_enterprise", "comparable"]
+Scope = Literal["single_problem", "single_program", "multi_program"]
+Disciplines = Literal["single", "multi"]
+ResearchStage = Literal["fundamental", "applied", "pilot", "production", "market"]
+TechnologyLevel = Literal["high", "conventional", "low"]
+IpOwner = Literal["enterprise", "university", "joint", "undecided"]
+Level = Literal["low", "medium", "high"]
+GovernmentRole = Literal["funder", "mediator", "policy"]
+UniversityGoal = Literal["public_interest", "academic", "commercial"]
+InternationalChannel = Literal["governmental", "non_governmental"]
+InternationalParties = Literal["bilateral", "multilateral"]
+Sector = Literal[
+    "electric_vehicles",
+    "wind_power",
+    "solar",
+    "new_materials",
+    "biotechnology",
+    "information_technology",
+    "healthcare",
+    "agriculture",
+    "manufacturing",
+    "other",
+]
+
+
+class Profile(BaseModel):
+    """A planned partnership. Every attribute is optional: missing means unknown, never "no"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = Field(None, description="Proposal identifier (batch rows); not read by rules.")
+    title: str | None = Field(None, description="Proposal title (free text); not read by rules.")
+
+    duration_months: Annotated[int, Field(ge=1, le=600)] | None = Field(
+        None, description="Planned duration of the cooperation in months (1-600)."
+    )
+    funding_cny: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="Committed funding in CNY (>= 0)."
+    )
+    funding_sources: list[FundingSource] | None = Field(None, description="Who pays.")
+    pilot_funding_secured: bool | None = Field(
+        None, description="Money / risk compensation for the pilot-scale phase is secured."
+    )
+    enterprise_size: EnterpriseSize | None = Field(
+        None, description="Size of the enterprise partner; none = no outside enterprise."
+    )
+    enterprise_engagement: Engagement | None = Field(
+        None, description="Whether the enterprise is actively driving the cooperation."
+    )
+    enterprise_can_industrialize: bool | None = Field(
+        None, description="The enterprise can do pilot scale, production and market development itself."
+    )
+    university_discipline_strength: DisciplineStrength | None = Field(
+        None, description="Strength of the university's discipline in the field."
+    )
+    institution_transformed: bool | None = Field(
+        None, description="The university/institute has gone through system transformation."
+    )
+    researcher_incentives: ResearcherIncentives | None = Field(
+        None, description="Researchers' material incentives compared with the enterprise's."
+    )
+    scope: Scope | None = Field(None, description="Single problem, single program or multi-program.")
+    disciplines: Disciplines | None = Field(None, description="Mono- or multi-discipline.")
+    research_stages: list[ResearchStage] | None = Field(
+        None, description="Stages of the development-pilot-product-commodity chain covered."
+    )
+    technology_level: TechnologyLevel | None = Field(None, description="Level of the technology involved.")
+    existing_result: bool | None = Field(
+        None, description="The institution already holds a finished result / patent to commercialize."
+    )
+    ip_owner: IpOwner | None = Field(None, description="Who will own the resulting IP.")
+    ipr_sensitivity: Level | None = Field(None, description="How much patents and confidentiality matter.")
+    ipr_agreement: bool | None = Field(None, description="A written IPR agreement exists.")
+    university_takes_equity: bool | None = Field(
+        None, description="The institution will convert results into shares and share risk."
+    )
+    university_commercializes: bool | None = Field(
+        None, description="The institution intends to run its own enterprise."
+    )
+    joint_entity: bool | None = Field(
+        None, description="A joint R&D centre, transfer centre or incubation base is planned."
+    )
+    government_roles: list[GovernmentRole] | None = Field(
+        None, description="Government as funder, mediator / information platform, or through policy; [] = none."
+    )
+    university_goal: UniversityGoal | None = Field(None, description="The university's value orientation.")
+    risk_sharing: Level | None = Field(None, description="Appetite to share investment risk.")
+    foreign_partner: bool | None = Field(None, description="A foreign partner takes part (international cooperation).")
+    international_channel: InternationalChannel | None = Field(
+        None, description="Governmental or non-governmental international channel."
+    )
+    international_parties: InternationalParties | None = Field(
+        None, description="Bilateral or multilateral international cooperation."
+    )
+    foreign_controlled_fund: bool | None = Field(
+        None, description="The cooperation fund is executed by the foreign side alone."
+    )
+    sector: Sector | None = Field(None, description="The field of the partnership.")
+
+    @field_validator("funding_sources", "research_stages", "government_roles", mode="before")
+    @classmethod
+    def _split_and_dedupe(cls, value: Any) -> Any:
+        # NOTE: spreadsheets and questionnaires write lists as "a;b"; accept that everywhere so
+        # every surface parses lists the same way. Duplicates carry no meaning and are dropped.
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(";") if part.strip()]
+        if isinstance(value, list):
+            seen: list[Any] = []
+            for item in value:
+                if isinstance(item, str):
+                    item = item.strip()
+                if item not in seen:
+                    seen.append(item)
+            return seen
+        return value
+
+    def known(self) -> dict[str, Any]:
+        """The answered rule attributes, as plain JSON-able values (id and title left out)."""
+        data = self.model_dump(exclude_none=True, exclude={"id", "title"})
+        return data
+
+
+NOT_RULE_ATTRIBUTES = frozenset({"id", "title"})
+
+Kind = Literal["integer", "number", "boolean", "choice", "list"]
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """What one profile attribute accepts, read off the Profile model."""
+
+    name: str
+    kind: Kind
+    description: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def allowed(self) -> str:
+        """A human description of the allowed values, for error messages."""
+        if self.kind == "boolean":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "list":
+            return "a list of " + ", ".join(self.choices) + " (in text: separated by ';')"
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(f">= {self.minimum:g}")
+        if self.maximum is not None:
+            bounds.append(f"<= {self.maximum:g}")
+        noun = "an integer" if self.kind == "integer" else "a number"
+        return noun + (" " + " and ".join(bounds) if bounds else "")
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _spec_for(name: str, annotation: Any, description: str) -> AttributeSpec:
+    annotation = _unwrap_optional(annotation)
+    minimum = maximum = None
+    if get_origin(annotation) is Annotated:
+        base, *metadata = get_args(annotation)
+        for meta in metadata:
+            for item in getattr(meta, "metadata", [meta]):
+                minimum = getattr(item, "ge", minimum)
+                maximum = getattr(item, "le", maximum)
+        annotation = base
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation)
+        return AttributeSpec(name, "list", description, tuple(get_args(item)))
+    if get_origin(annotation) is Literal:
+        return AttributeSpec(name, "choice", description, tuple(get_args(annotation)))
+    if annotation is bool:
+        return AttributeSpec(name, "boolean", description)
+    if annotation is int:
+        return AttributeSpec(name, "integer", description, (), minimum, maximum)
+    if annotation is float:
+        return AttributeSpec(name, "number", description, (), minimum, maximum)
+    raise TypeError(f"profile attribute {name!r} has an unsupported type {annotation!r}")
+
+
+def _build_specs() -> dict[str, AttributeSpec]:
+    hints = typing.get_type_hints(Profile, include_extras=True)
+    specs = {}
+    for name, field in Profile.model_fields.items():
+        if name in NOT_RULE_ATTRIBUTES:
+            continue
+        specs[name] = _spec_for(name, hints[name], field.description or "")
+    return specs
+
+
+#: Every rule attribute of the profile, in the order the Profile model declares them.
+ATTRIBUTES: dict[str, AttributeSpec] = _build_specs()

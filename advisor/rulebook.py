@@ -1,0 +1,248 @@
+"""The rulebook: rules as data records (condition, effect, message, citation, test cases), loaded from rules/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+
+from .errors import PackProblem, RulePackError
+from .yamlfile import read_yaml
+
+Scalar = Union[bool, int, float, str]
+OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "known")
+ORDERING_OPERATORS = ("gt", "gte", "lt", "lte")
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Test(Record):
+    """A test of one attribute, e.g. {attr: duration_months, gte: 36}. Exactly one operator.
+
+    An unknown (missing) attribute makes every test false except `known: false`, and a test
+    under `not` is still false when its attribute is unknown: unknown is never "no".
+    """
+
+    attr: str
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    in_: list[Scalar] | None = Field(None, alias="in", min_length=1)
+    contains: str | None = Field(None, description="A list attribute holds this value.")
+    known: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> "Test":
+        used = self.operators()
+        if len(used) != 1:
+            raise ValueError(
+                f"a test of {self.attr!r} needs exactly one operator of {', '.join(OPERATORS)}; got {used or 'none'}"
+            )
+        return self
+
+    def operators(self) -> list[str]:
+        return [op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None]
+
+    @property
+    def operator(self) -> str:
+        return self.operators()[0]
+
+    @property
+    def operand(self) -> Any:
+        return getattr(self, "in_" if self.operator == "in" else self.operator)
+
+
+class AllOf(Record):
+    all: list["Condition"] = Field(min_length=1)
+
+
+class AnyOf(Record):
+    any: list["Condition"] = Field(min_length=1)
+
+
+class NotOf(Record):
+    not_: "Condition" = Field(alias="not")
+
+
+def _condition_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        for key in ("all", "any", "not"):
+            if key in value:
+                return key
+        return "test"
+    if isinstance(value, BaseModel):
+        return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "test")
+    return "test"
+
+
+Condition = Annotated[
+    Union[
+        Annotated[AllOf, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[NotOf, Tag("not")],
+        Annotated[Test, Tag("test")],
+    ],
+    Discriminator(_condition_kind),
+]
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+def tests_in(condition: Any) -> list[Test]:
+    """Every attribute test in a condition, depth first."""
+    if isinstance(condition, Test):
+        return [condition]
+    if isinstance(condition, NotOf):
+        return tests_in(condition.not_)
+    children = condition.all if isinstance(condition, AllOf) else condition.any
+    return [test for child in children for test in tests_in(child)]
+
+
+class Effect(Record):
+    """What a firing rule does: support, oppose or exclude a mode, or raise a difficulty."""
+
+    supports: str | None = None
+    opposes: str | None = None
+    excludes: str | None = None
+    raises: str | None = None
+    weight: int | None = Field(None, ge=1, le=100)
+    severity: Literal["low", "medium", "high"] | None = None
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> "Effect":
+        kinds = [k for k in ("supports", "opposes", "excludes", "raises") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"an effect needs exactly one of supports, opposes, excludes, raises; got {kinds or 'none'}")
+        kind = kinds[0]
+        if kind in ("supports", "opposes") and self.weight is None:
+            raise ValueError(f"a '{kind}' effect needs a weight (1-100)")
+        if kind in ("excludes", "raises") and self.weight is not None:
+            raise ValueError(f"a '{kind}' effect takes no weight")
+        if kind == "raises" and self.severity is None:
+            raise ValueError("a 'raises' effect needs a severity (low, medium or high)")
+        if kind != "raises" and self.severity is not None:
+            raise ValueError(f"a '{kind}' effect takes no severity")
+        return self
+
+    @property
+    def kind(self) -> Literal["supports", "opposes", "excludes", "raises"]:
+        for kind in ("supports", "opposes", "excludes", "raises"):
+            if getattr(self, kind) is not None:
+                return kind  # type: ignore[return-value]
+        raise AssertionError("validated effect has a kind")
+
+    @property
+    def target(self) -> str:
+        return getattr(self, self.kind)
+
+
+class Case(Record):
+    """A named test case beside the rule: a minimal profile and whether the rule fires on it."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    profile: dict[str, Any]
+    fires: bool
+
+
+class Rule(Record):
+    id: str = Field(pattern=r"^[A-Z]{2}[0-9]{3}$", description="Permanent code: group letters + number; never reused.")
+    name: str = Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)+$", description="Dotted human name, e.g. alliance.large_partner.")
+    when: Condition
+    effect: Effect
+    message: str = Field(description="One sentence about the profile; may use {attribute} placeholders.")
+    rationale: str
+    cites: list[str] = Field(min_length=1, description="Ids of the knowledge records the rule rests on.")
+    cases: list[Case] = Field(default_factory=list)
+
+    def attributes(self) -> list[str]:
+        seen: list[str] = []
+        for test in tests_in(self.when):
+            if test.attr not in seen:
+                seen.append(test.attr)
+        return seen
+
+
+class ScoringPolicy(Record):
+    """How fired rules become scores, verdicts and a decision; part of the pack so packs can tune it."""
+
+    # NOTE: linear and clamped rather than a sigmoid, so a user can recompute a score by hand
+    # from the reasons shown: score = 50 + points_per_weight * (support - opposition).
+    points_per_weight: float = Field(0.5, gt=0, description="Score points per unit of net rule weight.")
+    recommended: float = Field(65, description="Score from which a mode is 'recommended'.")
+    possible: float = Field(45, description="Score from which a mode is 'possible'; below: 'unlikely'.")
+    close_call_margin: float = Field(5, ge=0, description="Leader within this many points of the runner-up: close call.")
+    min_support: float = Field(25, ge=0, description="Leader needs at least this much supporting weight to be advised.")
+    min_answered: int = Field(3, ge=0, description="Fewer answered attributes than this: insufficient information.")
+
+
+class PackMeta(Record):
+    name: str
+    version: str
+    description: str = ""
+    scoring: ScoringPolicy = ScoringPolicy()
+
+
+class RuleFile(Record):
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class Rulebook(Record):
+    meta: PackMeta
+    directory: str
+    rules: dict[str, Rule]
+    files: dict[str, str] = Field(description="Rule id -> the file that defines it.")
+
+
+PACK_FILE = "pack.yml"
+
+
+def load_rulebook(directory: Path | str) -> Rulebook:
+    """Load and validate a rule pack directory (pack.yml plus rule files); raise RulePackError on problems."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RulePackError([PackProblem(str(directory), None, "rules directory does not exist")])
+    problems: list[PackProblem] = []
+    meta = None
+    pack_path = directory / PACK_FILE
+    if not pack_path.exists():
+        problems.append(PackProblem(str(pack_path), None, "missing: every rule pack needs pack.yml with name and version"))
+    else:
+        try:
+            data = read_yaml(pack_path)
+            meta = PackMeta.model_validate(data if data is not None else {})
+        except RulePackError as error:
+            problems.extend(error.problems)
+        except ValidationError as error:
+            problems.extend(PackProblem.from_validation(str(pack_path), error, data))
+    rules: dict[str, Rule] = {}
+    files: dict[str, str] = {}
+    rule_paths = sorted(p for p in directory.glob("*.y*ml") if p.name != PACK_FILE)
+    if not rule_paths:
+        problems.append(PackProblem(str(directory), None, "no rule files (*.yml) found"))
+    for path in rule_paths:
+        try:
+            data = read_yaml(path)
+            parsed = RuleFile.model_validate(data if data is not None else {})
+        except RulePackError as error:
+            problems.extend(error.problems)
+            continue
+        except ValidationError as error:
+            problems.extend(PackProblem.from_validation(str(path), error, data))
+            continue
+        for rule in parsed.rules:
+            if rule.id in rules:
+                problems.append(PackProblem(str(path), rule.id, f"duplicate rule id (first defined in {files[rule.id]})"))
+                continue
+            rules[rule.id] = rule
+            files[rule.id] = str(path)
+    if problems:
+        raise RulePackError(problems)
+    assert meta is not None
+    return Rulebook(meta=meta, directory=str(directory), rules=rules, files=files)
