@@ -1,0 +1,112 @@
+"""The advice: one result model for every surface (library, JSON, batch rows, HTTP)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Verdict = Literal["recommended", "possible", "unlikely", "excluded"]
+Decision = Literal["clear", "close_call", "insufficient_information"]
+Severity = Literal["low", "medium", "high"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SourceQuote(Model):
+    """A knowledge record a reason rests on, and the passage of the source it rests on."""
+
+    knowledge_id: str
+    section: str
+    quote: str
+    source: str
+
+
+class Reason(Model):
+    """One fired rule: what in the profile triggered it, why it matters, where that comes from."""
+
+    rule_id: str
+    rule_name: str
+    effect: Literal["supports", "opposes", "excludes", "raises"]
+    weight: int | None = None
+    message: str = Field(description="What in the profile triggered the rule, with the profile's values.")
+    rationale: str
+    triggered_by: dict[str, Any] = Field(description="The profile values the rule read.")
+    citations: list[SourceQuote]
+
+
+class ModeAssessment(Model):
+    id: str
+    name: str
+    name_zh: str
+    rank: int
+    score: int = Field(ge=0, le=100)
+    verdict: Verdict
+    support: int = Field(description="Sum of the weights of the rules that support the mode.")
+    opposition: int = Field(description="Sum of the weights of the rules that oppose it.")
+    reasons_for: list[Reason]
+    reasons_against: list[Reason] = Field(description="Opposing and excluding rules.")
+
+
+class MitigationAdvice(Model):
+    id: str
+    name: str
+    name_zh: str
+    action: str
+    citations: list[SourceQuote]
+
+
+class DifficultyFlag(Model):
+    id: str
+    name: str
+    name_zh: str
+    description: str
+    severity: Severity
+    triggered_by: list[Reason]
+    mitigations: list[MitigationAdvice]
+
+
+class WhatIfAnswer(Model):
+    """What the advice would become with one more answer, found by re-running the rules."""
+
+    value: Any
+    leading_mode: str | None
+    leading_score: int
+    decision: Decision
+
+
+class NextQuestion(Model):
+    attribute: str
+    question: str
+    changes_leader: bool = Field(description="Some answer would put another mode first.")
+    swing: int = Field(
+        description="Largest lead any answer gives the best other mode over today's leader (points; > 0 changes it)."
+    )
+    answers: list[WhatIfAnswer] = Field(description="The answers that change the leading mode or the decision.")
+
+
+class Versions(Model):
+    advisor: str
+    knowledge: str
+    rulebook: str
+
+
+class Advice(Model):
+    decision: Decision
+    decision_reason: str
+    leading_mode: str | None = Field(description="The top-ranked mode (None only if every mode is excluded).")
+    modes: list[ModeAssessment] = Field(description="All modes, best first.")
+    difficulties: list[DifficultyFlag]
+    next_questions: list[NextQuestion]
+    fired_rules: list[str]
+    answered: list[str] = Field(description="The profile attributes that were known.")
+    profile: dict[str, Any] = Field(description="The validated profile the advice is about.")
+    versions: Versions
+
+    def mode(self, mode_id: str) -> ModeAssessment:
+        for mode in self.modes:
+            if mode.id == mode_id:
+                return mode
+        raise KeyError(mode_id)

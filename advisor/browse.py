@@ -1,0 +1,95 @@
+"""Rendering the knowledge base and the rulebook for people browsing them (`advisor mode`, `advisor explain`)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from .knowledge import KnowledgeBase, Mode
+from .rulebook import AllOf, AnyOf, NotOf, Rule, Rulebook, Test
+
+WIDTH = 96
+_OPERATOR_TEXT = {
+    "eq": "is",
+    "ne": "is not",
+    "gt": ">",
+    "gte": ">=",
+    "lt": "<",
+    "lte": "<=",
+    "in": "is one of",
+    "contains": "includes",
+}
+
+
+def _para(text: str, indent: str = "  ") -> list[str]:
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+def _bullets(items: list[str]) -> list[str]:
+    lines = []
+    for item in items:
+        lines += textwrap.wrap(" ".join(item.split()), WIDTH, initial_indent="  - ", subsequent_indent="    ")
+    return lines
+
+
+def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
+    title = f"{mode.name_zh}  {mode.name}" if lang == "zh" else f"{mode.name}  {mode.name_zh}"
+    lines = [title, "=" * min(WIDTH, len(title) + 4), ""]
+    lines += ["Representation", *_para(mode.representation), ""]
+    lines += ["Features", *_para(mode.features), ""]
+    lines += ["Suits", *_bullets(mode.suits), ""]
+    lines += ["Strengths", *_bullets(mode.strengths), ""]
+    if mode.weaknesses:
+        lines += ["Weaknesses", *_bullets(mode.weaknesses), ""]
+    if mode.legal_instruments:
+        lines.append("Legal instruments")
+        for instrument in mode.legal_instruments:
+            lines += _bullets([f"{instrument.name_zh} ({instrument.name}) — {instrument.law_zh} / {instrument.law}"])
+            if instrument.note:
+                lines += _para(instrument.note, "    ")
+        lines.append("")
+    related = [d for d in knowledge.difficulties.values() if mode.id in d.modes]
+    if related:
+        lines += ["Documented difficulties", *_bullets([f"{d.name} ({d.name_zh}) [{d.id}]" for d in related]), ""]
+    lines.append("Source")
+    for citation in mode.citations:
+        lines += _bullets([f'{citation.section}: "{citation.quote}"'])
+    return "\n".join(lines) + "\n"
+
+
+def describe_condition(condition: object, depth: int = 0) -> list[str]:
+    """A condition as indented plain-language lines."""
+    pad = "  " * depth
+    if isinstance(condition, Test):
+        if condition.operator == "known":
+            return [f"{pad}{condition.attr} is {'known' if condition.known else 'unknown'}"]
+        operand = condition.operand
+        shown = ", ".join(map(str, operand)) if isinstance(operand, list) else str(operand).lower() if isinstance(operand, bool) else f"{operand:g}" if isinstance(operand, float) else str(operand)
+        return [f"{pad}{condition.attr} {_OPERATOR_TEXT[condition.operator]} {shown}"]
+    if isinstance(condition, NotOf):
+        return [f"{pad}not (the attribute must be known):", *describe_condition(condition.not_, depth + 1)]
+    label, parts = ("all of:", condition.all) if isinstance(condition, AllOf) else ("any of:", condition.any)  # type: ignore[union-attr]
+    assert isinstance(condition, (AllOf, AnyOf))
+    return [f"{pad}{label}", *[line for part in parts for line in describe_condition(part, depth + 1)]]
+
+
+def render_rule(rule: Rule, rulebook: Rulebook, knowledge: KnowledgeBase) -> str:
+    effect = rule.effect
+    amount = f", weight {effect.weight}" if effect.weight else f", severity {effect.severity}" if effect.severity else ""
+    lines = [f"{rule.id}  {rule.name}", ""]
+    lines += ["What it does", f"  {effect.kind} {effect.target}{amount}", ""]
+    lines += ["When it fires", *["  " + line for line in describe_condition(rule.when)], ""]
+    lines += ["Message", *_para(rule.message), ""]
+    lines += ["Why", *_para(rule.rationale), ""]
+    lines.append("Rests on")
+    for knowledge_id in rule.cites:
+        record = knowledge.record(knowledge_id)
+        if record is None:
+            continue
+        lines += _bullets([f"{record.name} ({record.name_zh}) [{knowledge_id}]"])
+        for citation in record.citations[:1]:
+            lines += _para(f'{citation.section}: "{citation.quote}"', "    ")
+    lines += ["", "Test cases"]
+    for case in rule.cases:
+        lines.append(f"  {'fires' if case.fires else 'silent'}  {case.name}: {case.profile}")
+    lines += ["", f"Defined in {rulebook.files[rule.id]}"]
+    return "\n".join(lines) + "\n"

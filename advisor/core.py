@@ -1,0 +1,152 @@
+"""The Advisor: knowledge base + rulebook + engine, and the `advise()` every surface calls."""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .advice import Advice, NextQuestion
+from .checks import check_pack
+from .engine import RuleEngine
+from .errors import FieldProblem, ProfileError, RulePackError, _MISSING
+from .knowledge import KnowledgeBase, load_knowledge
+from .paths import default_knowledge_dir, default_rules_dir
+from .profile import ATTRIBUTES, Profile
+from .rulebook import Rulebook, load_rulebook
+from .scoring import Scorer, Standing
+from .whatif import candidate_answers, explore
+
+ProfileInput = Profile | Mapping[str, Any]
+
+
+def _advisor_version() -> str:
+    try:
+        return metadata.version("coop-advisor")
+    except metadata.PackageNotFoundError:
+        return "0+source"
+
+
+def validate_profile(data: ProfileInput, source: str | None = None) -> Profile:
+    """A Profile from a dict (or a Profile); ProfileError names every field at fault."""
+    if isinstance(data, Profile):
+        return data
+    if not isinstance(data, Mapping):
+        raise ProfileError(
+            [FieldProblem("(profile)", data, "a profile is a mapping of attribute names to values")], source
+        )
+    try:
+        return Profile.model_validate(dict(data))
+    except ValidationError as error:
+        raise ProfileError([_field_problem(item) for item in error.errors(include_url=False)], source) from None
+
+
+def _field_problem(item: Mapping[str, Any]) -> FieldProblem:
+    loc = item["loc"]
+    field = str(loc[0]) if loc else "(profile)"
+    value = item.get("input", _MISSING)
+    if item["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(field, list(ATTRIBUTES), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return FieldProblem(field, _MISSING, f"unknown attribute{hint}", "the attributes listed by `advisor schema`")
+    spec = ATTRIBUTES.get(field)
+    where = field + "".join(f"[{part}]" for part in loc[1:])
+    allowed = spec.allowed() if spec else ("text" if field in ("id", "title") else None)
+    return FieldProblem(where, value, item["msg"].rstrip("."), allowed)
+
+
+class Advisor:
+    """Recommends cooperation modes for partnership profiles.
+
+    One Advisor compiles its rule pack into durable-rules once; reuse it. It is safe to share
+    between threads: the engine serialises evaluations behind a lock, and everything else is
+    read-only after construction. Two Advisors with different packs can live in one process.
+    """
+
+    def __init__(self, rules_dir: Path | str | None = None, knowledge_dir: Path | str | None = None):
+        self.knowledge: KnowledgeBase = load_knowledge(knowledge_dir or default_knowledge_dir())
+        self.rulebook: Rulebook = load_rulebook(rules_dir or default_rules_dir())
+        problems = check_pack(self.rulebook, self.knowledge)
+        if problems:
+            raise RulePackError(problems)
+        self.engine = RuleEngine(self.rulebook)
+        self.scorer = Scorer(self.rulebook, self.knowledge)
+        self.candidates = candidate_answers(self.rulebook)
+        self.version = _advisor_version()
+
+    # -- evaluation ----------------------------------------------------------------------
+
+    def fired_rules(self, profile: ProfileInput) -> frozenset[str]:
+        """The ids of the rules that fire on a profile, as durable-rules evaluates them."""
+        return self.engine.fired(validate_profile(profile).known())
+
+    def standing(self, profile: ProfileInput) -> Standing:
+        known = validate_profile(profile).known()
+        return self.scorer.standing(self.engine.fired(known), len(known))
+
+    def _standings(self, profiles: list[dict[str, Any]]) -> list[Standing]:
+        fired = self.engine.fired_many(profiles)
+        return [self.scorer.standing(ids, len(known)) for ids, known in zip(fired, profiles)]
+
+    def next_questions(self, profile: ProfileInput) -> list[NextQuestion]:
+        """Every unanswered attribute the rules read, ranked by how much its answer could change the advice."""
+        known = validate_profile(profile).known()
+        current = self.scorer.standing(self.engine.fired(known), len(known))
+        return explore(known, current, self.candidates, self._standings)
+
+    def advise(self, profile: ProfileInput, *, what_if: bool = True, max_questions: int = 5) -> Advice:
+        """The advice for one profile (a dict or a Profile). Raises ProfileError on invalid input."""
+        valid = validate_profile(profile)
+        known = valid.known()
+        fired = self.engine.fired(known)
+        standing = self.scorer.standing(fired, len(known))
+        rules = self.rulebook.rules
+        reasons = {rule_id: self.scorer.reason(rules[rule_id], known) for rule_id in sorted(fired)}
+        questions: list[NextQuestion] = []
+        if what_if:
+            explored = explore(known, standing, self.candidates, self._standings)
+            questions = [q for q in explored if q.answers][:max_questions]
+        return Advice(
+            decision=standing.decision,
+            decision_reason=standing.decision_reason,
+            leading_mode=standing.leader,
+            modes=self.scorer.modes(standing, reasons),
+            difficulties=self.scorer.difficulties(reasons),
+            next_questions=questions,
+            fired_rules=sorted(fired),
+            answered=[name for name in ATTRIBUTES if name in known],
+            profile=valid.model_dump(exclude_none=True),
+            versions={
+                "advisor": self.version,
+                "knowledge": self.knowledge.version,
+                "rulebook": f"{self.rulebook.meta.name} {self.rulebook.meta.version}",
+            },
+        )
+
+    def advise_many(self, profiles: Iterable[ProfileInput], *, what_if: bool = False) -> Iterator[Advice]:
+        """Advice for each profile, lazily, in order. Raises ProfileError at the first invalid one."""
+        for profile in profiles:
+            yield self.advise(profile, what_if=what_if)
+
+
+_default: Advisor | None = None
+_default_lock = threading.Lock()
+
+
+def default_advisor() -> Advisor:
+    """The process-wide Advisor over the shipped pack, built on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Advisor()
+        return _default
+
+
+def advise(profile: ProfileInput, *, what_if: bool = True, max_questions: int = 5) -> Advice:
+    """Advice for one profile from the shipped rule pack and knowledge base."""
+    return default_advisor().advise(profile, what_if=what_if, max_questions=max_questions)

@@ -1,0 +1,124 @@
+"""Linting a rule pack: schema and reference checks, then checks that run the rules through the engine."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .checks import check_pack
+from .engine import RuleEngine
+from .errors import PackProblem, RulePackError
+from .knowledge import load_knowledge
+from .paths import default_knowledge_dir, default_rules_dir
+from .profile import ATTRIBUTES, Profile
+from .rulebook import Rulebook, load_rulebook, tests_in
+from .whatif import candidate_answers
+
+# Rules reading more attributes than this many combinations are checked on their cases only.
+_MAX_COMBINATIONS = 20000
+_UNKNOWN = object()
+
+
+@dataclass
+class LintReport:
+    errors: list[PackProblem] = field(default_factory=list)
+    warnings: list[PackProblem] = field(default_factory=list)
+    rules: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def lint_pack(rules_dir: Path | str | None = None, knowledge_dir: Path | str | None = None) -> LintReport:
+    """Every problem of a rule pack against a knowledge base; never raises on a broken pack."""
+    report = LintReport()
+    try:
+        knowledge = load_knowledge(knowledge_dir or default_knowledge_dir())
+    except RulePackError as error:
+        report.errors += error.problems
+        return report
+    try:
+        rulebook = load_rulebook(rules_dir or default_rules_dir())
+    except RulePackError as error:
+        report.errors += error.problems
+        return report
+    report.rules = len(rulebook.rules)
+    report.errors += check_pack(rulebook, knowledge)
+    if report.errors:
+        return report  # the engine checks below need a pack that compiles sensibly
+    try:
+        engine = RuleEngine(rulebook)
+    except RulePackError as error:
+        report.errors += error.problems
+        return report
+    _check_cases(rulebook, engine, report)
+    satisfiable = _check_satisfiable(rulebook, engine, report)
+    _check_coverage(rulebook, knowledge, satisfiable, report)
+    return report
+
+
+def _check_cases(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> None:
+    for rule_id, rule in rulebook.rules.items():
+        where = rulebook.files[rule_id]
+        if not any(case.fires for case in rule.cases) or all(case.fires for case in rule.cases):
+            report.errors.append(
+                PackProblem(where, rule_id, "needs test cases: at least one on which it fires and one on which it does not")
+            )
+        for case in rule.cases:
+            fired = rule_id in engine.fired(Profile.model_validate(case.profile).known())
+            if fired != case.fires:
+                expected = "fire" if case.fires else "not fire"
+                report.errors.append(PackProblem(where, rule_id, f"case {case.name!r} expects the rule to {expected}, but it does {'not ' if not fired else ''}fire"))
+
+
+def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> set[str]:
+    """The rules some profile makes fire, searched over every class of answers to what they read."""
+    candidates = candidate_answers(rulebook)
+    satisfiable = set()
+    for rule_id, rule in rulebook.rules.items():
+            if any(case.fires and rule_id in engine.fired(Profile.model_validate(case.profile).known()) for case in rule.cases):
+            satisfiable.add(rule_id)
+            continue
+        attributes = rule.attributes()
+        options = [candidates[name] + [_UNKNOWN] for name in attributes]
+        size = 1
+        for option in options:
+            size *= len(option)
+        if size > _MAX_COMBINATIONS:
+            report.warnings.append(PackProblem(rulebook.files[rule_id], rule_id, "too many combinations to prove it can fire, and no firing case shows it"))
+            satisfiable.add(rule_id)
+            continue
+        profiles: list[dict[str, Any]] = []
+        for combination in itertools.product(*options):
+            profiles.append({name: value for name, value in zip(attributes, combination) if value is not _UNKNOWN})
+        if any(rule_id in fired for fired in engine.fired_many(profiles)):
+            satisfiable.add(rule_id)
+        else:
+            report.errors.append(PackProblem(rulebook.files[rule_id], rule_id, "can never fire: no profile satisfies its condition"))
+    return satisfiable
+
+
+def _check_coverage(rulebook: Rulebook, knowledge: Any, satisfiable: set[str], report: LintReport) -> None:
+    policy = rulebook.meta.scoring
+    where = rulebook.directory
+    for mode_id, mode in knowledge.modes.items():
+        supports = [r for r in rulebook.rules.values() if r.effect.supports == mode_id and r.id in satisfiable]
+        if not supports:
+            report.errors.append(PackProblem(where, None, f"no rule can recommend mode {mode_id!r}: no satisfiable rule supports it"))
+            continue
+        best = 50 + policy.points_per_weight * sum(rule.effect.weight or 0 for rule in supports)
+        if best < policy.recommended:
+            report.errors.append(PackProblem(where, None, f"mode {mode_id!r} can never be recommended: all its support together scores {best:g} < {policy.recommended:g}"))
+        if not any(r.effect.opposes == mode_id or r.effect.excludes == mode_id for r in rulebook.rules.values()):
+            report.warnings.append(PackProblem(where, None, f"no rule speaks against mode {mode_id!r}"))
+    raised = {r.effect.raises for r in rulebook.rules.values()}
+    for difficulty_id in knowledge.difficulties:
+        if difficulty_id not in raised:
+            report.warnings.append(PackProblem(where, None, f"no rule raises difficulty {difficulty_id!r}"))
+    read = {test.attr for rule in rulebook.rules.values() for test in tests_in(rule.when)}
+    for name in ATTRIBUTES:
+        if name not in read:
+            report.warnings.append(PackProblem(where, None, f"no rule reads profile attribute {name!r}"))

@@ -1,0 +1,221 @@
+"""Scoring: from the ids of fired rules to ranked modes, a decision and the difficulties."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .advice import Decision, DifficultyFlag, MitigationAdvice, ModeAssessment, Reason, SourceQuote, Verdict
+from .knowledge import Citation, KnowledgeBase
+from .rulebook import Rule, Rulebook
+
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The cheap part of the advice: enough to compare what-if answers."""
+
+    ranking: tuple[tuple[str, int], ...]  # (mode id, score), best first, excluded modes last
+    excluded: frozenset[str]
+    support: Mapping[str, int]
+    opposition: Mapping[str, int]
+    decision: Decision
+    decision_reason: str
+
+    @property
+    def leader(self) -> str | None:
+        mode, _ = self.ranking[0]
+        return None if mode in self.excluded else mode
+
+    @property
+    def leader_score(self) -> int:
+        return self.ranking[0][1]
+
+    def score(self, mode: str) -> int:
+        return dict(self.ranking)[mode]
+
+
+def format_value(value: Any) -> str:
+    """A profile value as a person writes it: lists joined, booleans yes/no, big numbers grouped."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(item) for item in value) if value else "none"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and abs(value) >= 10000:
+        return f"{value:,}"
+    return str(value)
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> str:
+        return "unknown"
+
+
+def render_message(template: str, known: Mapping[str, Any]) -> str:
+    values = _Values({name: format_value(value) for name, value in known.items()})
+    return string.Formatter().vformat(template, (), values)
+
+
+class Scorer:
+    """Turns fired rule ids into mode standings and full advice parts, per a pack's scoring policy."""
+
+    def __init__(self, rulebook: Rulebook, knowledge: KnowledgeBase):
+        self.rulebook = rulebook
+        self.knowledge = knowledge
+        self.policy = rulebook.meta.scoring
+        self.mode_order = list(knowledge.modes)
+        self._effects = {rule_id: rule.effect for rule_id, rule in rulebook.rules.items()}
+
+    # -- the standing ------------------------------------------------------------------
+
+    def standing(self, fired: Collection[str], answered: int) -> Standing:
+        support = dict.fromkeys(self.mode_order, 0)
+        opposition = dict.fromkeys(self.mode_order, 0)
+        excluded = set()
+        for rule_id in fired:
+            effect = self._effects[rule_id]
+            if effect.supports is not None:
+                support[effect.supports] += effect.weight or 0
+            elif effect.opposes is not None:
+                opposition[effect.opposes] += effect.weight or 0
+            elif effect.excludes is not None:
+                excluded.add(effect.excludes)
+        scores = {mode: self._score(support[mode] - opposition[mode]) for mode in self.mode_order}
+        for mode in excluded:
+            scores[mode] = 0
+        position = {mode: index for index, mode in enumerate(self.mode_order)}
+        ranking = tuple(
+            sorted(
+                scores.items(),
+                key=lambda item: (item[0] in excluded, -item[1], -support[item[0]], position[item[0]]),
+            )
+        )
+        decision, reason = self._decide(ranking, frozenset(excluded), support, answered)
+        return Standing(ranking, frozenset(excluded), support, opposition, decision, reason)
+
+    def _score(self, net: int) -> int:
+        return max(0, min(100, round(50 + self.policy.points_per_weight * net)))
+
+    def verdict(self, score: int, excluded: bool) -> Verdict:
+        if excluded:
+            return "excluded"
+        if score >= self.policy.recommended:
+            return "recommended"
+        if score >= self.policy.possible:
+            return "possible"
+        return "unlikely"
+
+    def _decide(
+        self, ranking: tuple[tuple[str, int], ...], excluded: frozenset[str], support: Mapping[str, int], answered: int
+    ) -> tuple[Decision, str]:
+        policy = self.policy
+        leader, leader_score = ranking[0]
+        if leader in excluded:
+            return "insufficient_information", "Every mode is excluded by the profile."
+        name = self.knowledge.modes[leader].name
+        if answered < policy.min_answered:
+            return (
+                "insufficient_information",
+                f"Only {answered} of the profile's attributes are known; answer at least {policy.min_answered}.",
+            )
+        if support[leader] < policy.min_support:
+            return (
+                "insufficient_information",
+                f"No mode has enough support yet: the leader, {name}, has {support[leader]} points of supporting "
+                f"evidence and needs {policy.min_support:g}.",
+            )
+        if self.verdict(leader_score, False) == "unlikely":
+            return "insufficient_information", f"Even the leader, {name}, scores only {leader_score}: no mode fits well."
+        runner_up, runner_score = ranking[1]
+        if runner_up not in excluded and leader_score - runner_score < policy.close_call_margin:
+            other = self.knowledge.modes[runner_up].name
+            return (
+                "close_call",
+                f"{name} ({leader_score}) and {other} ({runner_score}) are within {policy.close_call_margin:g} points.",
+            )
+        if runner_up in excluded:
+            return "clear", f"{name} leads; every other mode is excluded."
+        other = self.knowledge.modes[runner_up].name
+        return "clear", f"{name} leads by {leader_score - runner_score} points over {other}."
+
+    # -- the full advice parts ---------------------------------------------------------
+
+    def reason(self, rule: Rule, known: Mapping[str, Any]) -> Reason:
+        return Reason(
+            rule_id=rule.id,
+            rule_name=rule.name,
+            effect=rule.effect.kind,
+            weight=rule.effect.weight,
+            message=render_message(rule.message, known),
+            rationale=rule.rationale,
+            triggered_by={name: known[name] for name in rule.attributes() if name in known},
+            citations=[quote for knowledge_id in rule.cites for quote in self._quotes(knowledge_id)],
+        )
+
+    def _quotes(self, knowledge_id: str) -> list[SourceQuote]:
+        record = self.knowledge.record(knowledge_id)
+        citations: list[Citation] = record.citations if record is not None else []
+        return [
+            SourceQuote(knowledge_id=knowledge_id, section=c.section, quote=c.quote, source=c.source) for c in citations
+        ]
+
+    def modes(self, standing: Standing, reasons: Mapping[str, Reason]) -> list[ModeAssessment]:
+        rules = self.rulebook.rules
+        assessments = []
+        for rank, (mode_id, score) in enumerate(standing.ranking, start=1):
+            mode = self.knowledge.modes[mode_id]
+            reasons_for = [r for r in reasons.values() if rules[r.rule_id].effect.supports == mode_id]
+            against = [
+                r for r in reasons.values() if mode_id in (rules[r.rule_id].effect.opposes, rules[r.rule_id].effect.excludes)
+            ]
+            assessments.append(
+                ModeAssessment(
+                    id=mode_id,
+                    name=mode.name,
+                    name_zh=mode.name_zh,
+                    rank=rank,
+                    score=score,
+                    verdict=self.verdict(score, mode_id in standing.excluded),
+                    support=standing.support[mode_id],
+                    opposition=standing.opposition[mode_id],
+                    reasons_for=sorted(reasons_for, key=lambda r: (-(r.weight or 0), r.rule_id)),
+                    reasons_against=sorted(against, key=lambda r: (r.effect != "excludes", -(r.weight or 0), r.rule_id)),
+                )
+            )
+        return assessments
+
+    def difficulties(self, reasons: Mapping[str, Reason]) -> list[DifficultyFlag]:
+        rules = self.rulebook.rules
+        raised: dict[str, list[Reason]] = {}
+        for reason in reasons.values():
+            target = rules[reason.rule_id].effect.raises
+            if target is not None:
+                raised.setdefault(target, []).append(reason)
+        flags = []
+        for difficulty_id, triggers in raised.items():
+            difficulty = self.knowledge.difficulties[difficulty_id]
+            severity = min((rules[r.rule_id].effect.severity or "low" for r in triggers), key=_SEVERITY_ORDER.__getitem__)
+            mitigations = [self.knowledge.mitigations[m] for m in difficulty.mitigations]
+            flags.append(
+                DifficultyFlag(
+                    id=difficulty_id,
+                    name=difficulty.name,
+                    name_zh=difficulty.name_zh,
+                    description=difficulty.description,
+                    severity=severity,  # type: ignore[arg-type]
+                    triggered_by=sorted(triggers, key=lambda r: r.rule_id),
+                    mitigations=[
+                        MitigationAdvice(
+                            id=m.id, name=m.name, name_zh=m.name_zh, action=m.action, citations=self._quotes(m.id)
+                        )
+                        for m in mitigations
+                    ],
+                )
+            )
+        order = {difficulty_id: index for index, difficulty_id in enumerate(self.knowledge.difficulties)}
+        return sorted(flags, key=lambda f: (_SEVERITY_ORDER[f.severity], order[f.id]))
