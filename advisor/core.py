@@ -20,7 +20,7 @@ from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
 from .rulebook import Rulebook, load_rulebook
 from .scoring import Scorer, Standing
-from .whatif import candidate_answers, explore
+from .whatif import WhatIf
 
 ProfileInput = Profile | Mapping[str, Any]
 
@@ -76,7 +76,7 @@ class Advisor:
             raise RulePackError(problems)
         self.engine = RuleEngine(self.rulebook)
         self.scorer = Scorer(self.rulebook, self.knowledge)
-        self.candidates = candidate_answers(self.rulebook)
+        self.what_if = WhatIf(self.rulebook, self.scorer)
         self.version = _advisor_version()
 
     # -- evaluation ----------------------------------------------------------------------
@@ -89,15 +89,11 @@ class Advisor:
         known = validate_profile(profile).known()
         return self.scorer.standing(self.engine.fired(known), len(known))
 
-    def _standings(self, profiles: list[dict[str, Any]]) -> list[Standing]:
-        fired = self.engine.fired_many(profiles)
-        return [self.scorer.standing(ids, len(known)) for ids, known in zip(fired, profiles)]
-
     def next_questions(self, profile: ProfileInput) -> list[NextQuestion]:
         """Every unanswered attribute the rules read, ranked by how much its answer could change the advice."""
         known = validate_profile(profile).known()
-        current = self.scorer.standing(self.engine.fired(known), len(known))
-        return explore(known, current, self.candidates, self._standings)
+        fired = self.engine.fired(known)
+        return self.what_if.explore(known, fired, self.scorer.standing(fired, len(known)))
 
     def advise(self, profile: ProfileInput, *, what_if: bool = True, max_questions: int = 5) -> Advice:
         """The advice for one profile (a dict or a Profile). Raises ProfileError on invalid input."""
@@ -109,7 +105,7 @@ class Advisor:
         reasons = {rule_id: self.scorer.reason(rules[rule_id], known) for rule_id in sorted(fired)}
         questions: list[NextQuestion] = []
         if what_if:
-            explored = explore(known, standing, self.candidates, self._standings)
+            explored = self.what_if.explore(known, fired, standing)
             questions = [q for q in explored if q.answers][:max_questions]
         return Advice(
             decision=standing.decision,

@@ -79,7 +79,7 @@ def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, report: LintRepor
     candidates = candidate_answers(rulebook)
     satisfiable = set()
     for rule_id, rule in rulebook.rules.items():
-            if any(case.fires and rule_id in engine.fired(Profile.model_validate(case.profile).known()) for case in rule.cases):
+        if any(case.fires and rule_id in engine.fired(Profile.model_validate(case.profile).known()) for case in rule.cases):
             satisfiable.add(rule_id)
             continue
         attributes = rule.attributes()

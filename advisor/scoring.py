@@ -69,37 +69,43 @@ class Scorer:
         self.knowledge = knowledge
         self.policy = rulebook.meta.scoring
         self.mode_order = list(knowledge.modes)
-        self._effects = {rule_id: rule.effect for rule_id, rule in rulebook.rules.items()}
+        self._position = {mode: index for index, mode in enumerate(self.mode_order)}
+        self._effects = {
+            rule_id: (rule.effect.kind, rule.effect.target, rule.effect.weight or 0)
+            for rule_id, rule in rulebook.rules.items()
+        }
 
     # -- the standing ------------------------------------------------------------------
 
-    def standing(self, fired: Collection[str], answered: int) -> Standing:
+    def standing(self, fired: Collection[str], answered: int, explain: bool = True) -> Standing:
+        """Rank the modes for a set of fired rules. `explain=False` skips the decision's wording
+        (the what-if ranks dozens of standings per advice and needs only the numbers)."""
         support = dict.fromkeys(self.mode_order, 0)
         opposition = dict.fromkeys(self.mode_order, 0)
         excluded = set()
         for rule_id in fired:
-            effect = self._effects[rule_id]
-            if effect.supports is not None:
-                support[effect.supports] += effect.weight or 0
-            elif effect.opposes is not None:
-                opposition[effect.opposes] += effect.weight or 0
-            elif effect.excludes is not None:
-                excluded.add(effect.excludes)
-        scores = {mode: self._score(support[mode] - opposition[mode]) for mode in self.mode_order}
-        for mode in excluded:
-            scores[mode] = 0
-        position = {mode: index for index, mode in enumerate(self.mode_order)}
+            kind, mode, weight = self._effects[rule_id]
+            if kind == "supports":
+                support[mode] += weight
+            elif kind == "opposes":
+                opposition[mode] += weight
+            elif kind == "excludes":
+                excluded.add(mode)
+        points = self.policy.points_per_weight
+        scores = {
+            mode: 0 if mode in excluded else max(0, min(100, round(50 + points * (support[mode] - opposition[mode]))))
+            for mode in self.mode_order
+        }
+        position = self._position
         ranking = tuple(
             sorted(
                 scores.items(),
                 key=lambda item: (item[0] in excluded, -item[1], -support[item[0]], position[item[0]]),
             )
         )
-        decision, reason = self._decide(ranking, frozenset(excluded), support, answered)
-        return Standing(ranking, frozenset(excluded), support, opposition, decision, reason)
-
-    def _score(self, net: int) -> int:
-        return max(0, min(100, round(50 + self.policy.points_per_weight * net)))
+        frozen = frozenset(excluded)
+        decision, reason = self._decide(ranking, frozen, support, answered, explain)
+        return Standing(ranking, frozen, support, opposition, decision, reason)
 
     def verdict(self, score: int, excluded: bool) -> Verdict:
         if excluded:
@@ -111,13 +117,18 @@ class Scorer:
         return "unlikely"
 
     def _decide(
-        self, ranking: tuple[tuple[str, int], ...], excluded: frozenset[str], support: Mapping[str, int], answered: int
+                self,
+        ranking: tuple[tuple[str, int], ...],
+        excluded: frozenset[str],
+        support: Mapping[str, int],
+        answered: int,
+        explain: bool,
     ) -> tuple[Decision, str]:
         policy = self.policy
         leader, leader_score = ranking[0]
         if leader in excluded:
             return "insufficient_information", "Every mode is excluded by the profile."
-        name = self.knowledge.modes[leader].name
+        name = self.knowledge.modes[leader].name if explain else ""
         if answered < policy.min_answered:
             return (
                 "insufficient_information",
@@ -133,11 +144,15 @@ class Scorer:
             return "insufficient_information", f"Even the leader, {name}, scores only {leader_score}: no mode fits well."
         runner_up, runner_score = ranking[1]
         if runner_up not in excluded and leader_score - runner_score < policy.close_call_margin:
+            if not explain:
+                return "close_call", ""
             other = self.knowledge.modes[runner_up].name
             return (
                 "close_call",
                 f"{name} ({leader_score}) and {other} ({runner_score}) are within {policy.close_call_margin:g} points.",
             )
+        if not explain:
+            return "clear", ""
         if runner_up in excluded:
             return "clear", f"{name} leads; every other mode is excluded."
         other = self.knowledge.modes[runner_up].name

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .advice import NextQuestion, WhatIfAnswer
 from .profile import ATTRIBUTES, AttributeSpec
 from .rulebook import Rulebook, Test, tests_in
-from .scoring import Standing
+from .engine import RuleEngine
+from .scoring import Scorer, Standing
 
 
 def _holds(test: Test, value: Any) -> bool:
@@ -76,50 +77,67 @@ def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
     return candidates
 
 
-def explore(
-    known: Mapping[str, Any],
-    current: Standing,
-    candidates: Mapping[str, list[Any]],
-    evaluate: Callable[[list[dict[str, Any]]], list[Standing]],
-) -> list[NextQuestion]:
-    """Try every candidate answer of every unanswered attribute; rank attributes by their effect."""
-    leader = current.ranking[0][0]
-    variants: list[tuple[str, Any]] = []
-    profiles: list[dict[str, Any]] = []
-    for attribute, values in candidates.items():
-        if attribute in known:
-            continue
-        for value in values:
-            variants.append((attribute, value))
-            profiles.append({**known, attribute: value})
-    standings = evaluate(profiles)
-    by_attribute: dict[str, dict[str, Any]] = {}
-    for (attribute, value), standing in zip(variants, standings):
-        entry = by_attribute.setdefault(attribute, {"swing": None, "answers": [], "changes_leader": False})
-        best_other = max(score for mode, score in standing.ranking if mode != leader)
-        swing = best_other - standing.score(leader)
-        entry["swing"] = swing if entry["swing"] is None else max(entry["swing"], swing)
-        moved = standing.leader != current.leader
-        if moved or standing.decision != current.decision:
-            entry["changes_leader"] = entry["changes_leader"] or moved
-            entry["answers"].append(
-                WhatIfAnswer(
-                    value=value,
-                    leading_mode=standing.leader,
-                    leading_score=standing.leader_score,
-                    decision=standing.decision,
+class WhatIf:
+    """Re-runs the rules on every candidate answer of every unanswered attribute.
+
+    NOTE: a rule that does not read attribute A fires on "profile + an answer for A" exactly when
+    it fires on the profile. So each attribute gets its own durable ruleset holding only the
+    rules that read it: the engine re-evaluates those on each candidate answer, and the other
+    rules keep the result the engine gave for the profile. Same answer as re-running every
+    rule (tests check this), at a fraction of the cost.
+    """
+
+    def __init__(self, rulebook: Rulebook, scorer: Scorer):
+        self.scorer = scorer
+        self.candidates = candidate_answers(rulebook)
+        readers: dict[str, set[str]] = {}
+        for rule_id, rule in rulebook.rules.items():
+            for attribute in rule.attributes():
+                readers.setdefault(attribute, set()).add(rule_id)
+        self.readers = {attribute: frozenset(ids) for attribute, ids in readers.items()}
+        self.engines = {attribute: RuleEngine(rulebook, ids) for attribute, ids in self.readers.items()}
+
+    def fired_with(self, known: Mapping[str, Any], fired: frozenset[str], attribute: str) -> list[frozenset[str]]:
+        """The rules that fire on `known` plus each candidate answer for `attribute`."""
+        variants = [{**known, attribute: value} for value in self.candidates[attribute]]
+        unaffected = fired - self.readers[attribute]
+        return [unaffected | ids for ids in self.engines[attribute].fired_many(variants)]
+
+    def explore(self, known: Mapping[str, Any], fired: frozenset[str], current: Standing) -> list[NextQuestion]:
+        """Every unanswered attribute the rules read, ranked by how much its answer could change the advice."""
+        leader = current.ranking[0][0]
+        questions = []
+        for attribute, values in self.candidates.items():
+            if attribute in known:
+                continue
+            swing: int | None = None
+            changes_leader = False
+            answers = []
+            for value, ids in zip(values, self.fired_with(known, fired, attribute)):
+                standing = self.scorer.standing(ids, len(known) + 1, explain=False)
+                best_other = max(score for mode, score in standing.ranking if mode != leader)
+                gap = best_other - standing.score(leader)
+                swing = gap if swing is None else max(swing, gap)
+                moved = standing.leader != current.leader
+                if moved or standing.decision != current.decision:
+                    changes_leader = changes_leader or moved
+                    answers.append(
+                        WhatIfAnswer(
+                            value=value,
+                            leading_mode=standing.leader,
+                            leading_score=standing.leader_score,
+                            decision=standing.decision,
+                        )
+                    )
+            questions.append(
+                NextQuestion(
+                    attribute=attribute,
+                    question=ATTRIBUTES[attribute].description,
+                    changes_leader=changes_leader,
+                    swing=swing if swing is not None else 0,
+                    answers=answers,
                 )
             )
-    questions = [
-        NextQuestion(
-            attribute=attribute,
-            question=ATTRIBUTES[attribute].description,
-            changes_leader=entry["changes_leader"],
-            swing=entry["swing"],
-            answers=entry["answers"],
-        )
-        for attribute, entry in by_attribute.items()
-    ]
-    order = {name: index for index, name in enumerate(ATTRIBUTES)}
-    questions.sort(key=lambda q: (not q.changes_leader, not q.answers, -q.swing, order[q.attribute]))
-    return questions
+        order = {name: index for index, name in enumerate(ATTRIBUTES)}
+        questions.sort(key=lambda q: (not q.changes_leader, not q.answers, -q.swing, order[q.attribute]))
+        return questions
