@@ -8,6 +8,8 @@ NOTE: heavy imports (pydantic, durable-rules) happen inside the commands so `adv
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -19,8 +21,24 @@ import click
 EXIT_PACK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 1, 2, 3, 70
 
 
+# The surfaces that live in modules of their own, each defining a click command named `command`.
+# NOTE: loaded on demand so `advisor --help` stays fast; those modules import heavy libraries
+# (FastAPI, openpyxl, ...) inside their functions, not at module level.
+SURFACE_MODULES = {"ask": "advisor.questionnaire", "batch": "advisor.batch", "serve": "advisor.service"}
+
+
 class AdvisorGroup(click.Group):
     """Turns the advisor's own errors into one clear message and an exit code, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = [name for name, module in SURFACE_MODULES.items() if importlib.util.find_spec(module)]
+        return sorted(set(super().list_commands(ctx)) | set(available))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = SURFACE_MODULES.get(name)
+        if module is not None and importlib.util.find_spec(module):
+            return importlib.import_module(module).command
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from .errors import InputError, ProfileError, RulePackError

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .scoring import format_value
 
 WIDTH = 96
+_NAME_COLUMN = 58
 _DECISION_LABEL = {
     "clear": "CLEAR",
     "close_call": "CLOSE CALL",
     "insufficient_information": "INSUFFICIENT INFORMATION",
 }
+
+
+def _width(text: str) -> int:
+    """Terminal columns: East Asian wide characters (the Chinese names) take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
@@ -28,20 +39,31 @@ def _signed(reason: Reason) -> str:
     return f"{sign}{reason.weight}"
 
 
-def _source(reason: Reason) -> str | None:
-    if not reason.citations:
-        return None
-    quote = reason.citations[0]
-    return f'Source: {quote.section}: "{quote.quote}"'
+def _sources(reasons: list[Reason]) -> list[str]:
+    """The distinct passages the reasons rest on, first citation of each reason, in order."""
+    seen: list[str] = []
+    for reason in reasons:
+        if reason.citations:
+            quote = reason.citations[0]
+            text = f'{quote.section}: "{quote.quote}"'
+            if text not in seen:
+                seen.append(text)
+    return seen
 
 
-def _answer_text(question: NextQuestion, modes: dict[str, ModeAssessment]) -> str:
-    parts = []
+def answer_effects(question: NextQuestion, advice: Advice) -> list[str]:
+    """Each what-if answer as a phrase: 'university: Technology Equity would lead (78)'."""
+    names = {mode.id: mode.name for mode in advice.modes}
+    phrases = []
     for answer in question.answers[:3]:
-        leader = modes[answer.leading_mode].name if answer.leading_mode else "no mode"
+        value = format_value(answer.value)
         decision = answer.decision.replace("_", " ")
-        parts.append(f"{format_value(answer.value)} → {leader} first ({answer.leading_score}, {decision})")
-    return "; ".join(parts)
+        if answer.leading_mode != advice.leading_mode:
+            leader = names.get(answer.leading_mode or "", "no mode")
+            phrases.append(f"{value}: {leader} would lead ({answer.leading_score}; {decision})")
+        else:
+            phrases.append(f"{value}: the decision would become {decision}")
+    return phrases
 
 
 def _featured(advice: Advice) -> list[ModeAssessment]:
@@ -64,21 +86,26 @@ def render_text(advice: Advice) -> str:
         lines.append(f"Advice for: {label}")
     lines += _wrap(advice.decision_reason, "  ", f"Decision: {_DECISION_LABEL[advice.decision]}. ")
     lines.append("")
-    lines.append("Modes, best first")
+    lines.append(_pad("Modes, best first", _NAME_COLUMN) + " score  verdict")
     for mode in advice.modes:
-        name = f"{mode.name} ({mode.name_zh})"
-        lines.append(f"  {mode.rank}. {name:<62} {mode.score:>3}  {mode.verdict}")
-    modes_by_id = {mode.id: mode for mode in advice.modes}
+        label = f"  {mode.rank}. {mode.name} ({mode.name_zh})"
+        if _width(label) > _NAME_COLUMN:  # a long name gets a line of its own
+            lines.append(label)
+            label = ""
+        lines.append(f"{_pad(label, _NAME_COLUMN)} {mode.score:>5}  {mode.verdict}")
     for mode in _featured(advice):
         lines.append("")
         lines.append(f"Why {mode.name} ({mode.score})")
         if not mode.reasons_for and not mode.reasons_against:
             lines.append("  No rule spoke for or against it yet.")
         for reason in mode.reasons_for + mode.reasons_against:
-            lines += _wrap(f"{reason.message} [{reason.rule_id}, {_signed(reason)}]", "      ", "  " + ("+ " if reason.effect == "supports" else "- ").ljust(4))
-            source = _source(reason)
-            if source:
-                lines += _wrap(source, "        ", "      ")
+            marker = "+" if reason.effect == "supports" else "-"
+            lines += _wrap(f"{reason.message} [{reason.rule_id} {_signed(reason)}]", "    ", f"  {marker} ")
+        sources = _sources(mode.reasons_for + mode.reasons_against)
+        if sources:
+            lines.append("  Sources:")
+            for source in sources:
+                lines += _wrap(source, "      ", "    ")
     lines.append("")
     if advice.difficulties:
         lines.append("Difficulties to expect, and what to do")
@@ -94,8 +121,9 @@ def render_text(advice: Advice) -> str:
         lines.append("")
         lines.append("What else to find out")
         for question in advice.next_questions:
-            lines += _wrap(f"? {question.attribute}: {question.question}", "      ", "  ")
-            lines += _wrap("If " + _answer_text(question, modes_by_id), "      ", "      ")
+            lines += _wrap(f"? {question.attribute}: {question.question}", "    ", "  ")
+            for phrase in answer_effects(question, advice):
+                lines += _wrap(phrase, "        ", "      if ")
     lines.append("")
     versions = advice.versions
     lines.append(f"knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}")
@@ -145,11 +173,11 @@ def render_markdown(advice: Advice) -> str:
             out.append(f"- **Do — {mitigation.name}:** {mitigation.action}")
         out.append("")
     if advice.next_questions:
-        modes_by_id = {mode.id: mode for mode in advice.modes}
         out.append("## What else to find out")
         out.append("")
         for question in advice.next_questions:
-            out.append(f"- `{question.attribute}` — {question.question} If {_answer_text(question, modes_by_id)}.")
+            effects = "; ".join(answer_effects(question, advice))
+            out.append(f"- `{question.attribute}` — {question.question} If {effects}.")
         out.append("")
     versions = advice.versions
     out.append(f"*knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}*")
