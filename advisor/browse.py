@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from .knowledge import KnowledgeBase, Mode
-from .rulebook import AllOf, AnyOf, NotOf, Rule, Rulebook, Test
+from .rulebook import AllOf, AnyOf, NotOf, Rule, Rulebook, AttributeTest
 
 WIDTH = 96
 _OPERATOR_TEXT = {
@@ -59,7 +59,7 @@ def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
 def describe_condition(condition: object, depth: int = 0) -> list[str]:
     """A condition as indented plain-language lines."""
     pad = "  " * depth
-    if isinstance(condition, Test):
+    if isinstance(condition, AttributeTest):
         if condition.operator == "known":
             return [f"{pad}{condition.attr} is {'known' if condition.known else 'unknown'}"]
         operand = condition.operand
@@ -88,7 +88,7 @@ def render_rule(rule: Rule, rulebook: Rulebook, knowledge: KnowledgeBase) -> str
         lines += _bullets([f"{record.name} ({record.name_zh}) [{knowledge_id}]"])
         for citation in record.citations[:1]:
             lines += _para(f'{citation.section}: "{citation.quote}"', "    ")
-    lines += ["", "Test cases"]
+    lines += ["", "AttributeTest cases"]
     for case in rule.cases:
         lines.append(f"  {'fires' if case.fires else 'silent'}  {case.name}: {case.profile}")
     lines += ["", f"Defined in {rulebook.files[rule.id]}"]

@@ -9,12 +9,12 @@ from pydantic import ValidationError
 from .errors import PackProblem
 from .knowledge import KnowledgeBase
 from .profile import ATTRIBUTES, Profile
-from .rulebook import ORDERING_OPERATORS, Rule, Rulebook, Test, tests_in
+from .rulebook import ORDERING_OPERATORS, Rule, Rulebook, AttributeTest, attribute_tests
 
 _NUMERIC = ("integer", "number")
 
 
-def _value_problem(test: Test, value: object) -> str | None:
+def _value_problem(test: AttributeTest, value: object) -> str | None:
     spec = ATTRIBUTES[test.attr]
     if spec.kind in _NUMERIC:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -29,7 +29,7 @@ def _value_problem(test: Test, value: object) -> str | None:
     return None
 
 
-def check_test(test: Test) -> list[str]:
+def check_test(test: AttributeTest) -> list[str]:
     """Problems with one attribute test: unknown attribute, operator unfit for it, wrong values."""
     spec = ATTRIBUTES.get(test.attr)
     if spec is None:
@@ -52,7 +52,7 @@ def _placeholders(template: str) -> list[str]:
 
 
 def check_rule(rule: Rule, knowledge: KnowledgeBase) -> list[str]:
-    problems = [problem for test in tests_in(rule.when) for problem in check_test(test)]
+    problems = [problem for test in attribute_tests(rule.when) for problem in check_test(test)]
     effect = rule.effect
     if effect.kind == "raises":
         if effect.target not in knowledge.difficulties:

@@ -57,7 +57,26 @@ def _field_problem(item: Mapping[str, Any]) -> FieldProblem:
     spec = ATTRIBUTES.get(field)
     where = field + "".join(f"[{part}]" for part in loc[1:])
     allowed = spec.allowed() if spec else ("text" if field in ("id", "title") else None)
-    return FieldProblem(where, value, item["msg"].rstrip("."), allowed)
+    message = _PLAIN_MESSAGES.get(item["type"], item["msg"].rstrip("."))
+    return FieldProblem(where, value, message, allowed)
+
+
+# pydantic's wording for the common errors repeats the allowed values; say it plainly instead.
+_PLAIN_MESSAGES = {
+    "literal_error": "not an allowed value",
+    "int_parsing": "not an integer",
+    "int_type": "not an integer",
+    "int_from_float": "not a whole number",
+    "float_parsing": "not a number",
+    "float_type": "not a number",
+    "finite_number": "not a finite number",
+    "bool_parsing": "not true or false",
+    "bool_type": "not true or false",
+    "greater_than_equal": "out of range",
+    "less_than_equal": "out of range",
+    "list_type": "not a list",
+    "string_type": "not text",
+}
 
 
 class Advisor:

@@ -17,7 +17,7 @@ import durable_rules_engine as _engine
 
 from .errors import AdvisorError, PackProblem, RulePackError
 from .profile import ATTRIBUTES
-from .rulebook import AllOf, AnyOf, NotOf, Rule, Rulebook, Test
+from .rulebook import AllOf, AnyOf, NotOf, Rule, Rulebook, AttributeTest
 
 # Every fact carries this marker; every rule requires it. NOTE: the guard keeps rules from
 # matching the session's own state fact, which otherwise loops forever (durable-rules #288).
@@ -66,7 +66,7 @@ def to_fact(known: Mapping[str, Any]) -> dict[str, Any]:
     return fact
 
 
-def _compile_test(test: Test, negated: bool) -> dict[str, Any]:
+def _compile_test(test: AttributeTest, negated: bool) -> dict[str, Any]:
     op, value, attr = test.operator, test.operand, test.attr
     if op == "known":
         present = bool(value) != negated
@@ -87,7 +87,7 @@ def _compile_test(test: Test, negated: bool) -> dict[str, Any]:
 
 def compile_condition(condition: Any, negated: bool = False) -> dict[str, Any]:
     """Translate a rule condition to durable's JSON, pushing `not` down to the tests (De Morgan)."""
-    if isinstance(condition, Test):
+    if isinstance(condition, AttributeTest):
         return _compile_test(condition, negated)
     if isinstance(condition, NotOf):
         return compile_condition(condition.not_, not negated)

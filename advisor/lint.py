@@ -13,7 +13,7 @@ from .errors import PackProblem, RulePackError
 from .knowledge import load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
-from .rulebook import Rulebook, load_rulebook, tests_in
+from .rulebook import Rulebook, load_rulebook, attribute_tests
 from .whatif import candidate_answers
 
 # Rules reading more attributes than this many combinations are checked on their cases only.
@@ -118,7 +118,7 @@ def _check_coverage(rulebook: Rulebook, knowledge: Any, satisfiable: set[str], r
     for difficulty_id in knowledge.difficulties:
         if difficulty_id not in raised:
             report.warnings.append(PackProblem(where, None, f"no rule raises difficulty {difficulty_id!r}"))
-    read = {test.attr for rule in rulebook.rules.values() for test in tests_in(rule.when)}
+    read = {test.attr for rule in rulebook.rules.values() for test in attribute_tests(rule.when)}
     for name in ATTRIBUTES:
         if name not in read:
             report.warnings.append(PackProblem(where, None, f"no rule reads profile attribute {name!r}"))

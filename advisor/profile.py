@@ -49,7 +49,7 @@ class Profile(BaseModel):
     duration_months: Annotated[int, Field(ge=1, le=600)] | None = Field(
         None, description="Planned duration of the cooperation in months (1-600)."
     )
-    funding_cny: Annotated[float, Field(ge=0)] | None = Field(
+    funding_cny: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
         None, description="Committed funding in CNY (>= 0)."
     )
     funding_sources: list[FundingSource] | None = Field(None, description="Who pays.")

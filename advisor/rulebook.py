@@ -19,7 +19,7 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Test(Record):
+class AttributeTest(Record):
     """A test of one attribute, e.g. {attr: duration_months, gte: 36}. Exactly one operator.
 
     An unknown (missing) attribute makes every test false except `known: false`, and a test
@@ -38,7 +38,7 @@ class Test(Record):
     known: bool | None = None
 
     @model_validator(mode="after")
-    def _one_operator(self) -> "Test":
+    def _one_operator(self) -> "AttributeTest":
         used = self.operators()
         if len(used) != 1:
             raise ValueError(
@@ -86,7 +86,7 @@ Condition = Annotated[
         Annotated[AllOf, Tag("all")],
         Annotated[AnyOf, Tag("any")],
         Annotated[NotOf, Tag("not")],
-        Annotated[Test, Tag("test")],
+        Annotated[AttributeTest, Tag("test")],
     ],
     Discriminator(_condition_kind),
 ]
@@ -95,14 +95,14 @@ AnyOf.model_rebuild()
 NotOf.model_rebuild()
 
 
-def tests_in(condition: Any) -> list[Test]:
+def attribute_tests(condition: Any) -> list[AttributeTest]:
     """Every attribute test in a condition, depth first."""
-    if isinstance(condition, Test):
+    if isinstance(condition, AttributeTest):
         return [condition]
     if isinstance(condition, NotOf):
-        return tests_in(condition.not_)
+        return attribute_tests(condition.not_)
     children = condition.all if isinstance(condition, AllOf) else condition.any
-    return [test for child in children for test in tests_in(child)]
+    return [test for child in children for test in attribute_tests(child)]
 
 
 class Effect(Record):
@@ -163,7 +163,7 @@ class Rule(Record):
 
     def attributes(self) -> list[str]:
         seen: list[str] = []
-        for test in tests_in(self.when):
+        for test in attribute_tests(self.when):
             if test.attr not in seen:
                 seen.append(test.attr)
         return seen

@@ -7,12 +7,12 @@ from typing import Any
 
 from .advice import NextQuestion, WhatIfAnswer
 from .profile import ATTRIBUTES, AttributeSpec
-from .rulebook import Rulebook, Test, tests_in
+from .rulebook import Rulebook, AttributeTest, attribute_tests
 from .engine import RuleEngine
 from .scoring import Scorer, Standing
 
 
-def _holds(test: Test, value: Any) -> bool:
+def _holds(test: AttributeTest, value: Any) -> bool:
     """Whether a test holds for one known value of its attribute (used only to group answers)."""
     op, operand = test.operator, test.operand
     if op == "known":
@@ -30,7 +30,7 @@ def _holds(test: Test, value: Any) -> bool:
     return {"gt": value > operand, "gte": value >= operand, "lt": value < operand, "lte": value <= operand}[op]
 
 
-def _raw_candidates(spec: AttributeSpec, tests: list[Test]) -> list[Any]:
+def _raw_candidates(spec: AttributeSpec, tests: list[AttributeTest]) -> list[Any]:
     if spec.kind == "boolean":
         return [True, False]
     if spec.kind == "choice":
@@ -57,9 +57,9 @@ def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
     NOTE: answers that make every test on the attribute come out the same make every rule come
     out the same, so trying one of them is enough; the engine still evaluates each candidate.
     """
-    tests_by_attribute: dict[str, list[Test]] = {}
+    tests_by_attribute: dict[str, list[AttributeTest]] = {}
     for rule in rulebook.rules.values():
-        for test in tests_in(rule.when):
+        for test in attribute_tests(rule.when):
             tests_by_attribute.setdefault(test.attr, []).append(test)
     candidates = {}
     for name, spec in ATTRIBUTES.items():

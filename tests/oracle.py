@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from numbers import Real
 from typing import Any
 
-from advisor.rulebook import AllOf, AnyOf, NotOf, Rulebook, Test
+from advisor.rulebook import AllOf, AnyOf, NotOf, Rulebook, AttributeTest
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -34,7 +34,7 @@ def _number(value: Any) -> float:
     return value
 
 
-def _holds(test: Test, value: Any) -> bool:
+def _holds(test: AttributeTest, value: Any) -> bool:
     """The un-negated test on a present value."""
     op, operand = test.operator, test.operand
     if op == "eq":
@@ -58,7 +58,7 @@ def _holds(test: Test, value: Any) -> bool:
     raise ValueError(f"unknown operator {op!r}")
 
 
-def _test(test: Test, known: Mapping[str, Any], negated: bool) -> bool:
+def _test(test: AttributeTest, known: Mapping[str, Any], negated: bool) -> bool:
     present = test.attr in known
     if test.operator == "known":
         wanted = bool(test.operand) != negated
@@ -70,7 +70,7 @@ def _test(test: Test, known: Mapping[str, Any], negated: bool) -> bool:
 
 
 def _evaluate(condition: Any, known: Mapping[str, Any], negated: bool) -> bool:
-    if isinstance(condition, Test):
+    if isinstance(condition, AttributeTest):
         return _test(condition, known, negated)
     if isinstance(condition, NotOf):
         return _evaluate(condition.not_, known, not negated)
