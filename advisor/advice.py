@@ -84,6 +84,7 @@ class NextQuestion(Model):
     swing: int = Field(
         description="Largest lead any answer gives the best other mode over today's leader (points; > 0 changes it)."
     )
+    impact: int = Field(description="Largest change any answer makes to any mode's score (points).")
     answers: list[WhatIfAnswer] = Field(description="The answers that change the leading mode or the decision.")
 
 

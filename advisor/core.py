@@ -57,7 +57,7 @@ def _field_problem(item: Mapping[str, Any]) -> FieldProblem:
     spec = ATTRIBUTES.get(field)
     where = field + "".join(f"[{part}]" for part in loc[1:])
     allowed = spec.allowed() if spec else ("text" if field in ("id", "title") else None)
-    message = _PLAIN_MESSAGES.get(item["type"], item["msg"].rstrip("."))
+    message = _PLAIN_MESSAGES.get(item["type"], item["msg"].removeprefix("Value error, ").rstrip("."))
     return FieldProblem(where, value, message, allowed)
 
 
@@ -125,7 +125,9 @@ class Advisor:
         questions: list[NextQuestion] = []
         if what_if:
             explored = self.what_if.explore(known, fired, standing)
-            questions = [q for q in explored if q.answers][:max_questions]
+            # Without firm advice, any answer that moves the scores is worth asking for.
+            firm = standing.decision != "insufficient_information"
+            questions = [q for q in explored if q.answers or (not firm and q.impact > 0)][:max_questions]
         return Advice(
             decision=standing.decision,
             decision_reason=standing.decision_reason,

@@ -61,9 +61,18 @@ def to_fact(known: Mapping[str, Any]) -> dict[str, Any]:
             fact[name] = len(value)
             for choice in spec.choices:
                 fact[flag_name(name, choice)] = choice in value
+        elif isinstance(value, float):
+            fact[name] = _plain_number(value)
         else:
             fact[name] = value
     return fact
+
+
+def _plain_number(value: float) -> int | float:
+    """A float the engine can read. NOTE: durable-rules rejects JSON numbers in exponent notation
+    (error 204), which json.dumps writes below 1e-4 and from 1e16; the profile keeps amounts to
+    the cent and below 1e13, so writing whole amounts as integers is all that is left to do."""
+    return int(value) if value.is_integer() else value
 
 
 def _compile_test(test: AttributeTest, negated: bool) -> dict[str, Any]:

@@ -75,7 +75,9 @@ class PackProblem:
         for item in error.errors(include_url=False):
             loc = item["loc"]
             record_id = _record_id_at(data, loc)
-            path = ".".join(str(part) for part in loc)
+            # The record is named by its id; the path inside it is what helps ("effect.weight").
+            inner = loc[2:] if record_id is not None and len(loc) > 2 else loc
+            path = ".".join(str(part) for part in inner) or "(record)"
             got = f" (got {_show(item['input'])})" if "input" in item and not isinstance(item["input"], dict) else ""
             problems.append(PackProblem(file, record_id, f"{path}: {item['msg']}{got}"))
         return problems

@@ -49,8 +49,8 @@ class Profile(BaseModel):
     duration_months: Annotated[int, Field(ge=1, le=600)] | None = Field(
         None, description="Planned duration of the cooperation in months (1-600)."
     )
-    funding_cny: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
-        None, description="Committed funding in CNY (>= 0)."
+    funding_cny: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] | None = Field(
+        None, description="Committed funding in CNY (0 to 10 trillion)."
     )
     funding_sources: list[FundingSource] | None = Field(None, description="Who pays.")
     pilot_funding_secured: bool | None = Field(
@@ -128,6 +128,21 @@ class Profile(BaseModel):
                     seen.append(item)
             return seen
         return value
+
+    @field_validator("duration_months", "funding_cny", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any) -> Any:
+        # NOTE: pydantic's lax mode reads true as 1; for a duration or an amount that is a mistake.
+        if isinstance(value, bool):
+            raise ValueError("true/false is not a number")
+        return value
+
+    @field_validator("funding_cny")
+    @classmethod
+    def _to_the_cent(cls, value: float | None) -> float | None:
+        # NOTE: amounts are kept to the cent, so every surface and the rule engine see the same
+        # number (the engine cannot read floats that JSON writes in exponent notation, e.g. 1e-07).
+        return None if value is None else round(value, 2)
 
     def known(self) -> dict[str, Any]:
         """The answered rule attributes, as plain JSON-able values (id and title left out)."""

@@ -71,6 +71,8 @@ def _featured(advice: Advice) -> list[ModeAssessment]:
     if not advice.modes:
         return []
     leader = advice.modes[0]
+    if not leader.reasons_for and not leader.reasons_against:
+        return []  # nothing to explain yet: the ranking is a tie at the neutral score
     featured = [leader]
     for mode in advice.modes[1:3]:
         if mode.verdict == "recommended" or (advice.decision == "close_call" and leader.score - mode.score < 10):
@@ -124,6 +126,8 @@ def render_text(advice: Advice) -> str:
             lines += _wrap(f"? {question.attribute}: {question.question}", "    ", "  ")
             for phrase in answer_effects(question, advice):
                 lines += _wrap(phrase, "        ", "      if ")
+            if not question.answers:
+                lines.append(f"      (an answer can move scores by up to {question.impact} points)")
     lines.append("")
     versions = advice.versions
     lines.append(f"knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}")
@@ -177,7 +181,8 @@ def render_markdown(advice: Advice) -> str:
         out.append("")
         for question in advice.next_questions:
             effects = "; ".join(answer_effects(question, advice))
-            out.append(f"- `{question.attribute}` — {question.question} If {effects}.")
+            consequence = f"If {effects}." if effects else f"An answer can move scores by up to {question.impact} points."
+            out.append(f"- `{question.attribute}` — {question.question} {consequence}")
         out.append("")
     versions = advice.versions
     out.append(f"*knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}*")

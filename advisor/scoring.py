@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -91,9 +92,9 @@ class Scorer:
                 opposition[mode] += weight
             elif kind == "excludes":
                 excluded.add(mode)
-        points = self.policy.points_per_weight
+        points = self.policy.points_per_weight  # scores round half up: 72.5 shows (and counts) as 73
         scores = {
-            mode: 0 if mode in excluded else max(0, min(100, round(50 + points * (support[mode] - opposition[mode]))))
+            mode: 0 if mode in excluded else max(0, min(100, math.floor(50.5 + points * (support[mode] - opposition[mode]))))
             for mode in self.mode_order
         }
         position = self._position
@@ -134,6 +135,8 @@ class Scorer:
                 "insufficient_information",
                 f"Only {answered} of the profile's attributes are known; answer at least {policy.min_answered}.",
             )
+        if not any(support.values()):
+            return "insufficient_information", "No rule supports any mode yet: answer more of the questions below."
         if support[leader] < policy.min_support:
             return (
                 "insufficient_information",

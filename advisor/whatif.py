@@ -106,11 +106,13 @@ class WhatIf:
     def explore(self, known: Mapping[str, Any], fired: frozenset[str], current: Standing) -> list[NextQuestion]:
         """Every unanswered attribute the rules read, ranked by how much its answer could change the advice."""
         leader = current.ranking[0][0]
+        now = dict(current.ranking)
         questions = []
         for attribute, values in self.candidates.items():
             if attribute in known:
                 continue
             swing: int | None = None
+            impact = 0
             changes_leader = False
             answers = []
             for value, ids in zip(values, self.fired_with(known, fired, attribute)):
@@ -118,7 +120,10 @@ class WhatIf:
                 best_other = max(score for mode, score in standing.ranking if mode != leader)
                 gap = best_other - standing.score(leader)
                 swing = gap if swing is None else max(swing, gap)
-                moved = standing.leader != current.leader
+                impact = max(impact, max(abs(score - now[mode]) for mode, score in standing.ranking))
+                # NOTE: among modes tied with no evidence the "leader" is arbitrary; a new leader
+                # counts only when the new advice is firm enough to act on.
+                moved = standing.leader != current.leader and standing.decision != "insufficient_information"
                 if moved or standing.decision != current.decision:
                     changes_leader = changes_leader or moved
                     answers.append(
@@ -135,9 +140,14 @@ class WhatIf:
                     question=ATTRIBUTES[attribute].description,
                     changes_leader=changes_leader,
                     swing=swing if swing is not None else 0,
+                    impact=impact,
                     answers=answers,
                 )
             )
         order = {name: index for index, name in enumerate(ATTRIBUTES)}
-        questions.sort(key=lambda q: (not q.changes_leader, not q.answers, -q.swing, order[q.attribute]))
+        # NOTE: without firm advice the leader is arbitrary, so rank by how far any score can move.
+        firm = current.decision != "insufficient_information"
+        questions.sort(
+            key=lambda q: (not q.changes_leader, not q.answers, -(q.swing if firm else q.impact), order[q.attribute])
+        )
         return questions

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from numbers import Real
 from typing import Any
 
-from advisor.rulebook import AllOf, AnyOf, NotOf, Rulebook, AttributeTest
+from advisor.rulebook import AllOf, AnyOf, AttributeTest, NotOf, Rulebook
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -1,0 +1,129 @@
+"""`advisor validate` on broken rule packs: every problem is found and named precisely."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import EXIT_PACK, cli
+from advisor.lint import lint_pack
+from advisor.paths import default_rules_dir
+
+GOOD_RULE = """
+  - id: ZZ001
+    name: test.rule
+    when: {attr: duration_months, gte: 24}
+    effect: {supports: technology_service, weight: 10}
+    message: "Runs {duration_months} months."
+    rationale: "For the test."
+    cites: [technology_service]
+    cases:
+      - {name: fires, profile: {duration_months: 30}, fires: true}
+      - {name: silent, profile: {duration_months: 3}, fires: false}
+"""
+
+
+@pytest.fixture
+def pack(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    return rules
+
+
+def add_rules(pack, text: str, name: str = "zz_extra.yml"):
+    (pack / name).write_text("rules:\n" + textwrap.dedent(text).strip("\n").replace("\n", "\n") + "\n", encoding="utf-8")
+    return str(pack / name)
+
+
+def messages(report) -> list[str]:
+    return [problem.describe() for problem in report.errors]
+
+
+def test_the_good_rule_is_fine(pack):
+    add_rules(pack, GOOD_RULE)
+    report = lint_pack(pack)
+    assert report.ok, messages(report)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("attr: duration_months, gte: 24", "attr: duraton_months, gte: 24"), "[ZZ001]: unknown attribute 'duraton_months'"),
+        (("attr: duration_months, gte: 24", "attr: duration_months, gte: long"), "[ZZ001]: when.test.gte: Input should be a valid number"),
+        (("attr: duration_months, gte: 24", "attr: enterprise_size, eq: huge"), "[ZZ001]: 'huge' is not a value of enterprise_size"),
+        (("attr: duration_months, gte: 24", "attr: enterprise_size, gt: 3"), "[ZZ001]: 'gt' compares numbers, but enterprise_size is choice"),
+        (("attr: duration_months, gte: 24", "attr: funding_sources, eq: enterprise"), "[ZZ001]: funding_sources is a list; test it with 'contains'"),
+        (("supports: technology_service", "supports: joint_venture"), "[ZZ001]: supports unknown mode 'joint_venture'"),
+        (("cites: [technology_service]", "cites: [nowhere]"), "[ZZ001]: cites unknown knowledge id 'nowhere'"),
+        (("Runs {duration_months} months.", "Runs {scope}."), "[ZZ001]: message uses {scope}, which the rule does not read"),
+        (("weight: 10}", "weight: 500}"), "[ZZ001]: effect.weight: Input should be less than or equal to 100 (got 500)"),
+        (("weight: 10}", "}"), "a 'supports' effect needs a weight"),
+        (("id: ZZ001", "id: zz1"), "[zz1]: id: String should match pattern '^[A-Z]{2}[0-9]{3}$' (got 'zz1')"),
+        (("fires: true}\n", "fires: false}\n"), "[ZZ001]: needs test cases: at least one on which it fires"),
+        (("{duration_months: 30}, fires: true", "{duration_months: 3}, fires: true"), "[ZZ001]: case 'fires' expects the rule to fire, but it does not fire"),
+        (("attr: duration_months, gte: 24}", "all: [{attr: duration_months, gt: 24}, {attr: duration_months, lt: 12}]}"), "[ZZ001]: can never fire"),
+    ],
+    ids=[
+        "unknown-attribute",
+        "wrong-value-type",
+        "bad-enum-member",
+        "ordering-on-choice",
+        "eq-on-list",
+        "unknown-mode",
+        "unknown-citation",
+        "bad-placeholder",
+        "weight-out-of-range",
+        "missing-weight",
+        "bad-id",
+        "no-firing-case",
+        "failing-case",
+        "never-fires",
+    ],
+)
+def test_each_problem_is_named_with_file_and_rule(pack, change, expected):
+    old, new = change
+    assert old in GOOD_RULE
+    path = add_rules(pack, GOOD_RULE.replace(old, new))
+    report = lint_pack(pack)
+    assert not report.ok
+    assert any(message.startswith(path) and expected in message for message in messages(report)), messages(report)
+
+
+def test_duplicate_ids_name_both_files(pack):
+    add_rules(pack, GOOD_RULE, "zz_a.yml")
+    add_rules(pack, GOOD_RULE, "zz_b.yml")
+    report = lint_pack(pack)
+    assert any("zz_b.yml [ZZ001]: duplicate rule id (first defined in" in m and "zz_a.yml" in m for m in messages(report))
+
+
+def test_malformed_yaml_names_the_line(pack):
+    (pack / "zz_bad.yml").write_text("rules:\n  - id: ZZ001\n    when: {attr: [\n", encoding="utf-8")
+    report = lint_pack(pack)
+    assert any("zz_bad.yml: malformed YAML at line" in m for m in messages(report)), messages(report)
+
+
+def test_a_mode_no_rule_can_recommend(pack):
+    for path in pack.glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        if "supports: technology_service" in text:
+            # drop every rule supporting the mode by renaming the effect to an opposition
+            path.write_text(text.replace("supports: technology_service", "opposes: technology_service"), encoding="utf-8")
+    report = lint_pack(pack)
+    assert any("no rule can recommend mode 'technology_service'" in m for m in messages(report)), messages(report)
+
+
+def test_missing_pack_file(pack):
+    (pack / "pack.yml").unlink()
+    report = lint_pack(pack)
+    assert any("pack.yml: missing" in m for m in messages(report))
+
+
+def test_validate_command_exits_non_zero_with_the_messages(pack):
+    add_rules(pack, GOOD_RULE.replace("attr: duration_months, gte: 24", "attr: duraton_months, gte: 24"))
+    result = CliRunner().invoke(cli, ["validate", "--rules", str(pack)])
+    assert result.exit_code == EXIT_PACK
+    assert "error: " in result.stderr and "unknown attribute 'duraton_months'" in result.stderr
+    assert "failed: " in result.stderr
