@@ -120,8 +120,7 @@ class Advisor:
         known = valid.known()
         fired = self.engine.fired(known)
         standing = self.scorer.standing(fired, len(known))
-        rules = self.rulebook.rules
-        reasons = {rule_id: self.scorer.reason(rules[rule_id], known) for rule_id in sorted(fired)}
+        reasons = self.scorer.reasons(fired, known)
         questions: list[NextQuestion] = []
         if what_if:
             explored = self.what_if.explore(known, fired, standing)

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, FastAPI, Path as PathParam, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response, StreamingResponse
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .advice import Advice
+from .advice import Advice, Versions
 from .core import Advisor, default_advisor, validate_profile
 from .errors import _MISSING, FieldProblem, ProfileError
 from .knowledge import Mode
@@ -38,8 +38,6 @@ MAX_BATCH_BYTES = 16 * 1024 * 1024
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 NDJSON = "application/x-ndjson"
-# Requests whose JSON body is a profile: their body errors are reported as profile problems.
-_PROFILE_BODY_PATHS = frozenset({"/v1/advise"})
 
 log = logging.getLogger("advisor.http")
 
@@ -76,12 +74,6 @@ class BatchLine(BaseModel):
     error: ErrorBody | None = Field(None, description="Why the row has no advice; the other rows go on.")
 
 
-class Versions(BaseModel):
-    advisor: str
-    knowledge: str
-    rulebook: str
-
-
 class Health(BaseModel):
     status: Literal["ok"]
     versions: Versions
@@ -106,8 +98,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class BodyTooLarge(StarletteHTTPException):
-    """Raised while a body is read past its limit; rendered as a 413 ErrorBody."""
+class BodyTooLarge(HTTPException):
+    """Raised while a body is read past its limit; rendered as a 413 ErrorBody.
+
+    NOTE: FastAPI re-raises HTTPExceptions met while it reads a body (any other exception there
+    becomes a 400), so this must be one.
+    """
 
     def __init__(self, limit: int):
         super().__init__(413, f"the request body is over the limit of {limit} bytes")
@@ -219,11 +215,9 @@ def _allowed_from_error(item: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _request_problems(request: Request, error: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
-    """Map FastAPI's validation errors to (error code, problems)."""
+def _request_problems(error: RequestValidationError) -> list[dict[str, Any]]:
+    """FastAPI's validation errors (query and path parameters, structured bodies) as problems."""
     problems: list[dict[str, Any]] = []
-    body_is_profile = request.url.path in _PROFILE_BODY_PATHS
-    body_done = False
     for item in error.errors():
         where, *parts = item["loc"]
         if where == "body" and item["type"] == "json_invalid":
@@ -233,22 +227,28 @@ def _request_problems(request: Request, error: RequestValidationError) -> tuple[
         if where == "body" and not parts and item["type"] == "missing":
             problems.append(_problem("(body)", _MISSING, "a JSON body is required", "a JSON object"))
             continue
-        if where == "body" and body_is_profile:
-            if body_done:
-                continue
-            body_done = True
-            # NOTE: the profile is validated again by the library so the problems read exactly as
-            # they do from the CLI and in batch (with "did you mean" hints and allowed values).
-            try:
-                validate_profile(error.body if error.body is not None else {})
-            except ProfileError as profile_error:
-                problems.extend(profile_problems(profile_error))
-                continue
         field = "".join(f"[{part}]" if isinstance(part, int) else (f".{part}" if i else str(part)) for i, part in enumerate(parts))
         value = item.get("input", _MISSING) if item["type"] != "missing" else _MISSING
         problems.append(_problem(field or f"({where})", value, item["msg"].rstrip("."), _allowed_from_error(item)))
-    is_profile = body_is_profile and all(p["field"] != "(body)" for p in problems) and body_done
-    return ("invalid_profile" if is_profile else "invalid_request"), problems
+    return problems
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def parse_json_body(body: bytes, expected: str) -> Any:
+    """The JSON value of a request body; 422 (as _RequestRejected) when there is none or it is malformed."""
+    if not body.strip():
+        problem = _problem("(body)", _MISSING, "a JSON body is required", expected)
+        raise _RequestRejected(error_body("invalid_request", "the request has no body", [problem]))
+    try:
+        # NOTE: NaN and Infinity are not JSON; refused here, they could not be echoed back as JSON either.
+        return json.loads(body, parse_constant=_not_json)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        detail = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        problem = _problem("(body)", _MISSING, f"the body is not valid JSON ({detail})", expected)
+        raise _RequestRejected(error_body("invalid_request", "the body is not valid JSON", [problem])) from None
 
 
 # -- the app --------------------------------------------------------------------------------
@@ -293,11 +293,10 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> Response:
-        code, problems = _request_problems(request, error)
+        problems = _request_problems(error)
         noun = "problem" if len(problems) == 1 else "problems"
-        what = "the profile" if code == "invalid_profile" else "the request"
         fields = ", ".join(problem["field"] for problem in problems)
-        return _json(error_body(code, f"{what} has {len(problems)} {noun}: {fields}", problems), 422)
+        return _json(error_body("invalid_request", f"the request has {len(problems)} {noun}: {fields}", problems), 422)
 
     @app.exception_handler(ProfileError)
     async def _invalid_profile(request: Request, error: ProfileError) -> Response:
@@ -305,6 +304,8 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if isinstance(error, _RequestRejected):
+            return _json(error.body, 422)
         codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 422: "invalid_request"}
         code = codes.get(error.status_code, "invalid_request")
         message = str(error.detail)
@@ -334,21 +335,33 @@ def create_app(
             200: {"content": {"text/markdown": {"schema": {"type": "string"}}}, "description": "The advice (JSON, or Markdown with format=markdown)."},
             **ERROR_RESPONSES,
         },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "A profile: a JSON object of the attributes it knows (all optional).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Profile"}, "example": EXAMPLE_PROFILE}},
+            }
+        },
     )
-    def advise(
-        profile: Annotated[Profile, Body(openapi_examples={"technology_transfer": {"summary": "A patent sold to a large firm", "value": EXAMPLE_PROFILE}})],
+    async def advise(
+        request: Request,
         what_if: Annotated[bool, Query(description="Also compute `next_questions` by re-running the rules for each unanswered attribute (about 3x slower).")] = False,
         questions: Annotated[int, Query(ge=0, le=50, description="How many next questions to list when what_if is on.")] = 5,
         format: Annotated[Literal["json", "markdown"], Query(description="`markdown`: the advice as a Markdown report.")] = "json",
     ) -> Response:
         """Every attribute is optional: a missing attribute means unknown. The body is a JSON object
-        with the attributes of `GET /v1/schema/profile`; the answer ranks all eight modes, with the
-        reasons for and against each, the difficulties to expect and their mitigations."""
-        advice = the_advisor.advise(profile, what_if=what_if, max_questions=questions)
+        with the attributes of `GET /v1/schema/profile` (whatever the Content-Type says); the answer
+        ranks all eight modes with the reasons for and against each, the difficulties to expect and
+        their mitigations. Invalid attributes get 422 naming each field, its value and what is allowed."""
+        data = parse_json_body(await request.body(), "a JSON object of profile attributes")
+        # NOTE: the body is read here rather than declared as a Profile parameter so that a client
+        # that forgets the Content-Type (curl -d) is still understood, and so that the problems read
+        # exactly as the library words them. The engine runs in the event loop: it holds the GIL
+        # and a lock for about a millisecond, and a thread hop would only add to that (measured).
+        advice = the_advisor.advise(data, what_if=what_if, max_questions=questions)
         if format == "markdown":
             return Response(render_markdown(advice), media_type="text/markdown; charset=utf-8")
-        # NOTE: the Advice is serialised directly: returning the model would make FastAPI
-        # validate the whole result again, which doubled the cost of a request.
+        # NOTE: serialised directly: returning the model would make FastAPI validate it again.
         return Response(advice.model_dump_json(), media_type="application/json")
 
     @app.post(
@@ -469,12 +482,24 @@ def create_app(
                 routes=app.routes,
                 tags=app.openapi_tags,
             )
-            # The batch stream's line model is used by no pydantic parameter: add it by hand.
-            extra = BatchLine.model_json_schema(ref_template="#/components/schemas/{model}")
+            # The request bodies (read by hand) and the batch stream's lines are described by
+            # models no parameter names: add their schemas from the same pydantic models.
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for name, definition in extra.pop("$defs", {}).items():
-                components.setdefault(name, definition)
-            components["BatchLine"] = extra
+            for model in (Profile, BatchLine):
+                extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, definition in extra.pop("$defs", {}).items():
+                    components.setdefault(name, definition)
+                components[model.__name__] = extra
+            # Every 422 has the ErrorBody shape (FastAPI would document its own shape).
+            for methods in schema["paths"].values():
+                for operation in methods.values():
+                    if "422" in operation.get("responses", {}):
+                        operation["responses"]["422"] = {
+                            "description": ERROR_RESPONSES[422]["description"],
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                        }
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -497,8 +522,8 @@ def _split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, A
     media = content_type.split(";")[0].strip().lower()
     if stripped.startswith("[") or media == "application/json":
         try:
-            rows = json.loads(text)
-        except json.JSONDecodeError as error:
+            rows = json.loads(text, parse_constant=_not_json)
+        except (ValueError, RecursionError) as error:
             problem = _problem("(body)", _MISSING, f"the body is not valid JSON ({error})", "a JSON array of profiles")
             raise _RequestRejected(error_body("invalid_request", "the body is not a valid JSON array", [problem])) from None
         if not isinstance(rows, list):
@@ -513,14 +538,18 @@ def _split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, A
             if not line.strip():
                 continue
             try:
-                value: Any = json.loads(line)
-            except json.JSONDecodeError as error:
-                value = error
+                value: Any = json.loads(line, parse_constant=_not_json)
+            except (ValueError, RecursionError) as error:
+                value = _BadLine(str(error) if isinstance(error, ValueError) else "nested too deeply")
             parsed.append((len(parsed) + 1, line_number, value))
     if not parsed:
         problem = _problem("(body)", _MISSING, "the body holds no rows", "JSON Lines or a JSON array of profiles")
         raise _RequestRejected(error_body("invalid_request", "the body holds no rows", [problem]))
     return parsed
+
+
+class _BadLine(str):
+    """A JSON Lines line that is not JSON: why."""
 
 
 class _RequestRejected(StarletteHTTPException):
@@ -539,7 +568,7 @@ def _advise_rows(advisor: Advisor, rows: list[tuple[int, int | None, Any]], what
             head["line"] = line
         row_id = value.get("id") if isinstance(value, dict) else None
         head["id"] = row_id if isinstance(row_id, str) else None
-        if isinstance(value, json.JSONDecodeError):
+        if isinstance(value, _BadLine):
             problem = _problem("(row)", _MISSING, f"the line is not valid JSON ({value})", "one JSON object per line")
             head["error"] = error_body("invalid_request", "the line is not valid JSON", [problem])
             yield (json.dumps(head, ensure_ascii=False) + "\n").encode()

@@ -53,13 +53,10 @@ def format_value(value: Any) -> str:
 
 
 class _Values(dict):
+    """Formatted profile values for message templates; an unknown attribute reads "unknown"."""
+
     def __missing__(self, key: str) -> str:
         return "unknown"
-
-
-def render_message(template: str, known: Mapping[str, Any]) -> str:
-    values = _Values({name: format_value(value) for name, value in known.items()})
-    return string.Formatter().vformat(template, (), values)
 
 
 class Scorer:
@@ -163,13 +160,19 @@ class Scorer:
 
     # -- the full advice parts ---------------------------------------------------------
 
-    def reason(self, rule: Rule, known: Mapping[str, Any]) -> Reason:
+    def reasons(self, fired: Collection[str], known: Mapping[str, Any]) -> dict[str, Reason]:
+        """A Reason for each fired rule, by rule id, in id order."""
+        values = _Values({name: format_value(value) for name, value in known.items()})
+        rules = self.rulebook.rules
+        return {rule_id: self._reason(rules[rule_id], known, values) for rule_id in sorted(fired)}
+
+    def _reason(self, rule: Rule, known: Mapping[str, Any], values: _Values) -> Reason:
         return Reason(
             rule_id=rule.id,
             rule_name=rule.name,
             effect=rule.effect.kind,
             weight=rule.effect.weight,
-            message=render_message(rule.message, known),
+            message=string.Formatter().vformat(rule.message, (), values),
             rationale=rule.rationale,
             triggered_by={name: known[name] for name in rule.attributes() if name in known},
             citations=[quote for knowledge_id in rule.cites for quote in self._quotes(knowledge_id)],

@@ -1,0 +1,625 @@
+"""Proposal files for `advisor batch`: reading rows from CSV, JSON Lines, JSON and Excel, writing tables safely.
+
+Readers stream: they yield one `SourceRow` at a time and never hold the file in memory. Writers
+write to a hidden temporary file beside the target and rename it over the target only on
+`commit()`, so an interrupted run never leaves a half-written file under the final name; text
+cells that a spreadsheet would run as a formula are neutralised.
+
+NOTE: imports only the standard library at module level; openpyxl is imported by the functions
+that need it, so `advisor --help` does not pay for it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from .errors import InputError
+
+INPUT_FORMATS = ("csv", "jsonl", "json", "xlsx")
+OUTPUT_FORMATS = ("csv", "jsonl", "xlsx")
+_SUFFIX_FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+    ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".json": "json",
+    ".xlsx": "xlsx", ".xlsm": "xlsx",
+}
+#: What a spreadsheet may execute when a cell starts with it (OWASP "CSV injection"); tab and
+#: carriage return too, which some spreadsheets strip before looking at the next character.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Rows Excel can show in one sheet, header included.
+XLSX_MAX_ROWS = 1_048_576
+#: The row number a problem with the row as a whole is filed under.
+ROW_FIELD = "(row)"
+#: Profile attributes plus the two free-text columns; set by the caller (batch) at first use.
+_CHUNK = 1 << 16
+
+
+class SourceRow(NamedTuple):
+    """One proposal as read: where it is, its cells by attribute name, or why it could not be read.
+
+    `number` is the row a person finds it at: the spreadsheet row of a CSV or Excel file (the
+    header is row 1), the line of a JSON Lines file, the position (from 1) in a JSON array.
+    `data` holds only the non-empty cells; `problem` is set when the row could not be read at all.
+    """
+
+    number: int
+    data: dict[str, Any]
+    problem: str | None = None
+
+
+def detect_format(path: str, override: str | None, choices: Sequence[str], option: str) -> str:
+    """The format of a file: `override` if given, else from the extension."""
+    if override:
+        return override
+    if path == "-":
+        return "csv"
+    suffix = Path(path).suffix.lower()
+    fmt = _SUFFIX_FORMATS.get(suffix)
+    if fmt is None or fmt not in choices:
+        raise InputError(
+            f"{path}: cannot tell the format from the extension {suffix or '(none)'!r}; "
+            f"use {', '.join('.' + c for c in choices)}, or say which with {option} ({', '.join(choices)})"
+        )
+    return fmt
+
+
+def normalise_name(name: str) -> str:
+    """A column name as the profile spells it: case, surrounding blanks, spaces and hyphens ignored."""
+    return name.strip().lstrip("\ufeff").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+class Columns:
+    """Maps a file's column names to profile attribute names (case-insensitively)."""
+
+    def __init__(self, known: Iterable[str], ignore_unknown: bool):
+        self.known = tuple(known)
+        self._known = set(self.known)
+        self.ignore_unknown = ignore_unknown
+        self._cache: dict[str, str | None] = {}
+
+    def header(self, cells: Sequence[Any], source: str) -> list[str | None]:
+        """The attribute of each header cell; None for a column to leave out. Raises InputError."""
+        names: list[str | None] = []
+        unknown: list[str] = []
+        seen: dict[str, int] = {}
+        for position, cell in enumerate(cells, start=1):
+            text = "" if cell is None else str(cell)
+            name = normalise_name(text)
+            if not name:
+                names.append(None)  # a column without a header: its cells must stay empty (checked per row)
+                continue
+            if name not in self._known:
+                if not self.ignore_unknown:
+                    unknown.append(text.strip())
+                names.append(None)
+                continue
+            if name in seen:
+                raise InputError(f"{source}: the column {name!r} appears twice (columns {seen[name]} and {position})")
+            seen[name] = position
+            names.append(name)
+        if unknown:
+            hints = []
+            for text in unknown:
+                close = difflib.get_close_matches(normalise_name(text), self.known, n=1)
+                hints.append(f"{text!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise InputError(
+                f"{source}: {'these columns are' if len(unknown) > 1 else 'this column is'} not a profile attribute: "
+                f"{', '.join(hints)}. Rename {'them' if len(unknown) > 1 else 'it'}, or pass --ignore-unknown-columns "
+                f"to leave {'them' if len(unknown) > 1 else 'it'} out (`advisor schema` lists the attributes)"
+            )
+        if not any(names):
+            raise InputError(
+                f"{source}: the first row names no profile attribute; it must be the header "
+                f"(e.g. id,title,enterprise_size,duration_months)"
+            )
+        return names
+
+    def key(self, key: str) -> str | None:
+        """The attribute a JSON key names; the key itself when unknown (validation reports it), None to drop it."""
+        found = self._cache.get(key, "")
+        if found != "":
+            return found
+        name = normalise_name(key)
+        result: str | None = name if name in self._known else (None if self.ignore_unknown else key)
+        if len(self._cache) < 10_000:
+            self._cache[key] = result
+        return result
+
+
+# -- opening input -------------------------------------------------------------------------
+
+
+def _encoding_hint(encoding: str) -> str:
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return "if the file was saved by Chinese Excel, try --encoding gb18030"
+    return "try another --encoding (utf-8, gb18030)"
+
+
+class _TextSource:
+    """A text stream over a file or stdin that turns decoding errors into InputError with a line number."""
+
+    def __init__(self, path: str, encoding: str):
+        self.path = path
+        self.name = "<stdin>" if path == "-" else path
+        codec = codecs.lookup(encoding).name
+        # NOTE: utf-8-sig reads files with and without a BOM alike.
+        self.encoding = "utf-8-sig" if codec == "utf-8" else encoding
+        self.requested = encoding
+        if path == "-":
+            binary: IO[bytes] = sys.stdin.buffer
+        else:
+            binary = _open_binary(path)
+        self.stream = io.TextIOWrapper(binary, encoding=self.encoding, newline="")  # type: ignore[arg-type]
+
+    def decode_error(self, error: UnicodeDecodeError, line: int) -> InputError:
+        byte = error.object[error.start : error.start + 1].hex() if error.object else "?"
+        return InputError(
+            f"{self.name}: line {line} is not valid {self.requested} (byte 0x{byte}); {_encoding_hint(self.requested)}"
+        )
+
+    def close(self) -> None:
+        if self.path != "-":
+            self.stream.close()
+        else:
+            self.stream.detach()
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    file = Path(path)
+    if not file.exists():
+        raise InputError(f"{path}: no such file")
+    if file.is_dir():
+        raise InputError(f"{path}: is a directory, not a proposal file")
+    try:
+        return open(file, "rb")
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def read_rows(path: str, fmt: str, columns: Columns, *, encoding: str = "utf-8", sheet: str | None = None) -> Iterator[SourceRow]:
+    """Stream the proposals of a file (or stdin for "-"). Raises InputError when the file cannot be read at all."""
+    if fmt == "xlsx":
+        rows = _xlsx_rows(path, columns, sheet)
+    elif fmt == "csv":
+        rows = _csv_rows(path, columns, encoding)
+    elif fmt == "jsonl":
+        rows = _jsonl_rows(path, columns, encoding)
+    elif fmt == "json":
+        rows = _json_rows(path, columns, encoding)
+    else:
+        raise InputError(f"unknown input format {fmt!r}; use one of {', '.join(INPUT_FORMATS)}")
+    return _without_trailing_empty(rows)
+
+
+def _without_trailing_empty(rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
+    """Hold back empty rows until a non-empty one follows: empty rows at the end are not proposals.
+
+    NOTE: spreadsheets often end with blank lines or rows of empty (formatted) cells; those are
+    dropped. An empty row between proposals is passed on and rejected, so nothing is lost silently.
+    """
+    pending: list[SourceRow] = []
+    for row in rows:
+        if not row.data and row.problem is None:
+            pending.append(row)
+            continue
+        if pending:
+            yield from pending
+            pending.clear()
+        yield row
+
+
+def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]:
+    source = _TextSource(path, encoding)
+    reader = csv.reader(source.stream)
+    try:
+        try:
+            header = next(reader, None)
+        except UnicodeDecodeError as error:
+            raise source.decode_error(error, 1) from None
+        except csv.Error as error:
+            raise InputError(f"{source.name}: the header is not valid CSV: {error}") from None
+        if header is None:
+            raise InputError(f"{source.name}: the file is empty; expected a header row of profile attributes")
+        if len(header) == 1 and "\t" in header[0]:
+            raise InputError(f"{source.name}: the header has tabs but no commas; save the sheet as CSV (comma-separated)")
+        names = columns.header(header, source.name)
+        width = len(names)
+        unnamed = [index for index, name in enumerate(names) if name is None]
+        kept = [(index, name) for index, name in enumerate(names) if name is not None]
+        number = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as error:
+                raise source.decode_error(error, reader.line_num + 1) from None
+            except csv.Error as error:
+                number += 1
+                yield SourceRow(number, {}, f"not valid CSV: {error}")
+                continue
+            number += 1
+            if len(cells) != width:
+                if not cells:
+                    yield SourceRow(number, {})
+                    continue
+                if len(cells) < width:
+                    data = _cells(cells, kept, unnamed)
+                    yield SourceRow(
+                        number, data,
+                        f"the row has {len(cells)} cells but the header has {width}: is the line cut short?",
+                    )
+                    continue
+                if any(cell.strip() for cell in cells[width:]):
+                    yield SourceRow(
+                        number, _cells(cells[:width], kept, unnamed),
+                        f"the row has {len(cells)} cells but the header has {width}: a value has no column",
+                    )
+                    continue
+                cells = cells[:width]
+            if unnamed:
+                stray = next((index for index in unnamed if cells[index].strip()), None)
+                if stray is not None:
+                    yield SourceRow(
+                        number, _cells(cells, kept, ()),
+                        f"column {stray + 1} has no header but holds {cells[stray]!r}",
+                    )
+                    continue
+                yield SourceRow(number, {name: cells[index] for index, name in kept if cells[index]})
+            else:
+                yield SourceRow(number, {name: cell for name, cell in zip(names, cells) if cell})  # type: ignore[misc]
+    finally:
+        source.close()
+
+
+def _cells(cells: Sequence[Any], kept: Iterable[tuple[int, str]], unnamed: Iterable[int]) -> dict[str, Any]:
+    return {name: cells[index] for index, name in kept if index < len(cells) and cells[index] not in ("", None)}
+
+
+def _mapping(value: Any, columns: Columns) -> tuple[dict[str, Any], str | None]:
+    if not isinstance(value, dict):
+        kind = "null" if value is None else type(value).__name__
+        return {}, f"expected a JSON object of profile attributes, got {kind}"
+    data: dict[str, Any] = {}
+    for key, item in value.items():
+        name = columns.key(str(key))
+        if name is not None and item is not None and item != "":
+            data[name] = item
+    return data, None
+
+
+def _jsonl_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]:
+    source = _TextSource(path, encoding)
+    number = 0
+    try:
+        while True:
+            try:
+                line = source.stream.readline()
+            except UnicodeDecodeError as error:
+                raise source.decode_error(error, number + 1) from None
+            if not line:
+                break
+            number += 1
+            text = line.strip()
+            if not text:
+                yield SourceRow(number, {})
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as error:
+                cut = " (is the line cut short?)" if error.pos >= len(text) - 1 or "Unterminated" in error.msg else ""
+                yield SourceRow(number, {}, f"malformed JSON at column {error.colno}: {error.msg}{cut}")
+                continue
+            data, problem = _mapping(value, columns)
+            yield SourceRow(number, data, problem)
+    finally:
+        source.close()
+
+
+def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]:
+    """The objects of a JSON array (or a sequence of JSON objects), decoded one at a time."""
+    source = _TextSource(path, encoding)
+    decoder = json.JSONDecoder()
+    buffer = ""
+    position = 0
+    line = 1  # the line `position` is on, for messages
+    eof = False
+    number = 0
+    in_array: bool | None = None
+
+    def fill() -> bool:
+        nonlocal buffer, position, eof
+        if eof:
+            return False
+        try:
+            chunk = source.stream.read(_CHUNK)
+        except UnicodeDecodeError as error:
+            raise source.decode_error(error, line + buffer.count("\n", position)) from None
+        if not chunk:
+            eof = True
+            return False
+        buffer = buffer[position:] + chunk
+        position = 0
+        return True
+
+    def skip(blanks: str) -> str | None:
+        """Skip `blanks`; the next character, or None at the end of the file."""
+        nonlocal position, line
+        while True:
+            while position < len(buffer) and buffer[position] in blanks:
+                if buffer[position] == "\n":
+                    line += 1
+                position += 1
+            if position < len(buffer):
+                return buffer[position]
+            if not fill():
+                return None
+
+    try:
+        first = skip(" \t\r\n")
+        if first is None:
+            raise InputError(f"{source.name}: the file is empty; expected a JSON array of proposals")
+        in_array = first == "["
+        if in_array:
+            position += 1
+        while True:
+            char = skip(" \t\r\n," if number else " \t\r\n")
+            if char is None:
+                if in_array:
+                    raise InputError(f"{source.name}: the JSON array is not closed with ']' (is the file cut short?)")
+                break
+            if in_array and char == "]":
+                rest = skip(" \t\r\n")
+                if rest is not None:
+                    raise InputError(f"{source.name}: line {line}: unexpected text after the JSON array")
+                break
+            while True:
+                try:
+                    value, end = decoder.raw_decode(buffer, position)
+                    break
+                except json.JSONDecodeError as error:
+                    # NOTE: the element may run past the buffer: read more, but give up on an element
+                    # over 4 MB, which is a malformed file rather than a proposal.
+                    if len(buffer) - position < (4 << 20) and fill():
+                        continue
+                    where = line + buffer.count("\n", position, error.pos)
+                    raise InputError(
+                        f"{source.name}: malformed JSON at line {where} (proposal {number + 1}): {error.msg}; "
+                        f"the proposals before it were not written"
+                    ) from None
+            number += 1
+            line += buffer.count("\n", position, end)
+            position = end
+            data, problem = _mapping(value, columns)
+            yield SourceRow(number, data, problem)
+    finally:
+        source.close()
+
+
+def _xlsx_rows(path: str, columns: Columns, sheet: str | None) -> Iterator[SourceRow]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if path == "-":
+        data = sys.stdin.buffer.read()  # NOTE: a zip needs seeking; stdin is read whole
+        handle: Any = io.BytesIO(data)
+        name = "<stdin>"
+    else:
+        _open_binary(path).close()
+        handle, name = path, path
+    try:
+        book = load_workbook(handle, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise InputError(f"{name}: not a readable .xlsx workbook ({error})") from None
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise InputError(f"{name}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, book.sheetnames))}")
+            worksheet = book[sheet]
+        else:
+            worksheet = book.worksheets[0]
+        rows = worksheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise InputError(f"{name}: the sheet {worksheet.title!r} is empty; expected a header row of profile attributes")
+        names = columns.header(header, f"{name} (sheet {worksheet.title!r})")
+        kept = [(index, col) for index, col in enumerate(names) if col is not None]
+        unnamed = [index for index, col in enumerate(names) if col is None]
+        width = len(names)
+        for number, cells in enumerate(rows, start=2):
+            stray = next(
+                (i for i in (*unnamed, *range(width, len(cells))) if i < len(cells) and _filled(cells[i])), None
+            )
+            data = {col: cells[index] for index, col in kept if index < len(cells) and _filled(cells[index])}
+            if stray is not None:
+                yield SourceRow(number, data, f"column {stray + 1} has no header but holds {cells[stray]!r}")
+            else:
+                yield SourceRow(number, data)
+    finally:
+        book.close()
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def estimate_rows(path: str, fmt: str, sheet: str | None = None) -> int | None:
+    """About how many proposals a file holds, for the progress bar; None when that is not cheap to know."""
+    if path == "-":
+        return None
+    try:
+        if fmt in ("csv", "jsonl"):
+            lines = 0
+            with open(path, "rb") as file:
+                for block in iter(lambda: file.read(1 << 20), b""):
+                    lines += block.count(b"\n")
+            return max(lines - (1 if fmt == "csv" else 0), 0)
+        if fmt == "xlsx":
+            from openpyxl import load_workbook
+
+            book = load_workbook(path, read_only=True)
+            try:
+                worksheet = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
+                return max((worksheet.max_row or 1) - 1, 0) or None
+            finally:
+                book.close()
+    except Exception:  # only a progress estimate: never worth failing for
+        return None
+    return None
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet will show, never run: a leading ' before = + - @ (and tab, CR)."""
+    if text and text[0] in FORMULA_START:
+        return "'" + text
+    return text
+
+
+class AtomicFile:
+    """A hidden temporary file beside `path`, renamed over it by `commit()`, removed by `abort()`."""
+
+    def __init__(self, path: str):
+        target = Path(path)
+        if target.is_dir():
+            raise InputError(f"{path}: is a directory; give a file name for the output")
+        directory = target.parent
+        if not directory.is_dir():
+            raise InputError(f"{path}: the folder {str(directory)!r} does not exist")
+        self.path = target
+        try:
+            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+        except OSError as error:
+            raise InputError(f"{path}: cannot write in {str(directory)!r}: {error.strerror}") from None
+        os.close(fd)
+        self.temp = Path(temp)
+
+    def commit(self) -> None:
+        with open(self.temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if self.path.exists():
+            # keep the permissions of the file being replaced; mkstemp makes 0600
+            try:
+                os.chmod(self.temp, self.path.stat().st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.temp, 0o666 & ~umask)
+        os.replace(self.temp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.temp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+class TableWriter:
+    """Rows of cells to a CSV, JSON Lines or .xlsx file (or stdout), atomically."""
+
+    def __init__(self, path: str, fmt: str, header: Sequence[str], *, encoding: str = "utf-8-sig", sheet: str = "advice"):
+        if fmt not in OUTPUT_FORMATS:
+            raise InputError(f"unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+        self.fmt = fmt
+        self.header = list(header)
+        self.rows = 0
+        self.name = "<stdout>" if path == "-" else path
+        self._atomic: AtomicFile | None = None if path == "-" else AtomicFile(path)
+        self._text: IO[str] | None = None
+        self._sheet: Any = None
+        self._book: Any = None
+        target = self._atomic.temp if self._atomic else None
+        try:
+            if fmt == "xlsx":
+                if target is None:
+                    raise InputError("an .xlsx workbook cannot be written to stdout; give -o FILE.xlsx")
+                from openpyxl import Workbook
+
+                self._book = Workbook(write_only=True)
+                self._sheet = self._book.create_sheet(sheet)
+                self._sheet.append(self.header)
+            else:
+                if target is None:
+                    self._text = sys.stdout
+                else:
+                    # NOTE: Excel reads a UTF-8 CSV as such only with a BOM; JSON Lines never has one.
+                    chosen = "utf-8" if fmt == "jsonl" and codecs.lookup(encoding).name == "utf-8" else encoding
+                    self._text = open(target, "w", encoding=chosen, newline="", buffering=1 << 20)
+                if fmt == "csv":
+                    self._csv = csv.writer(self._text, lineterminator="\r\n" if os.name == "nt" else "\n")
+                    self._csv.writerow(self.header)
+        except BaseException:
+            self.abort()
+            raise
+
+    def write(self, cells: Sequence[Any]) -> None:
+        """One row of cells, in header order (CSV and XLSX; text cells must already be neutralised)."""
+        self.rows += 1
+        if self.fmt == "csv":
+            self._csv.writerow(cells)
+        elif self.fmt == "xlsx":
+            if self.rows >= XLSX_MAX_ROWS:
+                raise InputError(
+                    f"{self.name}: an Excel sheet holds at most {XLSX_MAX_ROWS:,} rows; write CSV or JSON Lines instead"
+                )
+            self._sheet.append(cells)
+        else:
+            raise TypeError("JSON Lines rows are written with write_line")
+
+    def write_line(self, line: str) -> None:
+        """One JSON Lines record (already encoded, without the newline)."""
+        self.rows += 1
+        assert self._text is not None
+        self._text.write(line)
+        self._text.write("\n")
+
+    def writer_for_rows(self) -> Callable[[Sequence[Any]], Any]:
+        """The fastest callable that writes one row of cells (the CSV writer's own writerow)."""
+        if self.fmt == "csv":
+            return self._csv.writerow
+        return self.write
+
+    def commit(self) -> None:
+        """Finish the file and put it under its final name."""
+        if self._book is not None:
+            assert self._atomic is not None
+            self._book.save(self._atomic.temp)
+            self._book = None
+        if self._text is not None:
+            if self._text is sys.stdout:
+                self._text.flush()
+            else:
+                self._text.close()
+            self._text = None
+        if self._atomic is not None:
+            self._atomic.commit()
+            self._atomic = None
+
+    def abort(self) -> None:
+        """Drop what was written: the final name is left as it was."""
+        if self._text is not None and self._text is not sys.stdout:
+            try:
+                self._text.close()
+            except OSError:
+                pass
+        self._text = None
+        self._book = None
+        if self._atomic is not None:
+            self._atomic.abort()
+            self._atomic = None

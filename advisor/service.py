@@ -1,0 +1,98 @@
+"""`advisor serve`: the HTTP service and the web questionnaire, one shared Advisor under uvicorn.
+
+NOTE: only click and the standard library are imported at module level: `advisor --help` loads
+this module to list the command, and FastAPI/uvicorn would cost it a quarter of a second.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+
+import click
+
+LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: any free port); click errors say what to change."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as error:
+        raise click.BadParameter(f"cannot resolve {host!r}: {error.strerror}", param_hint="--host") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        hint = "; choose another --port (0 picks a free one)" if error.errno in (98, 48) else ""
+        raise click.BadParameter(f"cannot listen on {host}:{port}: {error.strerror}{hint}", param_hint="--port") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. The default accepts connections from this machine only.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port, printed at start).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule pack directory (default: the shipped pack).")
+@click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False), help="Knowledge directory (default: the shipped one).")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Let web pages from ORIGIN (e.g. https://portal.example.org) call the API; repeatable.")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info", show_default=True)
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request.")
+def command(
+    host: str,
+    port: int,
+    rules_dir: str | None,
+    knowledge_dir: str | None,
+    cors_origins: tuple[str, ...],
+    log_level: str,
+    access_log: bool,
+) -> None:
+    """Serve the HTTP API and the web questionnaire (open the printed address in a browser).
+
+    \b
+    /           the questionnaire, in English or Chinese
+    /docs       the API reference (works offline); /openapi.json the OpenAPI document
+    /v1/advise  POST a profile (JSON), get the advice
+    """
+    import uvicorn
+
+    from .core import Advisor, default_advisor
+    from .http_api import create_app
+
+    # The pack is loaded before listening, so a broken --rules fails at once with its problems.
+    advisor: Any = default_advisor() if rules_dir is None and knowledge_dir is None else Advisor(rules_dir, knowledge_dir)
+    app = create_app(advisor, cors_origins=cors_origins)
+    sock = listen(host, port)
+    url = _url(host, sock.getsockname()[1])
+    click.echo(f"coop-advisor {advisor.version} serving {url}/ (questionnaire) and {url}/docs (API); Ctrl+C stops")
+    if not _is_loopback(host):
+        click.echo(
+            f"note: listening on {host}, reachable from other machines; the service has no authentication", err=True
+        )
+    config = uvicorn.Config(app, log_level=log_level, access_log=access_log, timeout_graceful_shutdown=5)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a graceful shutdown
+        pass
+    finally:
+        sock.close()

@@ -1,0 +1,171 @@
+"""Benchmark of the core advisor: rule evaluation, advise() with and without the what-if, CLI start-up.
+
+Run:  .venv/bin/python benchmarks/bench_advisor.py [--profiles 20000] [--seed 7]
+
+All figures come from one run on this machine, so ratios between them are meaningful even when
+the shared machine is noisy. The plain-Python reference compiles the same rules into Python
+closures (same semantics as tests/oracle.py); it is a yardstick, never a product path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from advisor import Advisor  # noqa: E402
+from advisor.profile import ATTRIBUTES  # noqa: E402
+from advisor.rulebook import AllOf, AnyOf, AttributeTest, NotOf  # noqa: E402
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def random_profiles(count: int, seed: int) -> list[dict[str, Any]]:
+    """Proposals with about 60% of attributes answered, values spread over the rules' thresholds."""
+    rng = random.Random(seed)
+    durations = [3, 6, 12, 18, 24, 36, 48, 60, 120]
+    amounts = [50_000, 200_000, 500_000, 1_000_000, 3_000_000, 10_000_000, 50_000_000]
+    profiles = []
+    for _ in range(count):
+        profile: dict[str, Any] = {}
+        for name, spec in ATTRIBUTES.items():
+            if rng.random() > 0.6:
+                continue
+            if spec.kind == "boolean":
+                profile[name] = rng.random() < 0.5
+            elif spec.kind == "choice":
+                profile[name] = rng.choice(spec.choices)
+            elif spec.kind == "list":
+                profile[name] = [c for c in spec.choices if rng.random() < 0.35]
+            elif spec.kind == "integer":
+                profile[name] = rng.choice(durations)
+            else:
+                profile[name] = float(rng.choice(amounts))
+        profiles.append(profile)
+    return profiles
+
+
+def _leaf(test: AttributeTest, negated: bool) -> Predicate:
+    attr, op, operand = test.attr, test.operator, test.operand
+    if op == "known":
+        want = bool(operand) != negated
+        return lambda p: (attr in p) == want
+    positive: Callable[[Any], bool] = {
+        "eq": lambda v: v == operand,
+        "ne": lambda v: v != operand,
+        "gt": lambda v: v > operand,
+        "gte": lambda v: v >= operand,
+        "lt": lambda v: v < operand,
+        "lte": lambda v: v <= operand,
+        "in": lambda v: v in operand,
+        "contains": lambda v: operand in v,
+    }[op]
+    if negated:
+        return lambda p: attr in p and not positive(p[attr])
+    return lambda p: attr in p and positive(p[attr])
+
+
+def compile_python(condition: Any, negated: bool = False) -> Predicate:
+    if isinstance(condition, AttributeTest):
+        return _leaf(condition, negated)
+    if isinstance(condition, NotOf):
+        return compile_python(condition.not_, not negated)
+    parts = [compile_python(c, negated) for c in (condition.all if isinstance(condition, AllOf) else condition.any)]
+    conjunction = isinstance(condition, AllOf) != negated
+    if conjunction:
+        return lambda p: all(part(p) for part in parts)
+    return lambda p: any(part(p) for part in parts)
+
+
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:>10,.0f} /s"
+
+
+def timed(function: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", type=int, default=20000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
+
+    advisor = Advisor()
+    rules = advisor.rulebook.rules
+    profiles = random_profiles(args.profiles, args.seed)
+    known = [advisor.advise(p, what_if=False).profile for p in profiles]  # validated, as the engine sees them
+    print(f"{len(rules)} rules, {len(ATTRIBUTES)} attributes, {len(profiles):,} profiles (seed {args.seed})")
+
+    python_rules = [(rule_id, compile_python(rule.when)) for rule_id, rule in rules.items()]
+
+    def python_eval() -> list[frozenset[str]]:
+        return [frozenset(rule_id for rule_id, predicate in python_rules if predicate(p)) for p in known]
+
+    engine_results: list[frozenset[str]] = []
+    batched_results: list[frozenset[str]] = []
+    t_engine = timed(lambda: engine_results.extend(advisor.engine.fired(p) for p in known))
+    t_batched = timed(lambda: batched_results.extend(advisor.engine.fired_many(known)))
+    python_results: list[frozenset[str]] = []
+    t_python = timed(lambda: python_results.extend(python_eval()))
+    agree = engine_results == python_results == batched_results
+    fired_mean = statistics.mean(len(r) for r in engine_results)
+    print(f"  mean rules fired per profile: {fired_mean:.1f}; durable-rules and the Python reference agree: {agree}")
+    print()
+    print("rule evaluation only")
+    print(f"  durable-rules, one session per profile   {rate(len(known), t_engine)}")
+    print(f"  durable-rules, 64 profiles per session   {rate(len(known), t_batched)}")
+    print(f"  plain-Python reference (closures)        {rate(len(known), t_python)}")
+    print(f"  durable / Python ratio: {t_python / t_engine:.2f} (one session each), {t_python / t_batched:.2f} (batched)")
+
+    sample = profiles[: max(200, min(2000, len(profiles) // 10))]
+    print()
+    print(f"advise() on {len(sample):,} profiles")
+    for what_if in (False, True):
+        times = []
+        for profile in sample:
+            start = time.perf_counter()
+            advisor.advise(profile, what_if=what_if)
+            times.append(time.perf_counter() - start)
+        times.sort()
+        median = statistics.median(times) * 1000
+        p95 = times[int(len(times) * 0.95)] * 1000
+        label = "with what-if   " if what_if else "without what-if"
+        print(f"  {label}  median {median:6.3f} ms   p95 {p95:6.3f} ms   {rate(len(times), sum(times))}")
+
+    examples = sorted((ROOT / "examples").glob("*.json"))
+    example_profiles = [json.loads(path.read_text()) for path in examples]
+    times = []
+    for _ in range(50):
+        for profile in example_profiles:
+            start = time.perf_counter()
+            advisor.advise(profile)
+            times.append(time.perf_counter() - start)
+    print(f"  the {len(examples)} examples, with what-if: median {statistics.median(times) * 1000:.3f} ms")
+
+    print()
+    command = [str(Path(sys.executable).with_name("advisor")), "--help"]
+    starts = []
+    for _ in range(10):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        starts.append(time.perf_counter() - start)
+    print(f"`advisor --help`: median {statistics.median(starts):.3f} s over 10 runs")
+
+
+if __name__ == "__main__":
+    main()

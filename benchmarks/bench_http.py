@@ -1,0 +1,136 @@
+"""Benchmark of the HTTP service: requests/s and latency of POST /v1/advise on loopback.
+
+Run:  .venv/bin/python benchmarks/bench_http.py [--requests 5000] [--concurrency 32] [--what-if]
+      .venv/bin/python benchmarks/bench_http.py --url http://127.0.0.1:8000   (a server already running)
+
+It starts `advisor serve --port 0` in a process of its own (as a user would), then drives it from
+this process with `--concurrency` keep-alive connections, each sending the next request as soon
+as its previous answer is in (a closed loop). The client is a few lines of asyncio over raw
+sockets, because an HTTP library would spend more CPU than the server on this 2-core machine.
+Latency is measured per request from the first byte sent to the last byte received.
+Target (issue): p99 under 50 ms and at least 500 requests/s with 32 clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def profiles() -> list[bytes]:
+    """The example profiles of the repository, as request bodies."""
+    return [path.read_bytes() for path in sorted((ROOT / "examples").glob("*.json"))]
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "advisor", "serve", "--port", "0", "--no-access-log", "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"http://[^/\s]+", line)
+    if not match:
+        process.kill()
+        raise SystemExit(f"the server did not start: {line!r}")
+    return process, match.group(0)
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+    return status, await reader.readexactly(length)
+
+
+async def client(host: str, port: int, path: str, bodies: list[bytes], queue: asyncio.Queue[int], latencies: list[float], failures: list[str]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while True:
+            try:
+                number = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            body = bodies[number % len(bodies)]
+            request = (
+                f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+            started = time.perf_counter()
+            writer.write(request)
+            status, answer = await read_response(reader)
+            latencies.append(time.perf_counter() - started)
+            if status != 200 or b'"leading_mode"' not in answer:
+                failures.append(f"{status}: {answer[:200]!r}")
+    finally:
+        writer.close()
+
+
+async def run(url: str, path: str, requests: int, concurrency: int, bodies: list[bytes]) -> tuple[float, list[float], list[str]]:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for number in range(requests):
+        queue.put_nowait(number)
+    latencies: list[float] = []
+    failures: list[str] = []
+    started = time.perf_counter()
+    await asyncio.gather(*(client(host, port, path, bodies, queue, latencies, failures) for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies, failures
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=5000, help="Measured requests (after a warm-up of 500).")
+    parser.add_argument("--concurrency", type=int, default=32, help="Concurrent keep-alive clients.")
+    parser.add_argument("--what-if", action="store_true", help="POST /v1/advise?what_if=true (next questions too).")
+    parser.add_argument("--url", help="Benchmark a server already running at this address instead of starting one.")
+    args = parser.parse_args()
+
+    process = None
+    url = args.url
+    if url is None:
+        process, url = start_server()
+    path = "/v1/advise" + ("?what_if=true" if args.what_if else "")
+    bodies = profiles()
+    try:
+        asyncio.run(run(url, path, 500, args.concurrency, bodies))  # warm-up
+        elapsed, latencies, failures = asyncio.run(run(url, path, args.requests, args.concurrency, bodies))
+    finally:
+        if process is not None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)
+
+    command = "benchmarks/bench_http.py " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+    ms = 1000
+    print(f"command      .venv/bin/python {command.strip()}")
+    print(f"endpoint     POST {path}  ({len(bodies)} example profiles in turn; server: advisor serve)")
+    print(f"machine      {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"clients      {args.concurrency} concurrent keep-alive connections, {len(latencies)} requests")
+    print(f"throughput   {len(latencies) / elapsed:,.0f} requests/s")
+    print(
+        f"latency      p50 {statistics.median(latencies) * ms:.1f} ms   p90 {percentile(latencies, 0.90) * ms:.1f} ms   "
+        f"p99 {percentile(latencies, 0.99) * ms:.1f} ms   max {max(latencies) * ms:.1f} ms"
+    )
+    print(f"failures     {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
+    if failures:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
