@@ -358,7 +358,8 @@ def create_app(
         # that forgets the Content-Type (curl -d) is still understood, and so that the problems read
         # exactly as the library words them. The engine runs in the event loop: it holds the GIL
         # and a lock for about a millisecond, and a thread hop would only add to that (measured).
-        advice = the_advisor.advise(data, what_if=what_if, max_questions=questions)
+        from starlette.concurrency import run_in_threadpool
+        advice = await run_in_threadpool(the_advisor.advise, data, what_if=what_if, max_questions=questions)
         if format == "markdown":
             return Response(render_markdown(advice), media_type="text/markdown; charset=utf-8")
         # NOTE: serialised directly: returning the model would make FastAPI validate it again.

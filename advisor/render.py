@@ -85,7 +85,7 @@ def render_text(advice: Advice) -> str:
     lines: list[str] = []
     label = advice.profile.get("title") or advice.profile.get("id")
     if label:
-        lines.append(f"Advice for: {label}")
+        lines += _wrap(f"Advice for: {label}", "  ", "")
     lines += _wrap(advice.decision_reason, "  ", f"Decision: {_DECISION_LABEL[advice.decision]}. ")
     lines.append("")
     lines.append(_pad("Modes, best first", _NAME_COLUMN) + " score  verdict")
@@ -112,11 +112,11 @@ def render_text(advice: Advice) -> str:
     if advice.difficulties:
         lines.append("Difficulties to expect, and what to do")
         for flag in advice.difficulties:
-            lines.append(f"  ! {flag.severity.upper():<6} {flag.name} ({flag.name_zh})")
+            lines.append(f"  ! {flag.severity.upper()}: {flag.name} ({flag.name_zh})")
             for reason in flag.triggered_by:
-                lines += _wrap(f"Seen: {reason.message} [{reason.rule_id}]", "             ", "           ")
+                lines += _wrap(f"Seen: {reason.message} [{reason.rule_id}]", "          ", "      ")
             for mitigation in flag.mitigations:
-                lines += _wrap(f"Do: {mitigation.action}", "               ", "           ")
+                lines += _wrap(f"Do: {mitigation.action}", "          ", "      ")
     else:
         lines.append("Difficulties to expect: none flagged by the answers given.")
     if advice.next_questions:

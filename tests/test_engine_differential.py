@@ -86,9 +86,14 @@ def value_strategy(spec: AttributeSpec, limits: set[float]) -> st.SearchStrategy
     raise AssertionError(f"unhandled attribute kind {spec.kind}")
 
 
-def profile_strategy(rulebook: Rulebook) -> st.SearchStrategy[dict[str, Any]]:
+def value_strategies(rulebook: Rulebook) -> dict[str, st.SearchStrategy[Any]]:
     limits = thresholds(rulebook)
-    values = {name: value_strategy(spec, limits.get(name, set())) for name, spec in ATTRIBUTES.items()}
+    return {name: value_strategy(spec, limits.get(name, set())) for name, spec in ATTRIBUTES.items()}
+
+
+def profile_strategy(rulebook: Rulebook) -> st.SearchStrategy[dict[str, Any]]:
+    """Profiles with each attribute answered independently, with probability ~0.6."""
+    values = value_strategies(rulebook)
     # False first: hypothesis shrinks towards the first element, so failing profiles shrink to few answers.
     presence = st.sampled_from([False] * (10 - PRESENT_OUT_OF_TEN) + [True] * PRESENT_OUT_OF_TEN)
 
@@ -99,7 +104,32 @@ def profile_strategy(rulebook: Rulebook) -> st.SearchStrategy[dict[str, Any]]:
     return profiles()
 
 
+def near_case_strategy(rulebook: Rulebook, base: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    """A random profile overlaid with one of the rules' own cases, each case answer kept (80%),
+    dropped or re-drawn: rules with three or four conditions fire, or just miss, far more often
+    than on independent random answers."""
+    values = value_strategies(rulebook)
+    cases = [case.profile for _, rule in sorted(rulebook.rules.items()) for case in rule.cases]
+    action = st.sampled_from(["keep"] * 8 + ["drop", "redraw"])
+
+    @st.composite
+    def profiles(draw: st.DrawFn) -> dict[str, Any]:
+        profile = dict(draw(base))
+        for name, value in draw(st.sampled_from(cases)).items():
+            chosen = draw(action) if name in values else "keep"
+            if chosen == "keep":
+                profile[name] = value
+            elif chosen == "drop":
+                profile.pop(name, None)
+            else:
+                profile[name] = draw(values[name])
+        return profile
+
+    return profiles()
+
+
 PROFILES = profile_strategy(ADVISOR.rulebook)
+NEAR_CASES = near_case_strategy(ADVISOR.rulebook, PROFILES)
 
 
 def _difference(engine: frozenset[str], expected: frozenset[str]) -> str:
@@ -112,6 +142,15 @@ def _difference(engine: frozenset[str], expected: frozenset[str]) -> str:
 @settings(max_examples=2000, deadline=None, derandomize=True, database=None)
 @given(PROFILES)
 def test_engine_agrees_with_oracle_on_random_profiles(data: dict[str, Any]) -> None:
+    profile = validate_profile(data)
+    engine = ADVISOR.fired_rules(profile)
+    expected = oracle.fired_rules(ADVISOR.rulebook, profile.known())
+    assert engine == expected, _difference(engine, expected)
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True, database=None)
+@given(NEAR_CASES)
+def test_engine_agrees_with_oracle_near_rule_cases(data: dict[str, Any]) -> None:
     profile = validate_profile(data)
     engine = ADVISOR.fired_rules(profile)
     expected = oracle.fired_rules(ADVISOR.rulebook, profile.known())
@@ -169,24 +208,35 @@ def test_engine_takes_every_valid_funding_amount() -> None:
     assert failures == {}
 
 
-def test_profile_strategy_exercises_every_rule() -> None:
-    """The random profiles make every rule fire and not fire (else the differential test is blind)."""
-    fired_somewhere: set[str] = set()
-    silent_somewhere: set[str] = set()
+def test_profile_strategies_exercise_the_rules() -> None:
+    """The generated profiles make the rules fire and stay silent (else the differential tests are blind)."""
+    rules = set(ADVISOR.rulebook.rules)
+    coverage: dict[str, tuple[set[str], set[str]]] = {}
     answered: list[int] = []
 
-    @settings(max_examples=2000, deadline=None, derandomize=True, database=None)
-    @given(PROFILES)
-    def sample(data: dict[str, Any]) -> None:
-        ids = oracle.fired_rules(ADVISOR.rulebook, validate_profile(data).known())
-        fired_somewhere.update(ids)
-        silent_somewhere.update(ADVISOR.rulebook.rules.keys() - ids)
-        answered.append(len(data))
+    for label, strategy in (("random", PROFILES), ("near cases", NEAR_CASES)):
+        fired_somewhere: set[str] = set()
+        silent_somewhere: set[str] = set()
+        coverage[label] = (fired_somewhere, silent_somewhere)
 
-    sample()
-    rules = set(ADVISOR.rulebook.rules)
-    assert rules - fired_somewhere == set(), "rules the random profiles never fire"
-    assert rules - silent_somewhere == set(), "rules the random profiles always fire"
+        @settings(max_examples=1000, deadline=None, derandomize=True, database=None)
+        @given(strategy)
+        def sample(data: dict[str, Any]) -> None:
+            ids = oracle.fired_rules(ADVISOR.rulebook, validate_profile(data).known())
+            fired_somewhere.update(ids)
+            silent_somewhere.update(rules - ids)
+            if strategy is PROFILES:
+                answered.append(len(data))
+
+        sample()
+
+    # Independent random answers rarely satisfy the rules with many conditions: most rules, not all.
+    fired, silent = coverage["random"]
+    assert len(fired) >= 0.8 * len(rules), f"random profiles never fire {sorted(rules - fired)}"
+    assert len(silent) >= 0.95 * len(rules), f"random profiles always fire {sorted(rules - silent)}"
+    fired, silent = coverage["near cases"]
+    assert len(fired) >= 0.95 * len(rules), f"near-case profiles never fire {sorted(rules - fired)}"
+    assert len(silent) >= 0.95 * len(rules), f"near-case profiles always fire {sorted(rules - silent)}"
     share = sum(answered) / (len(answered) * len(ATTRIBUTES))
     assert 0.45 < share < 0.75, f"attributes answered {share:.0%} of the time, not ~60%"
 
