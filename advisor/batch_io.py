@@ -87,16 +87,19 @@ class Columns:
         self.ignore_unknown = ignore_unknown
         self._cache: dict[str, str | None] = {}
 
-    def header(self, cells: Sequence[Any], source: str) -> list[str | None]:
-        """The attribute of each header cell; None for a column to leave out. Raises InputError."""
+    def header(self, cells: Sequence[Any], source: str) -> tuple[list[str | None], list[int]]:
+        """The attribute of each header cell (None for a column to leave out), and the positions
+        of the columns without a header, whose cells must stay empty. Raises InputError."""
         names: list[str | None] = []
+        unnamed: list[int] = []
         unknown: list[str] = []
         seen: dict[str, int] = {}
         for position, cell in enumerate(cells, start=1):
             text = "" if cell is None else str(cell)
             name = normalise_name(text)
             if not name:
-                names.append(None)  # a column without a header: its cells must stay empty (checked per row)
+                names.append(None)
+                unnamed.append(position - 1)
                 continue
             if name not in self._known:
                 if not self.ignore_unknown:
@@ -122,7 +125,7 @@ class Columns:
                 f"{source}: the first row names no profile attribute; it must be the header "
                 f"(e.g. id,title,enterprise_size,duration_months)"
             )
-        return names
+        return names, unnamed
 
     def key(self, key: str) -> str | None:
         """The attribute a JSON key names; the key itself when unknown (validation reports it), None to drop it."""
@@ -162,9 +165,20 @@ class _TextSource:
         self.stream = io.TextIOWrapper(binary, encoding=self.encoding, newline="")  # type: ignore[arg-type]
 
     def decode_error(self, error: UnicodeDecodeError, line: int) -> InputError:
+        """The error for bytes that are not valid in the encoding, with the line they are on.
+
+        NOTE: the text layer decodes ahead of the reader, so `line` (where the reader is) may be
+        before the bad bytes; a file is scanned again, line by line, to name the right one.
+        """
+        where = f"line {line} or after"
         byte = error.object[error.start : error.start + 1].hex() if error.object else "?"
+        if self.path != "-":
+            found = _first_undecodable(self.path, self.encoding)
+            if found is not None:
+                line, byte = found
+                where = f"line {line}"
         return InputError(
-            f"{self.name}: line {line} is not valid {self.requested} (byte 0x{byte}); {_encoding_hint(self.requested)}"
+            f"{self.name}: {where} is not valid {self.requested} (byte 0x{byte}); {_encoding_hint(self.requested)}"
         )
 
     def close(self) -> None:
@@ -172,6 +186,21 @@ class _TextSource:
             self.stream.close()
         else:
             self.stream.detach()
+
+
+def _first_undecodable(path: str, encoding: str) -> tuple[int, str] | None:
+    """(line, the first bad byte in hex) of the first line that does not decode, or None."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as file:
+            for number, raw in enumerate(file, start=1):
+                try:
+                    decoder.decode(raw)
+                except UnicodeDecodeError as error:
+                    return number, raw[error.start : error.start + 1].hex()
+    except OSError:
+        return None
+    return None
 
 
 def _open_binary(path: str) -> IO[bytes]:
@@ -232,10 +261,10 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
             raise InputError(f"{source.name}: the file is empty; expected a header row of profile attributes")
         if len(header) == 1 and "\t" in header[0]:
             raise InputError(f"{source.name}: the header has tabs but no commas; save the sheet as CSV (comma-separated)")
-        names = columns.header(header, source.name)
+        names, unnamed = columns.header(header, source.name)
         width = len(names)
-        unnamed = [index for index, name in enumerate(names) if name is None]
         kept = [(index, name) for index, name in enumerate(names) if name is not None]
+        every_column_kept = len(kept) == width
         number = 1
         while True:
             try:
@@ -267,17 +296,16 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
                     )
                     continue
                 cells = cells[:width]
-            if unnamed:
-                stray = next((index for index in unnamed if cells[index].strip()), None)
-                if stray is not None:
-                    yield SourceRow(
-                        number, _cells(cells, kept, ()),
-                        f"column {stray + 1} has no header but holds {cells[stray]!r}",
-                    )
-                    continue
-                yield SourceRow(number, {name: cells[index] for index, name in kept if cells[index]})
-            else:
+            if every_column_kept:
                 yield SourceRow(number, {name: cell for name, cell in zip(names, cells) if cell})  # type: ignore[misc]
+                continue
+            stray = next((index for index in unnamed if cells[index].strip()), None)
+            if stray is not None:
+                yield SourceRow(
+                    number, _cells(cells, kept, ()), f"column {stray + 1} has no header but holds {cells[stray]!r}"
+                )
+                continue
+            yield SourceRow(number, {name: cells[index] for index, name in kept if cells[index]})
     finally:
         source.close()
 
@@ -379,6 +407,7 @@ def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow
                     raise InputError(f"{source.name}: the JSON array is not closed with ']' (is the file cut short?)")
                 break
             if in_array and char == "]":
+                position += 1
                 rest = skip(" \t\r\n")
                 if rest is not None:
                     raise InputError(f"{source.name}: line {line}: unexpected text after the JSON array")
@@ -392,10 +421,15 @@ def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow
                     # over 4 MB, which is a malformed file rather than a proposal.
                     if len(buffer) - position < (4 << 20) and fill():
                         continue
+                    if eof and not buffer[error.pos :].strip():
+                        raise InputError(
+                            f"{source.name}: the file ends inside proposal {number + 1} (is it cut short?); "
+                            f"nothing was written"
+                        ) from None
                     where = line + buffer.count("\n", position, error.pos)
                     raise InputError(
                         f"{source.name}: malformed JSON at line {where} (proposal {number + 1}): {error.msg}; "
-                        f"the proposals before it were not written"
+                        f"nothing was written"
                     ) from None
             number += 1
             line += buffer.count("\n", position, end)
@@ -434,9 +468,8 @@ def _xlsx_rows(path: str, columns: Columns, sheet: str | None) -> Iterator[Sourc
         header = next(rows, None)
         if header is None:
             raise InputError(f"{name}: the sheet {worksheet.title!r} is empty; expected a header row of profile attributes")
-        names = columns.header(header, f"{name} (sheet {worksheet.title!r})")
+        names, unnamed = columns.header(header, f"{name} (sheet {worksheet.title!r})")
         kept = [(index, col) for index, col in enumerate(names) if col is not None]
-        unnamed = [index for index, col in enumerate(names) if col is None]
         width = len(names)
         for number, cells in enumerate(rows, start=2):
             stray = next(
@@ -558,8 +591,8 @@ class TableWriter:
                 if target is None:
                     self._text = sys.stdout
                 else:
-                    # NOTE: Excel reads a UTF-8 CSV as such only with a BOM; JSON Lines never has one.
-                    chosen = "utf-8" if fmt == "jsonl" and codecs.lookup(encoding).name == "utf-8" else encoding
+                    # NOTE: Excel reads a UTF-8 CSV as such only with a BOM; JSON Lines is always plain UTF-8.
+                    chosen = "utf-8" if fmt == "jsonl" else encoding
                     self._text = open(target, "w", encoding=chosen, newline="", buffering=1 << 20)
                 if fmt == "csv":
                     self._csv = csv.writer(self._text, lineterminator="\r\n" if os.name == "nt" else "\n")
@@ -619,7 +652,20 @@ class TableWriter:
             except OSError:
                 pass
         self._text = None
+        if self._book is not None:
+            _discard_workbook(self._sheet)
         self._book = None
         if self._atomic is not None:
             self._atomic.abort()
             self._atomic = None
+
+
+def _discard_workbook(sheet: Any) -> None:
+    """Close an unsaved write-only sheet and delete openpyxl's temporary file for it."""
+    try:
+        sheet.close()
+        writer = getattr(sheet, "_writer", None)
+        if writer is not None:
+            writer.cleanup()
+    except Exception:  # cleaning up after a failure: never mask the failure itself
+        pass

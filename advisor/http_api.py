@@ -10,6 +10,7 @@ import difflib
 import html
 import json
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,11 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .advice import Advice, Versions
-from .core import Advisor, default_advisor, validate_profile
-from .errors import _MISSING, FieldProblem, ProfileError
+from .advice import Advice, Decision, Verdict, Versions
+from .answers import AnswerError, Command, display_value, parse_answer
+from .core import Advisor, default_advisor
+from .errors import _MISSING, ProfileError
+from .interview import AskReason, FieldSummary, StopReason, next_question
 from .knowledge import Mode
-from .profile import ATTRIBUTES, Profile
+from .profile import Profile
+from .questions import Lang, Question, QuestionSet, load_questions
 from .render import render_markdown
 from .rulebook import Rule
 
@@ -79,6 +83,59 @@ class Health(BaseModel):
     versions: Versions
     rules: int = Field(description="Rules in the loaded rule pack.")
     modes: int = Field(description="Cooperation modes in the knowledge base.")
+
+
+class InterviewRequest(BaseModel):
+    """The questionnaire so far: what was answered and what was answered "don't know"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any] = Field(default_factory=dict, description="The answers so far, as a profile (attribute -> value).")
+    skipped: list[str] = Field(default_factory=list, description='Attributes answered "don\'t know": never asked again, never taken as "no".')
+    ask_all: bool = Field(False, description="Ask every applicable question, even those that can no longer change the advice.")
+    lang: Lang = Field("en", description="Language of `reason` and `summary`.")
+
+
+class ModeStanding(BaseModel):
+    """One mode's score for the answers so far (the bars of the chart)."""
+
+    id: str
+    name: str
+    name_zh: str
+    score: int
+    verdict: Verdict
+
+
+class InterviewStep(BaseModel):
+    """What the questionnaire does next, and how the modes stand now."""
+
+    done: bool = Field(description="Stop asking: show the advice (`stop_reason` says why).")
+    question: Question | None = Field(description="The question to ask next, with its choices in both languages.")
+    ask_reason: AskReason | None = None
+    stop_reason: StopReason | None = None
+    reason: str = Field(description="One sentence, in `lang`: why this question comes now, or why the questionnaire stops.")
+    could_lead: list[str] = Field(description="Modes some answer to this question would put first.")
+    remaining: int = Field(description="Questions that could still change the advice.")
+    decision: Decision
+    summary: str = Field(description="One line, in `lang`: who leads, how many modes are in the running, the decision.")
+    field: FieldSummary
+    modes: list[ModeStanding] = Field(description="All modes, best first.")
+
+
+class ParseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=500, description="The answer as a person typed it, e.g. `18 months`, `1.5y`, `200万`, `large`.")
+    lang: Lang = Field("en", description="Language of the error message.")
+
+
+class ParsedAnswer(BaseModel):
+    """A typed answer read as the terminal questionnaire reads it."""
+
+    attribute: str
+    value: Any = Field(None, description="The profile value (absent when the text is a command).")
+    display: str | None = Field(None, description="The value as the person reads it back, in `lang`.")
+    command: Literal["skip", "back", "help", "finish"] | None = Field(None, description="The text asked for this instead of giving a value.")
 
 
 EXAMPLE_PROFILE = {
@@ -147,6 +204,37 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class InternalErrors:
+    """A bug in a request gets a 500 ErrorBody; the traceback goes to the server's log only.
+
+    NOTE: not an exception handler: Starlette re-raises after those, and the server then closes
+    the connection, which a keep-alive client sees as a reset on its next request.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as error:
+            if started:  # too late for a clean answer (a stream broke): let the server close it
+                raise
+            log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+            message = f"internal error ({type(error).__name__}); this is a bug, please report it"
+            await _send_error(send, 500, "internal_error", message)
+
+
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
     body = json.dumps({"error": code, "message": message, "problems": []}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -180,7 +268,7 @@ def profile_problems(error: ProfileError) -> list[dict[str, Any]]:
     problems = []
     for item in error.problems:
         allowed = item.allowed
-        if item.message.startswith("unknown attribute"):
+        if allowed and "advisor schema" in allowed:  # the CLI's pointer, said the HTTP way
             allowed = "an attribute listed by GET /v1/schema/profile"
         problems.append(_problem(item.field, item.value, item.message, allowed))
     return problems
@@ -265,6 +353,8 @@ def create_app(
     the_advisor = advisor or default_advisor()
     knowledge = the_advisor.knowledge
     rulebook = the_advisor.rulebook
+    questions = load_questions(knowledge.directory)  # RulePackError (at start-up) if the file is broken
+    questions_json = questions.model_dump(mode="json")
     versions = {
         "advisor": the_advisor.version,
         "knowledge": knowledge.version,
@@ -286,6 +376,7 @@ def create_app(
     )
     app.state.advisor = the_advisor
     app.add_middleware(BodyLimit, default_limit=max_body_bytes, limits={"/v1/batch": max_batch_bytes})
+    app.add_middleware(InternalErrors)  # added last: the outermost of ours
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"])
 
@@ -317,12 +408,6 @@ def create_app(
         response = _json(error_body(code, message), error.status_code)
         response.headers.update(headers)
         return response
-
-    @app.exception_handler(Exception)
-    async def _internal_error(request: Request, error: Exception) -> Response:
-        log.exception("internal error on %s %s", request.method, request.url.path)
-        message = f"internal error ({type(error).__name__}); this is a bug, please report it"
-        return _json(error_body("internal_error", message), 500)
 
     # -- advice ---------------------------------------------------------------------------
 
@@ -358,8 +443,7 @@ def create_app(
         # that forgets the Content-Type (curl -d) is still understood, and so that the problems read
         # exactly as the library words them. The engine runs in the event loop: it holds the GIL
         # and a lock for about a millisecond, and a thread hop would only add to that (measured).
-        from starlette.concurrency import run_in_threadpool
-        advice = await run_in_threadpool(the_advisor.advise, data, what_if=what_if, max_questions=questions)
+        advice = the_advisor.advise(data, what_if=what_if, max_questions=questions)
         if format == "markdown":
             return Response(render_markdown(advice), media_type="text/markdown; charset=utf-8")
         # NOTE: serialised directly: returning the model would make FastAPI validate it again.
@@ -458,6 +542,73 @@ def create_app(
         if record is None:
             raise StarletteHTTPException(404, f"{rule_id!r} is not a rule id; GET /v1/rules lists them")
         return _json(_rule_json(record))
+
+    # -- the questionnaire ----------------------------------------------------------------
+
+    @app.get("/v1/questions", tags=["questionnaire"], summary="The questionnaire's questions, in English and Chinese", response_model=QuestionSet)
+    def list_questions() -> Response:
+        """One question per profile attribute, with its choices, help text and, for numbers, the unit.
+        Ask them in the order `POST /v1/interview/next` gives to ask as few as `advisor ask` does."""
+        return _json(questions_json)
+
+    @app.post(
+        "/v1/interview/next",
+        tags=["questionnaire"],
+        summary="The next question to ask, or why to stop, and how the modes stand",
+        response_model=InterviewStep,
+        responses={422: ERROR_RESPONSES[422], 413: ERROR_RESPONSES[413]},
+    )
+    def interview_next(request: InterviewRequest) -> Response:
+        """The adaptive order of `advisor ask`: first the question whose answer could put another mode
+        first, and so on; `done` once no remaining answer could change the advice. Send all the answers
+        each time (the service keeps no session). The web questionnaire at / is built on this."""
+        step = next_question(the_advisor, request.answers, request.skipped, ask_all=request.ask_all, questions=questions)
+        standing = the_advisor.standing(request.answers)
+        modes = []
+        for mode_id, score in standing.ranking:
+            record = knowledge.modes[mode_id]
+            verdict = the_advisor.scorer.verdict(score, mode_id in standing.excluded)
+            modes.append({"id": mode_id, "name": record.name, "name_zh": record.name_zh, "score": score, "verdict": verdict})
+        body = {
+            "done": step.done,
+            "question": questions.get(step.attribute).model_dump(mode="json") if step.attribute else None,
+            "ask_reason": step.ask_reason,
+            "stop_reason": step.stop_reason,
+            "reason": step.explain(the_advisor, request.lang),
+            "could_lead": step.could_lead,
+            "remaining": step.remaining,
+            "decision": step.field.decision,
+            "summary": step.field.line(request.lang),
+            "field": step.field.model_dump(mode="json"),
+            "modes": modes,
+        }
+        return _json(body)
+
+    @app.post(
+        "/v1/questions/{attribute}/parse",
+        tags=["questionnaire"],
+        summary="Read a typed answer as the terminal questionnaire does (e.g. 1.5y, 200万)",
+        response_model=ParsedAnswer,
+        response_model_exclude_none=True,
+        responses={404: {"model": ErrorBody, "description": "No such question."}, 422: ERROR_RESPONSES[422]},
+    )
+    def parse(attribute: Annotated[str, PathParam(description="A profile attribute, e.g. funding_cny.")], request: ParseRequest) -> Response:
+        """Durations (`18 months`, `1.5y`, `1年半`), amounts (`1.5m`, `200万`, `1.2亿`), yes/no, choices by
+        number or name, lists separated by commas. A text that cannot be read gets 422 with one line
+        (in `lang`) saying how to write it."""
+        try:
+            question = questions.get(attribute)
+        except KeyError:
+            raise StarletteHTTPException(404, f"{attribute!r} is not a question; GET /v1/questions lists them") from None
+        try:
+            value = parse_answer(question, request.text, request.lang)
+        except AnswerError as error:
+            example = question.example.get(request.lang) if question.example else None
+            problem = _problem(attribute, request.text, str(error), example)
+            return _json(error_body("invalid_request", str(error), [problem]), 422)
+        if isinstance(value, Command):
+            return _json({"attribute": attribute, "command": value.value})
+        return _json({"attribute": attribute, "value": value, "display": display_value(question, value, request.lang)})
 
     # -- service --------------------------------------------------------------------------
 
@@ -669,7 +820,7 @@ def render_docs_page(schema: Mapping[str, Any]) -> str:
             name = parameter["name"]
             default = parameter.get("schema", {}).get("default", "")
             required = " required" if parameter.get("required") else ""
-            described = esc(parameter.get("description", ""))
+            described = _inline(parameter.get("description", ""))
             out.append(
                 f"<label>{esc(name)} <em>({parameter['in']})</em>"
                 f"<input name='{esc(name)}' data-in='{parameter['in']}' value='{esc(str(default).lower() if isinstance(default, bool) else str(default))}'{required}>"
@@ -683,16 +834,25 @@ def render_docs_page(schema: Mapping[str, Any]) -> str:
             out.append(
                 f"<label>Body <em>({esc(media)})</em><textarea name='body' data-type='{esc(media)}' rows='8'>{esc(example)}</textarea></label>"
             )
-        codes = ", ".join(f"{code} {esc(response.get('description', ''))}" for code, response in operation.get("responses", {}).items())
-        out.append(f"<p class='hint'>Responses: {codes}</p>")
-        out.append("<button type='submit'>Send request</button><pre class='result' aria-live='polite'></pre></form></section>")
+        codes = "".join(
+            f"<li><strong>{code}</strong> {_inline(response.get('description', ''))}</li>"
+            for code, response in operation.get("responses", {}).items()
+        )
+        out.append(f"<div class='hint'>Responses:<ul>{codes}</ul></div>")
+        out.append("<button type='submit'>Send request</button><pre class='response' aria-live='polite'></pre></form></section>")
     out.append("</main><script>" + _DOCS_SCRIPT + "</script></body></html>")
     return "\n".join(out)
 
 
+def _inline(text: str) -> str:
+    """Escaped text with the Markdown the descriptions use: `code` and **bold**."""
+    text = html.escape(text).replace("\n", " ")
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
+
+
 def _paragraphs(text: str) -> str:
-    parts = [html.escape(part.strip()).replace("\n", " ") for part in text.split("\n\n") if part.strip()]
-    return "".join(f"<p>{part}</p>" for part in parts)
+    return "".join(f"<p>{_inline(part.strip())}</p>" for part in text.split("\n\n") if part.strip())
 
 
 def _example(content: Mapping[str, Any]) -> str:
@@ -715,7 +875,7 @@ document.querySelectorAll('form.try').forEach(function (form) {
     });
     var body = form.querySelector('textarea');
     if (body) { init.body = body.value; init.headers['Content-Type'] = body.dataset.type; }
-    var out = form.querySelector('.result'), url = path + (query.toString() ? '?' + query : '');
+    var out = form.querySelector('.response'), url = path + (query.toString() ? '?' + query : '');
     out.textContent = init.method + ' ' + url + ' ...';
     try {
       var response = await fetch(url, init), text = await response.text();

@@ -176,11 +176,15 @@ class AttributeSpec:
             return "a list of " + ", ".join(self.choices) + " (in text: separated by ';')"
         bounds = []
         if self.minimum is not None:
-            bounds.append(f">= {self.minimum:g}")
+            bounds.append(f">= {_number(self.minimum)}")
         if self.maximum is not None:
-            bounds.append(f"<= {self.maximum:g}")
+            bounds.append(f"<= {_number(self.maximum)}")
         noun = "an integer" if self.kind == "integer" else "a number"
         return noun + (" " + " and ".join(bounds) if bounds else "")
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def _unwrap_optional(annotation: Any) -> Any:

@@ -50,7 +50,7 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-@click.command("serve")
+@click.command("serve", short_help="Serve the web questionnaire and the HTTP API.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. The default accepts connections from this machine only.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port, printed at start).")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule pack directory (default: the shipped pack).")
@@ -67,7 +67,7 @@ def command(
     log_level: str,
     access_log: bool,
 ) -> None:
-    """Serve the HTTP API and the web questionnaire (open the printed address in a browser).
+    """Serve the web questionnaire and the HTTP API; open the printed address in a browser.
 
     \b
     /           the questionnaire, in English or Chinese

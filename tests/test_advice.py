@@ -155,3 +155,14 @@ def test_two_advisors_share_nothing(tmp_path, shipped):
     assert small.fired_rules(profile) <= set(small.rulebook.rules)
     assert shipped.advise(profile).leading_mode == "technology_equity"
     assert small.advise(profile).leading_mode != "technology_equity"
+
+
+def test_evaluations_leave_nothing_behind_in_the_engine_session(shipped):
+    """Each profile's fact is retracted after its rules are collected (a leak would grow memory)."""
+    from advisor.core import Advisor
+
+    advisor = Advisor()
+    for profile in PROFILES:
+        advisor.advise(profile)
+    assert advisor.engine.session_facts() == 1
+    assert all(engine.session_facts() == 1 for engine in advisor.what_if.engines.values())

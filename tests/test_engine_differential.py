@@ -61,13 +61,14 @@ def _number_values(spec: AttributeSpec, limits: set[float]) -> st.SearchStrategy
         for value in (limit - 1, limit - 0.5, math.nextafter(limit, -math.inf), limit,
                       math.nextafter(limit, math.inf), limit + 0.5, limit + 1):
             near.add(value)
-    # Every order of magnitude a float can take, as Python's json writes them: 1e-05, 1e+16 and the
-    # extremes come out in exponent form, 0.0001 and 1000000000000000.0 do not.
+    # Every order of magnitude, in range: json writes 1e-05 and 1e+16 in exponent notation, which
+    # durable-rules cannot read (the profile now rounds amounts to the cent and caps them).
     near |= {10.0**power for power in range(-8, 23)} | {2e16, 5e-324, sys.float_info.max}
     near = {value for value in near if value >= low and (high is None or value <= high)}
+    whole_max = 10**9 if high is None else int(min(high, 10**9))
     return st.one_of(
         st.sampled_from(sorted(near)),
-        st.integers(int(low), 10**9).map(float),  # whole amounts, the common case
+        st.integers(int(low), whole_max).map(float),  # whole amounts, the common case
         st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False),
     )
 
@@ -105,17 +106,19 @@ def profile_strategy(rulebook: Rulebook) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def near_case_strategy(rulebook: Rulebook, base: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
-    """A random profile overlaid with one of the rules' own cases, each case answer kept (80%),
-    dropped or re-drawn: rules with three or four conditions fire, or just miss, far more often
-    than on independent random answers."""
+    """A random profile overlaid with a case of a random rule, each case answer kept (90%), dropped
+    or re-drawn: rules with three or four conditions fire, or just miss, far more often than on
+    independent random answers."""
     values = value_strategies(rulebook)
-    cases = [case.profile for _, rule in sorted(rulebook.rules.items()) for case in rule.cases]
-    action = st.sampled_from(["keep"] * 8 + ["drop", "redraw"])
+    cases = st.sampled_from([rule.cases for _, rule in sorted(rulebook.rules.items()) if rule.cases]).flatmap(
+        st.sampled_from
+    )
+    action = st.sampled_from(["keep"] * 18 + ["drop", "redraw"])
 
     @st.composite
     def profiles(draw: st.DrawFn) -> dict[str, Any]:
         profile = dict(draw(base))
-        for name, value in draw(st.sampled_from(cases)).items():
+        for name, value in draw(cases).profile.items():
             chosen = draw(action) if name in values else "keep"
             if chosen == "keep":
                 profile[name] = value
@@ -157,18 +160,30 @@ def test_engine_agrees_with_oracle_near_rule_cases(data: dict[str, Any]) -> None
     assert engine == expected, _difference(engine, expected)
 
 
-# No shrinking: the assertion names the failing profile, and shrinking 100-profile batches is slow.
+@st.composite
+def batches(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Lists of profiles up to 200 long (past fired_many's 64 per session), repeating a drawn few."""
+    distinct = draw(st.lists(PROFILES, min_size=1, max_size=40))
+    size = draw(st.one_of(st.sampled_from([1, 63, 64, 65, 128, 129]), st.integers(1, 200)))
+    return [distinct[number % len(distinct)] for number in range(size)]
+
+
+# No shrinking: the assertion names the failing profile, and shrinking long batches is slow.
 @settings(max_examples=100, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate])
-@given(st.lists(PROFILES, min_size=1, max_size=150))
+@given(batches())
 def test_fired_many_agrees_with_oracle(batch: list[dict[str, Any]]) -> None:
-    # fired_many puts up to 64 profiles into one durable session (the what-if path); batches here
-    # run past that, and hypothesis often repeats a profile within a batch.
-    known = [validate_profile(data).known() for data in batch]
-    results = ADVISOR.engine.fired_many(known)
-    assert len(results) == len(known)
-    for number, (engine, values) in enumerate(zip(results, known)):
-        expected = oracle.fired_rules(ADVISOR.rulebook, values)
-        assert engine == expected, f"profile {number} of {len(known)} ({values}): " + _difference(engine, expected)
+    # fired_many puts up to 64 profiles into one durable session (the what-if path); the batches
+    # run past that, and repeat profiles within a session.
+    answers: dict[int, tuple[dict[str, Any], frozenset[str]]] = {}  # by id(): the batch repeats dicts
+    for data in batch:
+        if id(data) not in answers:
+            known = validate_profile(data).known()
+            answers[id(data)] = known, oracle.fired_rules(ADVISOR.rulebook, known)
+    results = ADVISOR.engine.fired_many([answers[id(data)][0] for data in batch])
+    assert len(results) == len(batch)
+    for number, (engine, data) in enumerate(zip(results, batch)):
+        values, expected = answers[id(data)]
+        assert engine == expected, f"profile {number} of {len(batch)} ({values}): " + _difference(engine, expected)
 
 
 def test_engine_agrees_with_oracle_on_every_rule_case() -> None:
@@ -184,19 +199,23 @@ def test_engine_agrees_with_oracle_on_every_rule_case() -> None:
     assert checked >= len(ADVISOR.rulebook.rules)
 
 
-NUMBER_FORMS = [0.0, 0.0001, 1e-05, 2.5e-05, 1e-07, 5e-324, 999999999999999.9, 1e15, 1e16, 2e16, 1.5e16, 1e20,
-                sys.float_info.max, math.inf]
+# json.dumps writes floats below 1e-4 and from 1e16 in exponent notation ("1e-05", "1e+16"), which
+# durable-rules 2.0.28 refuses (error 204); infinity it refuses too (error 202).
+NUMBER_FORMS = [0.0, 0.0001, 1e-05, 2.5e-05, 1e-07, 5e-324, 0.01, 12345.67, 9999999.995, 9999999999999.99, 1e13,
+                999999999999999.9, 1e15, 1e16, 2e16, 1.5e16, 1e20, sys.float_info.max, math.inf]
 
 
 def test_engine_takes_every_valid_funding_amount() -> None:
     """Every amount the Profile accepts gets the oracle's answer, whatever form json gives the number."""
     failures = {}
+    checked = 0
     for amount in NUMBER_FORMS:
         data = {"funding_cny": amount, "duration_months": 48, "existing_result": True}
         try:
             known = validate_profile(data).known()
         except ProfileError:
             continue  # rejecting the amount up front is as good as answering it
+        checked += 1
         expected = oracle.fired_rules(ADVISOR.rulebook, known)
         try:
             engine = ADVISOR.fired_rules(known)
@@ -206,6 +225,7 @@ def test_engine_takes_every_valid_funding_amount() -> None:
         if engine != expected:
             failures[amount] = _difference(engine, expected)
     assert failures == {}
+    assert checked >= 5, "the profile rejected nearly every amount, so this checked nothing"
 
 
 def test_profile_strategies_exercise_the_rules() -> None:
@@ -219,7 +239,7 @@ def test_profile_strategies_exercise_the_rules() -> None:
         silent_somewhere: set[str] = set()
         coverage[label] = (fired_somewhere, silent_somewhere)
 
-        @settings(max_examples=1000, deadline=None, derandomize=True, database=None)
+        @settings(max_examples=600, deadline=None, derandomize=True, database=None)
         @given(strategy)
         def sample(data: dict[str, Any]) -> None:
             ids = oracle.fired_rules(ADVISOR.rulebook, validate_profile(data).known())
@@ -230,13 +250,12 @@ def test_profile_strategies_exercise_the_rules() -> None:
 
         sample()
 
-    # Independent random answers rarely satisfy the rules with many conditions: most rules, not all.
-    fired, silent = coverage["random"]
-    assert len(fired) >= 0.8 * len(rules), f"random profiles never fire {sorted(rules - fired)}"
-    assert len(silent) >= 0.95 * len(rules), f"random profiles always fire {sorted(rules - silent)}"
-    fired, silent = coverage["near cases"]
-    assert len(fired) >= 0.95 * len(rules), f"near-case profiles never fire {sorted(rules - fired)}"
-    assert len(silent) >= 0.95 * len(rules), f"near-case profiles always fire {sorted(rules - silent)}"
+    # Each strategy alone may miss a few rules (independent answers rarely meet four conditions);
+    # together they should leave next to none untested either way.
+    fired = coverage["random"][0] | coverage["near cases"][0]
+    silent = coverage["random"][1] | coverage["near cases"][1]
+    assert len(fired) >= 0.95 * len(rules), f"no generated profile fires {sorted(rules - fired)}"
+    assert len(silent) >= 0.95 * len(rules), f"every generated profile fires {sorted(rules - silent)}"
     share = sum(answered) / (len(answered) * len(ATTRIBUTES))
     assert 0.45 < share < 0.75, f"attributes answered {share:.0%} of the time, not ~60%"
 

@@ -1,0 +1,469 @@
+"""`advisor ask`: the interactive questionnaire, in a terminal or with answers piped on stdin (one a line).
+
+NOTE: only click and the standard library are imported at module level, so `advisor --help` stays
+fast; the advisor (pydantic, durable-rules) is imported when the command runs. The adaptive order,
+the answer parsing and the questions are library modules (interview, answers, questions) shared
+with the web questionnaire; this module only talks to the person.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .cli import EXIT_INPUT, with_pack
+
+EXIT_INTERRUPTED = 130  # the shell's convention for a command ended by Ctrl-C (128 + SIGINT)
+PROFILE_SUFFIXES = (".json", ".yaml", ".yml")
+
+_UI: dict[str, dict[str, str]] = {
+    "en": {
+        "intro": "coop-advisor: which university–enterprise cooperation mode fits your partnership?",
+        "how": (
+            "Answer by number or by name. Enter = don't know (never taken as \"no\") · ? = help · "
+            "b = back · q = stop and see the advice · Ctrl-C = quit"
+        ),
+        "resumed": "Starting from {count} answers in {file}.",
+        "question": "Q{number}",
+        "choose_any": "choose any: numbers or names separated by commas; none = none of them",
+        "was": "(before: {value})",
+        "dont_know": "don't know",
+        "nothing_back": "This is the first question; there is nothing to go back to.",
+        "why": "Why now",
+        "commands": "Enter = don't know · b = back · q = stop and see the advice · Ctrl-C = quit",
+        "finished": "Stopped at your request.",
+        "eof": "End of input.",
+        "count": "{asked} questions asked, {skipped} answered \"don't know\".",
+        "more": "{remaining} more questions could still add detail (scores, difficulties) without changing the leader; `--all` asks them.",
+        "already": "Your answers already settle it; no question needed.",
+        "more_offer": "{remaining} more questions could still add detail (difficulties to prepare for, scores). Answer them now? [y/N]",
+        "saved": "Answers saved to {file} ({count} answers). Continue later with: advisor ask --answers {file}",
+        "report": "Advice written to {file} (Markdown).",
+        "interrupted": "Interrupted.",
+        "kept": "Your {count} answers are kept in {file}; continue with: advisor ask --answers {file} --save {file}",
+        "not_kept": "Nothing was saved (use --save FILE to keep answers as you go).",
+        "offer": (
+            "Save? Type a file name: .json or .yaml keeps your answers (for advisor advise, advisor batch, "
+            "advisor ask --answers), .md keeps this advice as a report. Enter = done."
+        ),
+        "offer_again": "Another file? (Enter = done)",
+        "bad_name": "Use a name ending in .json, .yaml, .yml or .md.",
+        "exists": "{file} exists. Overwrite? [y/N]",
+        "cannot_write": "Cannot write {file}: {reason}",
+        "save_prompt": "save> ",
+    },
+    "zh": {
+        "intro": "coop-advisor：哪种产学研合作模式适合您的合作项目？",
+        "how": "请回答编号或名称。直接回车 = 不知道（不会当作“否”）· ? = 帮助 · b = 返回上一题 · q = 结束并查看建议 · Ctrl-C = 退出",
+        "resumed": "已从 {file} 读入 {count} 个回答。",
+        "question": "第 {number} 题",
+        "choose_any": "可多选：用逗号分隔编号或名称；都没有请答“无”",
+        "was": "（之前的回答：{value}）",
+        "dont_know": "不知道",
+        "nothing_back": "这是第一题，无法返回。",
+        "why": "为什么问这个",
+        "commands": "回车 = 不知道 · b = 返回上一题 · q = 结束并查看建议 · Ctrl-C = 退出",
+        "finished": "已按您的要求结束提问。",
+        "eof": "输入结束。",
+        "count": "共问了 {asked} 个问题，其中 {skipped} 个回答“不知道”。",
+        "more": "还有 {remaining} 个问题可以补充细节（得分、困难），但不会改变领先模式；使用 --all 可回答全部问题。",
+        "already": "已有的回答足以给出建议，无需再提问。",
+        "more_offer": "还有 {remaining} 个问题可以补充细节（需要防范的困难、得分）。现在回答吗？[y/N]",
+        "saved": "回答已保存到 {file}（{count} 个回答）。之后可继续：advisor ask --answers {file}",
+        "report": "建议已写入 {file}（Markdown）。",
+        "interrupted": "已中断。",
+        "kept": "您的 {count} 个回答已保存在 {file}；继续请运行：advisor ask --answers {file} --save {file}",
+        "not_kept": "没有保存任何内容（使用 --save FILE 可以边答边保存）。",
+        "offer": "保存吗？输入文件名：.json 或 .yaml 保存回答（可用于 advisor advise、advisor batch、advisor ask --answers），.md 保存这份建议报告。直接回车 = 完成。",
+        "offer_again": "还要保存其他文件吗？（回车 = 完成）",
+        "bad_name": "文件名请以 .json、.yaml、.yml 或 .md 结尾。",
+        "exists": "{file} 已存在。覆盖吗？[y/N]",
+        "cannot_write": "无法写入 {file}：{reason}",
+        "save_prompt": "保存> ",
+    },
+}
+
+
+class _Terminal:
+    """Reads answers and writes the conversation; knows whether a person is at a terminal."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.interactive = sys.stdin.isatty()
+        self.styled = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        if self.interactive:
+            try:  # line editing and recall of earlier answers with the arrow keys
+                import readline  # noqa: F401
+            except ImportError:
+                pass
+
+    def text(self, key: str, **values: Any) -> str:
+        return _UI[self.lang][key].format(**values)
+
+    def say(self, line: str = "", **style: Any) -> None:
+        click.echo(click.style(line, **style) if self.styled and style else line)
+
+    def read(self, prompt: str = "> ") -> str:
+        """One line of input; EOFError at end of input, KeyboardInterrupt on Ctrl-C."""
+        if self.interactive:
+            return input(prompt)
+        click.echo(prompt, nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            click.echo()
+            raise EOFError
+        line = line.rstrip("\r\n")
+        click.echo(line)  # NOTE: nobody typed it here, so show it: the transcript reads like a session
+        return line
+
+
+def _check_target(path: str | None, suffixes: tuple[str, ...] | None, option: str) -> None:
+    if path is None:
+        return
+    target = Path(path)
+    if suffixes is not None and target.suffix.lower() not in suffixes:
+        raise click.BadParameter(f"{path}: use a file name ending in {', '.join(suffixes)}", param_hint=option)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise click.BadParameter(f"{path}: the folder {parent} does not exist", param_hint=option)
+    if target.is_dir():
+        raise click.BadParameter(f"{path}: is a folder, not a file", param_hint=option)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write a whole file or nothing: a Ctrl-C halfway never leaves half a profile behind."""
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def profile_text(profile: dict[str, Any], path: str) -> str:
+    """A profile as the text of a .json or .yaml/.yml file that `advisor advise` and `advisor batch` read."""
+    if Path(path).suffix.lower() == ".json":
+        return json.dumps(profile, ensure_ascii=False, indent=2) + "\n"
+    import yaml
+
+    return yaml.safe_dump(profile, allow_unicode=True, sort_keys=False)
+
+
+@click.command("ask", short_help="Answer questions about a planned partnership in the terminal and get advice.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the questions.")
+@click.option("--all", "ask_all", is_flag=True, help="Ask every question, even once the advice is clear.")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(dir_okay=False),
+    help="Start from the answers in this profile file (JSON or YAML) and ask only what is missing.",
+)
+@click.option(
+    "--save",
+    "save_file",
+    type=click.Path(dir_okay=False),
+    help="Keep the answers in this profile file (.json, .yaml or .yml), saved after every answer.",
+)
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write the advice as Markdown to this file.")
+@click.option("--title", help="A name for the partnership, shown in the advice and saved with the answers.")
+@with_pack
+def command(
+    lang: str,
+    ask_all: bool,
+    answers_file: str | None,
+    save_file: str | None,
+    report_file: str | None,
+    title: str | None,
+    rules_dir: str | None,
+    knowledge_dir: str | None,
+) -> None:
+    """Answer questions about a planned partnership and get advice: which cooperation mode fits, why,
+    and which difficulties to prepare for.
+
+    The questions come in the order that can change the advice most, and stop once the advice is
+    clear. Every question can be answered "don't know" (Enter). Answers may also be piped on stdin,
+    one per line.
+    """
+    terminal = _Terminal(lang)
+    _check_target(save_file, PROFILE_SUFFIXES, "--save")
+    _check_target(report_file, None, "--report")
+    session = _Session(terminal, save_file)
+    try:
+        session.run(answers_file, title, ask_all, rules_dir, knowledge_dir, report_file)
+    except KeyboardInterrupt:
+        session.interrupted()
+        sys.exit(EXIT_INTERRUPTED)
+
+
+class _Session:
+    """One run of `advisor ask`: the interview, the conversation, and the files written."""
+
+    def __init__(self, terminal: _Terminal, save_file: str | None):
+        self.terminal = terminal
+        self.lang: Any = terminal.lang
+        self.save_file = save_file
+        self.interview: Any = None
+        self.saved_count = 0
+        self.failed = False
+        self.unwritable: set[str] = set()
+
+    # -- the whole session -------------------------------------------------------------------
+
+    def run(
+        self,
+        answers_file: str | None,
+        title: str | None,
+        ask_all: bool,
+        rules_dir: str | None,
+        knowledge_dir: str | None,
+        report_file: str | None,
+    ) -> None:
+        from .core import Advisor, default_advisor, validate_profile
+        from .interview import Interview
+        from .profile_files import read_profile
+        from .questions import load_questions
+        from .render import render_markdown, render_text
+
+        say, text = self.terminal.say, self.terminal.text
+        preload: dict[str, Any] = {}
+        if answers_file is not None:
+            preload = read_profile(answers_file)
+            validate_profile(preload, source=answers_file)
+        if title:
+            preload["title"] = title
+        if rules_dir is None and knowledge_dir is None:
+            advisor = default_advisor()
+        else:
+            advisor = Advisor(rules_dir=rules_dir, knowledge_dir=knowledge_dir)
+        self.questions = load_questions(advisor.knowledge.directory)
+        self.advisor = advisor
+        self.interview = Interview(advisor, preload, ask_all=ask_all, questions=self.questions)
+
+        say(text("intro"), bold=True)
+        say(text("how"))
+        if answers_file is not None:
+            answered = sum(1 for name in self.interview.answers if name not in ("id", "title"))
+            say(text("resumed", count=answered, file=answers_file))
+        ended, step = self._ask()
+        explained = False
+        if ended == "stopped" and step.stop_reason == "clear" and step.remaining and self.terminal.interactive:
+            # NOTE: the leader is settled, but answers that raise difficulties may still be missing;
+            # a person at a terminal may want them. Piped input is never asked an extra line.
+            say()
+            say(step.explain(advisor, self.lang), bold=True)
+            explained = True
+            if self._yes(text("more_offer", remaining=step.remaining)):
+                self.interview.thorough = True
+                ended, step = self._ask()
+                explained = False
+        say()
+        if ended == "finish":
+            say(text("finished"))
+        elif ended == "eof":
+            say(text("eof"))
+        elif not explained:
+            if self.interview.asked() == 0 and step.stop_reason == "clear":
+                say(text("already"))
+            say(step.explain(advisor, self.lang), bold=True)
+        say(text("count", asked=self.interview.asked(), skipped=len(self.interview.skipped)))
+        if ended == "stopped" and step.stop_reason == "clear" and step.remaining and not self.terminal.interactive:
+            say(text("more", remaining=step.remaining))
+        say()
+        advice = advisor.advise(self.interview.profile())
+        click.echo(render_text(advice), nl=False)
+        say()
+        if self.save_file is not None:
+            self._save_answers(self.save_file, announce=True)
+        if report_file is not None:
+            self._write(report_file, render_markdown(advice), "report")
+        if self.terminal.interactive and self.save_file is None:
+            self._offer_to_save(render_markdown(advice))
+        if self.failed:
+            sys.exit(EXIT_INPUT)
+
+    def _yes(self, question: str) -> bool:
+        """A yes/no question outside the questionnaire; anything but yes (or end of input) is no."""
+        try:
+            reply = self.terminal.read(question + " ")
+        except EOFError:
+            return False
+        return reply.strip().casefold() in ("y", "yes", "是", "好", "要")
+
+    def _ask(self) -> tuple[str, Any]:
+        """Ask until the interview stops, the user finishes, or input ends. Returns (how it ended, last step)."""
+        from .answers import BACK, FINISH, HELP, SKIP, AnswerError, display_value, parse_answer
+
+        terminal, interview = self.terminal, self.interview
+        say, text = terminal.say, terminal.text
+        redo: tuple[str, Any] | None = None  # (attribute, the reply being changed) after "back"
+        while True:
+            step = None
+            if redo is None:
+                step = interview.step()
+                if step.done:
+                    return "stopped", step
+                attribute = step.attribute
+            else:
+                attribute = redo[0]
+            question = self.questions.get(attribute)
+            say()
+            self._show(question, interview.asked() + 1, redo)
+            while True:
+                try:
+                    typed = terminal.read()
+                except EOFError:
+                    return "eof", step
+                except UnicodeDecodeError:
+                    say("  ! " + ("无法读取输入（不是 UTF-8）" if self.lang == "zh" else "could not read that (not UTF-8 text)"), fg="red")
+                    continue
+                try:
+                    reply = parse_answer(question, typed, self.lang)
+                except AnswerError as error:
+                    say(f"  ! {error}", fg="red")
+                    continue
+                if reply is HELP:
+                    self._help(question, step)
+                    continue
+                if reply is FINISH:
+                    return "finish", step
+                if reply is BACK:
+                    undone = interview.back()
+                    if undone is None:
+                        say("  " + text("nothing_back"), fg="yellow")
+                        continue
+                    redo = undone
+                    self._autosave()
+                    break
+                if reply is SKIP:
+                    interview.skip(attribute)
+                    shown = text("dont_know")
+                else:
+                    interview.answer(attribute, reply)
+                    shown = display_value(question, reply, self.lang)
+                redo = None
+                self._autosave()
+                say(f"  = {shown}", fg="green")
+                say("  → " + self._field_line(), dim=True)
+                break
+
+    # -- showing questions -----------------------------------------------------------------------
+
+    def _show(self, question: Any, number: int, redo: tuple[str, Any] | None) -> None:
+        from .answers import display_value
+
+        say, text, lang = self.terminal.say, self.terminal.text, self.lang
+        head = f"{text('question', number=number)}  {question.text.get(lang)}"
+        if redo is not None:
+            before = text("dont_know") if redo[1] is None else display_value(question, redo[1], lang)
+            head += "  " + text("was", value=before)
+        say(head, bold=True)
+        if question.kind == "boolean":
+            say("    " + "   ".join(f"{i}. {c.label.get(lang)}" for i, c in enumerate(question.choices, start=1)))
+        elif question.choices:
+            for index, choice in enumerate(question.choices, start=1):
+                say(f"    {index}. {choice.label.get(lang)}")
+            if question.kind == "list":
+                say("    " + ("（{}）" if lang == "zh" else "({})").format(text("choose_any")))
+        elif question.example is not None:
+            say("    " + ("（{}）" if lang == "zh" else "({})").format(question.example.get(lang)))
+
+    def _help(self, question: Any, step: Any) -> None:
+        say, text, lang = self.terminal.say, self.terminal.text, self.lang
+        say(f"    {question.help.get(lang)}")
+        separator = "：" if lang == "zh" else ": "
+        for index, choice in enumerate(question.choices, start=1):
+            say(f"    {index}. {choice.label.get(lang)}{separator}{choice.meaning.get(lang)}")
+        if question.example is not None:
+            say(f"    {question.example.get(lang)}")
+        if step is not None:
+            say(f"    {text('why')}{separator}{step.explain(self.advisor, lang)}")
+        say(f"    {text('commands')}")
+
+    def _field_line(self) -> str:
+        from .interview import field_summary
+
+        return field_summary(self.advisor, self.interview.answers).line(self.lang)
+
+    # -- files -----------------------------------------------------------------------------------
+
+    def _autosave(self) -> None:
+        if self.save_file is not None:
+            self._save_answers(self.save_file, announce=False)
+
+    def _save_answers(self, path: str, announce: bool, required: bool = True) -> bool:
+        profile = self.interview.profile()
+        if not self._write(path, profile_text(profile, path), None, required):
+            return False
+        self.saved_count = sum(1 for name in profile if name not in ("id", "title"))
+        if announce:
+            self.terminal.say(self.terminal.text("saved", file=path, count=self.saved_count))
+        return True
+
+    def _write(self, path: str, content: str, announce: str | None, required: bool = True) -> bool:
+        """Write a file; on failure say why, and (for --save and --report) exit 3 at the end."""
+        try:
+            _write_atomically(path, content)
+        except OSError as error:
+            if path not in self.unwritable:  # said once, not after every answer
+                self.unwritable.add(path)
+                self.terminal.say(self.terminal.text("cannot_write", file=path, reason=error.strerror or error), fg="red")
+            self.failed = self.failed or required
+            return False
+        self.unwritable.discard(path)
+        if announce == "report":
+            self.terminal.say(self.terminal.text("report", file=path))
+        return True
+
+    def _offer_to_save(self, report: str) -> None:
+        say, text = self.terminal.say, self.terminal.text
+        say(text("offer"))
+        while True:
+            try:
+                name = self.terminal.read(text("save_prompt")).strip()
+            except EOFError:
+                return
+            if not name:
+                return
+            suffix = Path(name).suffix.lower()
+            if suffix not in PROFILE_SUFFIXES + (".md",):
+                say("  " + text("bad_name"), fg="yellow")
+                continue
+            target = Path(name).expanduser()
+            if target.is_dir() or not (target.parent.is_dir() if str(target.parent) else True):
+                say("  " + text("cannot_write", file=name, reason="no such folder" if not target.is_dir() else "a folder"), fg="red")
+                continue
+            if target.exists():
+                try:
+                    confirm = self.terminal.read(text("exists", file=name) + " ").strip().lower()
+                except EOFError:
+                    return
+                if confirm not in ("y", "yes", "是", "覆盖"):
+                    continue
+            if suffix == ".md":
+                self._write(str(target), report, "report", required=False)
+            else:
+                self._save_answers(str(target), announce=True, required=False)
+            say(text("offer_again"))
+
+    # -- Ctrl-C ----------------------------------------------------------------------------------
+
+    def interrupted(self) -> None:
+        """Ctrl-C: say so, keep what was answered (with --save), no traceback."""
+        terminal = self.terminal
+        click.echo()
+        terminal.say(terminal.text("interrupted"))
+        if self.interview is None:
+            return
+        if self.save_file is not None and self._save_answers(self.save_file, announce=False):
+            terminal.say(terminal.text("kept", count=self.saved_count, file=self.save_file))
+        elif self.save_file is None and self.interview.history:
+            terminal.say(terminal.text("not_kept"))

@@ -1,0 +1,196 @@
+"""Benchmark `advisor batch` end to end on a generated proposal file; prints rows/s, peak RSS and the floor ratio.
+
+    python benchmarks/bench_batch.py                     # 1,000,000 CSV rows, one process
+    python benchmarks/bench_batch.py --workers 1,2       # compare --workers 1 and --workers 2
+    python benchmarks/bench_batch.py --rows 100000 --jsonl-rows 20000
+
+Targets (issue "Batch scoring of proposal files"): 1,000,000 CSV rows scored end to end in under
+60 s with peak memory under 200 MB, and at most 25 times the floor: the time to merely read and
+re-write the same CSV with the same libraries (csv module, same encodings), measured here too.
+
+The run is the real command, `python -m advisor batch IN -o OUT`, in a subprocess: start-up,
+reading, validating, durable-rules, scoring and writing included. Peak memory is the largest sum
+of the resident sets of that process and its workers (sampled from /proc every 0.1 s; each
+process's own high-water mark VmHWM is used, so this is an upper bound).
+NOTE: not a test; nothing here is timed by CI. The machine's load average is printed beside the
+figures because other work on a 2-core VM changes them a lot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TARGET_SECONDS = 60.0
+TARGET_MB = 200.0
+TARGET_RATIO = 25.0
+
+
+def proposals_file(rows: int, seed: int, directory: Path) -> Path:
+    """The generated proposal CSV (made once per size and seed, then reused)."""
+    path = directory / f"proposals-{rows}-seed{seed}.csv"
+    if not path.exists():
+        print(f"generating {rows:,} proposals -> {path} ...", file=sys.stderr, flush=True)
+        partial = path.with_suffix(".part")
+        subprocess.run([sys.executable, str(HERE / "make_proposals.py"), str(rows), "-o", str(partial), "--seed", str(seed)], check=True)
+        partial.replace(path)
+    return path
+
+
+def floor_seconds(source: Path, target: Path) -> float:
+    """Read every row of the CSV and write it again, with the csv module and batch's encodings."""
+    started = time.perf_counter()
+    with open(source, encoding="utf-8-sig", newline="") as infile, open(target, "w", encoding="utf-8-sig", newline="", buffering=1 << 20) as outfile:
+        writer = csv.writer(outfile, lineterminator="\n")
+        for row in csv.reader(infile):
+            writer.writerow(row)
+    return time.perf_counter() - started
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue += children.get(pid, [])
+    return found
+
+
+def _high_water_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class PeakMemory(threading.Thread):
+    """Samples the process tree under `pid`: the largest sum of the processes' high-water marks."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.marks: dict[int, int] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for pid in _descendants(self.pid):
+                mark = _high_water_kb(pid)
+                if mark:
+                    self.marks[pid] = max(mark, self.marks.get(pid, 0))
+            self.stop.wait(0.1)
+
+    def peak_mb(self) -> float:
+        return sum(self.marks.values()) / 1024
+
+
+def run_batch(command: list[str]) -> tuple[float, float, float, str]:
+    """(wall seconds, peak MB of the process tree, largest single process MB, the summary line)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    sampler = PeakMemory(process.pid)
+    sampler.start()
+    _, stderr = process.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.stop.set()
+    sampler.join()
+    largest = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    if process.returncode not in (0, 4):
+        raise SystemExit(f"the batch run failed ({process.returncode}):\n{stderr}")
+    line = next((text for text in stderr.splitlines() if text.startswith("batch:")), stderr.strip())
+    return elapsed, max(sampler.peak_mb(), largest), largest, line
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Proposals in the CSV (default 1,000,000).")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--workers", default="1", help="Comma-separated --workers values to run, e.g. 1,2 (default 1).")
+    parser.add_argument("--jsonl-rows", type=int, default=20_000, help="Rows for the JSON Lines (full advice) run; 0 to skip.")
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "coop-advisor-bench", help="Where the generated and output files go.")
+    args = parser.parse_args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    source = proposals_file(args.rows, args.seed, args.dir)
+    print(f"# advisor batch benchmark: {args.rows:,} rows, {source.stat().st_size / 1e6:,.0f} MB CSV, 16 columns")
+    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}; {_load()}")
+    print(f"benchmark command: {shlex.join([sys.executable, *sys.argv])}")
+
+    floor = floor_seconds(source, args.dir / "floor-out.csv")
+    print(f"\nfloor (csv.reader -> csv.writer, same file and encodings): {floor:.2f} s, {args.rows / floor:,.0f} rows/s")
+
+    results = []
+    for workers in [int(value) for value in args.workers.split(",")]:
+        target = args.dir / f"advice-w{workers}.csv"
+        command = [sys.executable, "-m", "advisor", "batch", str(source), "-o", str(target), "--no-progress"]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        elapsed, peak, largest, line = run_batch(command)
+        ratio = elapsed / floor
+        results.append((workers, elapsed, peak, ratio))
+        print(f"\nrun: {shlex.join(command)}")
+        print(f"  {line}")
+        print(
+            f"  end to end {elapsed:.1f} s = {args.rows / elapsed:,.0f} rows/s; peak RSS {peak:.0f} MB "
+            f"(largest single process {largest:.0f} MB); {ratio:.1f} x the floor; {_load()}"
+        )
+        verdicts = [
+            ("time", elapsed <= TARGET_SECONDS * args.rows / 1_000_000, f"{elapsed:.1f} s <= {TARGET_SECONDS * args.rows / 1_000_000:.0f} s"),
+            ("memory", peak <= TARGET_MB, f"{peak:.0f} MB <= {TARGET_MB:.0f} MB"),
+            ("ratio", ratio <= TARGET_RATIO, f"{ratio:.1f} <= {TARGET_RATIO:.0f}"),
+        ]
+        print("  targets: " + "; ".join(f"{name} {'MET' if ok else 'MISSED'} ({detail})" for name, ok, detail in verdicts))
+
+    if args.jsonl_rows:
+        sample = args.dir / f"proposals-{args.jsonl_rows}-head.csv"
+        with open(source, encoding="utf-8") as infile, open(sample, "w", encoding="utf-8") as outfile:
+            for _, line in zip(range(args.jsonl_rows + 1), infile):
+                outfile.write(line)
+        command = [sys.executable, "-m", "advisor", "batch", str(sample), "-o", str(args.dir / "advice.jsonl"), "--no-progress"]
+        elapsed, peak, largest, line = run_batch(command)
+        size = (args.dir / "advice.jsonl").stat().st_size
+        print(f"\nfull advice (JSON Lines): {shlex.join(command)}")
+        print(f"  {line}")
+        print(
+            f"  {elapsed:.1f} s = {args.jsonl_rows / elapsed:,.0f} rows/s; peak RSS {peak:.0f} MB; "
+            f"{size / args.jsonl_rows / 1024:.1f} KiB of JSON per row; {_load()}"
+        )
+
+    if len(results) > 1:
+        base = results[0][1]
+        print("\nworkers: " + "; ".join(f"--workers {w}: {e:.1f} s ({base / e:.2f}x)" for w, e, _, _ in results))
+
+
+if __name__ == "__main__":
+    main()

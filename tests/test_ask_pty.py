@@ -1,0 +1,296 @@
+"""`advisor ask` driven as a person uses it: in a pseudo-terminal (pexpect), and with answers piped on stdin."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+from advisor.core import default_advisor
+from advisor.interview import Interview
+from advisor.profile import ATTRIBUTES
+from advisor.questions import load_questions
+
+ROOT = Path(__file__).resolve().parents[1]
+ADVISOR = Path(sys.executable).parent / "advisor"
+QUESTIONS = load_questions()
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][AB012]")
+QUESTION_LINE = re.compile(r"^(?:Q\d+|第 \d+ 题)  (.+)$", re.MULTILINE)
+MODE_NAMES = {mode.id: mode.name for mode in default_advisor().knowledge.modes.values()}
+
+
+def example(name: str) -> dict:
+    data = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+    return {key: value for key, value in data.items() if key in ATTRIBUTES}
+
+
+def typed(attribute: str, value, lang: str = "en") -> str:
+    """What a person would type for a value: yes/no, a label or name, an amount with a unit."""
+    question = QUESTIONS.get(attribute)
+    if question.kind == "boolean":
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if question.kind == "choice":
+        return question.choice(value).label.zh if lang == "zh" else value.upper()
+    if question.kind == "list":
+        if not value:
+            return "无" if lang == "zh" else "none"
+        return "、".join(question.choice(v).label.zh for v in value) if lang == "zh" else ", ".join(value)
+    if attribute == "duration_months":
+        return (f"{value // 12}年" if lang == "zh" else f"{value // 12} years") if value % 12 == 0 else str(value)
+    if value % 10_000 == 0 and lang == "zh":
+        return f"{value // 10_000}万"
+    return f"{value / 1e6:g}m" if value % 100_000 == 0 else f"{value:,}"
+
+
+class Session:
+    """One `advisor ask` in a pseudo-terminal, read the way a person reads it."""
+
+    def __init__(self, tmp_path: Path, *args: str):
+        self.child = pexpect.spawn(
+            str(ADVISOR), ["ask", *args], cwd=str(tmp_path), encoding="utf-8", timeout=60, dimensions=(60, 200)
+        )
+        self.transcript = ""
+        self.attribute: str | None = None
+        self.questions: list[str] = []
+
+    def wait(self) -> str:
+        """Until the program waits for input: 'question', 'yes_no', 'save', or 'end' when it exits."""
+        kinds = ["save", "yes_no", "question", "end"]
+        index = self.child.expect([r"(?:save|保存)> $", r"\[y/N\] $", r"> $", pexpect.EOF])
+        after = self.child.after if isinstance(self.child.after, str) else ""
+        text = ANSI.sub("", self.child.before + after).replace("\r\n", "\n")
+        self.transcript += text
+        kind = kinds[index]
+        if kind == "question":
+            shown = QUESTION_LINE.findall(text)
+            if shown:  # a new question (else: the same question again, after an error or help)
+                self.attribute = self._attribute(shown[-1])
+                self.questions.append(self.attribute)
+        return kind
+
+    def _attribute(self, line: str) -> str:
+        for question in QUESTIONS.questions:
+            if line.startswith(question.text.en) or line.startswith(question.text.zh):
+                return question.attribute
+        raise AssertionError(f"an unknown question was shown: {line!r}")
+
+    def send(self, line: str) -> None:
+        self.child.sendline(line)
+
+    def answer_from(self, profile: dict, lang: str = "en") -> str:
+        """Answer every question from a profile ("don't know" where it has no value); returns what came next."""
+        while (kind := self.wait()) == "question":
+            value = profile.get(self.attribute)
+            self.send("" if value is None else typed(self.attribute, value, lang))
+        return kind
+
+    def end(self) -> int:
+        self.child.expect(pexpect.EOF)
+        self.transcript += ANSI.sub("", self.child.before).replace("\r\n", "\n")
+        self.child.close()
+        assert "Traceback" not in self.transcript, self.transcript
+        return self.child.exitstatus if self.child.exitstatus is not None else 128 + self.child.signalstatus
+
+
+# -- whole sessions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["technology_transfer", "university_enterprise", "government_mediated", "technology_equity"])
+def test_a_full_session_reaches_the_mode(tmp_path, mode):
+    session = Session(tmp_path, "--save", "answers.json", "--report", "advice.md")
+    kind = session.answer_from(example(mode))
+    if kind == "yes_no":  # more questions for detail? not now
+        session.send("n")
+    assert session.end() == 0
+    out = session.transcript
+    assert "Enough to advise" in out
+    assert "Decision: CLEAR" in out
+    assert f"1. {MODE_NAMES[mode]} (" in out
+    assert len(session.questions) < 15
+    assert out.count("  → ") == len(session.questions)  # the field after every answer
+    saved = json.loads((tmp_path / "answers.json").read_text(encoding="utf-8"))
+    assert default_advisor().advise(saved).leading_mode == mode
+    assert set(saved) <= set(example(mode))
+    assert (tmp_path / "advice.md").read_text(encoding="utf-8").startswith("# Cooperation advice")
+
+
+def test_bad_answers_get_a_line_and_the_same_question_and_back_changes_an_answer(tmp_path):
+    session = Session(tmp_path, "--save", "answers.yaml")
+    assert session.wait() == "question" and session.attribute == "enterprise_size"
+    for bad, words in [("huge", '"huge" is not one of the choices'), ("9", "9 is not a choice"), ("sm all", "not one of")]:
+        session.send(bad)
+        assert session.wait() == "question"
+        assert words in session.transcript.splitlines()[-2]
+        assert session.questions == ["enterprise_size"]  # asked again, not a new question
+    session.send("?")
+    assert session.wait() == "question"
+    assert "No outside enterprise: the university or institute works alone" in session.transcript
+    session.send("Medium")
+    assert session.wait() == "question"
+    second = session.attribute
+    assert second != "enterprise_size"
+    session.send("back")
+    assert session.wait() == "question"
+    assert session.attribute == "enterprise_size"
+    assert "Q1  How large is the enterprise partner?  (before: Medium-sized enterprise)" in session.transcript
+    session.send("3")
+    assert session.wait() == "question" and session.attribute == second
+    if QUESTIONS.get(second).kind == "boolean":
+        session.send("perhaps")
+        assert session.wait() == "question"
+        assert "neither yes nor no" in session.transcript
+    session.send("q")
+    assert session.end() == 0  # with --save, no offer to save
+    assert "Stopped at your request." in session.transcript
+    saved = yaml.safe_load((tmp_path / "answers.yaml").read_text(encoding="utf-8"))
+    assert saved == {"enterprise_size": "small"}
+    assert "Traceback" not in session.transcript
+
+
+def test_ctrl_c_keeps_what_was_answered(tmp_path):
+    session = Session(tmp_path, "--save", "answers.json")
+    profile = example("technology_transfer")
+    for _ in range(2):
+        assert session.wait() == "question"
+        session.send(typed(session.attribute, profile[session.attribute]))
+    assert session.wait() == "question"
+    answered = session.questions[:2]
+    session.child.sendintr()
+    assert session.end() == 130
+    assert "Interrupted." in session.transcript
+    assert "advisor ask --answers answers.json" in session.transcript
+    saved = json.loads((tmp_path / "answers.json").read_text(encoding="utf-8"))
+    assert saved == {name: profile[name] for name in ATTRIBUTES if name in answered}
+
+
+def test_end_of_input_gives_the_advice_so_far(tmp_path):
+    session = Session(tmp_path, "--save", "answers.json")
+    assert session.wait() == "question"
+    session.send("large")
+    assert session.wait() == "question"
+    session.child.sendeof()
+    assert session.end() == 0
+    assert "End of input." in session.transcript and "Modes, best first" in session.transcript
+    assert json.loads((tmp_path / "answers.json").read_text(encoding="utf-8")) == {"enterprise_size": "large"}
+
+
+def test_a_resumed_session_asks_only_what_is_missing(tmp_path):
+    profile = example("technology_transfer")
+    preloaded = {"title": "Wastewater process sale", "enterprise_size": "large", "existing_result": True}
+    (tmp_path / "draft.yaml").write_text(yaml.safe_dump(preloaded), encoding="utf-8")
+    session = Session(tmp_path, "--answers", "draft.yaml", "--save", "draft.yaml")
+    if session.answer_from(profile) == "yes_no":
+        session.send("n")
+    assert session.end() == 0
+    assert "Starting from 2 answers in draft.yaml." in session.transcript
+    assert not {"enterprise_size", "existing_result"} & set(session.questions)
+    assert "Advice for: Wastewater process sale" in session.transcript
+    saved = yaml.safe_load((tmp_path / "draft.yaml").read_text(encoding="utf-8"))
+    assert saved["title"] == "Wastewater process sale"
+    assert {"enterprise_size", "existing_result", *session.questions} >= set(saved) - {"title"}
+    assert default_advisor().advise(saved).leading_mode == "technology_transfer"
+
+
+def test_chinese_questions_and_answers(tmp_path):
+    session = Session(tmp_path, "--lang", "zh")
+    assert session.wait() == "question"
+    assert "第 1 题  合作企业的规模如何？" in session.transcript
+    session.send("巨型")
+    assert session.wait() == "question"
+    assert "“巨型”不是可选项" in session.transcript
+    session.send("？")
+    assert session.wait() == "question"
+    assert "没有外部企业：高校或院所自己实施或自办企业" in session.transcript
+    session.send("小型")
+    kind = session.answer_from(example("technology_service"), lang="zh")
+    if kind == "yes_no":
+        session.send("n")
+        kind = session.wait()
+    assert kind == "save"
+    session.send("")
+    assert session.end() == 0
+    out = session.transcript
+    assert "= 小型企业" in out and "= 不知道" in out
+    assert "领先：技术服务" in out and "可以给出建议了" in out
+    assert "1. Technology Service (技术服务)" in out
+
+
+def test_more_detail_and_the_offer_to_save(tmp_path):
+    profile = example("university_enterprise")
+    session = Session(tmp_path)
+    assert session.answer_from(profile) == "yes_no"
+    quick = len(session.questions)
+    session.send("y")
+    assert session.answer_from(profile) == "save"
+    assert len(session.questions) > quick
+    assert "No remaining question can change the advice." in session.transcript or "Every question" in session.transcript
+    for name in ("notes.txt", "mine.yaml", "report.md", ""):
+        session.send(name)
+        if name:
+            assert session.wait() == "save"
+    assert session.end() == 0
+    assert "Use a name ending in .json, .yaml, .yml or .md." in session.transcript
+    saved = yaml.safe_load((tmp_path / "mine.yaml").read_text(encoding="utf-8"))
+    assert saved and set(saved) <= set(profile)
+    assert default_advisor().advise(saved).leading_mode == "university_enterprise"
+    assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith("# Cooperation advice")
+    assert not (tmp_path / "notes.txt").exists()
+
+
+# -- without a terminal ----------------------------------------------------------------------------
+
+
+def piped_lines(profile: dict) -> list[str]:
+    """The answers, one a line, in the order the questionnaire will ask (the library decides it)."""
+    interview, lines = Interview(default_advisor()), []
+    while not (step := interview.step()).done:
+        if step.attribute in profile:
+            interview.answer(step.attribute, profile[step.attribute])
+            lines.append(typed(step.attribute, profile[step.attribute]))
+        else:
+            interview.skip(step.attribute)
+            lines.append("")
+    return lines
+
+
+def run_piped(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(ADVISOR), "ask", *args], input=text, capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def test_piped_answers_give_the_same_advice_as_advise(tmp_path):
+    lines = piped_lines(example("program_cooperation"))
+    result = run_piped(tmp_path, "\n".join(lines) + "\n", "--save", "p.json")
+    assert result.returncode == 0 and result.stderr == ""
+    advise = subprocess.run([str(ADVISOR), "advise", "p.json"], capture_output=True, text=True, cwd=tmp_path)
+    assert advise.returncode == 0
+    assert advise.stdout in result.stdout  # the same advice text, word for word
+    assert "1. University–Enterprise Program Cooperation" in advise.stdout
+    assert "save>" not in result.stdout and "[y/N]" not in result.stdout  # nothing asked that no one can answer
+
+
+def test_piped_input_that_ends_early_or_is_bad(tmp_path):
+    result = run_piped(tmp_path, "huge\nlarge\n")
+    assert result.returncode == 0
+    assert '! "huge" is not one of the choices' in result.stdout
+    assert "= Large enterprise" in result.stdout
+    assert "End of input." in result.stdout and "Decision: INSUFFICIENT INFORMATION" in result.stdout
+
+
+def test_bad_files_are_refused_before_any_question(tmp_path):
+    (tmp_path / "bad.json").write_text('{"duration_months": 0}', encoding="utf-8")
+    result = run_piped(tmp_path, "", "--answers", "bad.json")
+    assert result.returncode == 3 and "duration_months" in result.stderr and result.stdout == ""
+    result = run_piped(tmp_path, "", "--save", "answers.txt")
+    assert result.returncode == 2 and "--save" in result.stderr
+    result = run_piped(tmp_path, "", "--save", "missing/answers.json")
+    assert result.returncode == 2 and "does not exist" in result.stderr

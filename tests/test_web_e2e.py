@@ -1,0 +1,228 @@
+"""End to end: the web questionnaire in a real headless Chromium, driven by the keyboard alone.
+
+`advisor serve` runs as a user starts it; Debian's Chromium (/usr/bin/chromium, installed by
+.ci/run) is driven through Playwright's Python API without downloading any browser. The page is
+answered with number keys, typed amounts, "-" for don't know and Enter, in the adaptive order the
+service gives, until the advice shows; the leading mode on the page must be the library's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from advisor.core import default_advisor
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no browser: Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run installs it)",
+)
+
+
+def example(name: str) -> dict[str, Any]:
+    data = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+    return {key: value for key, value in data.items() if key not in ("id", "title")}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "serve", "--port", "0", "--no-access-log", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"http://[\d.]+:\d+", line)
+    try:
+        assert match, f"advisor serve did not start: {line!r}"
+        yield match.group(0)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+        assert "Traceback" not in err, err
+
+
+@pytest.fixture(scope="module")
+def questions(server: str) -> dict[str, dict[str, Any]]:
+    return {q["attribute"]: q for q in httpx.get(server + "/v1/questions").json()["questions"]}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page
+    page.close()
+    assert not errors, f"the page logged errors: {errors}"
+
+
+SETTLED = """prev => !document.body.classList.contains('busy') && (
+    !document.querySelector('#result').hidden ||
+    (!document.querySelector('#ask').hidden && document.querySelector('#question-form').dataset.attribute !== prev))"""
+
+
+def key_of(question: dict[str, Any], value: Any) -> str:
+    """The number key that selects `value` among the question's choices (0 is the tenth)."""
+    values = [choice["value"] for choice in question["choices"]] + (["__none__"] if question["kind"] == "list" else [])
+    index = values.index(value)
+    return str(index + 1) if index < 9 else "0"
+
+
+def answer_by_keyboard(page: Any, questions: dict[str, dict[str, Any]], profile: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Answer each question the page asks from `profile` ("-" for the others) until the advice shows.
+
+    Returns the answers given and the attributes in the order they were asked."""
+    given: dict[str, Any] = {}
+    asked: list[str] = []
+    page.wait_for_function(SETTLED, arg="")
+    for _ in range(len(questions) + 1):
+        if page.is_visible("#result"):
+            break
+        attribute = page.get_attribute("#question-form", "data-attribute")
+        assert attribute not in asked, f"{attribute} asked twice"
+        asked.append(attribute)
+        question = questions[attribute]
+        focused = page.evaluate("() => document.activeElement && document.activeElement.closest('#q-input') !== null")
+        assert focused, "the answer field must have the keyboard focus"
+        if attribute not in profile:
+            page.keyboard.press("-")
+        else:
+            value = profile[attribute]
+            given[attribute] = value
+            if question["kind"] in ("integer", "number"):
+                page.keyboard.type(str(value))
+            elif question["kind"] == "list":
+                for item in value or ["__none__"]:
+                    page.keyboard.press(key_of(question, item))
+            else:
+                page.keyboard.press(key_of(question, value))
+            page.keyboard.press("Enter")
+        page.wait_for_function(SETTLED, arg=attribute)
+    page.wait_for_selector("#result:not([hidden]) #advice section")
+    return given, asked
+
+
+def leading_on_page(page: Any) -> str:
+    return page.get_attribute("#decision", "data-leading-mode")
+
+
+def test_keyboard_only_questionnaire_reaches_the_advice(server, questions, page):
+    profile = example("technology_transfer")
+    page.goto(server + "/?lang=en")
+    given, asked = answer_by_keyboard(page, questions, profile)
+
+    advice = default_advisor().advise(given, what_if=True)
+    assert advice.leading_mode == "technology_transfer" and advice.decision == "clear"
+    assert leading_on_page(page) == advice.leading_mode
+    assert page.inner_text("#decision .big") == "Technology Transfer"
+    assert page.inner_text("#chart li:first-child .name").startswith("Technology Transfer")
+    assert page.inner_text("#chart li:first-child .score") == str(advice.modes[0].score)
+    # the adaptive order is the service's: fewer questions than the questionnaire has
+    assert len(asked) < len(questions)
+    # the full advice: why, reasons against, difficulties with mitigations, what else to find out
+    text = page.inner_text("#advice")
+    assert "Why Technology Transfer" in text
+    for flag in advice.difficulties:
+        assert flag.name in text
+        for mitigation in flag.mitigations:
+            assert mitigation.action in text
+    for reason in advice.modes[0].reasons_for + advice.modes[0].reasons_against:
+        assert reason.message in text
+
+
+def test_advice_downloads_as_json_and_markdown_by_keyboard(server, questions, page):
+    profile = example("program_cooperation")
+    page.goto(server + "/?lang=en")
+    given, _ = answer_by_keyboard(page, questions, profile)
+    expected = httpx.post(server + "/v1/advise", params={"what_if": "true"}, json=given).json()
+    assert leading_on_page(page) == expected["leading_mode"] == "program_cooperation"
+
+    # focus is on the advice's heading; Tab reaches Print, Download Markdown, Download JSON
+    assert page.evaluate("() => document.activeElement.id") == "result-title"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "download-md"
+    with page.expect_download() as markdown:
+        page.keyboard.press("Enter")
+    text = Path(markdown.value.path()).read_text(encoding="utf-8")
+    assert markdown.value.suggested_filename == "coop-advice.md"
+    assert text.startswith("# Cooperation advice") and "| 1 | University–Enterprise Program Cooperation" in text
+    page.keyboard.press("Tab")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == "coop-advice.json"
+    assert json.loads(Path(download.value.path()).read_text(encoding="utf-8")) == expected
+
+    # a reload keeps the answers (sessionStorage) and shows the advice again
+    page.reload()
+    page.wait_for_selector("#result:not([hidden]) #advice section")
+    assert leading_on_page(page) == "program_cooperation"
+
+
+def test_chinese_questionnaire_with_back_and_dont_know(server, questions, page):
+    profile = example("technology_equity")
+    page.goto(server + "/?lang=zh")
+    page.wait_for_function(SETTLED, arg="")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    first = page.get_attribute("#question-form", "data-attribute")
+    assert page.inner_text("#q-text") == questions[first]["text"]["zh"]
+    assert page.inner_text("#next") == "下一题"
+
+    # answer the first question, then go back with "b": it is asked again with the answer selected
+    value = profile[first]
+    page.keyboard.press(key_of(questions[first], value))
+    page.keyboard.press("Enter")
+    page.wait_for_function(SETTLED, arg=first)
+    second = page.get_attribute("#question-form", "data-attribute")
+    page.keyboard.press("b")
+    page.wait_for_function(SETTLED, arg=second)
+    assert page.get_attribute("#question-form", "data-attribute") == first
+    checked = page.eval_on_selector("#q-input input:checked", "input => JSON.parse(input.value)")
+    assert checked == value
+
+    given, _ = answer_by_keyboard(page, questions, profile)
+    advice = default_advisor().advise(given, what_if=True)
+    assert leading_on_page(page) == advice.leading_mode == "technology_equity"
+    assert advice.decision == "clear"
+    assert page.inner_text("#decision .big") == "技术入股"
+    assert "为什么是技术入股" in page.inner_text("#advice")
+    # switching the language keeps the answers and redraws the advice
+    page.click("button[data-lang=en]")
+    page.wait_for_function("() => document.querySelector('#decision .big').textContent === 'Technology Equity'")
+    assert leading_on_page(page) == "technology_equity"
