@@ -39,7 +39,24 @@ _EXPORTS = {
     "Profile": "profile",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ATTRIBUTES",
+    "Advice",
+    "Advisor",
+    "AdvisorError",
+    "DifficultyFlag",
+    "FieldProblem",
+    "InputError",
+    "ModeAssessment",
+    "NextQuestion",
+    "Profile",
+    "ProfileError",
+    "Reason",
+    "RulePackError",
+    "advise",
+    "default_advisor",
+    "validate_profile",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -4,11 +4,12 @@
 stream; the HTTP service's batch endpoint can reuse it. The command reads a file with
 `advisor.batch_io`, scores it, writes the advice and the rejected rows, and tallies a summary.
 
-NOTE: the fast path (what a CSV or Excel row needs) asks durable-rules which rules fire for 256
-rows at a time (`RuleEngine.fired_many`) and ranks the modes with `Scorer.standing`, without
-building the full `Advice` objects; JSON Lines output and --what-if build them with
-`Advisor.advise`. Tests check that both give the same results. Module level imports only
-click and the standard library, so `advisor --help` stays fast.
+NOTE: the fast path (what a CSV or Excel row needs) converts cells itself, asks durable-rules
+which rules fire for a chunk of rows at a time (`RuleEngine.fired_many`) and ranks the modes with
+`Scorer.standing`, without building full `Advice` objects (about ten times the cost); JSON
+Lines output and --what-if build them with `Advisor.advise`. tests/test_batch_validation.py
+holds the fast path to pydantic and to `advise()`. Module level imports only click and the
+standard library, so `advisor --help` stays fast.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,11 +36,12 @@ if TYPE_CHECKING:
 
 #: Exit code when some rows were rejected (and --allow-rejects was not given).
 EXIT_REJECTS = 4
-EXIT_INPUT = 3  # as advisor.cli: a file that cannot be read, or an option that does not fit
+#: The field a problem with a row as a whole (empty, cut short, not an object) is filed under.
 ROW_FIELD = "(row)"
-#: Rows evaluated together: one `fired_many` call (which opens one durable session per 64).
+#: Rows validated and then evaluated together, with one `RuleEngine.fired_many` call.
 CHUNK = 256
 TOP_MODES = 3
+PAIRS_SHOWN = 10  # close-call pairs listed in the summary
 
 SCORED_COLUMNS = (
     "row", "id", "title", "leading_mode", "leading_score", "decision",
@@ -458,7 +460,6 @@ class Outcomes:
         )
 
 
-
 def score_rows(
     advisor: Advisor,
     rows: Iterable[Any],
@@ -687,11 +688,18 @@ def render_summary(tally: Tally, advisor: Advisor, duplicates: DuplicateIds | No
             "a person should choose between them."
         )
         lines += ["", "| leading mode | runner-up | proposals |", "|---|---|---:|"]
-        for (leader, runner), count in tally.close_pairs.most_common():
+        pairs = tally.close_pairs.most_common()
+        for (leader, runner), count in pairs[:PAIRS_SHOWN]:
             lines.append(f"| {knowledge.modes[leader].name} | {knowledge.modes[runner].name} | {count:,} |")
+        if len(pairs) > PAIRS_SHOWN:
+            rest = sum(count for _, count in pairs[PAIRS_SHOWN:])
+            lines.append(f"| {len(pairs) - PAIRS_SHOWN} other pairs | | {rest:,} |")
         lines += ["", f"The first {len(tally.close_examples)}:", "", "| row | id | title | leading (score) | runner-up (score) |", "|---:|---|---|---|---|"]
         for number, ident, title, (leader, score), (runner, runner_score) in tally.close_examples:
-            lines.append(f"| {number} | {_cell(ident)} | {_cell(title)} | {leader} ({score}) | {runner} ({runner_score}) |")
+            lines.append(
+                f"| {number} | {_cell(ident)} | {_cell(title)} | {knowledge.modes[leader].name} ({score}) "
+                f"| {knowledge.modes[runner].name} ({runner_score}) |"
+            )
     else:
         lines.append("None.")
     if tally.rejected:

@@ -38,10 +38,7 @@ _SUFFIX_FORMATS = {
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Rows Excel can show in one sheet, header included.
 XLSX_MAX_ROWS = 1_048_576
-#: The row number a problem with the row as a whole is filed under.
-ROW_FIELD = "(row)"
-#: Profile attributes plus the two free-text columns; set by the caller (batch) at first use.
-_CHUNK = 1 << 16
+_CHUNK = 1 << 16  # characters read at a time from a JSON file
 
 
 class SourceRow(NamedTuple):
@@ -283,7 +280,7 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
                     yield SourceRow(number, {})
                     continue
                 if len(cells) < width:
-                    data = _cells(cells, kept, unnamed)
+                    data = _cells(cells, kept)
                     yield SourceRow(
                         number, data,
                         f"the row has {len(cells)} cells but the header has {width}: is the line cut short?",
@@ -291,7 +288,7 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
                     continue
                 if any(cell.strip() for cell in cells[width:]):
                     yield SourceRow(
-                        number, _cells(cells[:width], kept, unnamed),
+                        number, _cells(cells[:width], kept),
                         f"the row has {len(cells)} cells but the header has {width}: a value has no column",
                     )
                     continue
@@ -302,7 +299,7 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
             stray = next((index for index in unnamed if cells[index].strip()), None)
             if stray is not None:
                 yield SourceRow(
-                    number, _cells(cells, kept, ()), f"column {stray + 1} has no header but holds {cells[stray]!r}"
+                    number, _cells(cells, kept), f"column {stray + 1} has no header but holds {cells[stray]!r}"
                 )
                 continue
             yield SourceRow(number, {name: cells[index] for index, name in kept if cells[index]})
@@ -310,7 +307,7 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
         source.close()
 
 
-def _cells(cells: Sequence[Any], kept: Iterable[tuple[int, str]], unnamed: Iterable[int]) -> dict[str, Any]:
+def _cells(cells: Sequence[Any], kept: Iterable[tuple[int, str]]) -> dict[str, Any]:
     return {name: cells[index] for index, name in kept if index < len(cells) and cells[index] not in ("", None)}
 
 

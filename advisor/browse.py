@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from .knowledge import KnowledgeBase, Mode
-from .rulebook import AllOf, AnyOf, NotOf, Rule, Rulebook, AttributeTest
+from .rulebook import AllOf, AnyOf, AttributeTest, NotOf, Rule, Rulebook
+from .textwidth import WIDTH, wrap
 
-WIDTH = 96
 _OPERATOR_TEXT = {
     "eq": "is",
     "ne": "is not",
@@ -21,27 +19,52 @@ _OPERATOR_TEXT = {
 
 
 def _para(text: str, indent: str = "  ") -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=indent, subsequent_indent=indent)
+    return wrap(text, indent, indent)
 
 
 def _bullets(items: list[str]) -> list[str]:
-    lines = []
-    for item in items:
-        lines += textwrap.wrap(" ".join(item.split()), WIDTH, initial_indent="  - ", subsequent_indent="    ")
-    return lines
+    return [line for item in items for line in wrap(item, "  - ", "    ")]
+
+
+_HEADINGS = {
+    "en": (
+        "Representation",
+        "Features",
+        "Suits",
+        "Strengths",
+        "Weaknesses",
+        "Legal instruments",
+        "Documented difficulties",
+        "Source",
+    ),
+    "zh": ("表现形式", "特点分析", "适用情形", "优势", "不足", "法律形式", "已知困难", "出处"),
+}
+
+
+def _chinese(text_zh: str | list[str], text: str | list[str], lang: str) -> str | list[str]:
+    """The Chinese text where asked for and present, else the English."""
+    return text_zh if lang == "zh" and text_zh else text
 
 
 def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
+    """A mode in full, for `advisor mode ID`; `lang="zh"` shows the Chinese text where there is one."""
     title = f"{mode.name_zh}  {mode.name}" if lang == "zh" else f"{mode.name}  {mode.name_zh}"
+    heading = dict(
+        zip(
+            ("representation", "features", "suits", "strengths", "weaknesses", "legal", "difficulties", "source"),
+            _HEADINGS[lang],
+            strict=True,
+        )
+    )
     lines = [title, "=" * min(WIDTH, len(title) + 4), ""]
-    lines += ["Representation", *_para(mode.representation), ""]
-    lines += ["Features", *_para(mode.features), ""]
-    lines += ["Suits", *_bullets(mode.suits), ""]
-    lines += ["Strengths", *_bullets(mode.strengths), ""]
+    lines += [heading["representation"], *_para(str(_chinese(mode.representation_zh, mode.representation, lang))), ""]
+    lines += [heading["features"], *_para(str(_chinese(mode.features_zh, mode.features, lang))), ""]
+    lines += [heading["suits"], *_bullets(list(_chinese(mode.suits_zh, mode.suits, lang))), ""]
+    lines += [heading["strengths"], *_bullets(list(_chinese(mode.strengths_zh, mode.strengths, lang))), ""]
     if mode.weaknesses:
-        lines += ["Weaknesses", *_bullets(mode.weaknesses), ""]
+        lines += [heading["weaknesses"], *_bullets(list(_chinese(mode.weaknesses_zh, mode.weaknesses, lang))), ""]
     if mode.legal_instruments:
-        lines.append("Legal instruments")
+        lines.append(heading["legal"])
         for instrument in mode.legal_instruments:
             lines += _bullets([f"{instrument.name_zh} ({instrument.name}) — {instrument.law_zh} / {instrument.law}"])
             if instrument.note:
@@ -49,8 +72,11 @@ def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
         lines.append("")
     related = [d for d in knowledge.difficulties.values() if mode.id in d.modes]
     if related:
-        lines += ["Documented difficulties", *_bullets([f"{d.name} ({d.name_zh}) [{d.id}]" for d in related]), ""]
-    lines.append("Source")
+        names = [
+            f"{d.name_zh} ({d.name}) [{d.id}]" if lang == "zh" else f"{d.name} ({d.name_zh}) [{d.id}]" for d in related
+        ]
+        lines += [heading["difficulties"], *_bullets(names), ""]
+    lines.append(heading["source"])
     for citation in mode.citations:
         lines += _bullets([f'{citation.section}: "{citation.quote}"'])
     return "\n".join(lines) + "\n"
@@ -63,7 +89,15 @@ def describe_condition(condition: object, depth: int = 0) -> list[str]:
         if condition.operator == "known":
             return [f"{pad}{condition.attr} is {'known' if condition.known else 'unknown'}"]
         operand = condition.operand
-        shown = ", ".join(map(str, operand)) if isinstance(operand, list) else str(operand).lower() if isinstance(operand, bool) else f"{operand:g}" if isinstance(operand, float) else str(operand)
+        shown = (
+            ", ".join(map(str, operand))
+            if isinstance(operand, list)
+            else str(operand).lower()
+            if isinstance(operand, bool)
+            else f"{operand:g}"
+            if isinstance(operand, float)
+            else str(operand)
+        )
         return [f"{pad}{condition.attr} {_OPERATOR_TEXT[condition.operator]} {shown}"]
     if isinstance(condition, NotOf):
         return [f"{pad}not (the attribute must be known):", *describe_condition(condition.not_, depth + 1)]
@@ -74,7 +108,9 @@ def describe_condition(condition: object, depth: int = 0) -> list[str]:
 
 def render_rule(rule: Rule, rulebook: Rulebook, knowledge: KnowledgeBase) -> str:
     effect = rule.effect
-    amount = f", weight {effect.weight}" if effect.weight else f", severity {effect.severity}" if effect.severity else ""
+    amount = (
+        f", weight {effect.weight}" if effect.weight else f", severity {effect.severity}" if effect.severity else ""
+    )
     lines = [f"{rule.id}  {rule.name}", ""]
     lines += ["What it does", f"  {effect.kind} {effect.target}{amount}", ""]
     lines += ["When it fires", *["  " + line for line in describe_condition(rule.when)], ""]

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from .errors import PackProblem
 from .knowledge import KnowledgeBase
 from .profile import ATTRIBUTES, Profile
-from .rulebook import ORDERING_OPERATORS, Rule, Rulebook, AttributeTest, attribute_tests
+from .rulebook import ORDERING_OPERATORS, AttributeTest, Rule, Rulebook, attribute_tests
 
 _NUMERIC = ("integer", "number")
 

@@ -72,8 +72,18 @@ class AdvisorGroup(click.Group):
 
 
 pack_options = [
-    click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule pack directory (default: the shipped pack)."),
-    click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False), help="Knowledge directory (default: the shipped one)."),
+    click.option(
+        "--rules",
+        "rules_dir",
+        type=click.Path(file_okay=False),
+        help="Rule pack directory (default: the shipped pack).",
+    ),
+    click.option(
+        "--knowledge",
+        "knowledge_dir",
+        type=click.Path(file_okay=False),
+        help="Knowledge directory (default: the shipped one).",
+    ),
 ]
 
 
@@ -116,10 +126,21 @@ def cli() -> None:
 @cli.command()
 @click.argument("profile_file", metavar="FILE|-")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--what-if/--no-what-if", default=True, show_default=True, help="Compute the next questions worth asking.")
-@click.option("--questions", "max_questions", type=click.IntRange(0, 50), default=5, show_default=True, help="How many next questions to list.")
+@click.option(
+    "--what-if/--no-what-if", default=True, show_default=True, help="Compute the next questions worth asking."
+)
+@click.option(
+    "--questions",
+    "max_questions",
+    type=click.IntRange(0, 50),
+    default=5,
+    show_default=True,
+    help="How many next questions to list.",
+)
 @with_pack
-def advise(profile_file: str, fmt: str, what_if: bool, max_questions: int, rules_dir: str | None, knowledge_dir: str | None) -> None:
+def advise(
+    profile_file: str, fmt: str, what_if: bool, max_questions: int, rules_dir: str | None, knowledge_dir: str | None
+) -> None:
     """Advise on one partnership profile (JSON or YAML; - reads stdin)."""
     from .core import validate_profile
     from .profile_files import read_profile
@@ -164,7 +185,9 @@ def mode(mode_id: str, lang: str, fmt: str, knowledge_dir: str | None) -> None:
     knowledge = _knowledge(knowledge_dir)
     record = knowledge.modes.get(mode_id)
     if record is None:
-        raise click.BadParameter(f"{mode_id!r} is not a mode; choose one of: {', '.join(knowledge.modes)}", param_hint="ID")
+        raise click.BadParameter(
+            f"{mode_id!r} is not a mode; choose one of: {', '.join(knowledge.modes)}", param_hint="ID"
+        )
     if fmt == "json":
         _echo_json(record.model_dump())
     else:

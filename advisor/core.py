@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from .advice import Advice, NextQuestion
 from .checks import check_pack
 from .engine import RuleEngine
-from .errors import FieldProblem, ProfileError, RulePackError, _MISSING
+from .errors import _MISSING, FieldProblem, ProfileError, RulePackError
 from .knowledge import KnowledgeBase, load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile

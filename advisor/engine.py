@@ -17,7 +17,7 @@ import durable_rules_engine as _engine
 
 from .errors import AdvisorError, PackProblem, RulePackError
 from .profile import ATTRIBUTES
-from .rulebook import AllOf, AnyOf, NotOf, Rule, Rulebook, AttributeTest
+from .rulebook import AllOf, AnyOf, AttributeTest, NotOf, Rule, Rulebook
 
 # Every fact carries this marker; every rule requires it. NOTE: the guard keeps rules from
 # matching the session's own state fact, which otherwise loops forever (durable-rules #288).
@@ -181,8 +181,12 @@ def _create_ruleset(rulebook: Rulebook, rule_ids: frozenset[str]) -> int:
             try:
                 _engine.create_ruleset(f"{name}_probe_{rule_id}", json.dumps(single, ensure_ascii=False))
             except Exception as rule_error:
-                culprits.append(PackProblem(rulebook.files[rule_id], rule_id, f"durable-rules rejects the rule: {rule_error}"))
-        raise RulePackError(culprits or [PackProblem(rulebook.directory, None, f"durable-rules rejects the pack: {error}")]) from None
+                culprits.append(
+                    PackProblem(rulebook.files[rule_id], rule_id, f"durable-rules rejects the rule: {rule_error}")
+                )
+        raise RulePackError(
+            culprits or [PackProblem(rulebook.directory, None, f"durable-rules rejects the pack: {error}")]
+        ) from None
 
 
 class RuleEngine:

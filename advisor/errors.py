@@ -69,7 +69,7 @@ class PackProblem:
         return f"{where}: {self.message}"
 
     @staticmethod
-    def from_validation(file: str, error: Any, data: Any) -> list["PackProblem"]:
+    def from_validation(file: str, error: Any, data: Any) -> list[PackProblem]:
         """Turn a pydantic ValidationError on a file into problems that name the record at fault."""
         problems = []
         for item in error.errors(include_url=False):

@@ -39,10 +39,15 @@ class Mode(Record):
     name: str
     name_zh: str
     representation: str
+    representation_zh: str = ""
     features: str
+    features_zh: str = ""
     suits: list[str] = Field(min_length=1, description="The partnership profile the mode suits.")
+    suits_zh: list[str] = Field(default_factory=list)
     strengths: list[str] = Field(min_length=1)
+    strengths_zh: list[str] = Field(default_factory=list)
     weaknesses: list[str] = Field(default_factory=list)
+    weaknesses_zh: list[str] = Field(default_factory=list)
     legal_instruments: list[LegalInstrument] = Field(default_factory=list)
     citations: list[Citation] = Field(min_length=1)
 
@@ -52,6 +57,7 @@ class Difficulty(Record):
     name: str
     name_zh: str
     description: str
+    description_zh: str = ""
     scope: Literal["domestic", "international", "mode"]
     modes: list[str] = Field(default_factory=list, description="Modes it mainly afflicts.")
     mitigations: list[str] = Field(min_length=1)
@@ -63,6 +69,7 @@ class Mitigation(Record):
     name: str
     name_zh: str
     action: str = Field(description="What to do, as an instruction to the partners.")
+    action_zh: str = ""
     citations: list[Citation] = Field(min_length=1)
 
 
@@ -70,10 +77,11 @@ class ContextEntry(Record):
     """International cooperation forms, principles, programmes and priority fields."""
 
     id: str = Id
-    kind: Literal["international_form", "cooperation_principle", "programme", "priority_field"]
+    kind: Literal["international_form", "programme", "priority_field"]
     name: str
     name_zh: str
     description: str
+    description_zh: str = ""
     citations: list[Citation] = Field(min_length=1)
 
 
@@ -158,7 +166,9 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
             for record in getattr(parsed, table):
                 if record.id in seen_ids:
                     problems.append(
-                        PackProblem(str(path), record.id, f"duplicate knowledge id (first defined in {seen_ids[record.id]})")
+                        PackProblem(
+                            str(path), record.id, f"duplicate knowledge id (first defined in {seen_ids[record.id]})"
+                        )
                     )
                     continue
                 seen_ids[record.id] = path.name

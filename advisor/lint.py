@@ -13,7 +13,7 @@ from .errors import PackProblem, RulePackError
 from .knowledge import load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
-from .rulebook import Rulebook, load_rulebook, attribute_tests
+from .rulebook import Rulebook, attribute_tests, load_rulebook
 from .whatif import candidate_answers
 
 # Rules reading more attributes than this many combinations are checked on their cases only.
@@ -65,13 +65,22 @@ def _check_cases(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> 
         where = rulebook.files[rule_id]
         if not any(case.fires for case in rule.cases) or all(case.fires for case in rule.cases):
             report.errors.append(
-                PackProblem(where, rule_id, "needs test cases: at least one on which it fires and one on which it does not")
+                PackProblem(
+                    where, rule_id, "needs test cases: at least one on which it fires and one on which it does not"
+                )
             )
         for case in rule.cases:
             fired = rule_id in engine.fired(Profile.model_validate(case.profile).known())
             if fired != case.fires:
                 expected = "fire" if case.fires else "not fire"
-                report.errors.append(PackProblem(where, rule_id, f"case {case.name!r} expects the rule to {expected}, but it does {'not ' if not fired else ''}fire"))
+                report.errors.append(
+                    PackProblem(
+                        where,
+                        rule_id,
+                        f"case {case.name!r} expects the rule to {expected}, "
+                        f"but it does {'not ' if not fired else ''}fire",
+                    )
+                )
 
 
 def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> set[str]:
@@ -79,7 +88,9 @@ def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, report: LintRepor
     candidates = candidate_answers(rulebook)
     satisfiable = set()
     for rule_id, rule in rulebook.rules.items():
-        if any(case.fires and rule_id in engine.fired(Profile.model_validate(case.profile).known()) for case in rule.cases):
+        if any(
+            case.fires and rule_id in engine.fired(Profile.model_validate(case.profile).known()) for case in rule.cases
+        ):
             satisfiable.add(rule_id)
             continue
         attributes = rule.attributes()
@@ -88,30 +99,48 @@ def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, report: LintRepor
         for option in options:
             size *= len(option)
         if size > _MAX_COMBINATIONS:
-            report.warnings.append(PackProblem(rulebook.files[rule_id], rule_id, "too many combinations to prove it can fire, and no firing case shows it"))
+            report.warnings.append(
+                PackProblem(
+                    rulebook.files[rule_id],
+                    rule_id,
+                    "too many combinations to prove it can fire, and no firing case shows it",
+                )
+            )
             satisfiable.add(rule_id)
             continue
-        profiles: list[dict[str, Any]] = []
-        for combination in itertools.product(*options):
-            profiles.append({name: value for name, value in zip(attributes, combination) if value is not _UNKNOWN})
+        profiles: list[dict[str, Any]] = [
+            {name: value for name, value in zip(attributes, answers, strict=True) if value is not _UNKNOWN}
+            for answers in itertools.product(*options)
+        ]
         if any(rule_id in fired for fired in engine.fired_many(profiles)):
             satisfiable.add(rule_id)
         else:
-            report.errors.append(PackProblem(rulebook.files[rule_id], rule_id, "can never fire: no profile satisfies its condition"))
+            report.errors.append(
+                PackProblem(rulebook.files[rule_id], rule_id, "can never fire: no profile satisfies its condition")
+            )
     return satisfiable
 
 
 def _check_coverage(rulebook: Rulebook, knowledge: Any, satisfiable: set[str], report: LintReport) -> None:
     policy = rulebook.meta.scoring
     where = rulebook.directory
-    for mode_id, mode in knowledge.modes.items():
+    for mode_id in knowledge.modes:
         supports = [r for r in rulebook.rules.values() if r.effect.supports == mode_id and r.id in satisfiable]
         if not supports:
-            report.errors.append(PackProblem(where, None, f"no rule can recommend mode {mode_id!r}: no satisfiable rule supports it"))
+            report.errors.append(
+                PackProblem(where, None, f"no rule can recommend mode {mode_id!r}: no satisfiable rule supports it")
+            )
             continue
         best = 50 + policy.points_per_weight * sum(rule.effect.weight or 0 for rule in supports)
         if best < policy.recommended:
-            report.errors.append(PackProblem(where, None, f"mode {mode_id!r} can never be recommended: all its support together scores {best:g} < {policy.recommended:g}"))
+            report.errors.append(
+                PackProblem(
+                    where,
+                    None,
+                    f"mode {mode_id!r} can never be recommended: all its support together "
+                    f"scores {best:g} < {policy.recommended:g}",
+                )
+            )
         if not any(r.effect.opposes == mode_id or r.effect.excludes == mode_id for r in rulebook.rules.values()):
             report.warnings.append(PackProblem(where, None, f"no rule speaks against mode {mode_id!r}"))
     raised = {r.effect.raises for r in rulebook.rules.values()}

@@ -34,7 +34,9 @@ def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str
             raise InputError(f"{name}: malformed YAML{where}: {problem}") from None
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "nothing"
-        raise InputError(f"{name}: expected a mapping of profile attributes (e.g. {{\"enterprise_size\": \"large\"}}), got {kind}")
+        raise InputError(
+            f'{name}: expected a mapping of profile attributes (e.g. {{"enterprise_size": "large"}}), got {kind}'
+        )
     return data
 
 

@@ -49,8 +49,8 @@ _UI: dict[str, dict[str, str]] = {
         "kept": "Your {count} answers are kept in {file}; continue with: advisor ask --answers {file} --save {file}",
         "not_kept": "Nothing was saved (use --save FILE to keep answers as you go).",
         "offer": (
-            "Save? Type a file name: .json or .yaml keeps your answers (for advisor advise, advisor batch, "
-            "advisor ask --answers), .md keeps this advice as a report. Enter = done."
+            "Save? Type a file name: .json or .yaml keeps your answers (advisor advise FILE, "
+            "advisor ask --answers FILE), .md keeps this advice as a report. Enter = done."
         ),
         "offer_again": "Another file? (Enter = done)",
         "bad_name": "Use a name ending in .json, .yaml, .yml or .md.",
@@ -80,7 +80,7 @@ _UI: dict[str, dict[str, str]] = {
         "interrupted": "已中断。",
         "kept": "您的 {count} 个回答已保存在 {file}；继续请运行：advisor ask --answers {file} --save {file}",
         "not_kept": "没有保存任何内容（使用 --save FILE 可以边答边保存）。",
-        "offer": "保存吗？输入文件名：.json 或 .yaml 保存回答（可用于 advisor advise、advisor batch、advisor ask --answers），.md 保存这份建议报告。直接回车 = 完成。",
+        "offer": "保存吗？输入文件名：.json 或 .yaml 保存回答（可用于 advisor advise FILE、advisor ask --answers FILE），.md 保存这份建议报告。直接回车 = 完成。",
         "offer_again": "还要保存其他文件吗？（回车 = 完成）",
         "bad_name": "文件名请以 .json、.yaml、.yml 或 .md 结尾。",
         "exists": "{file} 已存在。覆盖吗？[y/N]",
@@ -143,6 +143,11 @@ def _write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        # NOTE: mkstemp makes the file private (0600); give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

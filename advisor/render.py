@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-import unicodedata
-
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .scoring import format_value
+from .textwidth import pad, width, wrap
 
-WIDTH = 96
 _NAME_COLUMN = 58
 _DECISION_LABEL = {
     "clear": "CLEAR",
@@ -17,19 +14,8 @@ _DECISION_LABEL = {
 }
 
 
-def _width(text: str) -> int:
-    """Terminal columns: East Asian wide characters (the Chinese names) take two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    return textwrap.wrap(
-        text, WIDTH, initial_indent=first if first is not None else indent, subsequent_indent=indent
-    ) or [indent.rstrip()]
+    return wrap(text, first if first is not None else indent, indent)
 
 
 def _signed(reason: Reason) -> str:
@@ -88,13 +74,13 @@ def render_text(advice: Advice) -> str:
         lines += _wrap(f"Advice for: {label}", "  ", "")
     lines += _wrap(advice.decision_reason, "  ", f"Decision: {_DECISION_LABEL[advice.decision]}. ")
     lines.append("")
-    lines.append(_pad("Modes, best first", _NAME_COLUMN) + " score  verdict")
+    lines.append(pad("Modes, best first", _NAME_COLUMN) + " score  verdict")
     for mode in advice.modes:
         label = f"  {mode.rank}. {mode.name} ({mode.name_zh})"
-        if _width(label) > _NAME_COLUMN:  # a long name gets a line of its own
+        if width(label) > _NAME_COLUMN:  # a long name gets a line of its own
             lines.append(label)
             label = ""
-        lines.append(f"{_pad(label, _NAME_COLUMN)} {mode.score:>5}  {mode.verdict}")
+        lines.append(f"{pad(label, _NAME_COLUMN)} {mode.score:>5}  {mode.verdict}")
     for mode in _featured(advice):
         lines.append("")
         lines.append(f"Why {mode.name} ({mode.score})")
@@ -181,7 +167,9 @@ def render_markdown(advice: Advice) -> str:
         out.append("")
         for question in advice.next_questions:
             effects = "; ".join(answer_effects(question, advice))
-            consequence = f"If {effects}." if effects else f"An answer can move scores by up to {question.impact} points."
+            consequence = (
+                f"If {effects}." if effects else f"An answer can move scores by up to {question.impact} points."
+            )
             out.append(f"- `{question.attribute}` — {question.question} {consequence}")
         out.append("")
     versions = advice.versions

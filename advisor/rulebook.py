@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from .errors import PackProblem, RulePackError
 from .yamlfile import read_yaml
 
-Scalar = Union[bool, int, float, str]
+Scalar = bool | int | float | str
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "known")
 ORDERING_OPERATORS = ("gt", "gte", "lt", "lte")
 
@@ -38,7 +38,7 @@ class AttributeTest(Record):
     known: bool | None = None
 
     @model_validator(mode="after")
-    def _one_operator(self) -> "AttributeTest":
+    def _one_operator(self) -> AttributeTest:
         used = self.operators()
         if len(used) != 1:
             raise ValueError(
@@ -59,15 +59,15 @@ class AttributeTest(Record):
 
 
 class AllOf(Record):
-    all: list["Condition"] = Field(min_length=1)
+    all: list[Condition] = Field(min_length=1)
 
 
 class AnyOf(Record):
-    any: list["Condition"] = Field(min_length=1)
+    any: list[Condition] = Field(min_length=1)
 
 
 class NotOf(Record):
-    not_: "Condition" = Field(alias="not")
+    not_: Condition = Field(alias="not")
 
 
 def _condition_kind(value: Any) -> str:
@@ -82,12 +82,10 @@ def _condition_kind(value: Any) -> str:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[NotOf, Tag("not")],
-        Annotated[AttributeTest, Tag("test")],
-    ],
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[AttributeTest, Tag("test")],
     Discriminator(_condition_kind),
 ]
 AllOf.model_rebuild()
@@ -116,10 +114,12 @@ class Effect(Record):
     severity: Literal["low", "medium", "high"] | None = None
 
     @model_validator(mode="after")
-    def _one_effect(self) -> "Effect":
+    def _one_effect(self) -> Effect:
         kinds = [k for k in ("supports", "opposes", "excludes", "raises") if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError(f"an effect needs exactly one of supports, opposes, excludes, raises; got {kinds or 'none'}")
+            raise ValueError(
+                f"an effect needs exactly one of supports, opposes, excludes, raises; got {kinds or 'none'}"
+            )
         kind = kinds[0]
         if kind in ("supports", "opposes") and self.weight is None:
             raise ValueError(f"a '{kind}' effect needs a weight (1-100)")
@@ -153,7 +153,9 @@ class Case(Record):
 
 class Rule(Record):
     id: str = Field(pattern=r"^[A-Z]{2}[0-9]{3}$", description="Permanent code: group letters + number; never reused.")
-    name: str = Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)+$", description="Dotted human name, e.g. alliance.large_partner.")
+    name: str = Field(
+        pattern=r"^[a-z_]+(\.[a-z0-9_]+)+$", description="Dotted human name, e.g. alliance.large_partner."
+    )
     when: Condition
     effect: Effect
     message: str = Field(description="One sentence about the profile; may use {attribute} placeholders.")
@@ -177,7 +179,9 @@ class ScoringPolicy(Record):
     points_per_weight: float = Field(0.5, gt=0, description="Score points per unit of net rule weight.")
     recommended: float = Field(65, description="Score from which a mode is 'recommended'.")
     possible: float = Field(45, description="Score from which a mode is 'possible'; below: 'unlikely'.")
-    close_call_margin: float = Field(5, ge=0, description="Leader within this many points of the runner-up: close call.")
+    close_call_margin: float = Field(
+        5, ge=0, description="Leader within this many points of the runner-up: close call."
+    )
     min_support: float = Field(25, ge=0, description="Leader needs at least this much supporting weight to be advised.")
     min_answered: int = Field(3, ge=0, description="Fewer answered attributes than this: insufficient information.")
 
@@ -212,7 +216,9 @@ def load_rulebook(directory: Path | str) -> Rulebook:
     meta = None
     pack_path = directory / PACK_FILE
     if not pack_path.exists():
-        problems.append(PackProblem(str(pack_path), None, "missing: every rule pack needs pack.yml with name and version"))
+        problems.append(
+            PackProblem(str(pack_path), None, "missing: every rule pack needs pack.yml with name and version")
+        )
     else:
         try:
             data = read_yaml(pack_path)
@@ -238,7 +244,9 @@ def load_rulebook(directory: Path | str) -> Rulebook:
             continue
         for rule in parsed.rules:
             if rule.id in rules:
-                problems.append(PackProblem(str(path), rule.id, f"duplicate rule id (first defined in {files[rule.id]})"))
+                problems.append(
+                    PackProblem(str(path), rule.id, f"duplicate rule id (first defined in {files[rule.id]})")
+                )
                 continue
             rules[rule.id] = rule
             files[rule.id] = str(path)

@@ -91,7 +91,9 @@ class Scorer:
                 excluded.add(mode)
         points = self.policy.points_per_weight  # scores round half up: 72.5 shows (and counts) as 73
         scores = {
-            mode: 0 if mode in excluded else max(0, min(100, math.floor(50.5 + points * (support[mode] - opposition[mode]))))
+            mode: 0
+            if mode in excluded
+            else max(0, min(100, math.floor(50.5 + points * (support[mode] - opposition[mode]))))
             for mode in self.mode_order
         }
         position = self._position
@@ -115,7 +117,7 @@ class Scorer:
         return "unlikely"
 
     def _decide(
-                self,
+        self,
         ranking: tuple[tuple[str, int], ...],
         excluded: frozenset[str],
         support: Mapping[str, int],
@@ -141,7 +143,10 @@ class Scorer:
                 f"evidence and needs {policy.min_support:g}.",
             )
         if self.verdict(leader_score, False) == "unlikely":
-            return "insufficient_information", f"Even the leader, {name}, scores only {leader_score}: no mode fits well."
+            return (
+                "insufficient_information",
+                f"Even the leader, {name}, scores only {leader_score}: no mode fits well.",
+            )
         runner_up, runner_score = ranking[1]
         if runner_up not in excluded and leader_score - runner_score < policy.close_call_margin:
             if not explain:
@@ -192,7 +197,9 @@ class Scorer:
             mode = self.knowledge.modes[mode_id]
             reasons_for = [r for r in reasons.values() if rules[r.rule_id].effect.supports == mode_id]
             against = [
-                r for r in reasons.values() if mode_id in (rules[r.rule_id].effect.opposes, rules[r.rule_id].effect.excludes)
+                r
+                for r in reasons.values()
+                if mode_id in (rules[r.rule_id].effect.opposes, rules[r.rule_id].effect.excludes)
             ]
             assessments.append(
                 ModeAssessment(
@@ -205,7 +212,9 @@ class Scorer:
                     support=standing.support[mode_id],
                     opposition=standing.opposition[mode_id],
                     reasons_for=sorted(reasons_for, key=lambda r: (-(r.weight or 0), r.rule_id)),
-                    reasons_against=sorted(against, key=lambda r: (r.effect != "excludes", -(r.weight or 0), r.rule_id)),
+                    reasons_against=sorted(
+                        against, key=lambda r: (r.effect != "excludes", -(r.weight or 0), r.rule_id)
+                    ),
                 )
             )
         return assessments
@@ -220,7 +229,9 @@ class Scorer:
         flags = []
         for difficulty_id, triggers in raised.items():
             difficulty = self.knowledge.difficulties[difficulty_id]
-            severity = min((rules[r.rule_id].effect.severity or "low" for r in triggers), key=_SEVERITY_ORDER.__getitem__)
+            severity = min(
+                (rules[r.rule_id].effect.severity or "low" for r in triggers), key=_SEVERITY_ORDER.__getitem__
+            )
             mitigations = [self.knowledge.mitigations[m] for m in difficulty.mitigations]
             flags.append(
                 DifficultyFlag(

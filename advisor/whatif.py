@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .advice import NextQuestion, WhatIfAnswer
-from .profile import ATTRIBUTES, AttributeSpec
-from .rulebook import Rulebook, AttributeTest, attribute_tests
 from .engine import RuleEngine
+from .profile import ATTRIBUTES, AttributeSpec
+from .rulebook import AttributeTest, Rulebook, attribute_tests
 from .scoring import Scorer, Standing
 
 
@@ -115,7 +115,7 @@ class WhatIf:
             impact = 0
             changes_leader = False
             answers = []
-            for value, ids in zip(values, self.fired_with(known, fired, attribute)):
+            for value, ids in zip(values, self.fired_with(known, fired, attribute), strict=True):
                 standing = self.scorer.standing(ids, len(known) + 1, explain=False)
                 best_other = max(score for mode, score in standing.ranking if mode != leader)
                 gap = best_other - standing.score(leader)

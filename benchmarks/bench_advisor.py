@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from advisor import Advisor  # noqa: E402
 from advisor.profile import ATTRIBUTES  # noqa: E402
-from advisor.rulebook import AllOf, AnyOf, AttributeTest, NotOf  # noqa: E402
+from advisor.rulebook import AllOf, AnyOf, NotOf  # noqa: E402
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -122,7 +122,9 @@ def main() -> None:
     print(f"  durable-rules, one session per profile   {rate(len(known), t_engine)}")
     print(f"  durable-rules, 64 profiles per session   {rate(len(known), t_batched)}")
     print(f"  plain-Python reference (closures)        {rate(len(known), t_python)}")
-    print(f"  durable / Python ratio: {t_python / t_engine:.2f} (one session each), {t_python / t_batched:.2f} (batched)")
+    print(
+        f"  durable / Python ratio: {t_python / t_engine:.2f} (one session each), {t_python / t_batched:.2f} (batched)"
+    )
 
     sample = profiles[: max(200, min(2000, len(profiles) // 10))]
     print()

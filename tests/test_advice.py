@@ -159,8 +159,6 @@ def test_two_advisors_share_nothing(tmp_path, shipped):
 
 def test_evaluations_leave_nothing_behind_in_the_engine_session(shipped):
     """Each profile's fact is retracted after its rules are collected (a leak would grow memory)."""
-    from advisor.core import Advisor
-
     advisor = Advisor()
     for profile in PROFILES:
         advisor.advise(profile)

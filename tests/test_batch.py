@@ -447,7 +447,8 @@ def test_summary_counts_modes_difficulties_and_close_calls(tmp_path, shipped):
     assert close, "the fixture needs a close call"
     assert f"{len(close):,} close calls" in text
     for row, advice in close:
-        assert f"| {row['id']} |" in text and f"{advice.leading_mode} ({advice.modes[0].score})" in text
+        leader = shipped.knowledge.modes[advice.leading_mode].name
+        assert f"| {row['id']} |" in text and f"| {leader} ({advice.modes[0].score}) |" in text
 
 
 def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path):

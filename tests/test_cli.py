@@ -71,7 +71,16 @@ def test_advise_reads_yaml_from_stdin():
         ('{"funding_sources": ["bank"]}', ["funding_sources[0]", "'bank'", "a list of enterprise, government"]),
         ('{"ipr_agreement": "perhaps"}', ["ipr_agreement", "'perhaps'", "true or false"]),
     ],
-    ids=["unknown-attribute", "wrong-type", "below-range", "above-range", "negative", "bad-enum", "bad-list-item", "bad-bool"],
+    ids=[
+        "unknown-attribute",
+        "wrong-type",
+        "below-range",
+        "above-range",
+        "negative",
+        "bad-enum",
+        "bad-list-item",
+        "bad-bool",
+    ],
 )
 def test_invalid_profiles_name_field_value_and_allowed(tmp_path, content, expected):
     result = run("advise", write(tmp_path, "p.json", content))

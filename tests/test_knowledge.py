@@ -70,8 +70,15 @@ def test_international_forms_and_priority_fields():
     kinds = {}
     for entry in KB.context.values():
         kinds.setdefault(entry.kind, set()).add(entry.id)
-    assert kinds["international_form"] == {"intl_governmental", "intl_non_governmental", "intl_bilateral", "intl_multilateral"}
-    assert {"field_electric_vehicles", "field_wind_power", "field_solar", "field_biotechnology"} <= kinds["priority_field"]
+    assert kinds["international_form"] == {
+        "intl_governmental",
+        "intl_non_governmental",
+        "intl_bilateral",
+        "intl_multilateral",
+    }
+    assert {"field_electric_vehicles", "field_wind_power", "field_solar", "field_biotechnology"} <= kinds[
+        "priority_field"
+    ]
 
 
 @pytest.mark.parametrize("mode", list(KB.modes.values()), ids=list(KB.modes))

@@ -34,7 +34,9 @@ def pack(tmp_path):
 
 
 def add_rules(pack, text: str, name: str = "zz_extra.yml"):
-    (pack / name).write_text("rules:\n" + textwrap.dedent(text).strip("\n").replace("\n", "\n") + "\n", encoding="utf-8")
+    (pack / name).write_text(
+        "rules:\n" + textwrap.dedent(text).strip("\n").replace("\n", "\n") + "\n", encoding="utf-8"
+    )
     return str(pack / name)
 
 
@@ -51,20 +53,50 @@ def test_the_good_rule_is_fine(pack):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("attr: duration_months, gte: 24", "attr: duraton_months, gte: 24"), "[ZZ001]: unknown attribute 'duraton_months'"),
-        (("attr: duration_months, gte: 24", "attr: duration_months, gte: long"), "[ZZ001]: when.test.gte: Input should be a valid number"),
-        (("attr: duration_months, gte: 24", "attr: enterprise_size, eq: huge"), "[ZZ001]: 'huge' is not a value of enterprise_size"),
-        (("attr: duration_months, gte: 24", "attr: enterprise_size, gt: 3"), "[ZZ001]: 'gt' compares numbers, but enterprise_size is choice"),
-        (("attr: duration_months, gte: 24", "attr: funding_sources, eq: enterprise"), "[ZZ001]: funding_sources is a list; test it with 'contains'"),
+        (
+            ("attr: duration_months, gte: 24", "attr: duraton_months, gte: 24"),
+            "[ZZ001]: unknown attribute 'duraton_months'",
+        ),
+        (
+            ("attr: duration_months, gte: 24", "attr: duration_months, gte: long"),
+            "[ZZ001]: when.test.gte: Input should be a valid number",
+        ),
+        (
+            ("attr: duration_months, gte: 24", "attr: enterprise_size, eq: huge"),
+            "[ZZ001]: 'huge' is not a value of enterprise_size",
+        ),
+        (
+            ("attr: duration_months, gte: 24", "attr: enterprise_size, gt: 3"),
+            "[ZZ001]: 'gt' compares numbers, but enterprise_size is choice",
+        ),
+        (
+            ("attr: duration_months, gte: 24", "attr: funding_sources, eq: enterprise"),
+            "[ZZ001]: funding_sources is a list; test it with 'contains'",
+        ),
         (("supports: technology_service", "supports: joint_venture"), "[ZZ001]: supports unknown mode 'joint_venture'"),
         (("cites: [technology_service]", "cites: [nowhere]"), "[ZZ001]: cites unknown knowledge id 'nowhere'"),
-        (("Runs {duration_months} months.", "Runs {scope}."), "[ZZ001]: message uses {scope}, which the rule does not read"),
-        (("weight: 10}", "weight: 500}"), "[ZZ001]: effect.weight: Input should be less than or equal to 100 (got 500)"),
+        (
+            ("Runs {duration_months} months.", "Runs {scope}."),
+            "[ZZ001]: message uses {scope}, which the rule does not read",
+        ),
+        (
+            ("weight: 10}", "weight: 500}"),
+            "[ZZ001]: effect.weight: Input should be less than or equal to 100 (got 500)",
+        ),
         (("weight: 10}", "}"), "a 'supports' effect needs a weight"),
         (("id: ZZ001", "id: zz1"), "[zz1]: id: String should match pattern '^[A-Z]{2}[0-9]{3}$' (got 'zz1')"),
         (("fires: true}\n", "fires: false}\n"), "[ZZ001]: needs test cases: at least one on which it fires"),
-        (("{duration_months: 30}, fires: true", "{duration_months: 3}, fires: true"), "[ZZ001]: case 'fires' expects the rule to fire, but it does not fire"),
-        (("attr: duration_months, gte: 24}", "all: [{attr: duration_months, gt: 24}, {attr: duration_months, lt: 12}]}"), "[ZZ001]: can never fire"),
+        (
+            ("{duration_months: 30}, fires: true", "{duration_months: 3}, fires: true"),
+            "[ZZ001]: case 'fires' expects the rule to fire, but it does not fire",
+        ),
+        (
+            (
+                "attr: duration_months, gte: 24}",
+                "all: [{attr: duration_months, gt: 24}, {attr: duration_months, lt: 12}]}",
+            ),
+            "[ZZ001]: can never fire",
+        ),
     ],
     ids=[
         "unknown-attribute",
@@ -96,7 +128,9 @@ def test_duplicate_ids_name_both_files(pack):
     add_rules(pack, GOOD_RULE, "zz_a.yml")
     add_rules(pack, GOOD_RULE, "zz_b.yml")
     report = lint_pack(pack)
-    assert any("zz_b.yml [ZZ001]: duplicate rule id (first defined in" in m and "zz_a.yml" in m for m in messages(report))
+    assert any(
+        "zz_b.yml [ZZ001]: duplicate rule id (first defined in" in m and "zz_a.yml" in m for m in messages(report)
+    )
 
 
 def test_malformed_yaml_names_the_line(pack):
@@ -110,7 +144,9 @@ def test_a_mode_no_rule_can_recommend(pack):
         text = path.read_text(encoding="utf-8")
         if "supports: technology_service" in text:
             # drop every rule supporting the mode by renaming the effect to an opposition
-            path.write_text(text.replace("supports: technology_service", "opposes: technology_service"), encoding="utf-8")
+            path.write_text(
+                text.replace("supports: technology_service", "opposes: technology_service"), encoding="utf-8"
+            )
     report = lint_pack(pack)
     assert any("no rule can recommend mode 'technology_service'" in m for m in messages(report)), messages(report)
 
