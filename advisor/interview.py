@@ -314,9 +314,9 @@ def next_question(
     leader = standing.leader
     movers = {name for name in open_attributes if name in explored and _leader_changes(explored[name], leader)}
     pair_movers: set[str] = set()
-    if standing.decision == "clear" and not movers:
+    if standing.decision == "clear":
         pair_movers = _pair_movers(advisor, known, open_attributes, leader)
-        if not pair_movers and not ask_all and not thorough:
+        if not ask_all and not thorough:
             live = [n for n in open_attributes if _can_still_matter(advisor, known, fixed, n)]
             doubts = [n for n in sorted(skip, key=order.__getitem__) if n in explored and _leader_changes(explored[n], leader)]
             return Step(
