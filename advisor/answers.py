@@ -10,12 +10,24 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from .profile import ATTRIBUTES
 from .questions import Lang, Question
 
-__all__ = ["Command", "SKIP", "BACK", "HELP", "FINISH", "AnswerError", "parse_answer", "parse_amount", "parse_months", "display_value"]
+__all__ = [
+    "Command",
+    "SKIP",
+    "BACK",
+    "HELP",
+    "FINISH",
+    "AnswerError",
+    "parse_answer",
+    "parse_amount",
+    "parse_months",
+    "display_value",
+]
 
 
 class Command(enum.Enum):
@@ -43,8 +55,25 @@ class AnswerError(ValueError):
 # single letters b and q are reserved; every other single letter may select a choice (l = large).
 _COMMANDS: dict[str, Command] = {
     **dict.fromkeys(
-        ["", "-", "skip", "pass", "unknown", "dk", "idk", "don't know", "dont know", "do not know", "not sure",
-         "n/a", "不知道", "不清楚", "不确定", "未知", "跳过"],
+        [
+            "",
+            "-",
+            "skip",
+            "pass",
+            "unknown",
+            "dk",
+            "idk",
+            "don't know",
+            "dont know",
+            "do not know",
+            "not sure",
+            "n/a",
+            "不知道",
+            "不清楚",
+            "不确定",
+            "未知",
+            "跳过",
+        ],
         SKIP,
     ),
     **dict.fromkeys(["b", "back", "<", "返回", "上一题", "后退"], BACK),
@@ -87,7 +116,10 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "请以人民币（元）为单位填写，而不是 {currency}",
     },
     "separators": {
-        "en": '"{number}" is not a number: use a point for decimals (1.5m) and commas only between groups of three digits (1,500,000)',
+        "en": (
+            '"{number}" is not a number: use a point for decimals (1.5m) '
+            "and commas only between groups of three digits (1,500,000)"
+        ),
         "zh": "“{number}”不是有效数字：小数用点（1.5m），逗号只用于每三位分隔（1,500,000）",
     },
     "duration": {
@@ -122,7 +154,9 @@ def _shown(text: str) -> str:
 
 def _error(key: str, lang: Lang, **values: Any) -> AnswerError:
     typed = ("text", "item", "number", "currency", "value")
-    quoted = {name: _shown(value) if name in typed and isinstance(value, str) else value for name, value in values.items()}
+    quoted = {
+        name: _shown(value) if name in typed and isinstance(value, str) else value for name, value in values.items()
+    }
     return AnswerError(_MESSAGES[key][lang].format(**quoted), key)
 
 
@@ -184,9 +218,7 @@ def _resolve(question: Question, norm: str, original: str, lang: Lang) -> Any:
             return choices[number - 1].value
         raise _error("number_range", lang, number=number, numbers=_numbers(question))
     key = _key(norm)
-    names = {
-        index: {_key(str(c.value)), _key(c.label.en), _key(c.label.zh)} for index, c in enumerate(choices)
-    }
+    names = {index: {_key(str(c.value)), _key(c.label.en), _key(c.label.zh)} for index, c in enumerate(choices)}
     exact = [index for index, keys in names.items() if key in keys]
     if len(exact) == 1:
         return choices[exact[0]].value
@@ -256,9 +288,25 @@ _NUMBER = r"\d{1,3}(?:[,_' ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _LOOSE_NUMBER = r"[\d.,_']*\d[\d.,_']*"
 
 _AMOUNT_UNITS = {
-    "": 1, "k": 1e3, "thousand": 1e3, "千": 1e3, "w": 1e4, "万": 1e4, "十万": 1e5,
-    "m": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6, "millions": 1e6, "百万": 1e6, "千万": 1e7,
-    "亿": 1e8, "億": 1e8, "b": 1e9, "bn": 1e9, "billion": 1e9,
+    "": 1,
+    "k": 1e3,
+    "thousand": 1e3,
+    "千": 1e3,
+    "w": 1e4,
+    "万": 1e4,
+    "十万": 1e5,
+    "m": 1e6,
+    "mn": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "百万": 1e6,
+    "千万": 1e7,
+    "亿": 1e8,
+    "億": 1e8,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
 }
 _CURRENCY_WORDS = r"cny|rmb|yuan|元|人民币|¥"
 _FOREIGN_CURRENCY = re.compile(r"\$|usd|dollars?|美元|€|eur|euros?|欧元|£|gbp|pounds?|英镑|jpy|日元|hk\$|hkd|港币")
@@ -273,8 +321,10 @@ def _number(text: str, lang: Lang) -> float:
     return float(re.sub(r"[,_' ]", "", text))
 
 
-def _terms(text: str, units: dict[str, float], lang: Lang, error: str) -> list[tuple[float, float]]:
-    """Split '1.5m', '1 year 6 months', '1亿2000万' into (number, multiplier) pairs; AnswerError if anything is left over."""
+def _terms(text: str, units: Mapping[str, float], lang: Lang, error: str) -> list[tuple[float, float]]:
+    """Split '1.5m', '1 year 6 months', '1亿2000万' into (number, multiplier) pairs.
+
+    Raises AnswerError if anything is left over."""
     pattern = re.compile(rf"\s*({_LOOSE_NUMBER}(?: \d{{3}})*)\s*([a-z\u4e00-\u9fff]*)\s*")
     terms = []
     position = 0
@@ -366,7 +416,9 @@ def display_value(question: Question, value: Any, lang: Lang = "en") -> str:
             return "无" if lang == "zh" else "none"
         labels = [question.choice(item) for item in value]
         joiner = "、" if lang == "zh" else ", "
-        return joiner.join(choice.label.get(lang) if choice else str(item) for choice, item in zip(labels, value))
+        return joiner.join(
+            choice.label.get(lang) if choice else str(item) for choice, item in zip(labels, value, strict=True)
+        )
     if question.unit == "months":
         return f"{value}个月" if lang == "zh" else f"{value} month{'s' if value != 1 else ''}"
     amount = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"

@@ -33,7 +33,16 @@ if TYPE_CHECKING:
     from .core import Advisor
     from .scoring import Standing
 
-__all__ = ["StopReason", "AskReason", "ModeScore", "FieldSummary", "Step", "next_question", "field_summary", "Interview"]
+__all__ = [
+    "StopReason",
+    "AskReason",
+    "ModeScore",
+    "FieldSummary",
+    "Step",
+    "next_question",
+    "field_summary",
+    "Interview",
+]
 
 StopReason = Literal["clear", "settled", "all_asked"]
 AskReason = Literal[
@@ -80,16 +89,24 @@ class FieldSummary(_Model):
                 names = f"{leader.name_zh}与{runner.name_zh}" if zh else f"{leader.name} and {runner.name}"
                 head = f"{names}并列（{leader.score}）" if zh else f"{names} level at {leader.score}"
             else:
-                head = f"{self.tied} 种模式并列（{leader.score}）" if zh else f"{self.tied} modes level at {leader.score}"
+                head = (
+                    f"{self.tied} 种模式并列（{leader.score}）" if zh else f"{self.tied} modes level at {leader.score}"
+                )
         else:
             head = f"领先：{leader.name_zh}（{leader.score}）" if zh else f"{leader.name} leads ({leader.score})"
             if runner is not None and runner.id not in self.excluded:
-                head += f"，其次：{runner.name_zh}（{runner.score}）" if zh else f", then {runner.name} ({runner.score})"
+                head += (
+                    f"，其次：{runner.name_zh}（{runner.score}）" if zh else f", then {runner.name} ({runner.score})"
+                )
         running = len(self.in_running)
         if zh:
-            field = f"{self.total} 种模式中 {running} 种仍在考虑" + (f"，{len(self.excluded)} 种已排除" if self.excluded else "")
+            field = f"{self.total} 种模式中 {running} 种仍在考虑" + (
+                f"，{len(self.excluded)} 种已排除" if self.excluded else ""
+            )
         else:
-            field = f"{running} of {self.total} modes in the running" + (f", {len(self.excluded)} excluded" if self.excluded else "")
+            field = f"{running} of {self.total} modes in the running" + (
+                f", {len(self.excluded)} excluded" if self.excluded else ""
+            )
         return f"{head} · {field} · {_DECISION_WORDS[lang][self.decision]}"
 
 
@@ -103,15 +120,15 @@ class Step(_Model):
     """What to do next: ask `attribute`, or stop (`attribute` is None and `stop_reason` says why)."""
 
     attribute: str | None = Field(description="The attribute to ask about next; None: stop asking.")
-    ask_reason: AskReason | None = Field(None, description="Why this question comes now.")
-    stop_reason: StopReason | None = Field(None, description="Why the interview stops.")
+    ask_reason: AskReason | None = Field(default=None, description="Why this question comes now.")
+    stop_reason: StopReason | None = Field(default=None, description="Why the interview stops.")
     could_lead: list[str] = Field(
         default_factory=list, description="Modes that some answer to this question would put first."
     )
     remaining: int = Field(description="Questions that could still change the advice (with ask_all: still to ask).")
     unknown_that_matter: list[str] = Field(
         default_factory=list,
-        description="Attributes answered \"don't know\" whose answer alone could still put another mode first.",
+        description='Attributes answered "don\'t know" whose answer alone could still put another mode first.',
     )
     field: FieldSummary
 
@@ -128,9 +145,13 @@ class Step(_Model):
         leader_name = _mode_name(advisor, leader.id, lang) if leader else ""
         if self.stop_reason == "clear":
             if zh:
-                sentence = f"可以给出建议了：{leader_name}明显领先，尚未问到的问题无论怎样回答（单独或两两组合）都不会改变领先模式。"
+                sentence = (
+                    f"可以给出建议了：{leader_name}明显领先，"
+                    "尚未问到的问题无论怎样回答（单独或两两组合）都不会改变领先模式。"
+                )
                 if self.unknown_that_matter:
-                    sentence += f"但您回答“不知道”的 {'、'.join(self.unknown_that_matter)} 仍可能改变结果，见“What else to find out”。"
+                    doubts = "、".join(self.unknown_that_matter)
+                    sentence += f"但您回答“不知道”的 {doubts} 仍可能改变结果，见“What else to find out”。"
                 return sentence
             sentence = (
                 f"Enough to advise: {leader_name} leads clearly, and no answer to the questions not yet asked "
@@ -139,7 +160,7 @@ class Step(_Model):
             if self.unknown_that_matter:
                 sentence += (
                     f" But what you did not know ({', '.join(self.unknown_that_matter)}) could still change it:"
-                    " see \"What else to find out\"."
+                    ' see "What else to find out".'
                 )
             return sentence
         if self.stop_reason == "settled":
@@ -150,13 +171,21 @@ class Step(_Model):
         if reason == "changes_leader" and names:
             return f"某个回答可能让{joined}领先。" if zh else f"An answer could put {joined} first."
         if reason in ("changes_leader", "changes_leader_with_another"):
-            return "这个回答（可能与另一个回答一起）会改变领先模式。" if zh else "This answer, with one more, could change which mode leads."
+            return (
+                "这个回答（可能与另一个回答一起）会改变领先模式。"
+                if zh
+                else "This answer, with one more, could change which mode leads."
+            )
         if reason == "changes_decision":
             return "某个回答会改变结论。" if zh else "An answer could change the decision."
         if reason == "moves_scores":
             return "回答会改变各模式的得分。" if zh else "The answer moves the modes' scores."
         if reason == "may_matter":
-            return "与其他回答结合，这个回答可能改变建议。" if zh else "Together with other answers, this one can still change the advice."
+            return (
+                "与其他回答结合，这个回答可能改变建议。"
+                if zh
+                else "Together with other answers, this one can still change the advice."
+            )
         return "完整问卷（--all）。" if zh else "Asked because every question is asked (--all)."
 
 
@@ -205,7 +234,10 @@ def _check_skipped(skipped: Iterable[str]) -> frozenset[str]:
     unknown = sorted(names - set(ATTRIBUTES))
     if unknown:
         raise ProfileError(
-            [FieldProblem("skipped", name, "not a profile attribute", "the attributes listed by `advisor schema`") for name in unknown]
+            [
+                FieldProblem("skipped", name, "not a profile attribute", "the attributes listed by `advisor schema`")
+                for name in unknown
+            ]
         )
     return names
 
@@ -241,7 +273,7 @@ def _can_still_matter(advisor: Advisor, known: Mapping[str, Any], fixed: Collect
         variants = []
         for combo in combos:
             base = dict(known)
-            base.update((name, value) for name, value in zip(others, combo) if value is not _ABSENT)
+            base.update((name, value) for name, value in zip(others, combo, strict=True) if value is not _ABSENT)
             for value in options:
                 variants.append(base if value is _ABSENT else {**base, attribute: value})
         fired = engine.fired_many(variants)
@@ -252,7 +284,9 @@ def _can_still_matter(advisor: Advisor, known: Mapping[str, Any], fixed: Collect
     return False
 
 
-def _pair_movers(advisor: Advisor, known: Mapping[str, Any], open_attributes: list[str], leader: str | None) -> set[str]:
+def _pair_movers(
+    advisor: Advisor, known: Mapping[str, Any], open_attributes: list[str], leader: str | None
+) -> set[str]:
     """The open attributes that, answered together with one other open attribute, could change the leader.
 
     NOTE: the what-if looks one answer ahead; two answers can move a mode that neither moves alone
@@ -268,7 +302,7 @@ def _pair_movers(advisor: Advisor, known: Mapping[str, Any], open_attributes: li
                 pairs.append((first, second))
     movers: set[str] = set()
     answered = len(known) + 2
-    for pair, fired in zip(pairs, advisor.engine.fired_many(variants)):
+    for pair, fired in zip(pairs, advisor.engine.fired_many(variants), strict=True):
         if pair[0] in movers and pair[1] in movers:
             continue
         if advisor.scorer.standing(fired, answered, explain=False).leader != leader:
@@ -314,11 +348,13 @@ def next_question(
     leader = standing.leader
     movers = {name for name in open_attributes if name in explored and _leader_changes(explored[name], leader)}
     pair_movers: set[str] = set()
-    if standing.decision == "clear":
+    if standing.decision == "clear" and not movers:
         pair_movers = _pair_movers(advisor, known, open_attributes, leader)
-        if not ask_all and not thorough:
+        if not pair_movers and not ask_all and not thorough:
             live = [n for n in open_attributes if _can_still_matter(advisor, known, fixed, n)]
-            doubts = [n for n in sorted(skip, key=order.__getitem__) if n in explored and _leader_changes(explored[n], leader)]
+            doubts = [
+                n for n in sorted(skip, key=order.__getitem__) if n in explored and _leader_changes(explored[n], leader)
+            ]
             return Step(
                 attribute=None, stop_reason="clear", remaining=len(live), unknown_that_matter=doubts, field=field
             )
@@ -437,7 +473,7 @@ class Interview:
 
     def profile(self) -> dict[str, Any]:
         """The answers as a profile mapping: id and title first, then attributes in the profile's order."""
-        ordered = {name: self.answers[name] for name in ("id", "title") if name in self.answers}
+        ordered: dict[str, Any] = {name: self.answers[name] for name in ("id", "title") if name in self.answers}
         ordered.update((name, self.answers[name]) for name in ATTRIBUTES if name in self.answers)
         return ordered
 
@@ -449,4 +485,3 @@ class Interview:
         if attribute in self.history:
             self.history.remove(attribute)
         self.history.append(attribute)
-

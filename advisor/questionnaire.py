@@ -26,7 +26,7 @@ _UI: dict[str, dict[str, str]] = {
     "en": {
         "intro": "coop-advisor: which university–enterprise cooperation mode fits your partnership?",
         "how": (
-            "Answer by number or by name. Enter = don't know (never taken as \"no\") · ? = help · "
+            'Answer by number or by name. Enter = don\'t know (never taken as "no") · ? = help · '
             "b = back · q = stop and see the advice · Ctrl-C = quit"
         ),
         "resumed": "Starting from {count} answers in {file}.",
@@ -39,10 +39,16 @@ _UI: dict[str, dict[str, str]] = {
         "commands": "Enter = don't know · b = back · q = stop and see the advice · Ctrl-C = quit",
         "finished": "Stopped at your request.",
         "eof": "End of input.",
-        "count": "{asked} questions asked, {skipped} answered \"don't know\".",
-        "more": "{remaining} more questions could still add detail (scores, difficulties) without changing the leader; `--all` asks them.",
+        "count": '{asked} questions asked, {skipped} answered "don\'t know".',
+        "more": (
+            "{remaining} more questions could still add detail (scores, difficulties) without changing the leader;"
+            " `--all` asks them."
+        ),
         "already": "Your answers already settle it; no question needed.",
-        "more_offer": "{remaining} more questions could still add detail (difficulties to prepare for, scores). Answer them now? [y/N]",
+        "more_offer": (
+            "{remaining} more questions could still add detail (difficulties to prepare for, scores)."
+            " Answer them now? [y/N]"
+        ),
         "saved": "Answers saved to {file} ({count} answers). Continue later with: advisor ask --answers {file}",
         "report": "Advice written to {file} (Markdown).",
         "interrupted": "Interrupted.",
@@ -60,7 +66,10 @@ _UI: dict[str, dict[str, str]] = {
     },
     "zh": {
         "intro": "coop-advisor：哪种产学研合作模式适合您的合作项目？",
-        "how": "请回答编号或名称。直接回车 = 不知道（不会当作“否”）· ? = 帮助 · b = 返回上一题 · q = 结束并查看建议 · Ctrl-C = 退出",
+        "how": (
+            "请回答编号或名称。直接回车 = 不知道（不会当作“否”）· ? = 帮助 · "
+            "b = 返回上一题 · q = 结束并查看建议 · Ctrl-C = 退出"
+        ),
         "resumed": "已从 {file} 读入 {count} 个回答。",
         "question": "第 {number} 题",
         "choose_any": "可多选：用逗号分隔编号或名称；都没有请答“无”",
@@ -80,7 +89,10 @@ _UI: dict[str, dict[str, str]] = {
         "interrupted": "已中断。",
         "kept": "您的 {count} 个回答已保存在 {file}；继续请运行：advisor ask --answers {file} --save {file}",
         "not_kept": "没有保存任何内容（使用 --save FILE 可以边答边保存）。",
-        "offer": "保存吗？输入文件名：.json 或 .yaml 保存回答（可用于 advisor advise FILE、advisor ask --answers FILE），.md 保存这份建议报告。直接回车 = 完成。",
+        "offer": (
+            "保存吗？输入文件名：.json 或 .yaml 保存回答（可用于 advisor advise FILE、advisor ask --answers FILE），"
+            ".md 保存这份建议报告。直接回车 = 完成。"
+        ),
         "offer_again": "还要保存其他文件吗？（回车 = 完成）",
         "bad_name": "文件名请以 .json、.yaml、.yml 或 .md 结尾。",
         "exists": "{file} 已存在。覆盖吗？[y/N]",
@@ -164,7 +176,9 @@ def profile_text(profile: dict[str, Any], path: str) -> str:
 
 
 @click.command("ask", short_help="Answer questions about a planned partnership in the terminal and get advice.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the questions.")
+@click.option(
+    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the questions."
+)
 @click.option("--all", "ask_all", is_flag=True, help="Ask every question, even once the advice is clear.")
 @click.option(
     "--answers",
@@ -178,7 +192,9 @@ def profile_text(profile: dict[str, Any], path: str) -> str:
     type=click.Path(dir_okay=False),
     help="Keep the answers in this profile file (.json, .yaml or .yml), saved after every answer.",
 )
-@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write the advice as Markdown to this file.")
+@click.option(
+    "--report", "report_file", type=click.Path(dir_okay=False), help="Write the advice as Markdown to this file."
+)
 @click.option("--title", help="A name for the partnership, shown in the advice and saved with the answers.")
 @with_pack
 def command(
@@ -328,7 +344,15 @@ class _Session:
                 except EOFError:
                     return "eof", step
                 except UnicodeDecodeError:
-                    say("  ! " + ("无法读取输入（不是 UTF-8）" if self.lang == "zh" else "could not read that (not UTF-8 text)"), fg="red")
+                    say(
+                        "  ! "
+                        + (
+                            "无法读取输入（不是 UTF-8）"
+                            if self.lang == "zh"
+                            else "could not read that (not UTF-8 text)"
+                        ),
+                        fg="red",
+                    )
                     continue
                 try:
                     reply = parse_answer(question, typed, self.lang)
@@ -420,7 +444,9 @@ class _Session:
         except OSError as error:
             if path not in self.unwritable:  # said once, not after every answer
                 self.unwritable.add(path)
-                self.terminal.say(self.terminal.text("cannot_write", file=path, reason=error.strerror or error), fg="red")
+                self.terminal.say(
+                    self.terminal.text("cannot_write", file=path, reason=error.strerror or error), fg="red"
+                )
             self.failed = self.failed or required
             return False
         self.unwritable.discard(path)
@@ -444,7 +470,11 @@ class _Session:
                 continue
             target = Path(name).expanduser()
             if target.is_dir() or not (target.parent.is_dir() if str(target.parent) else True):
-                say("  " + text("cannot_write", file=name, reason="no such folder" if not target.is_dir() else "a folder"), fg="red")
+                say(
+                    "  "
+                    + text("cannot_write", file=name, reason="no such folder" if not target.is_dir() else "a folder"),
+                    fg="red",
+                )
                 continue
             if target.exists():
                 try:

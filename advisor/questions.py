@@ -53,8 +53,10 @@ class Question(_Record):
     text: Text
     help: Text = Field(description="One line shown when the user types '?'.")
     choices: list[Choice] = Field(default_factory=list, description="For boolean, choice and list questions.")
-    unit: Literal["months", "cny"] | None = Field(None, description="How a numeric answer is read (1.5y, 200万).")
-    example: Text | None = Field(None, description="How to write a numeric answer.")
+    unit: Literal["months", "cny"] | None = Field(
+        default=None, description="How a numeric answer is read (1.5y, 200万)."
+    )
+    example: Text | None = Field(default=None, description="How to write a numeric answer.")
     ask_if: dict[str, list[str | bool]] = Field(
         default_factory=dict,
         description="Asked only while each named attribute is unknown or has one of the listed values.",
@@ -108,7 +110,9 @@ def _check(questions: list[Question], where: str) -> list[PackProblem]:
             problems.append(PackProblem(where, name, "asked twice; keep one question per attribute"))
         seen.add(name)
         if question.kind != spec.kind:
-            problems.append(PackProblem(where, name, f"kind is {question.kind!r} but the profile attribute is {spec.kind!r}"))
+            problems.append(
+                PackProblem(where, name, f"kind is {question.kind!r} but the profile attribute is {spec.kind!r}")
+            )
             continue
         values = [choice.value for choice in question.choices]
         if spec.kind == "boolean":
@@ -128,7 +132,9 @@ def _check(questions: list[Question], where: str) -> list[PackProblem]:
             if other_spec is None or other == name:
                 problems.append(PackProblem(where, name, f"ask_if names {other!r}, which is not another attribute"))
             elif other_spec.kind not in ("boolean", "choice"):
-                problems.append(PackProblem(where, name, f"ask_if can only name yes-no or choice attributes, not {other!r}"))
+                problems.append(
+                    PackProblem(where, name, f"ask_if can only name yes-no or choice attributes, not {other!r}")
+                )
             else:
                 valid = [True, False] if other_spec.kind == "boolean" else list(other_spec.choices)
                 bad = [v for v in allowed if v not in valid or (type(v) is bool) != (other_spec.kind == "boolean")]

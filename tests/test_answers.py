@@ -6,7 +6,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.answers import BACK, FINISH, HELP, SKIP, AnswerError, display_value, parse_amount, parse_answer, parse_months
+from advisor.answers import (
+    BACK,
+    FINISH,
+    HELP,
+    SKIP,
+    AnswerError,
+    display_value,
+    parse_amount,
+    parse_answer,
+    parse_months,
+)
 from advisor.core import validate_profile
 from advisor.questions import load_questions
 
@@ -261,7 +271,9 @@ def test_a_wrong_list_item_is_named():
         ("done", FINISH),
     ],
 )
-@pytest.mark.parametrize("attribute", ["enterprise_size", "existing_result", "funding_sources", "funding_cny", "duration_months"])
+@pytest.mark.parametrize(
+    "attribute", ["enterprise_size", "existing_result", "funding_sources", "funding_cny", "duration_months"]
+)
 def test_commands_work_on_every_kind_of_question(attribute, text, command):
     assert ask(attribute, text) is command
 
@@ -283,7 +295,11 @@ def test_every_choice_reads_back_from_its_number_value_and_labels(question):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(attribute=st.sampled_from([q.attribute for q in QUESTIONS.questions]), text=st.text(max_size=30), lang=st.sampled_from(["en", "zh"]))
+@given(
+    attribute=st.sampled_from([q.attribute for q in QUESTIONS.questions]),
+    text=st.text(max_size=30),
+    lang=st.sampled_from(["en", "zh"]),
+)
 def test_any_text_gives_a_valid_value_a_command_or_a_one_line_error(attribute, text, lang):
     try:
         value = ask(attribute, text, lang)

@@ -101,7 +101,9 @@ class Session:
 # -- whole sessions -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["technology_transfer", "university_enterprise", "government_mediated", "technology_equity"])
+@pytest.mark.parametrize(
+    "mode", ["technology_transfer", "university_enterprise", "government_mediated", "technology_equity"]
+)
 def test_a_full_session_reaches_the_mode(tmp_path, mode):
     session = Session(tmp_path, "--save", "answers.json", "--report", "advice.md")
     kind = session.answer_from(example(mode))
@@ -123,7 +125,11 @@ def test_a_full_session_reaches_the_mode(tmp_path, mode):
 def test_bad_answers_get_a_line_and_the_same_question_and_back_changes_an_answer(tmp_path):
     session = Session(tmp_path, "--save", "answers.yaml")
     assert session.wait() == "question" and session.attribute == "enterprise_size"
-    for bad, words in [("huge", '"huge" is not one of the choices'), ("9", "9 is not a choice"), ("sm all", "not one of")]:
+    for bad, words in [
+        ("huge", '"huge" is not one of the choices'),
+        ("9", "9 is not a choice"),
+        ("sm all", "not one of"),
+    ]:
         session.send(bad)
         assert session.wait() == "question"
         assert words in session.transcript.splitlines()[-2]
@@ -229,7 +235,9 @@ def test_more_detail_and_the_offer_to_save(tmp_path):
     session.send("y")
     assert session.answer_from(profile) == "save"
     assert len(session.questions) > quick
-    assert "No remaining question can change the advice." in session.transcript or "Every question" in session.transcript
+    assert (
+        "No remaining question can change the advice." in session.transcript or "Every question" in session.transcript
+    )
     for name in ("notes.txt", "mine.yaml", "report.md", ""):
         session.send(name)
         if name:

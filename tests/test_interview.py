@@ -24,9 +24,10 @@ QUESTIONS = load_questions()
 # the what-if, so the stopping rule is checked independently of the candidates it uses. Lists:
 # every subset. Numbers: both sides of every threshold the rule files use, and the extremes.
 _NUMBERS = {
-    "duration_months": [1, 5, 6, 7, 11, 12, 13, 17, 18, 19, 23, 24, 25, 35, 36, 37, 47, 48, 49, 59, 60, 61, 119, 120, 121, 600],
-    "funding_cny": [0, 1, 99_999, 100_000, 100_001, 499_999, 500_000, 500_001, 999_999, 1_000_000, 1_000_001,
-                    4_999_999, 5_000_000, 5_000_001, 9_999_999, 10_000_000, 10_000_001, 50_000_000, 10**12],
+    "duration_months": sorted({1, 5, 600} | {t + d for t in (6, 12, 18, 24, 36, 48, 60, 120) for d in (-1, 0, 1)}),
+    "funding_cny": sorted(
+        {0, 1, 50_000_000, 10**12} | {t + d for t in (10**5, 5 * 10**5, 10**6, 5 * 10**6, 10**7) for d in (-1, 0, 1)}
+    ),
 }
 
 
@@ -48,7 +49,11 @@ def test_the_independent_answers_cover_every_threshold_of_the_rules(shipped):
 
 
 def open_questions(answers: dict, skipped: set[str]) -> list[str]:
-    return [q.attribute for q in QUESTIONS.questions if q.attribute not in answers and q.attribute not in skipped and q.applies(answers)]
+    return [
+        q.attribute
+        for q in QUESTIONS.questions
+        if q.attribute not in answers and q.attribute not in skipped and q.applies(answers)
+    ]
 
 
 def run_interview(shipped, profile: dict, **options) -> tuple[Interview, Step]:
@@ -95,7 +100,9 @@ def interview_states(draw):
     return answers, skipped
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(state=interview_states())
 def test_never_stops_while_a_remaining_answer_could_change_the_leader(shipped, state):
     answers, skipped = state
@@ -106,7 +113,10 @@ def test_never_stops_while_a_remaining_answer_could_change_the_leader(shipped, s
     elif step.stop_reason == "settled":  # nothing left can change even one rule
         fired = shipped.fired_rules(answers)
         for attribute in open_questions(answers, skipped):
-            assert all(shipped.fired_rules({**answers, a: v}) == fired for a, v in [(attribute, x) for x in every_answer(attribute)])
+            assert all(
+                shipped.fired_rules({**answers, a: v}) == fired
+                for a, v in [(attribute, x) for x in every_answer(attribute)]
+            )
     elif step.stop_reason == "all_asked":
         assert open_questions(answers, skipped) == []
     else:
@@ -116,10 +126,7 @@ def test_never_stops_while_a_remaining_answer_could_change_the_leader(shipped, s
 def random_partnerships(count: int, seed: int) -> list[dict]:
     """Reproducible partnerships: each attribute known with probability 2/3, any value a person could give."""
     rng = random.Random(seed)
-    return [
-        {a: rng.choice(every_answer(a)) for a in ATTRIBUTES if rng.random() < 2 / 3}
-        for _ in range(count)
-    ]
+    return [{a: rng.choice(every_answer(a)) for a in ATTRIBUTES if rng.random() < 2 / 3} for _ in range(count)]
 
 
 PARTNERSHIPS = random_partnerships(12, seed=2026)
@@ -293,8 +300,15 @@ def test_steps_serialise_for_the_http_api(shipped):
 
 def test_the_stop_says_which_dont_knows_could_still_change_it(shipped):
     answers = {"enterprise_size": "large", "university_takes_equity": False, "joint_entity": True}
-    skipped = {"university_commercializes", "government_roles", "university_discipline_strength", "duration_months",
-               "scope", "university_goal", "existing_result"}
+    skipped = {
+        "university_commercializes",
+        "government_roles",
+        "university_discipline_strength",
+        "duration_months",
+        "scope",
+        "university_goal",
+        "existing_result",
+    }
     step = next_question(shipped, answers, skipped)
     assert step.stop_reason == "clear" and step.field.leader.id == "strategic_alliance"
     # University-Run Enterprises would lead if the university intends to run its own company.

@@ -106,13 +106,26 @@ def _by_attribute(questions: list[dict], attribute: str) -> dict:
         (lambda qs: qs.remove(_by_attribute(qs, "sector")), "sector", "no question asks"),
         (lambda qs: qs.append(dict(_by_attribute(qs, "scope"), order=999)), "scope", "asked twice"),
         (lambda qs: _by_attribute(qs, "scope")["choices"].pop(), "scope", "choices must be exactly"),
-        (lambda qs: _by_attribute(qs, "foreign_partner")["choices"][0].update(value="yes"), "foreign_partner", "choices must be exactly"),
+        (
+            lambda qs: _by_attribute(qs, "foreign_partner")["choices"][0].update(value="yes"),
+            "foreign_partner",
+            "choices must be exactly",
+        ),
         (lambda qs: _by_attribute(qs, "duration_months").update(kind="number"), "duration_months", "kind is 'number'"),
         (lambda qs: _by_attribute(qs, "funding_cny").pop("unit"), "funding_cny", "needs a unit"),
         (lambda qs: _by_attribute(qs, "sector").update(ask_if={"foreign_partner": ["maybe"]}), "sector", "ask_if"),
         (lambda qs: _by_attribute(qs, "sector").update(attribute="industry"), "industry", "not a profile attribute"),
     ],
-    ids=["missing", "duplicate", "missing-choice", "bad-boolean-value", "wrong-kind", "no-unit", "bad-ask-if", "unknown"],
+    ids=[
+        "missing",
+        "duplicate",
+        "missing-choice",
+        "bad-boolean-value",
+        "wrong-kind",
+        "no-unit",
+        "bad-ask-if",
+        "unknown",
+    ],
 )
 def test_a_broken_questionnaire_is_refused_naming_the_attribute(tmp_path, edit, attribute, words):
     directory = _broken_copy(tmp_path, edit)
