@@ -325,7 +325,7 @@ def _empty_row() -> Exception:
 class Outcome:
     """What a row of advice says: the same for every proposal with the same fired rules and answer count."""
 
-    __slots__ = ("leading_mode", "leading_score", "decision", "decision_reason", "top", "difficulties", "_cells")
+    __slots__ = ("leading_mode", "leading_score", "decision", "decision_reason", "top", "difficulties", "_cells", "tally_key")
 
     def __init__(
         self,
@@ -343,6 +343,7 @@ class Outcome:
         self.top = top  # up to three (mode, score), best first; excluded modes left out
         self.difficulties = difficulties  # ids, in the order the advice lists them
         self._cells: tuple[Any, ...] | None = None
+        self.tally_key = (leading_mode, decision, difficulties)  # what the summary counts
 
     def _key(self) -> tuple[Any, ...]:
         return (self.leading_mode, self.leading_score, self.decision, self.decision_reason, self.top, self.difficulties)
@@ -443,21 +444,84 @@ class Outcomes:
 
     def _compute(self, fired: frozenset[str], answered: int) -> Outcome:
         standing = self.scorer.standing(fired, answered)
-        excluded = standing.excluded
-        top = tuple([item for item in standing.ranking if item[0] not in excluded][:TOP_MODES])
+        excluded, ranking = standing.excluded, standing.ranking
+        top = tuple([item for item in ranking if item[0] not in excluded][:TOP_MODES]) if excluded else ranking[:TOP_MODES]
         # Difficulties in the advice's order: most severe triggering rule first, then knowledge order.
-        severity: dict[str, tuple[int, int]] = {}
         raises = self._raises
-        for rule_id in fired:
-            raised = raises.get(rule_id)
-            if raised is not None:
-                difficulty, rank = raised
+        found = [raises[rule_id] for rule_id in fired if rule_id in raises]
+        if len(found) > 1:
+            severity: dict[str, tuple[int, int]] = {}
+            for difficulty, rank in found:
                 if difficulty not in severity or rank < severity[difficulty]:
                     severity[difficulty] = rank
-        difficulties = tuple(sorted(severity, key=severity.__getitem__)) if severity else ()
+            difficulties = tuple(sorted(severity, key=severity.__getitem__))
+        else:
+            difficulties = (found[0][0],) if found else ()
         return Outcome(
             standing.leader, standing.leader_score, standing.decision, standing.decision_reason, top, difficulties
         )
+
+
+#: One row between validation and output: (number, id, title, outcome or known values, problems).
+#: Before evaluation the fourth item is the known values; after, the Outcome. Problems is None
+#: for a row that validated, else the list of FieldProblems that reject it.
+_Item = tuple[int, Any, Any, Any, Any]
+
+
+def _validated_chunks(rows: Iterable[Any], validate: RowValidator) -> Iterator[list[_Item]]:
+    """Rows validated, CHUNK at a time."""
+    from .errors import _MISSING, FieldProblem, ProfileError
+
+    chunk: list[_Item] = []
+    number = 0
+    for row in rows:
+        number += 1
+        problem = None
+        if isinstance(row, tuple):  # a SourceRow
+            number, data, problem = row
+        else:
+            data = row
+        if problem is not None or not isinstance(data, Mapping):
+            ident = _text(data.get("id")) if isinstance(data, Mapping) else None
+            reason = problem or FieldProblem(ROW_FIELD, data, "a proposal is a mapping of attribute names to values")
+            if isinstance(reason, str):
+                reason = FieldProblem(ROW_FIELD, _MISSING, reason)
+            chunk.append((number, None if ident is _SLOW else ident, None, None, [reason]))
+        else:
+            try:
+                ident, title, known = validate(data)
+            except ProfileError as error:
+                ident = _text(data.get("id"))
+                chunk.append((number, None if ident is _SLOW else ident, None, None, list(error.problems)))
+            else:
+                chunk.append((number, ident, title, known, None))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _evaluate(advisor: Advisor, chunk: list[_Item], outcome_of: Outcomes) -> list[_Item]:
+    """The fast path: each valid row's Outcome, from one fired_many call for the chunk."""
+    knowns = [item[3] for item in chunk if item[4] is None]
+    if not knowns:
+        return chunk
+    fired = iter(advisor.engine.fired_many(knowns))
+    return [
+        item if item[4] is not None else (item[0], item[1], item[2], outcome_of(next(fired), len(item[3])), None)
+        for item in chunk
+    ]
+
+
+def _advise(advisor: Advisor, item: _Item, what_if: bool, max_questions: int) -> Advice:
+    number, ident, title, known, _ = item
+    profile = dict(known)
+    if ident is not None:
+        profile["id"] = ident
+    if title is not None:
+        profile["title"] = title
+    return advisor.advise(profile, what_if=what_if, max_questions=max_questions)
 
 
 def score_rows(
@@ -476,58 +540,22 @@ def score_rows(
     `what_if`, each Scored carries the full `Advice` (as `Advisor.advise` gives it); otherwise
     only its outcome, which is much cheaper. A bad row never stops the stream.
     """
-    from .errors import _MISSING, FieldProblem, ProfileError
-
     validate = validator or RowValidator()
     outcome_of = outcomes or Outcomes(advisor)
-    engine = advisor.engine
-    pending: list[tuple[int, Any, Any, dict[str, Any] | None, list[FieldProblem] | None]] = []
-
-    def flush() -> Iterator[Scored | Rejected]:
-        knowns = [item[3] for item in pending if item[4] is None]
-        fired_sets = iter(engine.fired_many(knowns)) if knowns and not (full or what_if) else None
-        for number, ident, title, known, problems in pending:
+    for chunk in _validated_chunks(rows, validate):
+        if full or what_if:
+            for item in chunk:
+                if item[4] is not None:
+                    yield Rejected(item[0], item[1], item[4])
+                else:
+                    advice = _advise(advisor, item, what_if, max_questions)
+                    yield Scored(item[0], item[1], item[2], Outcome.from_advice(advice), advice)
+            continue
+        for number, ident, title, outcome, problems in _evaluate(advisor, chunk, outcome_of):
             if problems is not None:
                 yield Rejected(number, ident, problems)
-            elif fired_sets is not None:
-                assert known is not None
-                yield Scored(number, ident, title, outcome_of(next(fired_sets), len(known)))
             else:
-                assert known is not None
-                profile = dict(known)
-                if ident is not None:
-                    profile["id"] = ident
-                if title is not None:
-                    profile["title"] = title
-                advice = advisor.advise(profile, what_if=what_if, max_questions=max_questions)
-                yield Scored(number, ident, title, Outcome.from_advice(advice), advice)
-        pending.clear()
-
-    number = 0
-    for row in rows:
-        number += 1
-        problem = None
-        if isinstance(row, tuple):  # a SourceRow
-            number, data, problem = row
-        else:
-            data = row
-        if problem is not None:
-            ident = _text(data.get("id")) if isinstance(data, Mapping) else None
-            pending.append((number, None if ident is _SLOW else ident, None, None, [FieldProblem(ROW_FIELD, _MISSING, problem)]))
-        elif not isinstance(data, Mapping):
-            pending.append((number, None, None, None, [FieldProblem(ROW_FIELD, data, "a proposal is a mapping of attribute names to values")]))
-        else:
-            try:
-                ident, title, known = validate(data)
-            except ProfileError as error:
-                ident = _text(data.get("id"))
-                pending.append((number, None if ident is _SLOW else ident, None, None, list(error.problems)))
-            else:
-                pending.append((number, ident, title, known, None))
-        if len(pending) >= CHUNK:
-            yield from flush()
-    if pending:
-        yield from flush()
+                yield Scored(number, ident, title, outcome)
 
 
 # -- duplicate ids ---------------------------------------------------------------------------
@@ -608,44 +636,61 @@ class DuplicateIds:
 # -- the tally and summary -------------------------------------------------------------------
 
 
-@dataclass
 class Tally:
-    """Counts for the summary line and the summary table."""
+    """Counts for the summary line and the summary table.
 
-    read: int = 0
-    scored: int = 0
-    rejected: int = 0
-    modes: Counter[str] = field(default_factory=Counter)
-    decisions: Counter[str] = field(default_factory=Counter)
-    difficulties: Counter[str] = field(default_factory=Counter)
-    close_pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
-    close_examples: list[tuple[int, str, str, tuple[str, int], tuple[str, int]]] = field(default_factory=list)
-    rejected_fields: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
+    NOTE: scored rows are counted by (leading mode, decision, difficulties), a few hundred
+    distinct keys, with one dict update per row; the per-mode and per-difficulty counts are
+    summed from those at the end.
+    """
 
     EXAMPLES = 20
 
-    def add_scored(self, result: Scored) -> None:
-        outcome = result.outcome
-        self.scored += 1
-        self.modes[outcome.leading_mode or "(none: every mode excluded)"] += 1
-        self.decisions[outcome.decision] += 1
-        for difficulty in outcome.difficulties:
-            self.difficulties[difficulty] += 1
+    def __init__(self) -> None:
+        self.read = self.scored = self.rejected = 0
+        self.by_outcome: dict[tuple[Any, ...], int] = {}
+        self.close_pairs: Counter[tuple[str, str]] = Counter()
+        self.close_examples: list[tuple[int, str, str, tuple[str, int], tuple[str, int]]] = []
+        self.rejected_fields: Counter[str] = Counter()
+        self.seconds = 0.0
+
+    def add_scored(self, number: int, ident: str | None, title: str | None, outcome: Outcome) -> None:
+        key = outcome.tally_key
+        self.by_outcome[key] = self.by_outcome.get(key, 0) + 1
         if outcome.decision == "close_call":
             runner = outcome.runner_up
             if runner is not None and outcome.leading_mode is not None:
                 self.close_pairs[(outcome.leading_mode, runner[0])] += 1
                 if len(self.close_examples) < self.EXAMPLES:
-                    ident = result.id if result.id is not None else str(result.number)
-                    self.close_examples.append(
-                        (result.number, ident, result.title or "", (outcome.leading_mode, outcome.leading_score), runner)
-                    )
+                    shown = ident if ident is not None else str(number)
+                    self.close_examples.append((number, shown, title or "", (outcome.leading_mode, outcome.leading_score), runner))
 
-    def add_rejected(self, result: Rejected) -> None:
+    def add_rejected(self, problems: Iterable[FieldProblem]) -> None:
         self.rejected += 1
-        for problem in result.problems:
+        for problem in problems:
             self.rejected_fields[problem.field.split("[")[0]] += 1
+
+    @property
+    def modes(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for (leader, _, _), count in self.by_outcome.items():
+            counts[leader or "(none: every mode excluded)"] += count
+        return counts
+
+    @property
+    def decisions(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for (_, decision, _), count in self.by_outcome.items():
+            counts[decision] += count
+        return counts
+
+    @property
+    def difficulties(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for (_, _, difficulties), count in self.by_outcome.items():
+            for difficulty in difficulties:
+                counts[difficulty] += count
+        return counts
 
 
 def _share(count: int, total: int) -> str:
@@ -660,22 +705,23 @@ def render_summary(tally: Tally, advisor: Advisor, duplicates: DuplicateIds | No
     """The summary as Markdown: leading modes, difficulties, close calls, rejects, duplicates."""
     knowledge = advisor.knowledge
     lines = [f"# Batch summary: {source}", ""]
+    decisions, modes, difficulties = tally.decisions, tally.modes, tally.difficulties
     lines.append(
         f"{tally.read:,} proposals read, {tally.scored:,} scored, {tally.rejected:,} rejected. "
-        f"Decisions: {tally.decisions['clear']:,} clear, {tally.decisions['close_call']:,} close calls, "
-        f"{tally.decisions['insufficient_information']:,} with too little information to advise."
+        f"Decisions: {decisions['clear']:,} clear, {decisions['close_call']:,} close calls, "
+        f"{decisions['insufficient_information']:,} with too little information to advise."
     )
     lines += ["", "## Leading mode", "", "| mode | 模式 | proposals | share |", "|---|---|---:|---:|"]
     for mode_id, record in knowledge.modes.items():
-        count = tally.modes.get(mode_id, 0)
+        count = modes.get(mode_id, 0)
         lines.append(f"| {record.name} | {record.name_zh} | {count:,} | {_share(count, tally.scored)} |")
-    for other, count in tally.modes.items():
+    for other, count in modes.items():
         if other not in knowledge.modes:
             lines.append(f"| {other} | | {count:,} | {_share(count, tally.scored)} |")
     lines += ["", "## Difficulties raised", ""]
-    if tally.difficulties:
+    if difficulties:
         lines += ["| difficulty | 困难 | proposals | share |", "|---|---|---:|---:|"]
-        for difficulty_id, count in tally.difficulties.most_common():
+        for difficulty_id, count in difficulties.most_common():
             record = knowledge.difficulties.get(difficulty_id)
             name, name_zh = (record.name, record.name_zh) if record else (difficulty_id, "")
             lines.append(f"| {_cell(name)} | {name_zh} | {count:,} | {_share(count, tally.scored)} |")
@@ -684,7 +730,7 @@ def render_summary(tally: Tally, advisor: Advisor, duplicates: DuplicateIds | No
     lines += ["", "## Close calls", ""]
     if tally.close_pairs:
         lines.append(
-            f"{tally.decisions['close_call']:,} proposals have two modes within the close-call margin; "
+            f"{decisions['close_call']:,} proposals have two modes within the close-call margin; "
             "a person should choose between them."
         )
         lines += ["", "| leading mode | runner-up | proposals |", "|---|---|---:|"]
@@ -774,21 +820,31 @@ class BatchReport:
     duplicates: DuplicateIds | None
 
 
-def rendered(results: Iterable[Scored | Rejected], jsonl: bool) -> Iterator[tuple[Scored | Rejected, str | None]]:
-    """Each result with the text its full advice contributes (the JSON Lines record's advice, or
-    the --what-if next-questions cell), the Advice object itself dropped once rendered."""
-    for result in results:
-        extra = None
-        if type(result) is Scored and result.advice is not None:
-            extra = result.advice.model_dump_json() if jsonl else _questions_cell(result.advice)
-            result.advice = None
-        yield result, extra
+def _scored_chunks(advisor: Advisor, rows: Iterable[Any], settings: dict[str, Any], validator: RowValidator | None = None, outcomes: Outcomes | None = None) -> Iterator[list[_Item]]:
+    """Chunks of rows, each (number, id, title, Outcome, None) or (number, id, None, None, problems);
+    with full advice (JSON Lines) or --what-if, the item's last place holds its rendered text instead."""
+    validate = validator or RowValidator()
+    outcome_of = outcomes or Outcomes(advisor)
+    full, what_if, jsonl = settings["full"], settings["what_if"], settings["jsonl"]
+    for chunk in _validated_chunks(rows, validate):
+        if not (full or what_if):
+            yield _evaluate(advisor, chunk, outcome_of)
+            continue
+        done: list[_Item] = []
+        for item in chunk:
+            if item[4] is not None:
+                done.append(item)
+                continue
+            advice = _advise(advisor, item, what_if, settings["max_questions"])
+            text = advice.model_dump_json() if jsonl else _questions_cell(advice)
+            done.append((item[0], item[1], item[2], Outcome.from_advice(advice), text))
+        yield done
 
 
 # Workers (--workers N): each process builds its own Advisor and scores chunks of rows; the main
 # process reads, writes and tallies, in input order.
 _WORKER: dict[str, Any] = {}
-WORKER_CHUNK = 1024
+WORKER_CHUNK = 4 * CHUNK
 
 
 def _worker_start(rules_dir: str | None, knowledge_dir: str | None, settings: dict[str, Any]) -> None:
@@ -796,42 +852,39 @@ def _worker_start(rules_dir: str | None, knowledge_dir: str | None, settings: di
     from .cli import _advisor
 
     advisor = _advisor(rules_dir, knowledge_dir)
-    _WORKER.update(advisor=advisor, validator=RowValidator(), outcomes=Outcomes(advisor), **settings)
+    _WORKER.update(advisor=advisor, validator=RowValidator(), outcomes=Outcomes(advisor), settings=settings)
 
 
-def _worker_score(rows: list[Any]) -> list[tuple[Scored | Rejected, str | None]]:
+def _worker_score(rows: list[Any]) -> list[list[_Item]]:
     work = _WORKER
-    results = score_rows(
-        work["advisor"], rows, full=work["full"], what_if=work["what_if"], max_questions=work["max_questions"],
-        validator=work["validator"], outcomes=work["outcomes"],
-    )
-    return list(rendered(results, work["jsonl"]))
+    return list(_scored_chunks(work["advisor"], rows, work["settings"], work["validator"], work["outcomes"]))
 
 
-def _in_workers(rows: Iterable[Any], workers: int, options: BatchOptions, settings: dict[str, Any]) -> Iterator[tuple[Scored | Rejected, str | None]]:
-    """Score chunks of rows in `workers` processes, a bounded number of chunks ahead, in order."""
+def _in_workers(rows: Iterable[Any], options: BatchOptions, settings: dict[str, Any]) -> Iterator[list[_Item]]:
+    """Score chunks of rows in `options.workers` processes, a bounded number of chunks ahead, in order."""
     import multiprocessing
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    workers = options.workers
     # NOTE: spawn, not fork: a forked copy of a process with threads (the progress bar's) can deadlock.
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_worker_start,
         initargs=(options.rules_dir, options.knowledge_dir, settings),
     )
-    window: deque[Future[list[tuple[Scored | Rejected, str | None]]]] = deque()
+    window: deque[Future[list[list[_Item]]]] = deque()
     try:
-        chunk: list[Any] = []
+        batch: list[Any] = []
         for row in rows:
-            chunk.append(row)
-            if len(chunk) >= WORKER_CHUNK:
-                window.append(pool.submit(_worker_score, chunk))
-                chunk = []
+            batch.append(row)
+            if len(batch) >= WORKER_CHUNK:
+                window.append(pool.submit(_worker_score, batch))
+                batch = []
                 if len(window) > 2 * workers:
                     yield from window.popleft().result()
-        if chunk:
-            window.append(pool.submit(_worker_score, chunk))
+        if batch:
+            window.append(pool.submit(_worker_score, batch))
         while window:
             yield from window.popleft().result()
     finally:
@@ -840,7 +893,7 @@ def _in_workers(rows: Iterable[Any], workers: int, options: BatchOptions, settin
 
 def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
     """Read, score and write a whole file; the outputs appear under their names only if it all succeeds."""
-    from .batch_io import Columns, TableWriter, estimate_rows, neutralise, read_rows
+    from .batch_io import FORMULA_START, Columns, TableWriter, estimate_rows, read_rows
     from .profile import ATTRIBUTES
 
     started = time.perf_counter()
@@ -865,48 +918,50 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit=" rows", file=sys.stderr, dynamic_ncols=True, mininterval=0.5, smoothing=0.1)
-        write = output.writer_for_rows()
         settings = {"full": jsonl, "what_if": what_if, "max_questions": options.max_questions, "jsonl": jsonl}
         if options.workers > 1:
-            results = _in_workers(rows, options.workers, options, settings)
+            chunks = _in_workers(rows, options, settings)
         else:
-            results = rendered(
-                score_rows(advisor, rows, full=jsonl, what_if=what_if, max_questions=options.max_questions), jsonl
-            )
-        since_update = 0
-        for result, extra in results:
-            tally.read += 1
-            if type(result) is Scored:
-                tally.add_scored(result)
-                ident = result.id
+            chunks = _scored_chunks(advisor, rows, settings)
+        write = output.writer_for_rows()
+        write_line = output.write_line
+        see = duplicates.see
+        add_scored = tally.add_scored
+        formula = FORMULA_START
+        for chunk in chunks:
+            for number, ident, title, outcome, extra in chunk:
+                if outcome is None:
+                    tally.add_rejected(extra)
+                    if ident is not None:
+                        see(ident, number)
+                    _report_rejected(number, ident, extra, errors)
+                    continue
+                add_scored(number, ident, title, outcome)
                 if ident is not None:
-                    duplicates.see(ident, result.number)
+                    see(ident, number)
                 if jsonl:
-                    shown_id = ident if ident is not None else str(result.number)
-                    output.write_line(f'{{"row": {result.number}, "id": {_json_text(shown_id)}, "advice": {extra}}}')
+                    shown = ident if ident is not None else str(number)
+                    write_line(f'{{"row": {number}, "id": {_json_text(shown)}, "advice": {extra}}}')
+                    continue
+                # NOTE: neutralise() inlined: this loop runs a million times for a million rows
+                if ident is None:
+                    ident = number
+                elif ident[0] in formula:
+                    ident = "'" + ident
+                if title is None:
+                    title = ""
+                elif title[0] in formula:
+                    title = "'" + title
+                if what_if:
+                    text = extra or ""
+                    write((number, ident, title, *outcome.cells(), "'" + text if text[:1] in formula and text else text))
                 else:
-                    title = result.title
-                    row = [
-                        result.number,
-                        neutralise(ident) if ident is not None else result.number,
-                        neutralise(title) if title else "",
-                        *result.outcome.cells(),
-                    ]
-                    if what_if:
-                        row.append(neutralise(extra or ""))
-                    write(row)
-            else:
-                assert isinstance(result, Rejected)
-                tally.add_rejected(result)
-                if result.id is not None:
-                    duplicates.see(result.id, result.number)
-                _report_rejected(result, errors)
-            since_update += 1
-            if bar is not None and since_update >= CHUNK:
-                bar.update(since_update)
-                since_update = 0
+                    write((number, ident, title, *outcome.cells()))
+            tally.read += len(chunk)
+            if bar is not None:
+                bar.update(len(chunk))
+        tally.scored = tally.read - tally.rejected
         if bar is not None:
-            bar.update(since_update)
             bar.close()
             bar = None
         # NOTE: the errors file first: if renaming the output then failed, no advice would stand
@@ -929,27 +984,27 @@ def _json_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _report_rejected(result: Rejected, errors: Any) -> None:
+def _report_rejected(number: int, ident: str | None, problems: list[FieldProblem], errors: Any) -> None:
     from .batch_io import neutralise
 
-    ident = result.id if result.id is not None else ""
-    for problem in result.problems:
+    shown = ident if ident is not None else ""
+    for problem in problems:
         value = _show(problem.value)
         if errors is None:
-            where = f"row {result.number}" + (f" (id {ident})" if ident else "")
+            where = f"row {number}" + (f" (id {shown})" if shown else "")
             click.echo(f"rejected: {where}: {problem.describe()}", err=True)
         elif errors.fmt == "jsonl":
             import json
 
             record = {
-                "row": result.number, "id": result.id, "field": problem.field,
+                "row": number, "id": ident, "field": problem.field,
                 "value": None if value == "" else problem.value if _json_safe(problem.value) else value,
                 "message": problem.message, "allowed": problem.allowed,
             }
             errors.write_line(json.dumps(record, ensure_ascii=False))
         else:
             errors.write([
-                result.number, neutralise(ident), neutralise(problem.field), neutralise(value),
+                number, neutralise(shown), neutralise(problem.field), neutralise(value),
                 neutralise(problem.message), neutralise(problem.allowed or ""),
             ])
 

@@ -430,7 +430,7 @@ def create_app(
     )
     async def advise(
         request: Request,
-        what_if: Annotated[bool, Query(description="Also compute `next_questions` by re-running the rules for each unanswered attribute (about 3x slower).")] = False,
+        what_if: Annotated[bool, Query(description="Also compute `next_questions` by re-running the rules for each unanswered attribute (two to three times the work).")] = False,
         questions: Annotated[int, Query(ge=0, le=50, description="How many next questions to list when what_if is on.")] = 5,
         format: Annotated[Literal["json", "markdown"], Query(description="`markdown`: the advice as a Markdown report.")] = "json",
     ) -> Response:
@@ -474,7 +474,7 @@ def create_app(
     )
     async def batch(
         request: Request,
-        what_if: Annotated[bool, Query(description="Also compute next_questions for each row (about 3x slower).")] = False,
+        what_if: Annotated[bool, Query(description="Also compute next_questions for each row (two to three times the work).")] = False,
         questions: Annotated[int, Query(ge=0, le=50, description="How many next questions per row when what_if is on.")] = 5,
     ) -> StreamingResponse:
         """JSON Lines or a JSON array in, JSON Lines out, streamed as the rows are advised. A row that is

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -102,6 +103,16 @@ _UI: dict[str, dict[str, str]] = {
 }
 
 
+def _indents(line: str) -> tuple[str, str]:
+    """First-line and continuation indents: continuation lines align after a leading marker."""
+    stripped = line.lstrip()
+    first = line[: len(line) - len(stripped)]
+    head = stripped.split(" ", 1)[0]
+    if stripped[:1] in "→!=?-+" or (head[:1] == "Q" and head[1:].isdigit()):
+        return first, first + " " * (len(head) + 1)
+    return first, first
+
+
 class _Terminal:
     """Reads answers and writes the conversation; knows whether a person is at a terminal."""
 
@@ -119,7 +130,12 @@ class _Terminal:
         return _UI[self.lang][key].format(**values)
 
     def say(self, line: str = "", **style: Any) -> None:
-        click.echo(click.style(line, **style) if self.styled and style else line)
+        """Write a line, wrapped to the terminal with its indent (and a marker like "→ ") kept."""
+        from .textwidth import wrap
+
+        size = min(shutil.get_terminal_size((100, 24)).columns, 100) - 1
+        text = "\n".join(wrap(line, *_indents(line), size=size)) if len(line) > size else line
+        click.echo(click.style(text, **style) if self.styled and style else text)
 
     def read(self, prompt: str = "> ") -> str:
         """One line of input; EOFError at end of input, KeyboardInterrupt on Ctrl-C."""

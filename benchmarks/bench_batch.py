@@ -49,14 +49,14 @@ def proposals_file(rows: int, seed: int, directory: Path) -> Path:
     return path
 
 
-def floor_seconds(source: Path, target: Path) -> float:
-    """Read every row of the CSV and write it again, with the csv module and batch's encodings."""
-    started = time.perf_counter()
+def floor_seconds(source: Path, target: Path) -> tuple[float, float]:
+    """(wall, CPU seconds) to read every row of the CSV and write it again, with the csv module and batch's encodings."""
+    started, cpu = time.perf_counter(), time.process_time()
     with open(source, encoding="utf-8-sig", newline="") as infile, open(target, "w", encoding="utf-8-sig", newline="", buffering=1 << 20) as outfile:
         writer = csv.writer(outfile, lineterminator="\n")
         for row in csv.reader(infile):
             writer.writerow(row)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def _descendants(root: int) -> list[int]:
@@ -110,9 +110,9 @@ class PeakMemory(threading.Thread):
         return sum(self.marks.values()) / 1024
 
 
-def run_batch(command: list[str]) -> tuple[float, float, float, str]:
-    """(wall seconds, peak MB of the process tree, largest single process MB, the summary line)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_batch(command: list[str]) -> tuple[float, float, float, float, str]:
+    """(wall seconds, CPU seconds, peak MB of the process tree, largest single process MB, the summary line)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     sampler = PeakMemory(process.pid)
@@ -121,11 +121,15 @@ def run_batch(command: list[str]) -> tuple[float, float, float, str]:
     elapsed = time.perf_counter() - started
     sampler.stop.set()
     sampler.join()
-    largest = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    largest = max(sampler.marks.values(), default=0) / 1024
+    if after.ru_maxrss > before.ru_maxrss:  # the high-water mark of all children so far: only if this run raised it
+        largest = max(largest, after.ru_maxrss / 1024)
     if process.returncode not in (0, 4):
         raise SystemExit(f"the batch run failed ({process.returncode}):\n{stderr}")
     line = next((text for text in stderr.splitlines() if text.startswith("batch:")), stderr.strip())
-    return elapsed, max(sampler.peak_mb(), largest), largest, line
+    return elapsed, cpu, max(sampler.peak_mb(), largest), largest, line
 
 
 def _load() -> str:
@@ -147,8 +151,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}; {_load()}")
     print(f"benchmark command: {shlex.join([sys.executable, *sys.argv])}")
 
-    floor = floor_seconds(source, args.dir / "floor-out.csv")
-    print(f"\nfloor (csv.reader -> csv.writer, same file and encodings): {floor:.2f} s, {args.rows / floor:,.0f} rows/s")
+    floor, floor_cpu = floor_seconds(source, args.dir / "floor-out.csv")
+    print(
+        f"\nfloor (csv.reader -> csv.writer, same file and encodings): {floor:.2f} s ({floor_cpu:.2f} s of CPU), "
+        f"{args.rows / floor:,.0f} rows/s"
+    )
 
     results = []
     for workers in [int(value) for value in args.workers.split(",")]:
@@ -156,14 +163,14 @@ def main(argv: list[str] | None = None) -> None:
         command = [sys.executable, "-m", "advisor", "batch", str(source), "-o", str(target), "--no-progress"]
         if workers > 1:
             command += ["--workers", str(workers)]
-        elapsed, peak, largest, line = run_batch(command)
+        elapsed, cpu, peak, largest, line = run_batch(command)
         ratio = elapsed / floor
         results.append((workers, elapsed, peak, ratio))
         print(f"\nrun: {shlex.join(command)}")
         print(f"  {line}")
         print(
-            f"  end to end {elapsed:.1f} s = {args.rows / elapsed:,.0f} rows/s; peak RSS {peak:.0f} MB "
-            f"(largest single process {largest:.0f} MB); {ratio:.1f} x the floor; {_load()}"
+            f"  end to end {elapsed:.1f} s = {args.rows / elapsed:,.0f} rows/s ({cpu:.1f} s of CPU); peak RSS {peak:.0f} MB "
+            f"(largest single process {largest:.0f} MB); {ratio:.1f} x the floor ({cpu / floor_cpu:.1f} x in CPU time); {_load()}"
         )
         verdicts = [
             ("time", elapsed <= TARGET_SECONDS * args.rows / 1_000_000, f"{elapsed:.1f} s <= {TARGET_SECONDS * args.rows / 1_000_000:.0f} s"),
@@ -178,15 +185,16 @@ def main(argv: list[str] | None = None) -> None:
             for _, line in zip(range(args.jsonl_rows + 1), infile):
                 outfile.write(line)
         command = [sys.executable, "-m", "advisor", "batch", str(sample), "-o", str(args.dir / "advice.jsonl"), "--no-progress"]
-        elapsed, peak, largest, line = run_batch(command)
+        elapsed, cpu, peak, largest, line = run_batch(command)
         size = (args.dir / "advice.jsonl").stat().st_size
         print(f"\nfull advice (JSON Lines): {shlex.join(command)}")
         print(f"  {line}")
         print(
-            f"  {elapsed:.1f} s = {args.jsonl_rows / elapsed:,.0f} rows/s; peak RSS {peak:.0f} MB; "
+            f"  {elapsed:.1f} s = {args.jsonl_rows / elapsed:,.0f} rows/s ({cpu:.1f} s of CPU); peak RSS {peak:.0f} MB; "
             f"{size / args.jsonl_rows / 1024:.1f} KiB of JSON per row; {_load()}"
         )
 
+    (args.dir / "floor-out.csv").unlink(missing_ok=True)
     if len(results) > 1:
         base = results[0][1]
         print("\nworkers: " + "; ".join(f"--workers {w}: {e:.1f} s ({base / e:.2f}x)" for w, e, _, _ in results))

@@ -89,6 +89,12 @@ async def run(url: str, path: str, requests: int, concurrency: int, bodies: list
     return time.perf_counter() - started, latencies, failures
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -110,7 +116,9 @@ def main() -> None:
     bodies = profiles()
     try:
         asyncio.run(run(url, path, 500, args.concurrency, bodies))  # warm-up
+        cpu_before = cpu_seconds(process.pid) if process else None
         elapsed, latencies, failures = asyncio.run(run(url, path, args.requests, args.concurrency, bodies))
+        server_cpu = cpu_seconds(process.pid) - cpu_before if process and cpu_before is not None else None
     finally:
         if process is not None:
             process.send_signal(signal.SIGINT)
@@ -127,6 +135,11 @@ def main() -> None:
         f"latency      p50 {statistics.median(latencies) * ms:.1f} ms   p90 {percentile(latencies, 0.90) * ms:.1f} ms   "
         f"p99 {percentile(latencies, 0.99) * ms:.1f} ms   max {max(latencies) * ms:.1f} ms"
     )
+    if server_cpu is not None:
+        # NOTE: the server is one process and its work holds the GIL, so CPU per request bounds its
+        # throughput on one idle core whatever else shares the machine while this runs.
+        per_request = server_cpu / len(latencies)
+        print(f"server CPU   {per_request * ms:.2f} ms per request (one core's worth: at most {1 / per_request:,.0f} requests/s)")
     print(f"failures     {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
     if failures:
         sys.exit(1)
