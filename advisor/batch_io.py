@@ -28,10 +28,14 @@ from .errors import InputError
 INPUT_FORMATS = ("csv", "jsonl", "json", "xlsx")
 OUTPUT_FORMATS = ("csv", "jsonl", "xlsx")
 _SUFFIX_FORMATS = {
-    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
-    ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
     ".json": "json",
-    ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
 }
 #: What a spreadsheet may execute when a cell starts with it (OWASP "CSV injection"); tab and
 #: carriage return too, which some spreadsheets strip before looking at the next character.
@@ -212,7 +216,9 @@ def _open_binary(path: str) -> IO[bytes]:
         raise InputError(f"{path}: cannot read: {error.strerror}") from None
 
 
-def read_rows(path: str, fmt: str, columns: Columns, *, encoding: str = "utf-8", sheet: str | None = None) -> Iterator[SourceRow]:
+def read_rows(
+    path: str, fmt: str, columns: Columns, *, encoding: str = "utf-8", sheet: str | None = None
+) -> Iterator[SourceRow]:
     """Stream the proposals of a file (or stdin for "-"). Raises InputError when the file cannot be read at all."""
     if fmt == "xlsx":
         rows = _xlsx_rows(path, columns, sheet)
@@ -257,7 +263,9 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
         if header is None:
             raise InputError(f"{source.name}: the file is empty; expected a header row of profile attributes")
         if len(header) == 1 and "\t" in header[0]:
-            raise InputError(f"{source.name}: the header has tabs but no commas; save the sheet as CSV (comma-separated)")
+            raise InputError(
+                f"{source.name}: the header has tabs but no commas; save the sheet as CSV (comma-separated)"
+            )
         names, unnamed = columns.header(header, source.name)
         width = len(names)
         kept = [(index, name) for index, name in enumerate(names) if name is not None]
@@ -282,19 +290,21 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
                 if len(cells) < width:
                     data = _cells(cells, kept)
                     yield SourceRow(
-                        number, data,
+                        number,
+                        data,
                         f"the row has {len(cells)} cells but the header has {width}: is the line cut short?",
                     )
                     continue
                 if any(cell.strip() for cell in cells[width:]):
                     yield SourceRow(
-                        number, _cells(cells[:width], kept),
+                        number,
+                        _cells(cells[:width], kept),
                         f"the row has {len(cells)} cells but the header has {width}: a value has no column",
                     )
                     continue
                 cells = cells[:width]
             if every_column_kept:
-                yield SourceRow(number, {name: cell for name, cell in zip(names, cells) if cell})  # type: ignore[misc]
+                yield SourceRow(number, {name: cell for name, cell in zip(names, cells, strict=True) if cell})  # type: ignore[misc]
                 continue
             stray = next((index for index in unnamed if cells[index].strip()), None)
             if stray is not None:
@@ -457,14 +467,18 @@ def _xlsx_rows(path: str, columns: Columns, sheet: str | None) -> Iterator[Sourc
     try:
         if sheet is not None:
             if sheet not in book.sheetnames:
-                raise InputError(f"{name}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, book.sheetnames))}")
+                raise InputError(
+                    f"{name}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, book.sheetnames))}"
+                )
             worksheet = book[sheet]
         else:
             worksheet = book.worksheets[0]
         rows = worksheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise InputError(f"{name}: the sheet {worksheet.title!r} is empty; expected a header row of profile attributes")
+            raise InputError(
+                f"{name}: the sheet {worksheet.title!r} is empty; expected a header row of profile attributes"
+            )
         names, unnamed = columns.header(header, f"{name} (sheet {worksheet.title!r})")
         kept = [(index, col) for index, col in enumerate(names) if col is not None]
         width = len(names)
@@ -563,7 +577,9 @@ class AtomicFile:
 class TableWriter:
     """Rows of cells to a CSV, JSON Lines or .xlsx file (or stdout), atomically."""
 
-    def __init__(self, path: str, fmt: str, header: Sequence[str], *, encoding: str = "utf-8-sig", sheet: str = "advice"):
+    def __init__(
+        self, path: str, fmt: str, header: Sequence[str], *, encoding: str = "utf-8-sig", sheet: str = "advice"
+    ):
         if fmt not in OUTPUT_FORMATS:
             raise InputError(f"unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}")
         self.fmt = fmt

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -120,6 +119,8 @@ class _Terminal:
         self.lang = lang
         self.interactive = sys.stdin.isatty()
         self.styled = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        # NOTE: the width of the terminal itself, not $COLUMNS: piped output stays unwrapped.
+        self.columns = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 0
         if self.interactive:
             try:  # line editing and recall of earlier answers with the arrow keys
                 import readline  # noqa: F401
@@ -133,8 +134,8 @@ class _Terminal:
         """Write a line, wrapped to the terminal with its indent (and a marker like "→ ") kept."""
         from .textwidth import wrap
 
-        size = min(shutil.get_terminal_size((100, 24)).columns, 100) - 1
-        text = "\n".join(wrap(line, *_indents(line), size=size)) if len(line) > size else line
+        size = self.columns - 1
+        text = "\n".join(wrap(line, *_indents(line), size=size)) if 0 < size < len(line) else line
         click.echo(click.style(text, **style) if self.styled and style else text)
 
     def read(self, prompt: str = "> ") -> str:

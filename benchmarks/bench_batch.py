@@ -44,15 +44,21 @@ def proposals_file(rows: int, seed: int, directory: Path) -> Path:
     if not path.exists():
         print(f"generating {rows:,} proposals -> {path} ...", file=sys.stderr, flush=True)
         partial = path.with_suffix(".part")
-        subprocess.run([sys.executable, str(HERE / "make_proposals.py"), str(rows), "-o", str(partial), "--seed", str(seed)], check=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "make_proposals.py"), str(rows), "-o", str(partial), "--seed", str(seed)],
+            check=True,
+        )
         partial.replace(path)
     return path
 
 
 def floor_seconds(source: Path, target: Path) -> tuple[float, float]:
-    """(wall, CPU seconds) to read every row of the CSV and write it again, with the csv module and batch's encodings."""
+    """(wall, CPU seconds) to read and re-write every row of the CSV, with the csv module and batch's encodings."""
     started, cpu = time.perf_counter(), time.process_time()
-    with open(source, encoding="utf-8-sig", newline="") as infile, open(target, "w", encoding="utf-8-sig", newline="", buffering=1 << 20) as outfile:
+    with (
+        open(source, encoding="utf-8-sig", newline="") as infile,
+        open(target, "w", encoding="utf-8-sig", newline="", buffering=1 << 20) as outfile,
+    ):
         writer = csv.writer(outfile, lineterminator="\n")
         for row in csv.reader(infile):
             writer.writerow(row)
@@ -142,8 +148,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="Proposals in the CSV (default 1,000,000).")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--workers", default="1", help="Comma-separated --workers values to run, e.g. 1,2 (default 1).")
-    parser.add_argument("--jsonl-rows", type=int, default=20_000, help="Rows for the JSON Lines (full advice) run; 0 to skip.")
-    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "coop-advisor-bench", help="Where the generated and output files go.")
+    parser.add_argument(
+        "--jsonl-rows", type=int, default=20_000, help="Rows for the JSON Lines (full advice) run; 0 to skip."
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "coop-advisor-bench",
+        help="Where the generated and output files go.",
+    )
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     source = proposals_file(args.rows, args.seed, args.dir)
@@ -169,32 +182,50 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\nrun: {shlex.join(command)}")
         print(f"  {line}")
         print(
-            f"  end to end {elapsed:.1f} s = {args.rows / elapsed:,.0f} rows/s ({cpu:.1f} s of CPU); peak RSS {peak:.0f} MB "
-            f"(largest single process {largest:.0f} MB); {ratio:.1f} x the floor ({cpu / floor_cpu:.1f} x in CPU time); {_load()}"
+            f"  end to end {elapsed:.1f} s = {args.rows / elapsed:,.0f} rows/s ({cpu:.1f} s of CPU); "
+            f"peak RSS {peak:.0f} MB (largest single process {largest:.0f} MB); "
+            f"{ratio:.1f} x the floor ({cpu / floor_cpu:.1f} x in CPU time); {_load()}"
         )
         verdicts = [
-            ("time", elapsed <= TARGET_SECONDS * args.rows / 1_000_000, f"{elapsed:.1f} s <= {TARGET_SECONDS * args.rows / 1_000_000:.0f} s"),
+            (
+                "time",
+                elapsed <= TARGET_SECONDS * args.rows / 1_000_000,
+                f"{elapsed:.1f} s <= {TARGET_SECONDS * args.rows / 1_000_000:.0f} s",
+            ),
             ("memory", peak <= TARGET_MB, f"{peak:.0f} MB <= {TARGET_MB:.0f} MB"),
             ("ratio", ratio <= TARGET_RATIO, f"{ratio:.1f} <= {TARGET_RATIO:.0f}"),
         ]
-        print("  targets: " + "; ".join(f"{name} {'MET' if ok else 'MISSED'} ({detail})" for name, ok, detail in verdicts))
+        print(
+            "  targets: " + "; ".join(f"{name} {'MET' if ok else 'MISSED'} ({detail})" for name, ok, detail in verdicts)
+        )
 
     if args.jsonl_rows:
         sample = args.dir / f"proposals-{args.jsonl_rows}-head.csv"
         with open(source, encoding="utf-8") as infile, open(sample, "w", encoding="utf-8") as outfile:
-            for _, line in zip(range(args.jsonl_rows + 1), infile):
+            for _, line in zip(range(args.jsonl_rows + 1), infile, strict=False):
                 outfile.write(line)
-        command = [sys.executable, "-m", "advisor", "batch", str(sample), "-o", str(args.dir / "advice.jsonl"), "--no-progress"]
+        command = [
+            sys.executable,
+            "-m",
+            "advisor",
+            "batch",
+            str(sample),
+            "-o",
+            str(args.dir / "advice.jsonl"),
+            "--no-progress",
+        ]
         elapsed, cpu, peak, largest, line = run_batch(command)
         size = (args.dir / "advice.jsonl").stat().st_size
         print(f"\nfull advice (JSON Lines): {shlex.join(command)}")
         print(f"  {line}")
         print(
-            f"  {elapsed:.1f} s = {args.jsonl_rows / elapsed:,.0f} rows/s ({cpu:.1f} s of CPU); peak RSS {peak:.0f} MB; "
+            f"  {elapsed:.1f} s = {args.jsonl_rows / elapsed:,.0f} rows/s ({cpu:.1f} s of CPU); "
+            f"peak RSS {peak:.0f} MB; "
             f"{size / args.jsonl_rows / 1024:.1f} KiB of JSON per row; {_load()}"
         )
 
-    (args.dir / "floor-out.csv").unlink(missing_ok=True)
+    for written in [*args.dir.glob("advice*"), args.dir / "floor-out.csv"]:
+        written.unlink(missing_ok=True)  # the generated proposals stay, for the next run
     if len(results) > 1:
         base = results[0][1]
         print("\nworkers: " + "; ".join(f"--workers {w}: {e:.1f} s ({base / e:.2f}x)" for w, e, _, _ in results))

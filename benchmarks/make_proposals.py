@@ -45,139 +45,272 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "international_channel": ("governmental", "non_governmental"),
     "international_parties": ("bilateral", "multilateral"),
     "sector": (
-        "electric_vehicles", "wind_power", "solar", "new_materials", "biotechnology",
-        "information_technology", "healthcare", "agriculture", "manufacturing", "other",
+        "electric_vehicles",
+        "wind_power",
+        "solar",
+        "new_materials",
+        "biotechnology",
+        "information_technology",
+        "healthcare",
+        "agriculture",
+        "manufacturing",
+        "other",
     ),
 }
 LISTS = ("funding_sources", "research_stages", "government_roles")
 BOOLEANS = (
-    "pilot_funding_secured", "enterprise_can_industrialize", "institution_transformed", "existing_result",
-    "ipr_agreement", "university_takes_equity", "university_commercializes", "joint_entity",
-    "foreign_partner", "foreign_controlled_fund",
+    "pilot_funding_secured",
+    "enterprise_can_industrialize",
+    "institution_transformed",
+    "existing_result",
+    "ipr_agreement",
+    "university_takes_equity",
+    "university_commercializes",
+    "joint_entity",
+    "foreign_partner",
+    "foreign_controlled_fund",
 )
 ALL_ATTRIBUTES = (
-    "duration_months", "funding_cny", "funding_sources", "pilot_funding_secured", "enterprise_size",
-    "enterprise_engagement", "enterprise_can_industrialize", "university_discipline_strength",
-    "institution_transformed", "researcher_incentives", "scope", "disciplines", "research_stages",
-    "technology_level", "existing_result", "ip_owner", "ipr_sensitivity", "ipr_agreement",
-    "university_takes_equity", "university_commercializes", "joint_entity", "government_roles",
-    "university_goal", "risk_sharing", "foreign_partner", "international_channel",
-    "international_parties", "foreign_controlled_fund", "sector",
+    "duration_months",
+    "funding_cny",
+    "funding_sources",
+    "pilot_funding_secured",
+    "enterprise_size",
+    "enterprise_engagement",
+    "enterprise_can_industrialize",
+    "university_discipline_strength",
+    "institution_transformed",
+    "researcher_incentives",
+    "scope",
+    "disciplines",
+    "research_stages",
+    "technology_level",
+    "existing_result",
+    "ip_owner",
+    "ipr_sensitivity",
+    "ipr_agreement",
+    "university_takes_equity",
+    "university_commercializes",
+    "joint_entity",
+    "government_roles",
+    "university_goal",
+    "risk_sharing",
+    "foreign_partner",
+    "international_channel",
+    "international_parties",
+    "foreign_controlled_fund",
+    "sector",
 )
 # The 14 attributes of a typical intake form: the ones the rules read most.
 FORM_ATTRIBUTES = (
-    "duration_months", "funding_cny", "funding_sources", "enterprise_size", "enterprise_can_industrialize",
-    "university_discipline_strength", "scope", "research_stages", "technology_level", "existing_result",
-    "ip_owner", "university_takes_equity", "government_roles", "sector",
+    "duration_months",
+    "funding_cny",
+    "funding_sources",
+    "enterprise_size",
+    "enterprise_can_industrialize",
+    "university_discipline_strength",
+    "scope",
+    "research_stages",
+    "technology_level",
+    "existing_result",
+    "ip_owner",
+    "university_takes_equity",
+    "government_roles",
+    "sector",
 )
 
 # Per archetype: attribute -> weighted options. A list attribute's options are lists.
 # Durations in months and funding in CNY are (low, high) ranges, drawn log-uniformly for money.
 ARCHETYPES: dict[str, dict[str, Any]] = {
     "strategic_alliance": {
-        "duration_months": (36, 120), "funding_cny": (5e6, 2e8),
-        "funding_sources": [(["enterprise", "government"], 5), (["enterprise"], 3), (["enterprise", "government", "university"], 2)],
-        "enterprise_size": [("large", 9), ("medium", 1)], "enterprise_engagement": [("active", 8), ("passive", 2)],
-        "enterprise_can_industrialize": [(True, 8), (False, 2)], "university_discipline_strength": [("leading", 6), ("competitive", 4)],
-        "scope": [("multi_program", 9), ("single_program", 1)], "disciplines": [("multi", 8), ("single", 2)],
-        "research_stages": [(["applied", "pilot", "production", "market"], 5), (["fundamental", "applied", "pilot"], 3), (["applied", "pilot"], 2)],
-        "technology_level": [("high", 8), ("conventional", 2)], "existing_result": [(False, 6), (True, 4)],
-        "ip_owner": [("joint", 7), ("undecided", 3)], "university_takes_equity": [(False, 7), (True, 3)],
-        "government_roles": [(["funder", "policy"], 5), (["policy"], 3), ([], 2)], "joint_entity": [(True, 8), (False, 2)],
-        "sector": [("electric_vehicles", 3), ("wind_power", 2), ("solar", 2), ("new_materials", 2), ("manufacturing", 1)],
+        "duration_months": (36, 120),
+        "funding_cny": (5e6, 2e8),
+        "funding_sources": [
+            (["enterprise", "government"], 5),
+            (["enterprise"], 3),
+            (["enterprise", "government", "university"], 2),
+        ],
+        "enterprise_size": [("large", 9), ("medium", 1)],
+        "enterprise_engagement": [("active", 8), ("passive", 2)],
+        "enterprise_can_industrialize": [(True, 8), (False, 2)],
+        "university_discipline_strength": [("leading", 6), ("competitive", 4)],
+        "scope": [("multi_program", 9), ("single_program", 1)],
+        "disciplines": [("multi", 8), ("single", 2)],
+        "research_stages": [
+            (["applied", "pilot", "production", "market"], 5),
+            (["fundamental", "applied", "pilot"], 3),
+            (["applied", "pilot"], 2),
+        ],
+        "technology_level": [("high", 8), ("conventional", 2)],
+        "existing_result": [(False, 6), (True, 4)],
+        "ip_owner": [("joint", 7), ("undecided", 3)],
+        "university_takes_equity": [(False, 7), (True, 3)],
+        "government_roles": [(["funder", "policy"], 5), (["policy"], 3), ([], 2)],
+        "joint_entity": [(True, 8), (False, 2)],
+        "sector": [
+            ("electric_vehicles", 3),
+            ("wind_power", 2),
+            ("solar", 2),
+            ("new_materials", 2),
+            ("manufacturing", 1),
+        ],
     },
     "strategic_cooperation": {
-        "duration_months": (24, 96), "funding_cny": (2e6, 5e7),
+        "duration_months": (24, 96),
+        "funding_cny": (2e6, 5e7),
         "funding_sources": [(["enterprise"], 6), (["enterprise", "government"], 4)],
-        "enterprise_size": [("large", 7), ("medium", 3)], "enterprise_engagement": [("active", 7), ("passive", 3)],
-        "enterprise_can_industrialize": [(True, 7), (False, 3)], "university_discipline_strength": [("leading", 4), ("competitive", 5), ("ordinary", 1)],
-        "scope": [("multi_program", 7), ("single_program", 3)], "disciplines": [("multi", 6), ("single", 4)],
+        "enterprise_size": [("large", 7), ("medium", 3)],
+        "enterprise_engagement": [("active", 7), ("passive", 3)],
+        "enterprise_can_industrialize": [(True, 7), (False, 3)],
+        "university_discipline_strength": [("leading", 4), ("competitive", 5), ("ordinary", 1)],
+        "scope": [("multi_program", 7), ("single_program", 3)],
+        "disciplines": [("multi", 6), ("single", 4)],
         "research_stages": [(["applied", "pilot", "production"], 6), (["applied", "pilot"], 4)],
-        "technology_level": [("high", 5), ("conventional", 5)], "existing_result": [(False, 7), (True, 3)],
-        "ip_owner": [("joint", 6), ("enterprise", 4)], "university_takes_equity": [(False, 9), (True, 1)],
-        "government_roles": [([], 6), (["policy"], 4)], "joint_entity": [(True, 6), (False, 4)],
+        "technology_level": [("high", 5), ("conventional", 5)],
+        "existing_result": [(False, 7), (True, 3)],
+        "ip_owner": [("joint", 6), ("enterprise", 4)],
+        "university_takes_equity": [(False, 9), (True, 1)],
+        "government_roles": [([], 6), (["policy"], 4)],
+        "joint_entity": [(True, 6), (False, 4)],
         "sector": [("manufacturing", 3), ("new_materials", 3), ("information_technology", 2), ("other", 2)],
     },
     "government_mediated": {
-        "duration_months": (12, 60), "funding_cny": (1e6, 3e7),
+        "duration_months": (12, 60),
+        "funding_cny": (1e6, 3e7),
         "funding_sources": [(["government", "enterprise"], 6), (["government"], 4)],
-        "enterprise_size": [("medium", 5), ("small", 4), ("large", 1)], "enterprise_engagement": [("passive", 6), ("active", 4)],
-        "enterprise_can_industrialize": [(False, 5), (True, 5)], "university_discipline_strength": [("competitive", 6), ("ordinary", 4)],
-        "scope": [("single_program", 6), ("multi_program", 4)], "disciplines": [("single", 5), ("multi", 5)],
+        "enterprise_size": [("medium", 5), ("small", 4), ("large", 1)],
+        "enterprise_engagement": [("passive", 6), ("active", 4)],
+        "enterprise_can_industrialize": [(False, 5), (True, 5)],
+        "university_discipline_strength": [("competitive", 6), ("ordinary", 4)],
+        "scope": [("single_program", 6), ("multi_program", 4)],
+        "disciplines": [("single", 5), ("multi", 5)],
         "research_stages": [(["applied", "pilot"], 6), (["applied"], 4)],
-        "technology_level": [("conventional", 6), ("high", 4)], "existing_result": [(False, 7), (True, 3)],
-        "ip_owner": [("undecided", 5), ("joint", 5)], "university_takes_equity": [(False, 9), (True, 1)],
+        "technology_level": [("conventional", 6), ("high", 4)],
+        "existing_result": [(False, 7), (True, 3)],
+        "ip_owner": [("undecided", 5), ("joint", 5)],
+        "university_takes_equity": [(False, 9), (True, 1)],
         "government_roles": [(["mediator", "funder"], 6), (["mediator"], 3), (["mediator", "policy", "funder"], 1)],
         "sector": [("agriculture", 3), ("healthcare", 2), ("new_materials", 2), ("other", 3)],
     },
     "program_cooperation": {
-        "duration_months": (6, 36), "funding_cny": (2e5, 5e6),
+        "duration_months": (6, 36),
+        "funding_cny": (2e5, 5e6),
         "funding_sources": [(["enterprise"], 8), (["enterprise", "university"], 2)],
-        "enterprise_size": [("medium", 5), ("small", 3), ("large", 2)], "enterprise_engagement": [("active", 8), ("passive", 2)],
-        "enterprise_can_industrialize": [(True, 6), (False, 4)], "university_discipline_strength": [("competitive", 6), ("leading", 2), ("ordinary", 2)],
-        "scope": [("single_program", 9), ("single_problem", 1)], "disciplines": [("single", 8), ("multi", 2)],
+        "enterprise_size": [("medium", 5), ("small", 3), ("large", 2)],
+        "enterprise_engagement": [("active", 8), ("passive", 2)],
+        "enterprise_can_industrialize": [(True, 6), (False, 4)],
+        "university_discipline_strength": [("competitive", 6), ("leading", 2), ("ordinary", 2)],
+        "scope": [("single_program", 9), ("single_problem", 1)],
+        "disciplines": [("single", 8), ("multi", 2)],
         "research_stages": [(["applied", "pilot"], 6), (["applied"], 4)],
-        "technology_level": [("conventional", 6), ("high", 4)], "existing_result": [(False, 8), (True, 2)],
-        "ip_owner": [("enterprise", 6), ("joint", 4)], "university_takes_equity": [(False, 9), (True, 1)],
+        "technology_level": [("conventional", 6), ("high", 4)],
+        "existing_result": [(False, 8), (True, 2)],
+        "ip_owner": [("enterprise", 6), ("joint", 4)],
+        "university_takes_equity": [(False, 9), (True, 1)],
         "government_roles": [([], 8), (["policy"], 2)],
         "sector": [("manufacturing", 4), ("information_technology", 3), ("new_materials", 2), ("other", 1)],
     },
     "university_enterprise": {
-        "duration_months": (24, 120), "funding_cny": (1e6, 2e7),
+        "duration_months": (24, 120),
+        "funding_cny": (1e6, 2e7),
         "funding_sources": [(["university"], 5), (["university", "investor"], 5)],
-        "enterprise_size": [("none", 8), ("small", 2)], "enterprise_engagement": [("active", 5), ("passive", 5)],
-        "enterprise_can_industrialize": [(False, 7), (True, 3)], "university_discipline_strength": [("leading", 5), ("competitive", 5)],
-        "scope": [("single_program", 5), ("multi_program", 5)], "disciplines": [("single", 6), ("multi", 4)],
+        "enterprise_size": [("none", 8), ("small", 2)],
+        "enterprise_engagement": [("active", 5), ("passive", 5)],
+        "enterprise_can_industrialize": [(False, 7), (True, 3)],
+        "university_discipline_strength": [("leading", 5), ("competitive", 5)],
+        "scope": [("single_program", 5), ("multi_program", 5)],
+        "disciplines": [("single", 6), ("multi", 4)],
         "research_stages": [(["applied", "pilot", "production", "market"], 7), (["pilot", "production"], 3)],
-        "technology_level": [("high", 7), ("conventional", 3)], "existing_result": [(True, 8), (False, 2)],
-        "ip_owner": [("university", 9), ("joint", 1)], "university_takes_equity": [(True, 5), (False, 5)],
-        "university_commercializes": [(True, 9), (False, 1)], "government_roles": [([], 6), (["policy"], 4)],
+        "technology_level": [("high", 7), ("conventional", 3)],
+        "existing_result": [(True, 8), (False, 2)],
+        "ip_owner": [("university", 9), ("joint", 1)],
+        "university_takes_equity": [(True, 5), (False, 5)],
+        "university_commercializes": [(True, 9), (False, 1)],
+        "government_roles": [([], 6), (["policy"], 4)],
         "sector": [("information_technology", 3), ("biotechnology", 3), ("new_materials", 2), ("healthcare", 2)],
     },
     "technology_transfer": {
-        "duration_months": (3, 24), "funding_cny": (1e5, 1e7),
+        "duration_months": (3, 24),
+        "funding_cny": (1e5, 1e7),
         "funding_sources": [(["enterprise"], 9), (["enterprise", "investor"], 1)],
-        "enterprise_size": [("large", 5), ("medium", 4), ("small", 1)], "enterprise_engagement": [("active", 8), ("passive", 2)],
-        "enterprise_can_industrialize": [(True, 9), (False, 1)], "university_discipline_strength": [("competitive", 5), ("leading", 3), ("ordinary", 2)],
-        "scope": [("single_program", 6), ("single_problem", 4)], "disciplines": [("single", 8), ("multi", 2)],
+        "enterprise_size": [("large", 5), ("medium", 4), ("small", 1)],
+        "enterprise_engagement": [("active", 8), ("passive", 2)],
+        "enterprise_can_industrialize": [(True, 9), (False, 1)],
+        "university_discipline_strength": [("competitive", 5), ("leading", 3), ("ordinary", 2)],
+        "scope": [("single_program", 6), ("single_problem", 4)],
+        "disciplines": [("single", 8), ("multi", 2)],
         "research_stages": [(["pilot", "production", "market"], 6), (["production", "market"], 4)],
-        "technology_level": [("conventional", 5), ("high", 5)], "existing_result": [(True, 9), (False, 1)],
-        "ip_owner": [("enterprise", 8), ("joint", 2)], "university_takes_equity": [(False, 9), (True, 1)],
+        "technology_level": [("conventional", 5), ("high", 5)],
+        "existing_result": [(True, 9), (False, 1)],
+        "ip_owner": [("enterprise", 8), ("joint", 2)],
+        "university_takes_equity": [(False, 9), (True, 1)],
         "government_roles": [([], 9), (["policy"], 1)],
         "sector": [("manufacturing", 4), ("new_materials", 2), ("agriculture", 2), ("other", 2)],
     },
     "technology_equity": {
-        "duration_months": (24, 96), "funding_cny": (1e6, 5e7),
+        "duration_months": (24, 96),
+        "funding_cny": (1e6, 5e7),
         "funding_sources": [(["enterprise", "investor"], 7), (["investor"], 3)],
-        "enterprise_size": [("small", 5), ("medium", 5)], "enterprise_engagement": [("active", 7), ("passive", 3)],
-        "enterprise_can_industrialize": [(True, 6), (False, 4)], "university_discipline_strength": [("leading", 5), ("competitive", 5)],
-        "scope": [("single_program", 8), ("multi_program", 2)], "disciplines": [("single", 7), ("multi", 3)],
+        "enterprise_size": [("small", 5), ("medium", 5)],
+        "enterprise_engagement": [("active", 7), ("passive", 3)],
+        "enterprise_can_industrialize": [(True, 6), (False, 4)],
+        "university_discipline_strength": [("leading", 5), ("competitive", 5)],
+        "scope": [("single_program", 8), ("multi_program", 2)],
+        "disciplines": [("single", 7), ("multi", 3)],
         "research_stages": [(["pilot", "production", "market"], 7), (["applied", "pilot", "production"], 3)],
-        "technology_level": [("high", 9), ("conventional", 1)], "existing_result": [(True, 9), (False, 1)],
-        "ip_owner": [("joint", 6), ("enterprise", 4)], "university_takes_equity": [(True, 9), (False, 1)],
-        "risk_sharing": [("high", 7), ("medium", 3)], "government_roles": [([], 8), (["policy"], 2)],
+        "technology_level": [("high", 9), ("conventional", 1)],
+        "existing_result": [(True, 9), (False, 1)],
+        "ip_owner": [("joint", 6), ("enterprise", 4)],
+        "university_takes_equity": [(True, 9), (False, 1)],
+        "risk_sharing": [("high", 7), ("medium", 3)],
+        "government_roles": [([], 8), (["policy"], 2)],
         "sector": [("biotechnology", 3), ("information_technology", 3), ("solar", 2), ("electric_vehicles", 2)],
     },
     "technology_service": {
-        "duration_months": (1, 12), "funding_cny": (1e4, 5e5),
+        "duration_months": (1, 12),
+        "funding_cny": (1e4, 5e5),
         "funding_sources": [(["enterprise"], 7), (["university"], 3)],
-        "enterprise_size": [("small", 7), ("medium", 3)], "enterprise_engagement": [("active", 6), ("passive", 4)],
-        "enterprise_can_industrialize": [(False, 6), (True, 4)], "university_discipline_strength": [("ordinary", 5), ("competitive", 5)],
-        "scope": [("single_problem", 9), ("single_program", 1)], "disciplines": [("single", 9), ("multi", 1)],
+        "enterprise_size": [("small", 7), ("medium", 3)],
+        "enterprise_engagement": [("active", 6), ("passive", 4)],
+        "enterprise_can_industrialize": [(False, 6), (True, 4)],
+        "university_discipline_strength": [("ordinary", 5), ("competitive", 5)],
+        "scope": [("single_problem", 9), ("single_program", 1)],
+        "disciplines": [("single", 9), ("multi", 1)],
         "research_stages": [(["production"], 7), (["production", "market"], 3)],
-        "technology_level": [("low", 7), ("conventional", 3)], "existing_result": [(False, 9), (True, 1)],
-        "ip_owner": [("enterprise", 6), ("undecided", 4)], "university_takes_equity": [(False, 10)],
-        "university_goal": [("public_interest", 6), ("commercial", 4)], "government_roles": [([], 9), (["policy"], 1)],
+        "technology_level": [("low", 7), ("conventional", 3)],
+        "existing_result": [(False, 9), (True, 1)],
+        "ip_owner": [("enterprise", 6), ("undecided", 4)],
+        "university_takes_equity": [(False, 10)],
+        "university_goal": [("public_interest", 6), ("commercial", 4)],
+        "government_roles": [([], 9), (["policy"], 1)],
         "sector": [("agriculture", 4), ("manufacturing", 4), ("other", 2)],
     },
 }
 ARCHETYPE_SHARE = {  # how often each kind of proposal arrives at a provincial department
-    "program_cooperation": 26, "technology_service": 22, "technology_transfer": 16, "strategic_cooperation": 10,
-    "government_mediated": 10, "technology_equity": 7, "strategic_alliance": 5, "university_enterprise": 4,
+    "program_cooperation": 26,
+    "technology_service": 22,
+    "technology_transfer": 16,
+    "strategic_cooperation": 10,
+    "government_mediated": 10,
+    "technology_equity": 7,
+    "strategic_alliance": 5,
+    "university_enterprise": 4,
 }
 
-UNIVERSITIES = ("中南大学", "湖南大学", "湘潭大学", "长沙理工大学", "湖南师范大学", "湖南农业大学", "南华大学",
-                "吉首大学", "湖南科技大学", "中南林业科技大学", "湖南工业大学", "长沙学院")
+UNIVERSITIES = (
+    "中南大学",
+    "湖南大学",
+    "湘潭大学",
+    "长沙理工大学",
+    "湖南师范大学",
+    "湖南农业大学",
+    "南华大学",
+    "吉首大学",
+    "湖南科技大学",
+    "中南林业科技大学",
+    "湖南工业大学",
+    "长沙学院",
+)
 FIRMS = ("株洲", "长沙", "湘潭", "衡阳", "岳阳", "常德", "益阳", "郴州", "娄底", "邵阳")
 TOPICS = {
     "electric_vehicles": ("动力电池管理系统", "电驱动总成", "充电桩快充模块"),
@@ -192,11 +325,16 @@ TOPICS = {
     "other": ("文旅数字化", "污水处理工艺", "建筑节能"),
 }
 KINDS = ("联合研发", "技术转让", "技术服务", "产学研合作", "成果转化", "共建研发中心")
-BAD_TITLES = ("=HYPERLINK(\"http://example.invalid\",\"详情\")", "+86 731 8888 0000 热线合作", "@联合实验室", "-新材料- 合作意向")
+BAD_TITLES = (
+    '=HYPERLINK("http://example.invalid","详情")',
+    "+86 731 8888 0000 热线合作",
+    "@联合实验室",
+    "-新材料- 合作意向",
+)
 
 
 def _weighted(rng: random.Random, options: list[tuple[Any, int]]) -> Any:
-    values, weights = zip(*options)
+    values, weights = zip(*options, strict=True)
     return rng.choices(values, weights)[0]
 
 
@@ -254,7 +392,9 @@ def spoil(rng: random.Random, row: dict[str, Any]) -> None:
         row["funding_cny"] = -rng.randint(1, 10**6)
 
 
-def proposals(rows: int, seed: int, columns: tuple[str, ...], blank: float, noise: float, bad: float) -> Iterator[dict[str, Any]]:
+def proposals(
+    rows: int, seed: int, columns: tuple[str, ...], blank: float, noise: float, bad: float
+) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     for number in range(1, rows + 1):
         row = proposal(rng, number, columns, blank, noise)
@@ -301,14 +441,29 @@ def write(path: str, header: list[str], rows: Iterator[dict[str, Any]], encoding
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("rows", type=int, help="How many proposals.")
-    parser.add_argument("-o", "--output", default="-", help="File to write (.csv, .jsonl or .xlsx); - for stdout (CSV).")
+    parser.add_argument(
+        "-o", "--output", default="-", help="File to write (.csv, .jsonl or .xlsx); - for stdout (CSV)."
+    )
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--all-attributes", action="store_true", help="A column for every profile attribute, not the 14 of the intake form.")
+    parser.add_argument(
+        "--all-attributes",
+        action="store_true",
+        help="A column for every profile attribute, not the 14 of the intake form.",
+    )
     parser.add_argument("--blank", type=float, default=0.12, help="Share of cells left empty (default 0.12).")
-    parser.add_argument("--noise", type=float, default=0.15, help="Share of values drawn at random instead of from the archetype (0.15).")
-    parser.add_argument("--bad-fraction", type=float, default=0.0, help="Share of rows with a clerk's mistake (default 0).")
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=0.15,
+        help="Share of values drawn at random instead of from the archetype (0.15).",
+    )
+    parser.add_argument(
+        "--bad-fraction", type=float, default=0.0, help="Share of rows with a clerk's mistake (default 0)."
+    )
     parser.add_argument("--encoding", default="utf-8", help="CSV encoding, e.g. utf-8-sig or gb18030 (default utf-8).")
     args = parser.parse_args(argv)
     columns = ALL_ATTRIBUTES if args.all_attributes else FORM_ATTRIBUTES
@@ -318,4 +473,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:  # e.g. `make_proposals.py 1000 | head`
+        sys.stderr.close()

@@ -85,10 +85,12 @@ class Session:
 
     def answer_from(self, profile: dict, lang: str = "en") -> str:
         """Answer every question from a profile ("don't know" where it has no value); returns what came next."""
-        while (kind := self.wait()) == "question":
+        for _ in range(60):  # a bound, so that a misread question fails the test instead of hanging it
+            if (kind := self.wait()) != "question":
+                return kind
             value = profile.get(self.attribute)
             self.send("" if value is None else typed(self.attribute, value, lang))
-        return kind
+        raise AssertionError(f"still asking after 60 answers:\n{self.transcript[-2000:]}")
 
     def end(self) -> int:
         self.child.expect(pexpect.EOF)

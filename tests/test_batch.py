@@ -46,10 +46,27 @@ def proposals() -> list[dict[str, Any]]:
     rows = [json.loads(path.read_text(encoding="utf-8")) for path in EXAMPLES]
     rows += [
         {"id": "sparse", "enterprise_size": "medium"},
-        {"id": "close", "technology_level": "low", "scope": "single_problem", "enterprise_size": "small",
-         "funding_sources": ["enterprise"], "duration_months": 12, "research_stages": ["production"]},
-        {"id": "no-enterprise", "enterprise_size": "none", "university_commercializes": True, "title": "校办企业：材料中试"},
-        {"title": "no id here", "foreign_partner": True, "international_channel": "governmental", "government_roles": []},
+        {
+            "id": "close",
+            "technology_level": "low",
+            "scope": "single_problem",
+            "enterprise_size": "small",
+            "funding_sources": ["enterprise"],
+            "duration_months": 12,
+            "research_stages": ["production"],
+        },
+        {
+            "id": "no-enterprise",
+            "enterprise_size": "none",
+            "university_commercializes": True,
+            "title": "校办企业：材料中试",
+        },
+        {
+            "title": "no id here",
+            "foreign_partner": True,
+            "international_channel": "governmental",
+            "government_roles": [],
+        },
     ]
     return rows
 
@@ -102,7 +119,7 @@ def read_table(path: Path) -> list[dict[str, Any]]:
     book = load_workbook(path, read_only=True)
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     book.close()
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 def expected_row(shipped, profile: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +156,9 @@ def test_round_trip_gives_the_advice_advise_gives(tmp_path, shipped, in_format, 
     assert counts(result) == (len(rows), len(rows), 0)
     out = read_table(target)
     assert len(out) == len(rows)
-    for number, (profile, line) in enumerate(zip(rows, out), start=2 if in_format in ("csv", "xlsx") else 1):
+    for number, (profile, line) in enumerate(
+        zip(rows, out, strict=True), start=2 if in_format in ("csv", "xlsx") else 1
+    ):
         ident = profile.get("id", str(number))
         if out_format == "jsonl":
             assert line["row"] == number and line["id"] == ident
@@ -198,7 +217,15 @@ MIXED = (
     "P7,-negative,-5,medium,,\r\n"  # row 9: duration out of range; formula-looking value
     "P8,cut sho"  # row 10: truncated last line
 )
-MIXED_REJECTS = {4: "duration_months", 5: "enterprise_size", 6: "(row)", 7: "(row)", 8: "funding_sources[1]", 9: "duration_months", 10: "(row)"}
+MIXED_REJECTS = {
+    4: "duration_months",
+    5: "enterprise_size",
+    6: "(row)",
+    7: "(row)",
+    8: "funding_sources[1]",
+    9: "duration_months",
+    10: "(row)",
+}
 
 
 def _check_mixed(result, output: Path, errors: Path) -> None:
@@ -212,7 +239,11 @@ def _check_mixed(result, output: Path, errors: Path) -> None:
     assert {int(line["row"]): line["field"] for line in bad} == MIXED_REJECTS
     assert sorted([int(line["row"]) for line in good] + [int(line["row"]) for line in bad]) == list(range(2, 11))
     by_row = {int(line["row"]): line for line in bad}
-    assert by_row[4]["id"] == "P3" and by_row[4]["value"] == "three years" and by_row[4]["allowed"].startswith("an integer")
+    assert (
+        by_row[4]["id"] == "P3"
+        and by_row[4]["value"] == "three years"
+        and by_row[4]["allowed"].startswith("an integer")
+    )
     assert by_row[5]["value"] == "huge" and "large, medium, small, none" in by_row[5]["allowed"]
     assert "empty" in by_row[6]["message"]
     assert "header has 6" in by_row[7]["message"]
@@ -237,14 +268,16 @@ def test_mixed_rows_from_a_gb18030_file(tmp_path):
     assert refused.exit_code == EXIT_INPUT
     assert "not valid utf-8" in refused.stderr and "--encoding gb18030" in refused.stderr
     assert not (tmp_path / "advice.csv").exists()
-    result = run(str(source), "-o", str(tmp_path / "advice.csv"), "--errors", str(tmp_path / "bad.csv"), "--encoding", "gb18030")
+    result = run(
+        str(source), "-o", str(tmp_path / "advice.csv"), "--errors", str(tmp_path / "bad.csv"), "--encoding", "gb18030"
+    )
     _check_mixed(result, tmp_path / "advice.csv", tmp_path / "bad.csv")
     assert read_table(tmp_path / "advice.csv")[0]["title"] == "长沙理工大学与株洲某企业联合研发"
 
 
 def test_a_utf8_file_read_as_gbk_names_the_option(tmp_path):
     source = tmp_path / "utf8.csv"
-    source.write_bytes("id,title,scope\nP1,€ 合作,single_problem\n".encode("utf-8"))
+    source.write_bytes("id,title,scope\nP1,€ 合作,single_problem\n".encode())
     result = run(str(source), "-o", str(tmp_path / "out.csv"), "--encoding", "gbk")
     assert result.exit_code == EXIT_INPUT
     assert "line 2 is not valid gbk" in result.stderr and "--encoding" in result.stderr
@@ -300,6 +333,7 @@ def test_allow_rejects_exits_0(tmp_path):
         (["in.csv", "-o", "out.pdf"], "--format"),
         (["in.csv", "-o", "in.csv"], "the same file"),
         (["in.csv", "-o", "nowhere/out.csv"], "does not exist"),
+        (["in.csv", "--summary-file", "nowhere/summary.md"], "does not exist"),
         (["book.xlsx", "--sheet", "Sheet9"], "no sheet named 'Sheet9'"),
         (["empty.csv"], "the file is empty"),
         (["broken.json"], "malformed JSON at line 3 (proposal 2): Expecting ',' delimiter"),
@@ -330,7 +364,9 @@ def test_a_bad_encoding_name_is_a_usage_error(tmp_path):
 
 def test_duplicate_ids_are_reported_and_all_rows_scored(tmp_path):
     source = tmp_path / "dups.csv"
-    source.write_text("id,scope\nA,single_problem\nB,single_program\nA,multi_program\nC,single_problem\nB,wrong\n", encoding="utf-8")
+    source.write_text(
+        "id,scope\nA,single_problem\nB,single_program\nA,multi_program\nC,single_problem\nB,wrong\n", encoding="utf-8"
+    )
     result = run(str(source), "-o", str(tmp_path / "out.csv"), "--summary")
     assert counts(result) == (5, 4, 1)
     assert "duplicate ids: 'A' (rows 2, 4); 'B' (rows 3, 6)" in result.stderr
@@ -343,7 +379,7 @@ def test_duplicate_ids_are_reported_and_all_rows_scored(tmp_path):
 @pytest.mark.parametrize("out_format", ["csv", "xlsx"])
 def test_formula_looking_cells_are_neutralised(tmp_path, out_format):
     rows = [
-        {"id": "=1+1", "title": "=HYPERLINK(\"http://example.invalid\")", "scope": "single_problem"},
+        {"id": "=1+1", "title": '=HYPERLINK("http://example.invalid")', "scope": "single_problem"},
         {"id": "@SUM(A1)", "title": "+86 731 8888", "scope": "single_problem"},
         {"id": "-3", "title": "-2+3 cmd", "scope": "single_problem"},
         {"id": "ok", "title": "plain - title", "scope": "single_problem", "duration_months": "-7"},
@@ -354,7 +390,7 @@ def test_formula_looking_cells_are_neutralised(tmp_path, out_format):
     assert result.exit_code == EXIT_REJECTS
     good = read_table(target)
     assert [(line["id"], line["title"]) for line in good] == [
-        ("'=1+1", "'=HYPERLINK(\"http://example.invalid\")"),
+        ("'=1+1", '\'=HYPERLINK("http://example.invalid")'),
         ("'@SUM(A1)", "'+86 731 8888"),
         ("'-3", "'-2+3 cmd"),
     ]
@@ -382,7 +418,9 @@ def _big_input(tmp_path: Path, rows: int) -> Path:
 def _start(source: Path, target: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "advisor", "batch", str(source), "-o", str(target)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
     )
 
 
@@ -443,7 +481,7 @@ def test_summary_counts_modes_difficulties_and_close_calls(tmp_path, shipped):
         count = sum(difficulty_id in {flag.id for flag in advice.difficulties} for advice in advices)
         if count:
             assert f"| {record.name_zh} | {count:,} |" in text
-    close = [(row, advice) for row, advice in zip(rows, advices) if advice.decision == "close_call"]
+    close = [(row, advice) for row, advice in zip(rows, advices, strict=True) if advice.decision == "close_call"]
     assert close, "the fixture needs a close call"
     assert f"{len(close):,} close calls" in text
     for row, advice in close:
@@ -457,6 +495,24 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path):
     assert "%|" not in quiet.stderr and len(quiet.stderr.strip().splitlines()) == 1, "one summary line, nothing else"
     shown = run(str(source), "-o", str(tmp_path / "b.csv"), "--progress")
     assert "100%|" in shown.stderr and "rows/s" in shown.stderr
+
+
+def test_progress_bar_appears_by_itself_on_a_terminal(tmp_path):
+    import pexpect
+
+    source = write_input(tmp_path / "in.csv", proposals() * 50)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "advisor", "batch", str(source), "-o", str(tmp_path / "out.csv")],
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(24, 120),
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "100%|" in child.before and "rows/s]" in child.before and "600/600" in child.before
 
 
 def test_workers_give_the_same_output(tmp_path):
@@ -474,14 +530,24 @@ def test_help_lists_the_formats_and_exit_codes():
     result = run("--help")
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
-    for word in ("CSV", "JSON Lines", "Excel", "--encoding", "--errors", "--allow-rejects", "--summary", "4 some rows rejected"):
+    for word in (
+        "CSV",
+        "JSON Lines",
+        "Excel",
+        "--encoding",
+        "--errors",
+        "--allow-rejects",
+        "--summary",
+        "4 some rows rejected",
+    ):
         assert word in text
 
 
 def test_advisor_help_does_not_import_the_batch_libraries():
     code = (
         "import sys, advisor.batch; "
-        "print(sorted(m for m in ('openpyxl', 'tqdm', 'pydantic', 'durable_rules_engine', 'advisor.core') if m in sys.modules))"
+        "heavy = ('openpyxl', 'tqdm', 'pydantic', 'durable_rules_engine', 'advisor.core'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
@@ -494,7 +560,11 @@ def test_errors_go_to_the_file_named(tmp_path):
     assert result.exit_code == EXIT_REJECTS
     (line,) = read_table(tmp_path / "rejects.jsonl")
     assert line == {
-        "row": 2, "id": "a", "field": "scope", "value": "bad", "message": line["message"],
+        "row": 2,
+        "id": "a",
+        "field": "scope",
+        "value": "bad",
+        "message": line["message"],
         "allowed": "one of single_problem, single_program, multi_program",
     }
     assert read_table(tmp_path / "out.xlsx") == []

@@ -27,7 +27,7 @@ def rows_of(path: Path, fmt: str, **options) -> list[SourceRow]:
 def test_a_json_array_is_read_one_proposal_at_a_time_across_buffer_edges(tmp_path, monkeypatch):
     monkeypatch.setattr(batch_io, "_CHUNK", 7)  # every proposal straddles several reads
     proposals = [
-        {"id": "a]b,c", "title": "brackets [in] text, and \"quotes\"\n", "research_stages": ["pilot", "production"]},
+        {"id": "a]b,c", "title": 'brackets [in] text, and "quotes"\n', "research_stages": ["pilot", "production"]},
         {"id": "二", "scope": "single_problem", "funding_cny": 1.5e6},
         {},
         {"ID": "d", "Enterprise_Size": "large"},
@@ -53,8 +53,10 @@ def test_a_json_element_that_is_not_an_object_is_a_bad_row(tmp_path):
     path.write_text('[{"id": "a"}, 5, null, {"id": "b"}]', encoding="utf-8")
     rows = rows_of(path, "json")
     assert [(row.number, row.problem) for row in rows] == [
-        (1, None), (2, "expected a JSON object of profile attributes, got int"),
-        (3, "expected a JSON object of profile attributes, got null"), (4, None),
+        (1, None),
+        (2, "expected a JSON object of profile attributes, got int"),
+        (3, "expected a JSON object of profile attributes, got null"),
+        (4, None),
     ]
 
 
@@ -63,7 +65,10 @@ def test_empty_rows_at_the_end_are_not_proposals_but_empty_rows_between_are(tmp_
     path.write_text("id,scope\na,single_problem\n,\n\nb,single_problem\n,\n\n\n", encoding="utf-8")
     rows = rows_of(path, "csv")
     assert [(row.number, row.data) for row in rows] == [
-        (2, {"id": "a", "scope": "single_problem"}), (3, {}), (4, {}), (5, {"id": "b", "scope": "single_problem"}),
+        (2, {"id": "a", "scope": "single_problem"}),
+        (3, {}),
+        (4, {}),
+        (5, {"id": "b", "scope": "single_problem"}),
     ]
 
 
@@ -140,8 +145,17 @@ def test_estimate_rows_counts_lines(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "shown"),
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-     ("a=b", "a=b"), ("", ""), ("'=quoted", "'=quoted")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=b", "a=b"),
+        ("", ""),
+        ("'=quoted", "'=quoted"),
+    ],
 )
 def test_neutralise(text, shown):
     assert neutralise(text) == shown
@@ -189,14 +203,21 @@ def test_xlsx_to_stdout_is_refused():
 
 def test_score_rows_streams(shipped):
     # An endless supply of proposals: results come out before the input ends.
-    endless = ({"id": str(number), "scope": "single_problem", "technology_level": "low"} for number in itertools.count())
+    endless = (
+        {"id": str(number), "scope": "single_problem", "technology_level": "low"} for number in itertools.count()
+    )
     first = list(itertools.islice(score_rows(shipped, endless), 600))
     assert [result.number for result in first] == list(range(1, 601))
     assert all(isinstance(result, Scored) for result in first)
 
 
 def test_score_rows_keeps_going_past_bad_rows(shipped):
-    rows = [{"scope": "single_problem"}, "not a mapping", SourceRow(7, {"id": "x"}, "the row has 2 cells"), {"scope": 5}]
+    rows = [
+        {"scope": "single_problem"},
+        "not a mapping",
+        SourceRow(7, {"id": "x"}, "the row has 2 cells"),
+        {"scope": 5},
+    ]
     results = list(score_rows(shipped, rows))
     assert [type(result) for result in results] == [Scored, Rejected, Rejected, Rejected]
     assert [result.number for result in results] == [1, 2, 7, 8]

@@ -58,25 +58,42 @@ def outcome_of(attempt: Any) -> tuple[str, Any]:
 
 # -- cell strategies: what spreadsheets and JSON files put in a column ---------------------------
 
-_JUNK = st.one_of(st.text(max_size=8), st.sampled_from(["abc", "三年", "-", "N/A", "1e3", "0x10", "١٢", "１２", "nan", "inf"]))
+_JUNK = st.one_of(
+    st.text(max_size=8), st.sampled_from(["abc", "三年", "-", "N/A", "1e3", "0x10", "١٢", "１２", "nan", "inf"])
+)
 
 
 def _respell(word: str) -> st.SearchStrategy[str]:
-    return st.sampled_from([word, word.upper(), word.title(), f" {word} ", word.replace("_", " "), word.replace("_", "-")])
+    return st.sampled_from(
+        [word, word.upper(), word.title(), f" {word} ", word.replace("_", " "), word.replace("_", "-")]
+    )
 
 
 def cells(spec: AttributeSpec) -> st.SearchStrategy[Any]:
     if spec.kind == "integer":
         numbers = st.integers(-5, 700)
         return st.one_of(
-            numbers, numbers.map(str), numbers.map(lambda n: f" {n} "), numbers.map(lambda n: f"{n}.0"),
-            numbers.map(float), st.floats(allow_nan=True), st.booleans(), numbers.map(lambda n: f"{n:,}"), _JUNK,
+            numbers,
+            numbers.map(str),
+            numbers.map(lambda n: f" {n} "),
+            numbers.map(lambda n: f"{n}.0"),
+            numbers.map(float),
+            st.floats(allow_nan=True),
+            st.booleans(),
+            numbers.map(lambda n: f"{n:,}"),
+            _JUNK,
         )
     if spec.kind == "number":
-        amounts = st.one_of(st.integers(-10, 10**14), st.floats(-1, 1e14), st.sampled_from([float("nan"), float("inf")]))
+        amounts = st.one_of(
+            st.integers(-10, 10**14), st.floats(-1, 1e14), st.sampled_from([float("nan"), float("inf")])
+        )
         return st.one_of(
-            amounts, amounts.map(str), st.integers(0, 10**12).map(lambda n: f"{n:,}"),
-            st.decimals(0, 10**9, places=3).map(str), st.booleans(), _JUNK,
+            amounts,
+            amounts.map(str),
+            st.integers(0, 10**12).map(lambda n: f"{n:,}"),
+            st.decimals(0, 10**9, places=3).map(str),
+            st.booleans(),
+            _JUNK,
         )
     if spec.kind == "boolean":
         words = st.sampled_from(["true", "false", "yes", "no", "y", "n", "t", "f", "on", "off", "1", "0", "是", "否"])
@@ -218,7 +235,7 @@ def test_score_rows_gives_what_advise_gives(shipped, profiles: list[dict[str, An
     rows = [{"id": f"P{number}", **profile} for number, profile in enumerate(profiles)]
     fast = list(score_rows(shipped, rows, outcomes=Outcomes(shipped)))
     assert [result.number for result in fast] == list(range(1, len(rows) + 1))
-    for row, result in zip(rows, fast):
+    for row, result in zip(rows, fast, strict=True):
         assert isinstance(result, Scored), getattr(result, "problems", None)
         expected = Outcome.from_advice(shipped.advise(row, what_if=False))
         assert result.outcome == expected, row
@@ -226,7 +243,10 @@ def test_score_rows_gives_what_advise_gives(shipped, profiles: list[dict[str, An
 
 
 def test_score_rows_full_carries_the_advice_advise_gives(shipped):
-    rows = [{"id": "a", "enterprise_size": "large", "scope": "multi_program", "duration_months": 60}, {"scope": "wrong"}]
+    rows = [
+        {"id": "a", "enterprise_size": "large", "scope": "multi_program", "duration_months": 60},
+        {"scope": "wrong"},
+    ]
     first, second = list(score_rows(shipped, rows, full=True))
     assert isinstance(first, Scored) and first.advice is not None
     assert first.advice == shipped.advise(rows[0], what_if=False)
@@ -235,10 +255,22 @@ def test_score_rows_full_carries_the_advice_advise_gives(shipped):
 
 
 def test_text_cells_score_like_typed_values(shipped):
-    typed = {"existing_result": True, "enterprise_can_industrialize": True, "research_stages": ["pilot", "production"],
-             "funding_cny": 3_000_000.0, "duration_months": 12, "enterprise_size": "large"}
-    as_text = {"existing_result": "TRUE", "enterprise_can_industrialize": "yes", "research_stages": "Pilot; production",
-               "funding_cny": "3,000,000", "duration_months": "12", "enterprise_size": "Large"}
+    typed = {
+        "existing_result": True,
+        "enterprise_can_industrialize": True,
+        "research_stages": ["pilot", "production"],
+        "funding_cny": 3_000_000.0,
+        "duration_months": 12,
+        "enterprise_size": "large",
+    }
+    as_text = {
+        "existing_result": "TRUE",
+        "enterprise_can_industrialize": "yes",
+        "research_stages": "Pilot; production",
+        "funding_cny": "3,000,000",
+        "duration_months": "12",
+        "enterprise_size": "Large",
+    }
     by_type, by_text = list(score_rows(shipped, [typed, as_text]))
     assert isinstance(by_type, Scored) and isinstance(by_text, Scored)
     assert by_type.outcome == by_text.outcome == Outcome.from_advice(shipped.advise(typed, what_if=False))
