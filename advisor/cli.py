@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 the rule pack has problems (`validate`, or a broken --rules/--knowledge);
 2 usage error (unknown option, unknown mode or rule id); 3 bad input (missing, empty or malformed
-file, invalid profile); 70 internal error (a bug: please report it).
+file, invalid profile); 4 `batch` rejected rows; 70 internal error (a bug: please report it);
+130 `ask` interrupted by Ctrl-C.
 NOTE: heavy imports (pydantic, durable-rules) happen inside the commands so `advisor --help` is fast.
 """
 

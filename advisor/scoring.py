@@ -67,11 +67,10 @@ class Scorer:
         self.knowledge = knowledge
         self.policy = rulebook.meta.scoring
         self.mode_order = list(knowledge.modes)
-        self._position = {mode: index for index, mode in enumerate(self.mode_order)}
-        self._effects = {
-            rule_id: (rule.effect.kind, rule.effect.target, rule.effect.weight or 0)
-            for rule_id, rule in rulebook.rules.items()
-        }
+        effects = {rule_id: rule.effect for rule_id, rule in rulebook.rules.items()}
+        self._supports = {r: (e.target, e.weight or 0) for r, e in effects.items() if e.kind == "supports"}
+        self._opposes = {r: (e.target, e.weight or 0) for r, e in effects.items() if e.kind == "opposes"}
+        self._excludes = {r: e.target for r, e in effects.items() if e.kind == "excludes"}
 
     # -- the standing ------------------------------------------------------------------
 
@@ -81,28 +80,24 @@ class Scorer:
         support = dict.fromkeys(self.mode_order, 0)
         opposition = dict.fromkeys(self.mode_order, 0)
         excluded = set()
+        supports, opposes, excludes = self._supports, self._opposes, self._excludes
         for rule_id in fired:
-            kind, mode, weight = self._effects[rule_id]
-            if kind == "supports":
+            if rule_id in supports:
+                mode, weight = supports[rule_id]
                 support[mode] += weight
-            elif kind == "opposes":
+            elif rule_id in opposes:
+                mode, weight = opposes[rule_id]
                 opposition[mode] += weight
-            elif kind == "excludes":
-                excluded.add(mode)
+            elif rule_id in excludes:
+                excluded.add(excludes[rule_id])
         points = self.policy.points_per_weight  # scores round half up: 72.5 shows (and counts) as 73
-        scores = {
-            mode: 0
-            if mode in excluded
-            else max(0, min(100, math.floor(50.5 + points * (support[mode] - opposition[mode]))))
-            for mode in self.mode_order
-        }
-        position = self._position
-        ranking = tuple(
-            sorted(
-                scores.items(),
-                key=lambda item: (item[0] in excluded, -item[1], -support[item[0]], position[item[0]]),
-            )
-        )
+        keyed = []
+        for position, mode in enumerate(self.mode_order):
+            out = mode in excluded
+            score = 0 if out else max(0, min(100, math.floor(50.5 + points * (support[mode] - opposition[mode]))))
+            keyed.append((out, -score, -support[mode], position, mode, score))
+        keyed.sort()
+        ranking = tuple((entry[4], entry[5]) for entry in keyed)
         frozen = frozenset(excluded)
         decision, reason = self._decide(ranking, frozen, support, answered, explain)
         return Standing(ranking, frozen, support, opposition, decision, reason)
@@ -135,7 +130,7 @@ class Scorer:
                 f"Only {answered} of the profile's attributes are known; answer at least {policy.min_answered}.",
             )
         if not any(support.values()):
-            return "insufficient_information", "No rule supports any mode yet: answer more of the questions below."
+            return "insufficient_information", "No rule supports any mode yet: more of the partnership must be known."
         if support[leader] < policy.min_support:
             return (
                 "insufficient_information",
