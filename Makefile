@@ -21,6 +21,8 @@ demo: $(BIN)/.installed
 	$(BIN)/advisor advise $(EXAMPLE)
 
 test: $(BIN)/.installed
+	$(BIN)/ruff check advisor tests benchmarks
+	$(BIN)/ruff format --check advisor tests benchmarks
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed

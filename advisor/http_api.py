@@ -15,7 +15,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -52,7 +53,9 @@ log = logging.getLogger("advisor.http")
 class Problem(BaseModel):
     """One thing wrong with the request: which field, what was given, what is allowed."""
 
-    field: str = Field(description="The attribute or part of the request at fault, e.g. `scope`, `funding_sources[1]`, `(body)`.")
+    field: str = Field(
+        description="The attribute or part of the request at fault, e.g. `scope`, `funding_sources[1]`, `(body)`."
+    )
     value: Any = Field(None, description="The value given; absent when nothing was given.")
     message: str = Field(description="What is wrong with it.")
     allowed: str | None = Field(None, description="What the field accepts.")
@@ -90,9 +93,15 @@ class InterviewRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    answers: dict[str, Any] = Field(default_factory=dict, description="The answers so far, as a profile (attribute -> value).")
-    skipped: list[str] = Field(default_factory=list, description='Attributes answered "don\'t know": never asked again, never taken as "no".')
-    ask_all: bool = Field(False, description="Ask every applicable question, even those that can no longer change the advice.")
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description="The answers so far, as a profile (attribute -> value)."
+    )
+    skipped: list[str] = Field(
+        default_factory=list, description='Attributes answered "don\'t know": never asked again, never taken as "no".'
+    )
+    ask_all: bool = Field(
+        False, description="Ask every applicable question, even those that can no longer change the advice."
+    )
     lang: Lang = Field("en", description="Language of `reason` and `summary`.")
 
 
@@ -113,7 +122,9 @@ class InterviewStep(BaseModel):
     question: Question | None = Field(description="The question to ask next, with its choices in both languages.")
     ask_reason: AskReason | None = None
     stop_reason: StopReason | None = None
-    reason: str = Field(description="One sentence, in `lang`: why this question comes now, or why the questionnaire stops.")
+    reason: str = Field(
+        description="One sentence, in `lang`: why this question comes now, or why the questionnaire stops."
+    )
     could_lead: list[str] = Field(description="Modes some answer to this question would put first.")
     remaining: int = Field(description="Questions that could still change the advice.")
     decision: Decision
@@ -125,7 +136,9 @@ class InterviewStep(BaseModel):
 class ParseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(max_length=500, description="The answer as a person typed it, e.g. `18 months`, `1.5y`, `200万`, `large`.")
+    text: str = Field(
+        max_length=500, description="The answer as a person typed it, e.g. `18 months`, `1.5y`, `200万`, `large`."
+    )
     lang: Lang = Field("en", description="Language of the error message.")
 
 
@@ -135,7 +148,9 @@ class ParsedAnswer(BaseModel):
     attribute: str
     value: Any = Field(None, description="The profile value (absent when the text is a command).")
     display: str | None = Field(None, description="The value as the person reads it back, in `lang`.")
-    command: Literal["skip", "back", "help", "finish"] | None = Field(None, description="The text asked for this instead of giving a value.")
+    command: Literal["skip", "back", "help", "finish"] | None = Field(
+        None, description="The text asked for this instead of giving a value."
+    )
 
 
 EXAMPLE_PROFILE = {
@@ -151,7 +166,10 @@ EXAMPLE_PROFILE = {
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "The body is over the size limit."},
-    422: {"model": ErrorBody, "description": "Invalid input: each problem names the field, the value and what is allowed."},
+    422: {
+        "model": ErrorBody,
+        "description": "Invalid input: each problem names the field, the value and what is allowed.",
+    },
 }
 
 
@@ -315,7 +333,9 @@ def _request_problems(error: RequestValidationError) -> list[dict[str, Any]]:
         if where == "body" and not parts and item["type"] == "missing":
             problems.append(_problem("(body)", _MISSING, "a JSON body is required", "a JSON object"))
             continue
-        field = "".join(f"[{part}]" if isinstance(part, int) else (f".{part}" if i else str(part)) for i, part in enumerate(parts))
+        field = "".join(
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if i else str(part)) for i, part in enumerate(parts)
+        )
         value = item.get("input", _MISSING) if item["type"] != "missing" else _MISSING
         problems.append(_problem(field or f"({where})", value, item["msg"].rstrip("."), _allowed_from_error(item)))
     return problems
@@ -370,7 +390,10 @@ def create_app(
         openapi_tags=[
             {"name": "advice", "description": "Advice for one profile or for many."},
             {"name": "knowledge", "description": "The cooperation modes and the rules behind the advice."},
-            {"name": "questionnaire", "description": "The questions of the adaptive questionnaire, for other front-ends."},
+            {
+                "name": "questionnaire",
+                "description": "The questions of the adaptive questionnaire, for other front-ends.",
+            },
             {"name": "service", "description": "Health and schemas."},
         ],
     )
@@ -378,7 +401,9 @@ def create_app(
     app.add_middleware(BodyLimit, default_limit=max_body_bytes, limits={"/v1/batch": max_batch_bytes})
     app.add_middleware(InternalErrors)  # added last: the outermost of ours
     if cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"]
+        )
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -417,22 +442,36 @@ def create_app(
         summary="Advice for one partnership profile",
         response_model=Advice,
         responses={
-            200: {"content": {"text/markdown": {"schema": {"type": "string"}}}, "description": "The advice (JSON, or Markdown with format=markdown)."},
+            200: {
+                "content": {"text/markdown": {"schema": {"type": "string"}}},
+                "description": "The advice (JSON, or Markdown with format=markdown).",
+            },
             **ERROR_RESPONSES,
         },
         openapi_extra={
             "requestBody": {
                 "required": True,
                 "description": "A profile: a JSON object of the attributes it knows (all optional).",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Profile"}, "example": EXAMPLE_PROFILE}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Profile"}, "example": EXAMPLE_PROFILE}
+                },
             }
         },
     )
     async def advise(
         request: Request,
-        what_if: Annotated[bool, Query(description="Also compute `next_questions` by re-running the rules for each unanswered attribute (two to three times the work).")] = False,
-        questions: Annotated[int, Query(ge=0, le=50, description="How many next questions to list when what_if is on.")] = 5,
-        format: Annotated[Literal["json", "markdown"], Query(description="`markdown`: the advice as a Markdown report.")] = "json",
+        what_if: Annotated[
+            bool,
+            Query(
+                description="Also compute `next_questions` by re-running the rules for each unanswered attribute (two to three times the work)."
+            ),
+        ] = False,
+        questions: Annotated[
+            int, Query(ge=0, le=50, description="How many next questions to list when what_if is on.")
+        ] = 5,
+        format: Annotated[
+            Literal["json", "markdown"], Query(description="`markdown`: the advice as a Markdown report.")
+        ] = "json",
     ) -> Response:
         """Every attribute is optional: a missing attribute means unknown. The body is a JSON object
         with the attributes of `GET /v1/schema/profile` (whatever the Content-Type says); the answer
@@ -466,16 +505,25 @@ def create_app(
                 "required": True,
                 "description": "Profiles as JSON Lines (one JSON object per line) or as a JSON array.",
                 "content": {
-                    NDJSON: {"schema": {"type": "string"}, "example": '{"id": "p1", "enterprise_size": "large"}\n{"id": "p2", "scope": "single_problem"}\n'},
-                    "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Profile"}}},
+                    NDJSON: {
+                        "schema": {"type": "string"},
+                        "example": '{"id": "p1", "enterprise_size": "large"}\n{"id": "p2", "scope": "single_problem"}\n',
+                    },
+                    "application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Profile"}}
+                    },
                 },
             }
         },
     )
     async def batch(
         request: Request,
-        what_if: Annotated[bool, Query(description="Also compute next_questions for each row (two to three times the work).")] = False,
-        questions: Annotated[int, Query(ge=0, le=50, description="How many next questions per row when what_if is on.")] = 5,
+        what_if: Annotated[
+            bool, Query(description="Also compute next_questions for each row (two to three times the work).")
+        ] = False,
+        questions: Annotated[
+            int, Query(ge=0, le=50, description="How many next questions per row when what_if is on.")
+        ] = 5,
     ) -> StreamingResponse:
         """JSON Lines or a JSON array in, JSON Lines out, streamed as the rows are advised. A row that is
         not a valid profile gets a line with `error` (the same problems /v1/advise reports) and never
@@ -545,7 +593,12 @@ def create_app(
 
     # -- the questionnaire ----------------------------------------------------------------
 
-    @app.get("/v1/questions", tags=["questionnaire"], summary="The questionnaire's questions, in English and Chinese", response_model=QuestionSet)
+    @app.get(
+        "/v1/questions",
+        tags=["questionnaire"],
+        summary="The questionnaire's questions, in English and Chinese",
+        response_model=QuestionSet,
+    )
     def list_questions() -> Response:
         """One question per profile attribute, with its choices, help text and, for numbers, the unit.
         Ask them in the order `POST /v1/interview/next` gives to ask as few as `advisor ask` does."""
@@ -562,13 +615,17 @@ def create_app(
         """The adaptive order of `advisor ask`: first the question whose answer could put another mode
         first, and so on; `done` once no remaining answer could change the advice. Send all the answers
         each time (the service keeps no session). The web questionnaire at / is built on this."""
-        step = next_question(the_advisor, request.answers, request.skipped, ask_all=request.ask_all, questions=questions)
+        step = next_question(
+            the_advisor, request.answers, request.skipped, ask_all=request.ask_all, questions=questions
+        )
         standing = the_advisor.standing(request.answers)
         modes = []
         for mode_id, score in standing.ranking:
             record = knowledge.modes[mode_id]
             verdict = the_advisor.scorer.verdict(score, mode_id in standing.excluded)
-            modes.append({"id": mode_id, "name": record.name, "name_zh": record.name_zh, "score": score, "verdict": verdict})
+            modes.append(
+                {"id": mode_id, "name": record.name, "name_zh": record.name_zh, "score": score, "verdict": verdict}
+            )
         body = {
             "done": step.done,
             "question": questions.get(step.attribute).model_dump(mode="json") if step.attribute else None,
@@ -592,14 +649,19 @@ def create_app(
         response_model_exclude_none=True,
         responses={404: {"model": ErrorBody, "description": "No such question."}, 422: ERROR_RESPONSES[422]},
     )
-    def parse(attribute: Annotated[str, PathParam(description="A profile attribute, e.g. funding_cny.")], request: ParseRequest) -> Response:
+    def parse(
+        attribute: Annotated[str, PathParam(description="A profile attribute, e.g. funding_cny.")],
+        request: ParseRequest,
+    ) -> Response:
         """Durations (`18 months`, `1.5y`, `1年半`), amounts (`1.5m`, `200万`, `1.2亿`), yes/no, choices by
         number or name, lists separated by commas. A text that cannot be read gets 422 with one line
         (in `lang`) saying how to write it."""
         try:
             question = questions.get(attribute)
         except KeyError:
-            raise StarletteHTTPException(404, f"{attribute!r} is not a question; GET /v1/questions lists them") from None
+            raise StarletteHTTPException(
+                404, f"{attribute!r} is not a question; GET /v1/questions lists them"
+            ) from None
         try:
             value = parse_answer(question, request.text, request.lang)
         except AnswerError as error:
@@ -622,7 +684,9 @@ def create_app(
 
     @app.get("/healthz", tags=["service"], summary="Liveness: the advisor is loaded", response_model=Health)
     def healthz() -> Response:
-        return _json({"status": "ok", "versions": versions, "rules": len(rulebook.rules), "modes": len(knowledge.modes)})
+        return _json(
+            {"status": "ok", "versions": versions, "rules": len(rulebook.rules), "modes": len(knowledge.modes)}
+        )
 
     def _openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -668,7 +732,9 @@ def _split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, A
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        problem = _problem("(body)", _MISSING, f"the body is not UTF-8 text (byte {error.start})", "UTF-8 JSON Lines or a JSON array")
+        problem = _problem(
+            "(body)", _MISSING, f"the body is not UTF-8 text (byte {error.start})", "UTF-8 JSON Lines or a JSON array"
+        )
         raise _RequestRejected(error_body("invalid_request", "the body is not UTF-8 text", [problem])) from None
     stripped = text.lstrip()
     media = content_type.split(";")[0].strip().lower()
@@ -677,10 +743,15 @@ def _split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, A
             rows = json.loads(text, parse_constant=_not_json)
         except (ValueError, RecursionError) as error:
             problem = _problem("(body)", _MISSING, f"the body is not valid JSON ({error})", "a JSON array of profiles")
-            raise _RequestRejected(error_body("invalid_request", "the body is not a valid JSON array", [problem])) from None
+            raise _RequestRejected(
+                error_body("invalid_request", "the body is not a valid JSON array", [problem])
+            ) from None
         if not isinstance(rows, list):
             problem = _problem(
-                "(body)", _MISSING, "a JSON body must be an array of profiles", "a JSON array, or JSON Lines sent as application/x-ndjson"
+                "(body)",
+                _MISSING,
+                "a JSON body must be an array of profiles",
+                "a JSON array, or JSON Lines sent as application/x-ndjson",
             )
             raise _RequestRejected(error_body("invalid_request", "the body is not a JSON array", [problem]))
         parsed: list[tuple[int, int | None, Any]] = [(number, None, row) for number, row in enumerate(rows, start=1)]
@@ -712,7 +783,9 @@ class _RequestRejected(StarletteHTTPException):
         self.body = body
 
 
-def _advise_rows(advisor: Advisor, rows: list[tuple[int, int | None, Any]], what_if: bool, questions: int) -> Iterator[bytes]:
+def _advise_rows(
+    advisor: Advisor, rows: list[tuple[int, int | None, Any]], what_if: bool, questions: int
+) -> Iterator[bytes]:
     """One JSON line per row, advised one at a time (the engine is shared with other requests)."""
     for number, line, value in rows:
         head: dict[str, Any] = {"row": number}
@@ -733,7 +806,9 @@ def _advise_rows(advisor: Advisor, rows: list[tuple[int, int | None, Any]], what
             continue
         except Exception as error:  # a bug on one row must not lose the others
             log.exception("internal error on batch row %s", number)
-            head["error"] = error_body("internal_error", f"internal error ({type(error).__name__}); this is a bug, please report it")
+            head["error"] = error_body(
+                "internal_error", f"internal error ({type(error).__name__}); this is a bug, please report it"
+            )
             yield (json.dumps(head, ensure_ascii=False) + "\n").encode()
             continue
         text = json.dumps(head, ensure_ascii=False)
@@ -803,12 +878,12 @@ def render_docs_page(schema: Mapping[str, Any]) -> str:
         "<nav aria-label='Operations'><ul>",
     ]
     operations = [
-        (path, method, operation)
-        for path, methods in schema["paths"].items()
-        for method, operation in methods.items()
+        (path, method, operation) for path, methods in schema["paths"].items() for method, operation in methods.items()
     ]
     for index, (path, method, operation) in enumerate(operations):
-        out.append(f"<li><a href='#op{index}'><code>{method.upper()} {esc(path)}</code></a> {esc(operation.get('summary', ''))}</li>")
+        out.append(
+            f"<li><a href='#op{index}'><code>{method.upper()} {esc(path)}</code></a> {esc(operation.get('summary', ''))}</li>"
+        )
     out.append("</ul></nav>")
     for index, (path, method, operation) in enumerate(operations):
         out.append(f"<section class='op' id='op{index}'><h2><code>{method.upper()} {esc(path)}</code></h2>")
@@ -839,7 +914,9 @@ def render_docs_page(schema: Mapping[str, Any]) -> str:
             for code, response in operation.get("responses", {}).items()
         )
         out.append(f"<div class='hint'>Responses:<ul>{codes}</ul></div>")
-        out.append("<button type='submit'>Send request</button><pre class='response' aria-live='polite'></pre></form></section>")
+        out.append(
+            "<button type='submit'>Send request</button><pre class='response' aria-live='polite'></pre></form></section>"
+        )
     out.append("</main><script>" + _DOCS_SCRIPT + "</script></body></html>")
     return "\n".join(out)
 

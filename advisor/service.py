@@ -27,7 +27,9 @@ def _is_loopback(host: str) -> bool:
 def listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket on host:port (port 0: any free port); click errors say what to change."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
     except socket.gaierror as error:
         raise click.BadParameter(f"cannot resolve {host!r}: {error.strerror}", param_hint="--host") from None
     sock = socket.socket(family, kind, proto)
@@ -38,7 +40,9 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         hint = "; choose another --port (0 picks a free one)" if error.errno in (98, 48) else ""
-        raise click.BadParameter(f"cannot listen on {host}:{port}: {error.strerror}{hint}", param_hint="--port") from None
+        raise click.BadParameter(
+            f"cannot listen on {host}:{port}: {error.strerror}{hint}", param_hint="--port"
+        ) from None
     sock.set_inheritable(True)
     return sock
 
@@ -51,12 +55,41 @@ def _url(host: str, port: int) -> str:
 
 
 @click.command("serve", short_help="Serve the web questionnaire and the HTTP API.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. The default accepts connections from this machine only.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port, printed at start).")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule pack directory (default: the shipped pack).")
-@click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False), help="Knowledge directory (default: the shipped one).")
-@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Let web pages from ORIGIN (e.g. https://portal.example.org) call the API; repeatable.")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. The default accepts connections from this machine only.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port, printed at start).",
+)
+@click.option(
+    "--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule pack directory (default: the shipped pack)."
+)
+@click.option(
+    "--knowledge",
+    "knowledge_dir",
+    type=click.Path(file_okay=False),
+    help="Knowledge directory (default: the shipped one).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let web pages from ORIGIN (e.g. https://portal.example.org) call the API; repeatable.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+)
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request.")
 def command(
     host: str,
@@ -80,7 +113,9 @@ def command(
     from .http_api import create_app
 
     # The pack is loaded before listening, so a broken --rules fails at once with its problems.
-    advisor: Any = default_advisor() if rules_dir is None and knowledge_dir is None else Advisor(rules_dir, knowledge_dir)
+    advisor: Any = (
+        default_advisor() if rules_dir is None and knowledge_dir is None else Advisor(rules_dir, knowledge_dir)
+    )
     app = create_app(advisor, cors_origins=cors_origins)
     sock = listen(host, port)
     url = _url(host, sock.getsockname()[1])

@@ -53,7 +53,15 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await reader.readexactly(length)
 
 
-async def client(host: str, port: int, path: str, bodies: list[bytes], queue: asyncio.Queue[int], latencies: list[float], failures: list[str]) -> None:
+async def client(
+    host: str,
+    port: int,
+    path: str,
+    bodies: list[bytes],
+    queue: asyncio.Queue[int],
+    latencies: list[float],
+    failures: list[str],
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while True:
@@ -76,7 +84,9 @@ async def client(host: str, port: int, path: str, bodies: list[bytes], queue: as
         writer.close()
 
 
-async def run(url: str, path: str, requests: int, concurrency: int, bodies: list[bytes]) -> tuple[float, list[float], list[str]]:
+async def run(
+    url: str, path: str, requests: int, concurrency: int, bodies: list[bytes]
+) -> tuple[float, list[float], list[str]]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -139,7 +149,9 @@ def main() -> None:
         # NOTE: the server is one process and its work holds the GIL, so CPU per request bounds its
         # throughput on one idle core whatever else shares the machine while this runs.
         per_request = server_cpu / len(latencies)
-        print(f"server CPU   {per_request * ms:.2f} ms per request (one core's worth: at most {1 / per_request:,.0f} requests/s)")
+        print(
+            f"server CPU   {per_request * ms:.2f} ms per request (one core's worth: at most {1 / per_request:,.0f} requests/s)"
+        )
     print(f"failures     {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
     if failures:
         sys.exit(1)

@@ -8,29 +8,11 @@ import random
 from pathlib import Path
 
 import pytest
+from profiles import random_profile
 
 from advisor import Advisor, Profile, ProfileError, advise
-from advisor.profile import ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def random_profile(rng: random.Random, density: float = 0.5) -> dict:
-    profile = {}
-    for name, spec in ATTRIBUTES.items():
-        if rng.random() > density:
-            continue
-        if spec.kind == "boolean":
-            profile[name] = rng.random() < 0.5
-        elif spec.kind == "choice":
-            profile[name] = rng.choice(spec.choices)
-        elif spec.kind == "list":
-            profile[name] = [c for c in spec.choices if rng.random() < 0.4]
-        elif spec.kind == "integer":
-            profile[name] = rng.choice([1, 3, 6, 11, 12, 13, 18, 24, 25, 36, 37, 60, 120])
-        else:
-            profile[name] = rng.choice([0, 50_000, 200_000, 500_000, 1_000_000, 5_000_000, 20_000_000])
-    return profile
 
 
 PROFILES = [random_profile(random.Random(seed), density) for seed in range(40) for density in (0.25, 0.6)]

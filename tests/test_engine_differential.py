@@ -15,12 +15,13 @@ from typing import Any
 import oracle
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from profiles import rule_thresholds
 
 from advisor.core import Advisor, validate_profile
 from advisor.engine import EngineError, RuleEngine
 from advisor.errors import ProfileError
 from advisor.profile import ATTRIBUTES, AttributeSpec
-from advisor.rulebook import Rulebook, attribute_tests, load_rulebook
+from advisor.rulebook import Rulebook, load_rulebook
 
 # One Advisor over the shipped pack for the whole module (compiling the pack is the slow part).
 ADVISOR = Advisor()
@@ -28,18 +29,6 @@ PRESENT_OUT_OF_TEN = 6  # each attribute is answered with probability ~0.6
 
 
 # -- profile strategy --------------------------------------------------------------------------
-
-
-def thresholds(rulebook: Rulebook) -> dict[str, set[float]]:
-    """Every number the rules compare each attribute with (ordering, eq/ne and `in` operands)."""
-    found: dict[str, set[float]] = {}
-    for rule in rulebook.rules.values():
-        for test in attribute_tests(rule.when):
-            operands = test.operand if test.operator == "in" else [test.operand]
-            for value in operands:
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    found.setdefault(test.attr, set()).add(float(value))
-    return found
 
 
 def _integer_values(spec: AttributeSpec, limits: set[float]) -> st.SearchStrategy[int]:
@@ -58,8 +47,15 @@ def _number_values(spec: AttributeSpec, limits: set[float]) -> st.SearchStrategy
     high = spec.maximum
     near = {float(low)}
     for limit in limits:
-        for value in (limit - 1, limit - 0.5, math.nextafter(limit, -math.inf), limit,
-                      math.nextafter(limit, math.inf), limit + 0.5, limit + 1):
+        for value in (
+            limit - 1,
+            limit - 0.5,
+            math.nextafter(limit, -math.inf),
+            limit,
+            math.nextafter(limit, math.inf),
+            limit + 0.5,
+            limit + 1,
+        ):
             near.add(value)
     # Every order of magnitude, in range: json writes 1e-05 and 1e+16 in exponent notation, which
     # durable-rules cannot read (the profile now rounds amounts to the cent and caps them).
@@ -88,7 +84,7 @@ def value_strategy(spec: AttributeSpec, limits: set[float]) -> st.SearchStrategy
 
 
 def value_strategies(rulebook: Rulebook) -> dict[str, st.SearchStrategy[Any]]:
-    limits = thresholds(rulebook)
+    limits = rule_thresholds(rulebook)
     return {name: value_strategy(spec, limits.get(name, set())) for name, spec in ATTRIBUTES.items()}
 
 
@@ -105,7 +101,9 @@ def profile_strategy(rulebook: Rulebook) -> st.SearchStrategy[dict[str, Any]]:
     return profiles()
 
 
-def near_case_strategy(rulebook: Rulebook, base: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+def near_case_strategy(
+    rulebook: Rulebook, base: st.SearchStrategy[dict[str, Any]]
+) -> st.SearchStrategy[dict[str, Any]]:
     """A random profile overlaid with a case of a random rule, each case answer kept (90%), dropped
     or re-drawn: rules with three or four conditions fire, or just miss, far more often than on
     independent random answers."""
@@ -181,7 +179,7 @@ def test_fired_many_agrees_with_oracle(batch: list[dict[str, Any]]) -> None:
             answers[id(data)] = known, oracle.fired_rules(ADVISOR.rulebook, known)
     results = ADVISOR.engine.fired_many([answers[id(data)][0] for data in batch])
     assert len(results) == len(batch)
-    for number, (engine, data) in enumerate(zip(results, batch)):
+    for number, (engine, data) in enumerate(zip(results, batch, strict=False)):
         values, expected = answers[id(data)]
         assert engine == expected, f"profile {number} of {len(batch)} ({values}): " + _difference(engine, expected)
 
@@ -201,8 +199,27 @@ def test_engine_agrees_with_oracle_on_every_rule_case() -> None:
 
 # json.dumps writes floats below 1e-4 and from 1e16 in exponent notation ("1e-05", "1e+16"), which
 # durable-rules 2.0.28 refuses (error 204); infinity it refuses too (error 202).
-NUMBER_FORMS = [0.0, 0.0001, 1e-05, 2.5e-05, 1e-07, 5e-324, 0.01, 12345.67, 9999999.995, 9999999999999.99, 1e13,
-                999999999999999.9, 1e15, 1e16, 2e16, 1.5e16, 1e20, sys.float_info.max, math.inf]
+NUMBER_FORMS = [
+    0.0,
+    0.0001,
+    1e-05,
+    2.5e-05,
+    1e-07,
+    5e-324,
+    0.01,
+    12345.67,
+    9999999.995,
+    9999999999999.99,
+    1e13,
+    999999999999999.9,
+    1e15,
+    1e16,
+    2e16,
+    1.5e16,
+    1e20,
+    sys.float_info.max,
+    math.inf,
+]
 
 
 def test_engine_takes_every_valid_funding_amount() -> None:
@@ -243,9 +260,9 @@ def test_profile_strategies_exercise_the_rules() -> None:
         @given(strategy)
         def sample(data: dict[str, Any]) -> None:
             ids = oracle.fired_rules(ADVISOR.rulebook, validate_profile(data).known())
-            fired_somewhere.update(ids)
-            silent_somewhere.update(rules - ids)
-            if strategy is PROFILES:
+            fired_somewhere.update(ids)  # noqa: B023 (sample() runs inside this iteration)
+            silent_somewhere.update(rules - ids)  # noqa: B023
+            if strategy is PROFILES:  # noqa: B023
                 answered.append(len(data))
 
         sample()
@@ -342,8 +359,26 @@ HAND_CASES: dict[str, tuple[dict[str, Any], set[str]]] = {
             "government_roles": [],
             "existing_result": True,
         },
-        {"OP001", "OP004", "OP006", "OP007", "OP010", "OP011", "OP013", "OP015", "OP017", "OP020",
-         "OP022", "OP023", "OP024", "OP026", "NS001", "NS003", "NS004", "NS005"},
+        {
+            "OP001",
+            "OP004",
+            "OP006",
+            "OP007",
+            "OP010",
+            "OP011",
+            "OP013",
+            "OP015",
+            "OP017",
+            "OP020",
+            "OP022",
+            "OP023",
+            "OP024",
+            "OP026",
+            "NS001",
+            "NS003",
+            "NS004",
+            "NS005",
+        },
     ),
     "just_past_the_thresholds_empty_stages": (
         {
@@ -354,8 +389,23 @@ HAND_CASES: dict[str, tuple[dict[str, Any], set[str]]] = {
             "research_stages": [],
             "existing_result": False,
         },
-        {"OP002", "OP003", "OP005", "OP007", "OP009", "OP011", "OP014", "OP016", "OP018", "OP019",
-         "OP021", "OP025", "NS002", "NS004", "NS006"},
+        {
+            "OP002",
+            "OP003",
+            "OP005",
+            "OP007",
+            "OP009",
+            "OP011",
+            "OP014",
+            "OP016",
+            "OP018",
+            "OP019",
+            "OP021",
+            "OP025",
+            "NS002",
+            "NS004",
+            "NS006",
+        },
     ),
     "size_and_result_unknown": (
         {
@@ -365,8 +415,7 @@ HAND_CASES: dict[str, tuple[dict[str, Any], set[str]]] = {
             "government_roles": ["funder", "mediator"],
             "sector": "wind_power",
         },
-        {"OP006", "OP008", "OP010", "OP012", "OP013", "OP016", "OP017", "OP020", "NS002", "NS004",
-         "NS006"},
+        {"OP006", "OP008", "OP010", "OP012", "OP013", "OP016", "OP017", "OP020", "NS002", "NS004", "NS006"},
     ),
     "zero_funding_medium_enterprise": (
         {
@@ -378,8 +427,24 @@ HAND_CASES: dict[str, tuple[dict[str, Any], set[str]]] = {
             "existing_result": True,
             "research_stages": ["fundamental", "applied"],
         },
-        {"OP002", "OP003", "OP006", "OP008", "OP009", "OP011", "OP014", "OP016", "OP017", "OP020",
-         "OP022", "OP026", "NS002", "NS004", "NS005", "NS006"},
+        {
+            "OP002",
+            "OP003",
+            "OP006",
+            "OP008",
+            "OP009",
+            "OP011",
+            "OP014",
+            "OP016",
+            "OP017",
+            "OP020",
+            "OP022",
+            "OP026",
+            "NS002",
+            "NS004",
+            "NS005",
+            "NS006",
+        },
     ),
     "nested_second_branches": (
         {
@@ -390,8 +455,24 @@ HAND_CASES: dict[str, tuple[dict[str, Any], set[str]]] = {
             "funding_cny": 5000.0,
             "sector": "other",
         },
-        {"OP002", "OP003", "OP005", "OP007", "OP010", "OP012", "OP014", "OP016", "OP018", "OP019",
-         "OP022", "OP026", "NS001", "NS002", "NS004", "NS006"},
+        {
+            "OP002",
+            "OP003",
+            "OP005",
+            "OP007",
+            "OP010",
+            "OP012",
+            "OP014",
+            "OP016",
+            "OP018",
+            "OP019",
+            "OP022",
+            "OP026",
+            "NS001",
+            "NS002",
+            "NS004",
+            "NS006",
+        },
     ),
     "short_funded_solar": (
         {"duration_months": 3, "sector": "solar", "funding_cny": 5000.5, "government_roles": ["funder"]},
@@ -407,7 +488,8 @@ def _write_hand_pack(directory: Path) -> None:
         lines += [
             f"  - id: {rule_id}",
             f"    name: hand.{rule_id.lower()}",
-            "    when:" + (textwrap.indent(textwrap.dedent(condition), " " * 6) if "\n" in condition else f" {condition}"),
+            "    when:"
+            + (textwrap.indent(textwrap.dedent(condition), " " * 6) if "\n" in condition else f" {condition}"),
             "    effect: {supports: technology_transfer, weight: 1}",
             "    message: hand-written",
             "    rationale: hand-written",

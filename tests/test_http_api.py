@@ -229,7 +229,9 @@ def test_batch_json_lines_streams_one_line_per_row_with_errors_in_place(api):
         BatchLine.model_validate(line)
     assert [(o["row"], o["line"], o["id"]) for o in out] == [(1, 1, "a"), (2, 3, None), (3, 4, "c"), (4, 5, "d")]
     assert out[0]["advice"] == expected({**EXAMPLE, "id": "a"}, what_if=False)
-    assert out[1]["error"]["error"] == "invalid_request" and "not valid JSON" in out[1]["error"]["problems"][0]["message"]
+    assert (
+        out[1]["error"]["error"] == "invalid_request" and "not valid JSON" in out[1]["error"]["problems"][0]["message"]
+    )
     assert out[2]["error"]["error"] == "invalid_profile"
     assert out[2]["error"]["problems"][0] == {
         "field": "scope",
@@ -269,7 +271,9 @@ def test_batch_what_if(api):
     ],
 )
 def test_batch_body_that_cannot_be_split_into_rows_gets_422(api, content, content_type, message):
-    body = assert_error(api.post("/v1/batch", content=content, headers={"content-type": content_type}), 422, "invalid_request")
+    body = assert_error(
+        api.post("/v1/batch", content=content, headers={"content-type": content_type}), 422, "invalid_request"
+    )
     assert message in body["problems"][0]["message"]
 
 
@@ -330,12 +334,18 @@ def test_rules_lists_every_rule_as_data(api):
     assert [r["id"] for r in rules] == list(rulebook.rules)
     first = rules[0]
     assert set(first) >= {"id", "name", "when", "effect", "message", "rationale", "cites", "file"}
-    assert first == {**rulebook.rules[first["id"]].model_dump(mode="json", by_alias=True, exclude_none=True), "file": first["file"]}
+    assert first == {
+        **rulebook.rules[first["id"]].model_dump(mode="json", by_alias=True, exclude_none=True),
+        "file": first["file"],
+    }
 
 
 def test_rules_filtered_by_mode(api):
     rules = api.get("/v1/rules", params={"mode": "technology_equity"}).json()
-    assert rules and all(r["effect"].get("supports", r["effect"].get("opposes", r["effect"].get("excludes"))) == "technology_equity" for r in rules)
+    assert rules and all(
+        r["effect"].get("supports", r["effect"].get("opposes", r["effect"].get("excludes"))) == "technology_equity"
+        for r in rules
+    )
     body = assert_error(api.get("/v1/rules", params={"mode": "nothing"}), 422, "invalid_request")
     assert "technology_equity" in body["problems"][0]["allowed"]
 
@@ -414,7 +424,12 @@ def test_interview_with_invalid_answers_gets_422(api):
     [
         ("funding_cny", "200万", "zh", {"attribute": "funding_cny", "value": 2_000_000, "display": "2,000,000 元"}),
         ("duration_months", "1.5y", "en", {"attribute": "duration_months", "value": 18, "display": "18 months"}),
-        ("enterprise_size", "2", "en", {"attribute": "enterprise_size", "value": "medium", "display": "Medium-sized enterprise"}),
+        (
+            "enterprise_size",
+            "2",
+            "en",
+            {"attribute": "enterprise_size", "value": "medium", "display": "Medium-sized enterprise"},
+        ),
         ("scope", "不知道", "zh", {"attribute": "scope", "command": "skip"}),
     ],
 )
@@ -426,7 +441,9 @@ def test_parse_reads_typed_answers_as_the_terminal_does(api, attribute, text, la
 
 
 def test_parse_errors(api):
-    body = assert_error(api.post("/v1/questions/duration_months/parse", json={"text": "forever"}), 422, "invalid_request")
+    body = assert_error(
+        api.post("/v1/questions/duration_months/parse", json={"text": "forever"}), 422, "invalid_request"
+    )
     problem = body["problems"][0]
     assert (problem["field"], problem["value"]) == ("duration_months", "forever")
     assert "1.5y" in problem["allowed"]
@@ -482,7 +499,9 @@ def test_openapi_document_validates_and_documents_every_route(api):
     assert schemas["Profile"]["properties"].keys() == Profile.model_json_schema()["properties"].keys()
     advise = document["paths"]["/v1/advise"]["post"]
     assert advise["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Profile"}
-    assert advise["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Advice"}
+    assert advise["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Advice"
+    }
     for path, methods in document["paths"].items():
         for operation in methods.values():
             for status in ("413", "422", "404"):
@@ -499,7 +518,9 @@ def test_docs_page_works_offline_and_lists_every_operation(api):
     for path, methods in document["paths"].items():
         for method in methods:
             assert f"{method.upper()} {path}" in page.text
-    assert not re.search(r"""(src|href)=['"](https?:)?//""", page.text), "the docs page must load nothing from elsewhere"
+    assert not re.search(r"""(src|href)=['"](https?:)?//""", page.text), (
+        "the docs page must load nothing from elsewhere"
+    )
     assert api.get("/redoc").status_code == 404
 
 
@@ -519,7 +540,9 @@ def test_web_page_and_assets_are_served_from_the_package(api):
 
 
 def test_serve_module_imports_no_web_framework():
-    code = "import sys, advisor.service; print(sorted(m for m in ('fastapi', 'uvicorn', 'pydantic') if m in sys.modules))"
+    code = (
+        "import sys, advisor.service; print(sorted(m for m in ('fastapi', 'uvicorn', 'pydantic') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -549,7 +572,10 @@ def test_serve_prints_its_address_answers_and_stops_on_ctrl_c():
         assert httpx.post(url + "/v1/advise", json=EXAMPLE).json()["leading_mode"] == "technology_transfer"
         # the port is taken now: a second server says so and how to fix it
         taken = subprocess.run(
-            [sys.executable, "-m", "advisor", "serve", "--port", match.group(1)], capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "advisor", "serve", "--port", match.group(1)],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert taken.returncode == 2
         assert "Address already in use" in taken.stderr and "another --port" in taken.stderr

@@ -17,18 +17,18 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from profiles import random_profile
 
 from advisor.core import default_advisor, validate_profile
 from advisor.errors import ProfileError
 from advisor.http_api import profile_problems
-from advisor.profile import ATTRIBUTES
 
 CLIENTS = 32
 REQUESTS = 2000
@@ -54,25 +54,6 @@ def serving() -> Iterator[str]:
         _, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
         assert "Traceback" not in err and "Segmentation" not in err, err
-
-
-def random_profile(rng: random.Random) -> dict[str, Any]:
-    """About half the attributes answered, values spread over what the rules test."""
-    profile: dict[str, Any] = {}
-    for name, spec in ATTRIBUTES.items():
-        if rng.random() < 0.5:
-            continue
-        if spec.kind == "boolean":
-            profile[name] = rng.random() < 0.5
-        elif spec.kind == "choice":
-            profile[name] = rng.choice(spec.choices)
-        elif spec.kind == "list":
-            profile[name] = [choice for choice in spec.choices if rng.random() < 0.35]
-        elif spec.kind == "integer":
-            profile[name] = rng.choice([1, 6, 12, 24, 36, 60, 120])
-        else:
-            profile[name] = rng.choice([0, 50_000, 500_000, 3_000_000, 50_000_000])
-    return profile
 
 
 def make_requests(rng: random.Random) -> list[tuple[str, dict[str, str], Any]]:
@@ -164,7 +145,9 @@ def test_concurrent_requests_give_the_sequential_answers():
         elapsed = time.perf_counter() - started
         # the engine is still healthy afterwards
         assert httpx.get(url + "/healthz").json()["status"] == "ok"
-    mismatches = [index for index, (want, have) in enumerate(zip(expected, got)) if want != have]
-    assert not mismatches, f"{len(mismatches)} answers differ from sequential advise(), first: request {mismatches[0]} {requests[mismatches[0]][:2]}"
+    mismatches = [index for index, (want, have) in enumerate(zip(expected, got, strict=False)) if want != have]
+    assert not mismatches, (
+        f"{len(mismatches)} answers differ from sequential advise(), first: request {mismatches[0]} {requests[mismatches[0]][:2]}"
+    )
     assert len(got) == REQUESTS
     print(f"{REQUESTS} requests from {CLIENTS} concurrent clients in {elapsed:.1f} s")

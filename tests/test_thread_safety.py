@@ -14,29 +14,19 @@ from typing import Any
 
 import pytest
 import yaml
+from profiles import rule_thresholds
 
 import advisor.engine as engine_module
 from advisor.core import Advisor
 from advisor.paths import default_rules_dir
 from advisor.profile import ATTRIBUTES, AttributeSpec
-from advisor.rulebook import Rulebook, attribute_tests
+from advisor.rulebook import Rulebook
 
 THREADS = 8
 PROFILES_PER_THREAD = 300
 
 
 # -- deterministic varied profiles -------------------------------------------------------------
-
-
-def _thresholds(rulebook: Rulebook) -> dict[str, list[float]]:
-    found: dict[str, set[float]] = {}
-    for rule in rulebook.rules.values():
-        for test in attribute_tests(rule.when):
-            operands = test.operand if test.operator == "in" else [test.operand]
-            for value in operands:
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    found.setdefault(test.attr, set()).add(float(value))
-    return {name: sorted(values) for name, values in found.items()}
 
 
 def _value(rng: random.Random, spec: AttributeSpec, limits: list[float]) -> Any:
@@ -60,7 +50,7 @@ def _value(rng: random.Random, spec: AttributeSpec, limits: list[float]) -> Any:
 
 
 def random_profiles(rng: random.Random, count: int, rulebook: Rulebook) -> list[dict[str, Any]]:
-    limits = _thresholds(rulebook)
+    limits = {name: sorted(values) for name, values in rule_thresholds(rulebook).items()}
     profiles = []
     for number in range(count):
         presence = rng.choice((0.2, 0.5, 0.8))  # sparse, middling and full profiles
@@ -84,8 +74,8 @@ def _mismatches(got: list[list[Any]], expected: list[list[Any]]) -> list[tuple[i
     assert [len(results) for results in got] == [len(results) for results in expected]
     return [
         (thread, position)
-        for thread, (results, wanted) in enumerate(zip(got, expected))
-        for position, (result, want) in enumerate(zip(results, wanted))
+        for thread, (results, wanted) in enumerate(zip(got, expected, strict=False))
+        for position, (result, want) in enumerate(zip(results, wanted, strict=False))
         if result != want
     ]
 
@@ -228,7 +218,7 @@ def test_the_session_limit_is_real() -> None:
     definition = {"r": {"all": [{"m": {"$ex": {"pid": 1}}}]}}
     handle = durable.create_ruleset(f"session_limit_probe_{id(definition)}", json.dumps(definition))
     opened = 0
-    with pytest.raises(Exception):  # the C extension raises bare Exceptions with error codes
+    with pytest.raises(Exception):  # noqa: B017 (the C extension raises bare Exceptions with error codes)
         for sid in range(1, EVALUATIONS + 1):
             durable.assert_fact(handle, json.dumps({"sid": str(sid), "pid": 1}))
             opened += 1

@@ -24,7 +24,14 @@ from advisor.core import default_advisor
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -104,7 +111,9 @@ def key_of(question: dict[str, Any], value: Any) -> str:
     return str(index + 1) if index < 9 else "0"
 
 
-def answer_by_keyboard(page: Any, questions: dict[str, dict[str, Any]], profile: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def answer_by_keyboard(
+    page: Any, questions: dict[str, dict[str, Any]], profile: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
     """Answer each question the page asks from `profile` ("-" for the others) until the advice shows.
 
     Returns the answers given and the attributes in the order they were asked."""
