@@ -229,7 +229,10 @@ class RuleEngine:
                 started = _engine.start_action_for_state(handle, state) if code != _NOT_HANDLED else None
                 message = started[1] if started else None
                 while message:
-                    ids.add(message[2 : message.index('"', 2)])
+                    # NOTE: a message is {"<rule id>":{"m":<fact>}} and rule ids are validated to
+                    # five characters (two letters, three digits): read the id off the front
+                    # instead of parsing the fact back.
+                    ids.add(message[2:7])
                     message = _engine.complete_and_start_action(handle, state)
                 _engine.retract_fact(handle, payload)
             except BaseException:
