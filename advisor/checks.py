@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import string
 
 from pydantic import ValidationError
@@ -33,7 +34,9 @@ def check_test(test: AttributeTest) -> list[str]:
     """Problems with one attribute test: unknown attribute, operator unfit for it, wrong values."""
     spec = ATTRIBUTES.get(test.attr)
     if spec is None:
-        return [f"unknown attribute {test.attr!r} (profile attributes: {', '.join(ATTRIBUTES)})"]
+        close = difflib.get_close_matches(test.attr, list(ATTRIBUTES), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"profile attributes: {', '.join(ATTRIBUTES)}"
+        return [f"unknown attribute {test.attr!r}; {hint}"]
     op = test.operator
     if op == "known":
         return []

@@ -69,17 +69,19 @@ class PackProblem:
         return f"{where}: {self.message}"
 
     @staticmethod
-    def from_validation(file: str, error: Any, data: Any) -> list[PackProblem]:
-        """Turn a pydantic ValidationError on a file into problems that name the record at fault."""
+    def from_validation(file: str, error: Any, data: Any, record: str | None = None) -> list[PackProblem]:
+        """Turn a pydantic ValidationError into problems that name the record at fault: `record`
+        when the error is about one record, else found from the error's location in `data`."""
         problems = []
         for item in error.errors(include_url=False):
             loc = item["loc"]
-            record_id = _record_id_at(data, loc)
+            record_id = record or _record_id_at(data, loc)
             # The record is named by its id; the path inside it is what helps ("effect.weight").
-            inner = loc[2:] if record_id is not None and len(loc) > 2 else loc
+            inner = loc if record else loc[2:] if record_id is not None and len(loc) > 2 else loc
             path = ".".join(str(part) for part in inner) or "(record)"
             got = f" (got {_show(item['input'])})" if "input" in item and not isinstance(item["input"], dict) else ""
-            problems.append(PackProblem(file, record_id, f"{path}: {item['msg']}{got}"))
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(PackProblem(file, record_id, f"{path}: {message}{got}"))
         return problems
 
 

@@ -13,7 +13,7 @@ from .errors import PackProblem, RulePackError
 from .knowledge import load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
-from .rulebook import Rulebook, attribute_tests, load_rulebook
+from .rulebook import Rulebook, attribute_tests, read_rulebook
 from .whatif import candidate_answers
 
 # Rules reading more attributes than this many combinations are checked on their cases only.
@@ -40,10 +40,9 @@ def lint_pack(rules_dir: Path | str | None = None, knowledge_dir: Path | str | N
     except RulePackError as error:
         report.errors += error.problems
         return report
-    try:
-        rulebook = load_rulebook(rules_dir or default_rules_dir())
-    except RulePackError as error:
-        report.errors += error.problems
+    rulebook, problems = read_rulebook(rules_dir or default_rules_dir())
+    report.errors += problems
+    if rulebook is None:
         return report
     report.rules = len(rulebook.rules)
     report.errors += check_pack(rulebook, knowledge)

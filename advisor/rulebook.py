@@ -193,10 +193,6 @@ class PackMeta(Record):
     scoring: ScoringPolicy = ScoringPolicy()
 
 
-class RuleFile(Record):
-    rules: list[Rule] = Field(default_factory=list)
-
-
 class Rulebook(Record):
     meta: PackMeta
     directory: str
@@ -209,11 +205,23 @@ PACK_FILE = "pack.yml"
 
 def load_rulebook(directory: Path | str) -> Rulebook:
     """Load and validate a rule pack directory (pack.yml plus rule files); raise RulePackError on problems."""
+    rulebook, problems = read_rulebook(directory)
+    if problems or rulebook is None:
+        raise RulePackError(problems)
+    return rulebook
+
+
+def read_rulebook(directory: Path | str) -> tuple[Rulebook | None, list[PackProblem]]:
+    """Every valid rule of a pack, and every problem found on the way (for the linter).
+
+    Each rule is validated on its own, so one broken rule hides neither the problems nor the
+    good rules of the rest of the pack. The rulebook is None only when the directory is missing.
+    """
     directory = Path(directory)
     if not directory.is_dir():
-        raise RulePackError([PackProblem(str(directory), None, "rules directory does not exist")])
+        return None, [PackProblem(str(directory), None, "rules directory does not exist")]
     problems: list[PackProblem] = []
-    meta = None
+    meta = PackMeta(name="(missing pack.yml)", version="0")
     pack_path = directory / PACK_FILE
     if not pack_path.exists():
         problems.append(
@@ -233,16 +241,7 @@ def load_rulebook(directory: Path | str) -> Rulebook:
     if not rule_paths:
         problems.append(PackProblem(str(directory), None, "no rule files (*.yml) found"))
     for path in rule_paths:
-        try:
-            data = read_yaml(path)
-            parsed = RuleFile.model_validate(data if data is not None else {})
-        except RulePackError as error:
-            problems.extend(error.problems)
-            continue
-        except ValidationError as error:
-            problems.extend(PackProblem.from_validation(str(path), error, data))
-            continue
-        for rule in parsed.rules:
+        for rule in _read_rule_file(path, problems):
             if rule.id in rules:
                 problems.append(
                     PackProblem(str(path), rule.id, f"duplicate rule id (first defined in {files[rule.id]})")
@@ -250,7 +249,32 @@ def load_rulebook(directory: Path | str) -> Rulebook:
                 continue
             rules[rule.id] = rule
             files[rule.id] = str(path)
-    if problems:
-        raise RulePackError(problems)
-    assert meta is not None
-    return Rulebook(meta=meta, directory=str(directory), rules=rules, files=files)
+    return Rulebook(meta=meta, directory=str(directory), rules=rules, files=files), problems
+
+
+def _read_rule_file(path: Path, problems: list[PackProblem]) -> list[Rule]:
+    """The valid rules of one file; the problems of the others are added to `problems`."""
+    try:
+        data = read_yaml(path)
+    except RulePackError as error:
+        problems.extend(error.problems)
+        return []
+    try:
+        shape = _FileShape.model_validate(data if data is not None else {})
+    except ValidationError as error:
+        problems.extend(PackProblem.from_validation(str(path), error, data))
+        return []
+    rules = []
+    for index, raw in enumerate(shape.rules):
+        try:
+            rules.append(Rule.model_validate(raw))
+        except ValidationError as error:
+            record = str(raw["id"]) if raw.get("id") else f"rules[{index}]"
+            problems.extend(PackProblem.from_validation(str(path), error, raw, record))
+    return rules
+
+
+class _FileShape(Record):
+    """A rule file before its rules are validated one by one."""
+
+    rules: list[dict[str, Any]] = Field(default_factory=list)

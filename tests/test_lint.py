@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from advisor.cli import EXIT_PACK, cli
 from advisor.lint import lint_pack
 from advisor.paths import default_rules_dir
+from advisor.rulebook import load_rulebook
 
 GOOD_RULE = """
   - id: ZZ001
@@ -163,3 +164,19 @@ def test_validate_command_exits_non_zero_with_the_messages(pack):
     assert result.exit_code == EXIT_PACK
     assert "error: " in result.stderr and "unknown attribute 'duraton_months'" in result.stderr
     assert "failed: " in result.stderr
+
+
+def test_a_broken_rule_hides_neither_other_problems_nor_the_good_rules(pack):
+    add_rules(pack, GOOD_RULE.replace("weight: 10}", "}"), "zz_broken.yml")
+    add_rules(
+        pack,
+        GOOD_RULE.replace("ZZ001", "ZZ002").replace("attr: duration_months, gte: 24", "attr: duraton_months, gte: 24"),
+        "zz_other.yml",
+    )
+    report = lint_pack(pack)
+    found = messages(report)
+    assert any("zz_broken.yml [ZZ001]: effect: a 'supports' effect needs a weight" in m for m in found), found
+    assert any(
+        "zz_other.yml [ZZ002]: unknown attribute 'duraton_months'; did you mean 'duration_months'?" in m for m in found
+    ), found
+    assert report.rules == len(load_rulebook(default_rules_dir()).rules) + 1  # the shipped ones and ZZ002
