@@ -122,9 +122,7 @@ def main() -> None:
     print(f"  durable-rules, fired() per profile       {rate(len(known), t_engine)}")
     print(f"  durable-rules, fired_many() on all       {rate(len(known), t_batched)}")
     print(f"  plain-Python reference (closures)        {rate(len(known), t_python)}")
-    print(
-        f"  durable / Python ratio: {t_python / t_engine:.2f} (fired), {t_python / t_batched:.2f} (fired_many)"
-    )
+    print(f"  durable / Python ratio: {t_python / t_engine:.2f} (fired), {t_python / t_batched:.2f} (fired_many)")
 
     sample = profiles[: max(200, min(2000, len(profiles) // 10))]
     print()
