@@ -55,6 +55,7 @@ class MitigationAdvice(Model):
     name: str
     name_zh: str
     action: str
+    action_zh: str = ""
     citations: list[SourceQuote]
 
 
@@ -63,6 +64,7 @@ class DifficultyFlag(Model):
     name: str
     name_zh: str
     description: str
+    description_zh: str = ""
     severity: Severity
     triggered_by: list[Reason]
     mitigations: list[MitigationAdvice]

@@ -138,13 +138,27 @@ def cli() -> None:
     show_default=True,
     help="How many next questions to list.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the text output (rule messages are English in both).",
+)
 @with_pack
 def advise(
-    profile_file: str, fmt: str, what_if: bool, max_questions: int, rules_dir: str | None, knowledge_dir: str | None
+    profile_file: str,
+    fmt: str,
+    what_if: bool,
+    max_questions: int,
+    lang: str,
+    rules_dir: str | None,
+    knowledge_dir: str | None,
 ) -> None:
     """Advise on one partnership profile (JSON or YAML; - reads stdin)."""
     from .core import validate_profile
     from .profile_files import read_profile
+    from .questions import question_texts
     from .render import render_markdown, render_text
 
     data = read_profile(profile_file)
@@ -155,7 +169,8 @@ def advise(
     elif fmt == "markdown":
         click.echo(render_markdown(advice), nl=False)
     else:
-        click.echo(render_text(advice), nl=False)
+        questions = question_texts("zh", knowledge_dir) if lang == "zh" else None
+        click.echo(render_text(advice, lang, questions), nl=False)
 
 
 @cli.command()

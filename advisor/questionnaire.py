@@ -268,7 +268,7 @@ class _Session:
         from .core import Advisor, default_advisor, validate_profile
         from .interview import Interview
         from .profile_files import read_profile
-        from .questions import load_questions
+        from .questions import load_questions, question_texts
         from .render import render_markdown, render_text
 
         say, text = self.terminal.say, self.terminal.text
@@ -317,7 +317,8 @@ class _Session:
             say(text("more", remaining=step.remaining))
         say()
         advice = advisor.advise(self.interview.profile())
-        click.echo(render_text(advice), nl=False)
+        questions = question_texts("zh") if self.lang == "zh" else None  # English: as `advisor advise`
+        click.echo(render_text(advice, self.lang, questions), nl=False)
         say()
         if self.save_file is not None:
             self._save_answers(self.save_file, announce=True)

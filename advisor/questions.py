@@ -172,3 +172,8 @@ def load_questions(knowledge_dir: Path | str | None = None) -> QuestionSet:
     """
     directory = Path(knowledge_dir) if knowledge_dir is not None else default_knowledge_dir()
     return _load(str((directory / QUESTIONS_FILE).resolve()))
+
+
+def question_texts(lang: str, knowledge_dir: Path | str | None = None) -> dict[str, str]:
+    """Each attribute's question in one language, e.g. to list the questions still worth asking."""
+    return {q.attribute: q.text.zh if lang == "zh" else q.text.en for q in load_questions(knowledge_dir).questions}

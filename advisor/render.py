@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .scoring import format_value
 from .textwidth import pad, width, wrap
@@ -11,6 +13,50 @@ _DECISION_LABEL = {
     "clear": "CLEAR",
     "close_call": "CLOSE CALL",
     "insufficient_information": "INSUFFICIENT INFORMATION",
+}
+# The words of the terminal text in each language. NOTE: rule messages and rationales exist in
+# English only, so the Chinese text quotes them in English under a note saying so.
+_WORDS = {
+    "en": {
+        "advice_for": "Advice for: ",
+        "decision": "Decision: ",
+        "decisions": _DECISION_LABEL,
+        "modes": "Modes, best first",
+        "columns": " score  verdict",
+        "verdicts": {v: v for v in ("recommended", "possible", "unlikely", "excluded")},
+        "why": "Why {name} ({score})",
+        "silent": "No rule spoke for or against it yet.",
+        "english_note": "",
+        "sources": "Sources:",
+        "difficulties": "Difficulties to expect, and what to do",
+        "no_difficulties": "Difficulties to expect: none flagged by the answers given.",
+        "severity": {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"},
+        "seen": "Seen: ",
+        "do": "Do: ",
+        "find_out": "What else to find out",
+        "if": "if ",
+        "moves": "(an answer can move scores by up to {impact} points)",
+    },
+    "zh": {
+        "advice_for": "咨询对象：",
+        "decision": "结论：",
+        "decisions": {"clear": "明确", "close_call": "难分高下", "insufficient_information": "信息不足"},
+        "modes": "合作模式（按适合程度排序）",
+        "columns": " 得分  评价",
+        "verdicts": {"recommended": "推荐", "possible": "可考虑", "unlikely": "不太适合", "excluded": "排除"},
+        "why": "为何是{name}（{score} 分）",
+        "silent": "尚无规则支持或反对。",
+        "english_note": "  （规则说明暂只有英文）",
+        "sources": "出处：",
+        "difficulties": "可能遇到的困难及对策",
+        "no_difficulties": "可能遇到的困难：根据已有回答，未发现需要预警的困难。",
+        "severity": {"high": "高", "medium": "中", "low": "低"},
+        "seen": "依据：",
+        "do": "对策：",
+        "find_out": "还需了解",
+        "if": "若答 ",
+        "moves": "（回答后得分最多可变动 {impact} 分）",
+    },
 }
 
 
@@ -37,19 +83,41 @@ def _sources(reasons: list[Reason]) -> list[str]:
     return seen
 
 
-def answer_effects(question: NextQuestion, advice: Advice) -> list[str]:
+def answer_effects(question: NextQuestion, advice: Advice, lang: str = "en") -> list[str]:
     """Each what-if answer as a phrase: 'university: Technology Equity would lead (78)'."""
-    names = {mode.id: mode.name for mode in advice.modes}
+    names = {mode.id: mode.name_zh if lang == "zh" else mode.name for mode in advice.modes}
+    decisions = _WORDS["zh"]["decisions"] if lang == "zh" else None
     phrases = []
     for answer in question.answers[:3]:
         value = format_value(answer.value)
-        decision = answer.decision.replace("_", " ")
+        if lang == "zh" and isinstance(answer.value, bool):
+            value = "是" if answer.value else "否"
+        decision = decisions[answer.decision] if decisions else answer.decision.replace("_", " ")
+        leader = names.get(answer.leading_mode or "", "no mode")
         if answer.leading_mode != advice.leading_mode:
-            leader = names.get(answer.leading_mode or "", "no mode")
-            phrases.append(f"{value}: {leader} would lead ({answer.leading_score}; {decision})")
+            if lang == "zh":
+                phrases.append(f"{value}：{leader}将领先（{answer.leading_score} 分；{decision}）")
+            else:
+                phrases.append(f"{value}: {leader} would lead ({answer.leading_score}; {decision})")
+        elif lang == "zh":
+            phrases.append(f"{value}：结论将变为“{decision}”")
         else:
             phrases.append(f"{value}: the decision would become {decision}")
     return phrases
+
+
+def _decision_reason_zh(advice: Advice) -> str:
+    """The decision's reason in Chinese, from the ranking (the library words it in English)."""
+    modes = [mode for mode in advice.modes if mode.verdict != "excluded"]
+    if advice.decision == "insufficient_information" or not modes:
+        return "已知信息不足，暂不能给出明确建议；请回答下列问题。"
+    leader = modes[0]
+    if len(modes) == 1:
+        return f"{leader.name_zh}领先，其余模式均被排除。"
+    runner = modes[1]
+    if advice.decision == "close_call":
+        return f"{leader.name_zh}（{leader.score} 分）与{runner.name_zh}（{runner.score} 分）相差很小，难分高下。"
+    return f"{leader.name_zh}领先{runner.name_zh} {leader.score - runner.score} 分。"
 
 
 def _featured(advice: Advice) -> list[ModeAssessment]:
@@ -66,54 +134,70 @@ def _featured(advice: Advice) -> list[ModeAssessment]:
     return featured
 
 
-def render_text(advice: Advice) -> str:
-    """What a person reads in a terminal: decision, ranking, why, difficulties, what to find out."""
+def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] | None = None) -> str:
+    """What a person reads in a terminal: decision, ranking, why, difficulties, what to find out.
+
+    `lang="zh"` writes it in Chinese (rule messages stay English); `questions` maps attributes
+    to question texts to show instead of the attributes' descriptions.
+    """
+    words = _WORDS[lang]
+    zh = lang == "zh"
     lines: list[str] = []
     label = advice.profile.get("title") or advice.profile.get("id")
     if label:
-        lines += _wrap(f"Advice for: {label}", "  ", "")
-    lines += _wrap(advice.decision_reason, "  ", f"Decision: {_DECISION_LABEL[advice.decision]}. ")
+        lines += _wrap(f"{words['advice_for']}{label}", "  ", "")
+    reason = _decision_reason_zh(advice) if zh else advice.decision_reason
+    separator = "。" if zh else ". "
+    lines += _wrap(reason, "  ", f"{words['decision']}{words['decisions'][advice.decision]}{separator}")
     lines.append("")
-    lines.append(pad("Modes, best first", _NAME_COLUMN) + " score  verdict")
+    lines.append(pad(words["modes"], _NAME_COLUMN) + words["columns"])
     for mode in advice.modes:
-        label = f"  {mode.rank}. {mode.name} ({mode.name_zh})"
+        name = f"{mode.name_zh}（{mode.name}）" if zh else f"{mode.name} ({mode.name_zh})"
+        label = f"  {mode.rank}. {name}"
         if width(label) > _NAME_COLUMN:  # a long name gets a line of its own
             lines.append(label)
             label = ""
-        lines.append(f"{pad(label, _NAME_COLUMN)} {mode.score:>5}  {mode.verdict}")
+        lines.append(f"{pad(label, _NAME_COLUMN)} {mode.score:>5}  {words['verdicts'][mode.verdict]}")
     for mode in _featured(advice):
         lines.append("")
-        lines.append(f"Why {mode.name} ({mode.score})")
+        lines.append(words["why"].format(name=mode.name_zh if zh else mode.name, score=mode.score))
         if not mode.reasons_for and not mode.reasons_against:
-            lines.append("  No rule spoke for or against it yet.")
+            lines.append("  " + words["silent"])
+        elif words["english_note"]:
+            lines.append(words["english_note"])
         for reason in mode.reasons_for + mode.reasons_against:
             marker = "+" if reason.effect == "supports" else "-"
             lines += _wrap(f"{reason.message} [{reason.rule_id} {_signed(reason)}]", "    ", f"  {marker} ")
         sources = _sources(mode.reasons_for + mode.reasons_against)
         if sources:
-            lines.append("  Sources:")
+            lines.append("  " + words["sources"])
             for source in sources:
                 lines += _wrap(source, "      ", "    ")
     lines.append("")
     if advice.difficulties:
-        lines.append("Difficulties to expect, and what to do")
+        lines.append(words["difficulties"])
         for flag in advice.difficulties:
-            lines.append(f"  ! {flag.severity.upper()}: {flag.name} ({flag.name_zh})")
+            name = f"{flag.name_zh}（{flag.name}）" if zh else f"{flag.name} ({flag.name_zh})"
+            lines.append(f"  ! {words['severity'][flag.severity]}: {name}")
+            if zh and flag.description_zh:
+                lines += _wrap(flag.description_zh, "      ", "      ")
             for reason in flag.triggered_by:
-                lines += _wrap(f"Seen: {reason.message} [{reason.rule_id}]", "          ", "      ")
+                lines += _wrap(f"{words['seen']}{reason.message} [{reason.rule_id}]", "          ", "      ")
             for mitigation in flag.mitigations:
-                lines += _wrap(f"Do: {mitigation.action}", "          ", "      ")
+                action = mitigation.action_zh if zh and mitigation.action_zh else mitigation.action
+                lines += _wrap(f"{words['do']}{action}", "          ", "      ")
     else:
-        lines.append("Difficulties to expect: none flagged by the answers given.")
+        lines.append(words["no_difficulties"])
     if advice.next_questions:
         lines.append("")
-        lines.append("What else to find out")
+        lines.append(words["find_out"])
         for question in advice.next_questions:
-            lines += _wrap(f"? {question.attribute}: {question.question}", "    ", "  ")
-            for phrase in answer_effects(question, advice):
-                lines += _wrap(phrase, "        ", "      if ")
+            text = (questions or {}).get(question.attribute, question.question)
+            lines += _wrap(f"? {question.attribute}: {text}", "    ", "  ")
+            for phrase in answer_effects(question, advice, lang):
+                lines += _wrap(phrase, "        ", "      " + words["if"])
             if not question.answers:
-                lines.append(f"      (an answer can move scores by up to {question.impact} points)")
+                lines.append("      " + words["moves"].format(impact=question.impact))
     lines.append("")
     versions = advice.versions
     lines.append(f"knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}")

@@ -234,11 +234,17 @@ class Scorer:
                     name=difficulty.name,
                     name_zh=difficulty.name_zh,
                     description=difficulty.description,
+                    description_zh=difficulty.description_zh,
                     severity=severity,  # type: ignore[arg-type]
                     triggered_by=sorted(triggers, key=lambda r: r.rule_id),
                     mitigations=[
                         MitigationAdvice(
-                            id=m.id, name=m.name, name_zh=m.name_zh, action=m.action, citations=self._quotes(m.id)
+                            id=m.id,
+                            name=m.name,
+                            name_zh=m.name_zh,
+                            action=m.action,
+                            action_zh=m.action_zh,
+                            citations=self._quotes(m.id),
                         )
                         for m in mitigations
                     ],

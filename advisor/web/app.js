@@ -132,7 +132,7 @@
       noAnswers: "还没有回答。",
       dontKnow: "不知道",
       change: "修改",
-      englishOnly: "理由、困难和对策的详细说明目前只有英文。",
+      englishOnly: "各条规则的理由说明目前只有英文。",
       versions: "知识库 {knowledge} · 规则库 {rulebook} · 程序 {advisor}",
       score: "得分",
       months: "{n} 个月",
@@ -582,7 +582,9 @@
       var card = el("article", { class: "difficulty s-" + flag.severity },
         el("h4", null, el("span", { class: "badge s-" + flag.severity }, t("severity")[flag.severity]), " ",
           state.lang === "zh" ? flag.name_zh : flag.name, " ", el("span", { class: "alt" }, state.lang === "zh" ? flag.name : flag.name_zh)),
-        el("p", { lang: "en" }, flag.description));
+        state.lang === "zh" && flag.description_zh
+          ? el("p", { lang: "zh" }, flag.description_zh)
+          : el("p", { lang: "en" }, flag.description));
       var list = el("ul", null);
       flag.triggered_by.forEach(function (reason) {
         list.appendChild(el("li", { class: "seen" }, el("strong", null, t("seen")), " ", el("span", { lang: "en" }, reason.message), " ",
@@ -591,7 +593,9 @@
       flag.mitigations.forEach(function (mitigation) {
         list.appendChild(el("li", { class: "do" }, el("strong", null, t("doThis")), " ",
           el("span", { class: "mitigation-name" }, state.lang === "zh" ? mitigation.name_zh : mitigation.name), " — ",
-          el("span", { lang: "en" }, mitigation.action)));
+          state.lang === "zh" && mitigation.action_zh
+            ? el("span", { lang: "zh" }, mitigation.action_zh)
+            : el("span", { lang: "en" }, mitigation.action)));
       });
       card.appendChild(list);
       section.appendChild(card);
