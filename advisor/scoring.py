@@ -67,10 +67,24 @@ class Scorer:
         self.knowledge = knowledge
         self.policy = rulebook.meta.scoring
         self.mode_order = list(knowledge.modes)
-        effects = {rule_id: rule.effect for rule_id, rule in rulebook.rules.items()}
-        self._supports = {r: (e.target, e.weight or 0) for r, e in effects.items() if e.kind == "supports"}
-        self._opposes = {r: (e.target, e.weight or 0) for r, e in effects.items() if e.kind == "opposes"}
-        self._excludes = {r: e.target for r, e in effects.items() if e.kind == "excludes"}
+        # Per rule: (mode, supporting weight, opposing weight, excludes?); raising rules are absent.
+        self._effects = {
+            rule_id: (
+                rule.effect.target,
+                rule.effect.weight or 0 if rule.effect.kind == "supports" else 0,
+                rule.effect.weight or 0 if rule.effect.kind == "opposes" else 0,
+                rule.effect.kind == "excludes",
+            )
+            for rule_id, rule in rulebook.rules.items()
+            if rule.effect.kind != "raises"
+        }
+        # NOTE: a score depends on the net weight only; a table of every reachable net saves the
+        # arithmetic in the batch and what-if hot paths. Scores round half up: 72.5 counts as 73.
+        reach = sum(rule.effect.weight or 0 for rule in rulebook.rules.values())
+        points = self.policy.points_per_weight
+        self._score_of_net = {
+            net: max(0, min(100, math.floor(50.5 + points * net))) for net in range(-reach, reach + 1)
+        }
 
     # -- the standing ------------------------------------------------------------------
 
@@ -80,21 +94,20 @@ class Scorer:
         support = dict.fromkeys(self.mode_order, 0)
         opposition = dict.fromkeys(self.mode_order, 0)
         excluded = set()
-        supports, opposes, excludes = self._supports, self._opposes, self._excludes
+        effects = self._effects
         for rule_id in fired:
-            if rule_id in supports:
-                mode, weight = supports[rule_id]
-                support[mode] += weight
-            elif rule_id in opposes:
-                mode, weight = opposes[rule_id]
-                opposition[mode] += weight
-            elif rule_id in excludes:
-                excluded.add(excludes[rule_id])
-        points = self.policy.points_per_weight  # scores round half up: 72.5 shows (and counts) as 73
+            effect = effects.get(rule_id)
+            if effect is not None:
+                mode, plus, minus, excludes = effect
+                support[mode] += plus
+                opposition[mode] += minus
+                if excludes:
+                    excluded.add(mode)
+        score_of_net = self._score_of_net
         keyed = []
         for position, mode in enumerate(self.mode_order):
             out = mode in excluded
-            score = 0 if out else max(0, min(100, math.floor(50.5 + points * (support[mode] - opposition[mode]))))
+            score = 0 if out else score_of_net[support[mode] - opposition[mode]]
             keyed.append((out, -score, -support[mode], position, mode, score))
         keyed.sort()
         ranking = tuple((entry[4], entry[5]) for entry in keyed)
