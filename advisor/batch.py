@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .cli import with_pack
+
 if TYPE_CHECKING:
     from .advice import Advice
     from .core import Advisor
@@ -1201,15 +1203,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     show_default=True,
     help="Processes that score rows in parallel (see docs/batch.md for when it helps).",
 )
-@click.option(
-    "--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule pack directory (default: the shipped pack)."
-)
-@click.option(
-    "--knowledge",
-    "knowledge_dir",
-    type=click.Path(file_okay=False),
-    help="Knowledge directory (default: the shipped one).",
-)
+@with_pack
 def command(
     input_path: str,
     output_path: str | None,

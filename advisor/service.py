@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from .cli import with_pack
+
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 
 
@@ -68,15 +70,7 @@ def _url(host: str, port: int) -> str:
     show_default=True,
     help="Port to listen on (0: any free port, printed at start).",
 )
-@click.option(
-    "--rules", "rules_dir", type=click.Path(file_okay=False), help="Rule pack directory (default: the shipped pack)."
-)
-@click.option(
-    "--knowledge",
-    "knowledge_dir",
-    type=click.Path(file_okay=False),
-    help="Knowledge directory (default: the shipped one).",
-)
+@with_pack
 @click.option(
     "--cors-origin",
     "cors_origins",
