@@ -28,8 +28,9 @@ _GUARD = {"$ex": {"pid": 1}}
 # the price of one more action per profile, about 12% of the evaluation.)
 _SESSION_RULE = "__session__"
 _PRIMER = {"$ex": {"primer": 1}}
-# Result codes of the C engine's assert_fact (durable.engine.Ruleset._handle_result).
-_OK, _NOT_HANDLED, _OBSERVED, _QUEUED = 0, 1, 2, 3
+# Result codes of the C engine's assert_fact (durable.engine.Ruleset._handle_result); code 2,
+# "already observed", cannot happen here: every fact carries a fresh pid.
+_OK, _NOT_HANDLED, _QUEUED = 0, 1, 3
 
 _NEGATED_COMPARISON = {"gt": "$lte", "gte": "$lt", "lt": "$gte", "lte": "$gt"}
 _COMPARISON = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}

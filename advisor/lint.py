@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,13 +54,15 @@ def lint_pack(rules_dir: Path | str | None = None, knowledge_dir: Path | str | N
     except RulePackError as error:
         report.errors += error.problems
         return report
-    _check_cases(rulebook, engine, report)
-    satisfiable = _check_satisfiable(rulebook, engine, report)
+    shown_to_fire = _check_cases(rulebook, engine, report)
+    satisfiable = _check_satisfiable(rulebook, engine, shown_to_fire, report)
     _check_coverage(rulebook, knowledge, satisfiable, report)
     return report
 
 
-def _check_cases(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> None:
+def _check_cases(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> set[str]:
+    """Run every rule's cases through the engine; the rules that fired on one of their cases."""
+    shown_to_fire = set()
     for rule_id, rule in rulebook.rules.items():
         where = rulebook.files[rule_id]
         if not any(case.fires for case in rule.cases) or all(case.fires for case in rule.cases):
@@ -70,6 +73,8 @@ def _check_cases(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> 
             )
         for case in rule.cases:
             fired = rule_id in engine.fired(Profile.model_validate(case.profile).known())
+            if fired:
+                shown_to_fire.add(rule_id)
             if fired != case.fires:
                 expected = "fire" if case.fires else "not fire"
                 report.errors.append(
@@ -80,23 +85,20 @@ def _check_cases(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> 
                         f"but it does {'not ' if not fired else ''}fire",
                     )
                 )
+    return shown_to_fire
 
 
-def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> set[str]:
-    """The rules some profile makes fire, searched over every class of answers to what they read."""
+def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, shown_to_fire: set[str], report: LintReport) -> set[str]:
+    """The rules some profile makes fire: those a case showed firing, else found by searching
+    every class of answers to what they read."""
     candidates = candidate_answers(rulebook)
-    satisfiable = set()
+    satisfiable = set(shown_to_fire)
     for rule_id, rule in rulebook.rules.items():
-        if any(
-            case.fires and rule_id in engine.fired(Profile.model_validate(case.profile).known()) for case in rule.cases
-        ):
-            satisfiable.add(rule_id)
+        if rule_id in satisfiable:
             continue
         attributes = rule.attributes()
         options = [candidates[name] + [_UNKNOWN] for name in attributes]
-        size = 1
-        for option in options:
-            size *= len(option)
+        size = math.prod(len(option) for option in options)
         if size > _MAX_COMBINATIONS:
             report.warnings.append(
                 PackProblem(
