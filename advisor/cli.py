@@ -1,9 +1,9 @@
 """The `advisor` command line: parses, calls the library, formats, and maps errors to exit codes.
 
-Exit codes: 0 success; 1 the rule pack has problems (`validate`, or a broken --rules/--knowledge);
-2 usage error (unknown option, unknown mode or rule id); 3 bad input (missing, empty or malformed
-file, invalid profile); 4 `batch` rejected rows; 70 internal error (a bug: please report it);
-130 `ask` interrupted by Ctrl-C.
+Exit codes (declared in options.py): 0 success; 1 the rule pack has problems (`validate`, or a
+broken --rules/--knowledge); 2 usage error (unknown option, unknown mode or rule id); 3 bad input
+(missing, empty or malformed file, invalid profile); 4 `batch` rejected rows; 70 internal error
+(a bug: please report it); 130 `ask` interrupted by Ctrl-C.
 NOTE: heavy imports (pydantic, durable-rules) happen inside the commands so `advisor --help` is fast.
 """
 
@@ -19,7 +19,21 @@ from typing import Any
 
 import click
 
-EXIT_PACK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 1, 2, 3, 70
+from .options import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_PACK,
+    EXIT_USAGE,
+    format_option,
+    knowledge_option,
+    lang_option,
+    load_pack,
+    questions_option,
+    with_pack,
+)
+
+# NOTE: re-exported for the surfaces that still import them from here; new code imports options.
+__all__ = ["cli", "main", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_PACK", "EXIT_USAGE", "with_pack"]
 
 
 # The surfaces that live in modules of their own, each defining a click command named `command`.
@@ -72,34 +86,8 @@ class AdvisorGroup(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
-pack_options = [
-    click.option(
-        "--rules",
-        "rules_dir",
-        type=click.Path(file_okay=False),
-        help="Rule pack directory (default: the shipped pack).",
-    ),
-    click.option(
-        "--knowledge",
-        "knowledge_dir",
-        type=click.Path(file_okay=False),
-        help="Knowledge directory (default: the shipped one).",
-    ),
-]
-
-
-def with_pack(function: Any) -> Any:
-    for option in reversed(pack_options):
-        function = option(function)
-    return function
-
-
 def _advisor(rules_dir: str | None, knowledge_dir: str | None) -> Any:
-    from .core import Advisor, default_advisor
-
-    if rules_dir is None and knowledge_dir is None:
-        return default_advisor()
-    return Advisor(rules_dir=rules_dir, knowledge_dir=knowledge_dir)
+    return load_pack(rules_dir, knowledge_dir).advisor
 
 
 def _knowledge(knowledge_dir: str | None) -> Any:
@@ -126,25 +114,12 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("profile_file", metavar="FILE|-")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@format_option("text", "json", "markdown")
 @click.option(
     "--what-if/--no-what-if", default=True, show_default=True, help="Compute the next questions worth asking."
 )
-@click.option(
-    "--questions",
-    "max_questions",
-    type=click.IntRange(0, 50),
-    default=5,
-    show_default=True,
-    help="How many next questions to list.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="Language of the text output (rule messages are English in both).",
-)
+@questions_option()
+@lang_option("Language of the text output (rule messages are English in both).")
 @with_pack
 def advise(
     profile_file: str,
@@ -158,25 +133,25 @@ def advise(
     """Advise on one partnership profile (JSON or YAML; - reads stdin)."""
     from .core import validate_profile
     from .profile_files import read_profile
-    from .questions import question_texts
     from .render import render_markdown, render_text
 
     data = read_profile(profile_file)
     profile = validate_profile(data, source=profile_file if profile_file != "-" else "<stdin>")
-    advice = _advisor(rules_dir, knowledge_dir).advise(profile, what_if=what_if, max_questions=max_questions)
+    pack = load_pack(rules_dir, knowledge_dir)
+    advice = pack.advisor.advise(profile, what_if=what_if, max_questions=max_questions)
     if fmt == "json":
         click.echo(advice.model_dump_json(indent=2))
     elif fmt == "markdown":
         click.echo(render_markdown(advice), nl=False)
     else:
-        questions = question_texts("zh", knowledge_dir) if lang == "zh" else None
+        questions = pack.question_texts("zh") if lang == "zh" else None
         click.echo(render_text(advice, lang, questions), nl=False)
 
 
 @cli.command()
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False), help="Knowledge directory.")
+@lang_option()
+@format_option("text", "json")
+@knowledge_option
 def modes(lang: str, fmt: str, knowledge_dir: str | None) -> None:
     """List the eight cooperation modes."""
     knowledge = _knowledge(knowledge_dir)
@@ -191,9 +166,9 @@ def modes(lang: str, fmt: str, knowledge_dir: str | None) -> None:
 
 @cli.command()
 @click.argument("mode_id", metavar="ID")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False), help="Knowledge directory.")
+@lang_option()
+@format_option("text", "json")
+@knowledge_option
 def mode(mode_id: str, lang: str, fmt: str, knowledge_dir: str | None) -> None:
     """Show one cooperation mode: what it is, whom it suits, strengths, weaknesses, legal form."""
     from .browse import render_mode
@@ -212,7 +187,7 @@ def mode(mode_id: str, lang: str, fmt: str, knowledge_dir: str | None) -> None:
 
 @cli.command("rules")
 @click.option("--mode", "mode_id", help="Only rules about this mode or difficulty id.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option("text", "json")
 @with_pack
 def list_rules(mode_id: str | None, fmt: str, rules_dir: str | None, knowledge_dir: str | None) -> None:
     """List the rules of the rule pack."""
@@ -247,10 +222,13 @@ def explain(rule_id: str, rules_dir: str | None, knowledge_dir: str | None) -> N
 @cli.command()
 @with_pack
 def validate(rules_dir: str | None, knowledge_dir: str | None) -> None:
-    """Lint a rule pack: schema, attributes, values, ids, test cases, rules that never fire, coverage."""
+    """Lint a rule pack: schema, attributes, values, ids, test cases, rules that never fire, coverage;
+    and the questionnaire (questions.yml) of the knowledge directory."""
     from .lint import lint_pack
+    from .pack import questions_problems
 
     report = lint_pack(rules_dir, knowledge_dir)
+    report.errors += questions_problems(knowledge_dir)
     for problem in report.errors:
         click.echo(f"error: {problem.describe()}", err=True)
     for problem in report.warnings:

@@ -1,7 +1,8 @@
 """The adaptive interview: which question to ask next, when to stop, and how the field of modes stands.
 
-Terminal-free, so `advisor ask` and the web questionnaire ask in the same order. The order comes
-from the advisor's what-if (every candidate answer re-run through the rule engine):
+Terminal-free, so `advisor ask` and the web questionnaire ask in the same order. One step validates
+the answers once and runs the main engine once; the order comes from the advisor's what-if (every
+candidate answer re-run through the rules that read it) and the searches beside it in whatif.py:
 
 1. Ask first the question whose answer could put another mode first (`NextQuestion.changes_leader`),
    then one that, together with one more answer, could; then one that could change the decision;
@@ -10,15 +11,16 @@ from the advisor's what-if (every candidate answer re-run through the rule engin
 2. Skip questions that can no longer change anything: no rule reading the attribute can change
    whether it fires, whatever the other open questions are answered (checked through the engine).
 3. Stop when the decision is `clear` and no remaining answer, alone or together with one other
-   answer, could change the leader; or when nothing left can change the advice; or when every
+   answer, could change the leader; when it is a `close_call` and no remaining answer, alone or
+   with one other, could change the top two's order or the decision ("the remaining questions
+   cannot separate X and Y; both fit"); when nothing left can change the advice; or when every
    question has been answered or skipped. `thorough` goes on past a clear decision while answers
    can still change the details (scores, difficulties); `ask_all` asks every applicable question.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,8 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from .advice import Decision, NextQuestion
 from .core import validate_profile
 from .errors import FieldProblem, ProfileError
-from .profile import ATTRIBUTES
+from .profile import ATTRIBUTES, Profile
 from .questions import Lang, QuestionSet, load_questions
+from .scoring import ModeStanding
 
 if TYPE_CHECKING:
     from .core import Advisor
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "StopReason",
     "AskReason",
-    "ModeScore",
+    "ModeStanding",
     "FieldSummary",
     "Step",
     "next_question",
@@ -44,34 +47,22 @@ __all__ = [
     "Interview",
 ]
 
-StopReason = Literal["clear", "settled", "all_asked"]
+StopReason = Literal["clear", "inseparable", "settled", "all_asked"]
 AskReason = Literal[
     "changes_leader", "changes_leader_with_another", "changes_decision", "moves_scores", "may_matter", "ask_all"
 ]
-
-# NOTE: the look-ahead that proves a rule can still change is exhaustive over the candidate answers
-# of the rule's open attributes; past this many variants it assumes the rule can (never skips wrongly).
-_MAX_VARIANTS_PER_RULE = 4096
-_ABSENT: Any = object()
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class ModeScore(_Model):
-    id: str
-    name: str
-    name_zh: str
-    score: int
-
-
 class FieldSummary(_Model):
     """Where the modes stand after the answers so far: the data of the one line shown after each answer."""
 
     decision: Decision
-    leader: ModeScore | None = Field(description="The top-ranked mode; None if every mode is excluded.")
-    runner_up: ModeScore | None
+    leader: ModeStanding | None = Field(description="The top-ranked mode; None if every mode is excluded.")
+    runner_up: ModeStanding | None
     tied: int = Field(description="How many modes share the top score (1 = a single leader).")
     in_running: list[str] = Field(description="Modes not excluded that score at least 'possible'.")
     excluded: list[str]
@@ -131,6 +122,7 @@ class Step(_Model):
         description='Attributes answered "don\'t know" whose answer alone could still put another mode first.',
     )
     field: FieldSummary
+    modes: list[ModeStanding] = Field(default_factory=list, description="Every mode's score and verdict, best first.")
 
     @property
     def done(self) -> bool:
@@ -163,6 +155,12 @@ class Step(_Model):
                     ' see "What else to find out".'
                 )
             return sentence
+        if self.stop_reason == "inseparable":
+            runner = self.field.runner_up
+            runner_name = _mode_name(advisor, runner.id, lang) if runner else ""
+            if zh:
+                return f"剩下的问题已无法区分{leader_name}和{runner_name}：两种模式都适合。"
+            return f"The remaining questions cannot separate {leader_name} and {runner_name}; both fit."
         if self.stop_reason == "settled":
             return "剩下的问题已不会改变建议。" if zh else "No remaining question can change the advice."
         if self.stop_reason == "all_asked":
@@ -194,39 +192,28 @@ def _mode_name(advisor: Advisor, mode_id: str, lang: Lang) -> str:
     return mode.name_zh if lang == "zh" else mode.name
 
 
-def _mode_score(advisor: Advisor, mode_id: str, score: int) -> ModeScore:
-    mode = advisor.knowledge.modes[mode_id]
-    return ModeScore(id=mode_id, name=mode.name, name_zh=mode.name_zh, score=score)
-
-
-def _summary(advisor: Advisor, standing: Standing, answered: int) -> FieldSummary:
-    ranking = standing.ranking
-    excluded = [mode for mode, _ in ranking if mode in standing.excluded]
-    leader = _mode_score(advisor, *ranking[0]) if standing.leader is not None else None
-    runner = _mode_score(advisor, *ranking[1]) if len(ranking) > 1 and leader is not None else None
-    top = ranking[0][1]
-    tied = sum(1 for mode, score in ranking if score == top and mode not in standing.excluded)
-    running = [
-        mode
-        for mode, score in ranking
-        if advisor.scorer.verdict(score, mode in standing.excluded) in ("recommended", "possible")
-    ]
+def _summary(advisor: Advisor, standing: Standing, modes: list[ModeStanding], answered: int) -> FieldSummary:
+    leader = modes[0] if standing.leader is not None else None
+    runner = modes[1] if len(modes) > 1 and leader is not None else None
+    top = modes[0].score
+    tied = sum(1 for mode in modes if mode.score == top and mode.verdict != "excluded")
     return FieldSummary(
         decision=standing.decision,
         leader=leader,
         runner_up=runner,
         tied=max(tied, 1),
-        in_running=running,
-        excluded=excluded,
-        total=len(ranking),
+        in_running=[mode.id for mode in modes if mode.verdict in ("recommended", "possible")],
+        excluded=[mode.id for mode in modes if mode.verdict == "excluded"],
+        total=len(modes),
         answered=answered,
     )
 
 
-def field_summary(advisor: Advisor, answers: Mapping[str, Any]) -> FieldSummary:
+def field_summary(advisor: Advisor, answers: Mapping[str, Any] | Profile) -> FieldSummary:
     """Where the modes stand for a set of answers (a profile mapping); raises ProfileError if invalid."""
     known = validate_profile(answers).known()
-    return _summary(advisor, advisor.standing(known), len(known))
+    standing = advisor.scorer.standing(advisor.engine.fired(known), len(known))
+    return _summary(advisor, standing, advisor.scorer.mode_standings(standing), len(known))
 
 
 def _check_skipped(skipped: Iterable[str]) -> frozenset[str]:
@@ -251,68 +238,13 @@ def _leader_changes(question: NextQuestion, leader: str | None) -> list[str]:
     return modes
 
 
-def _can_still_matter(advisor: Advisor, known: Mapping[str, Any], fixed: Collection[str], attribute: str) -> bool:
-    """Whether some rule reading `attribute` fires for one of its answers and not for another (or for
-    "don't know"), for some answers to the rule's other open attributes, evaluated by the engine.
-
-    `fixed` are attributes that stay unknown (skipped or not applicable)."""
-    what_if = advisor.what_if
-    if attribute not in what_if.readers:
-        return False
-    options = what_if.candidates[attribute] + [_ABSENT]
-    engine = what_if.engines[attribute]
-    for rule_id in sorted(what_if.readers[attribute]):
-        others = [
-            name
-            for name in advisor.rulebook.rules[rule_id].attributes()
-            if name != attribute and name not in known and name not in fixed and name in what_if.candidates
-        ]
-        combos = list(itertools.product(*[what_if.candidates[name] + [_ABSENT] for name in others]))
-        if len(combos) * len(options) > _MAX_VARIANTS_PER_RULE:
-            return True
-        variants = []
-        for combo in combos:
-            base = dict(known)
-            base.update((name, value) for name, value in zip(others, combo, strict=True) if value is not _ABSENT)
-            for value in options:
-                variants.append(base if value is _ABSENT else {**base, attribute: value})
-        fired = engine.fired_many(variants)
-        width = len(options)
-        for start in range(0, len(fired), width):
-            if len({rule_id in ids for ids in fired[start : start + width]}) > 1:
-                return True
-    return False
-
-
-def _pair_movers(
-    advisor: Advisor, known: Mapping[str, Any], open_attributes: list[str], leader: str | None
-) -> set[str]:
-    """The open attributes that, answered together with one other open attribute, could change the leader.
-
-    NOTE: the what-if looks one answer ahead; two answers can move a mode that neither moves alone
-    (rules with two unknown conditions). Every pair of candidate answers is run through the engine."""
-    candidates = advisor.what_if.candidates
-    names = [name for name in open_attributes if name in candidates]
-    variants: list[dict[str, Any]] = []
-    pairs: list[tuple[str, str]] = []
-    for first, second in itertools.combinations(names, 2):
-        for one in candidates[first]:
-            for two in candidates[second]:
-                variants.append({**known, first: one, second: two})
-                pairs.append((first, second))
-    movers: set[str] = set()
-    answered = len(known) + 2
-    for pair, fired in zip(pairs, advisor.engine.fired_many(variants), strict=True):
-        if pair[0] in movers and pair[1] in movers:
-            continue
-        if advisor.scorer.standing(fired, answered, explain=False).leader != leader:
-            movers.update(pair)
-    return movers
+def _top_two(standing: Standing) -> tuple[str, ...]:
+    return tuple(mode for mode, _ in standing.ranking[:2] if mode not in standing.excluded)
 
 
 def next_question(
     advisor: Advisor,
-    answers: Mapping[str, Any],
+    answers: Mapping[str, Any] | Profile,
     skipped: Iterable[str] = (),
     *,
     ask_all: bool = False,
@@ -322,7 +254,7 @@ def next_question(
     """The next question to ask, or why to stop, for the answers so far.
 
     `answers` is a profile mapping (attribute -> value, as a profile file holds it; id and title
-    may be included); `skipped` are the attributes answered "don't know" (never asked again, never
+    may be included) or a validated Profile; `skipped` are the attributes answered "don't know" (never asked again, never
     taken as "no"). Questions whose `ask_if` does not hold are not asked. Always returns a Step:
     `step.attribute` is the attribute to ask, or None with `step.stop_reason` when the interview
     should stop; `step.field` is the standing of the modes to show. `thorough` keeps asking past a
@@ -334,30 +266,57 @@ def next_question(
     profile = validate_profile(answers)
     skip = _check_skipped(skipped)
     known = profile.known()
-    standing = advisor.standing(profile)
-    field = _summary(advisor, standing, len(known))
+    # NOTE: the one run of the main engine for this step; everything below reuses `fired`.
+    fired = advisor.engine.fired(known)
+    standing = advisor.scorer.standing(fired, len(known))
+    modes = advisor.scorer.mode_standings(standing)
+    field = _summary(advisor, standing, modes, len(known))
+    search = advisor.what_if
     order = {question.attribute: question.order for question in questions.questions}
     fixed = set(skip) | {q.attribute for q in questions.questions if q.attribute not in known and not q.applies(known)}
     open_attributes = [
         q.attribute for q in questions.questions if q.attribute not in known and q.attribute not in fixed
     ]
     if not open_attributes:
-        return Step(attribute=None, stop_reason="all_asked", remaining=0, field=field)
+        return Step(attribute=None, stop_reason="all_asked", remaining=0, field=field, modes=modes)
 
-    explored = {q.attribute: q for q in advisor.next_questions(profile)}
+    explored = {q.attribute: q for q in search.explore(known, fired, standing)}
     leader = standing.leader
     movers = {name for name in open_attributes if name in explored and _leader_changes(explored[name], leader)}
     pair_movers: set[str] = set()
+    stops = not ask_all and not thorough
     if standing.decision == "clear" and not movers:
-        pair_movers = _pair_movers(advisor, known, open_attributes, leader)
-        if not pair_movers and not ask_all and not thorough:
-            live = [n for n in open_attributes if _can_still_matter(advisor, known, fixed, n)]
+        pair_movers = search.pair_movers(known, fired, open_attributes, lambda other: other.leader != leader)
+        if not pair_movers and stops:
+            live = [n for n in open_attributes if search.can_still_matter(known, fixed, n)]
             doubts = [
                 n for n in sorted(skip, key=order.__getitem__) if n in explored and _leader_changes(explored[n], leader)
             ]
             return Step(
-                attribute=None, stop_reason="clear", remaining=len(live), unknown_that_matter=doubts, field=field
+                attribute=None,
+                stop_reason="clear",
+                remaining=len(live),
+                unknown_that_matter=doubts,
+                field=field,
+                modes=modes,
             )
+    elif (
+        standing.decision == "close_call"
+        and stops
+        and not any(explored[name].answers for name in open_attributes if name in explored)
+    ):
+        # The two leaders are within the margin: stop once no answer, alone or with one other,
+        # can change their order, bring a third mode into the top two, or change the decision.
+        top_two = _top_two(standing)
+
+        def separates(other: Standing) -> bool:
+            return other.decision != standing.decision or _top_two(other) != top_two
+
+        if not search.single_movers(known, fired, open_attributes, separates) and not search.pair_movers(
+            known, fired, open_attributes, separates
+        ):
+            live = [n for n in open_attributes if search.can_still_matter(known, fixed, n)]
+            return Step(attribute=None, stop_reason="inseparable", remaining=len(live), field=field, modes=modes)
 
     def what_if(name: str) -> NextQuestion | None:
         return explored.get(name)
@@ -373,10 +332,10 @@ def next_question(
             reasons[name] = "changes_decision"
         elif question is not None and question.impact > 0:
             reasons[name] = "moves_scores"
-        elif _can_still_matter(advisor, known, fixed, name):
+        elif search.can_still_matter(known, fixed, name):
             reasons[name] = "may_matter"
     if not reasons and not ask_all:
-        return Step(attribute=None, stop_reason="settled", remaining=0, field=field)
+        return Step(attribute=None, stop_reason="settled", remaining=0, field=field, modes=modes)
 
     firm = standing.decision != "insufficient_information"
 
@@ -403,7 +362,12 @@ def next_question(
         could_lead=could_lead,
         remaining=len(pool),
         field=field,
+        modes=modes,
     )
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class Interview:
@@ -424,32 +388,47 @@ class Interview:
         questions: QuestionSet | None = None,
     ):
         self.advisor = advisor
-        self.thorough = thorough
+        self._thorough = thorough
         self.questions = questions or load_questions(advisor.knowledge.directory)
         self.ask_all = ask_all
-        profile = validate_profile(dict(answers or {}))
+        # NOTE: the answers are validated once here and each new answer once (alone): the Profile
+        # is then updated in place of re-validating every answer at every step.
+        self._profile = validate_profile(dict(answers or {}))
         # The validated values (e.g. "18" read as 18), whole amounts written as integers.
         self.answers: dict[str, Any] = {
-            name: int(value) if isinstance(value, float) and value.is_integer() else value
-            for name, value in profile.model_dump(exclude_none=True).items()
+            name: _plain(value) for name, value in self._profile.model_dump(exclude_none=True).items()
         }
         self.skipped: set[str] = set()
         self.history: list[str] = []  # attributes replied to in this session, oldest first
+        self._step: Step | None = None
+
+    @property
+    def thorough(self) -> bool:
+        """Keep asking past a clear decision while answers can still change the details."""
+        return self._thorough
+
+    @thorough.setter
+    def thorough(self, value: bool) -> None:
+        self._thorough = value
+        self._step = None
 
     def step(self) -> Step:
-        """The next question to ask, or why to stop."""
-        return next_question(
-            self.advisor,
-            self.answers,
-            self.skipped,
-            ask_all=self.ask_all,
-            thorough=self.thorough,
-            questions=self.questions,
-        )
+        """The next question to ask, or why to stop (computed once per state of the answers)."""
+        if self._step is None:
+            self._step = next_question(
+                self.advisor,
+                self._profile,
+                self.skipped,
+                ask_all=self.ask_all,
+                thorough=self._thorough,
+                questions=self.questions,
+            )
+        return self._step
 
     def answer(self, attribute: str, value: Any) -> None:
         """Record an answer; raises ProfileError if the value is not valid for the attribute."""
-        validate_profile({attribute: value})
+        checked = getattr(validate_profile({attribute: value}), attribute)
+        self._set(attribute, checked)
         self.skipped.discard(attribute)
         self.answers[attribute] = value
         self._replied(attribute)
@@ -457,6 +436,7 @@ class Interview:
     def skip(self, attribute: str) -> None:
         """Record "don't know": the attribute stays unknown and is not asked again."""
         _check_skipped([attribute])
+        self._set(attribute, None)
         self.answers.pop(attribute, None)
         self.skipped.add(attribute)
         self._replied(attribute)
@@ -467,9 +447,14 @@ class Interview:
         if not self.history:
             return None
         attribute = self.history.pop()
+        self._set(attribute, None)
         previous = self.answers.pop(attribute, None)
         self.skipped.discard(attribute)
         return attribute, previous
+
+    def _set(self, attribute: str, value: Any) -> None:
+        self._profile = self._profile.model_copy(update={attribute: value})
+        self._step = None
 
     def profile(self) -> dict[str, Any]:
         """The answers as a profile mapping: id and title first, then attributes in the profile's order."""

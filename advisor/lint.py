@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +13,10 @@ from .knowledge import load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
 from .rulebook import Rulebook, attribute_tests, read_rulebook
-from .whatif import candidate_answers
+from .whatif import can_fire, candidate_answers, combination_count
 
 # Rules reading more attributes than this many combinations are checked on their cases only.
 _MAX_COMBINATIONS = 20000
-_UNKNOWN = object()
 
 
 @dataclass
@@ -97,9 +94,7 @@ def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, shown_to_fire: se
         if rule_id in satisfiable:
             continue
         attributes = rule.attributes()
-        options = [candidates[name] + [_UNKNOWN] for name in attributes]
-        size = math.prod(len(option) for option in options)
-        if size > _MAX_COMBINATIONS:
+        if combination_count(candidates, attributes) > _MAX_COMBINATIONS:
             report.warnings.append(
                 PackProblem(
                     rulebook.files[rule_id],
@@ -109,11 +104,7 @@ def _check_satisfiable(rulebook: Rulebook, engine: RuleEngine, shown_to_fire: se
             )
             satisfiable.add(rule_id)
             continue
-        profiles: list[dict[str, Any]] = [
-            {name: value for name, value in zip(attributes, answers, strict=True) if value is not _UNKNOWN}
-            for answers in itertools.product(*options)
-        ]
-        if any(rule_id in fired for fired in engine.fired_many(profiles)):
+        if can_fire(engine, rule_id, attributes, candidates):
             satisfiable.add(rule_id)
         else:
             report.errors.append(

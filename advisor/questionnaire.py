@@ -17,9 +17,9 @@ from typing import Any
 
 import click
 
-from .cli import EXIT_INPUT, with_pack
+from .options import EXIT_INPUT, EXIT_INTERRUPTED, lang_option, load_pack, with_pack
 
-EXIT_INTERRUPTED = 130  # the shell's convention for a command ended by Ctrl-C (128 + SIGINT)
+__all__ = ["command", "EXIT_INTERRUPTED", "profile_text"]
 PROFILE_SUFFIXES = (".json", ".yaml", ".yml")
 
 _UI: dict[str, dict[str, str]] = {
@@ -193,9 +193,7 @@ def profile_text(profile: dict[str, Any], path: str) -> str:
 
 
 @click.command("ask", short_help="Answer questions about a planned partnership in the terminal and get advice.")
-@click.option(
-    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the questions."
-)
+@lang_option("Language of the questions.")
 @click.option("--all", "ask_all", is_flag=True, help="Ask every question, even once the advice is clear.")
 @click.option(
     "--answers",
@@ -265,10 +263,9 @@ class _Session:
         knowledge_dir: str | None,
         report_file: str | None,
     ) -> None:
-        from .core import Advisor, default_advisor, validate_profile
+        from .core import validate_profile
         from .interview import Interview
         from .profile_files import read_profile
-        from .questions import load_questions, question_texts
         from .render import render_markdown, render_text
 
         say, text = self.terminal.say, self.terminal.text
@@ -278,11 +275,9 @@ class _Session:
             validate_profile(preload, source=answers_file)
         if title:
             preload["title"] = title
-        if rules_dir is None and knowledge_dir is None:
-            advisor = default_advisor()
-        else:
-            advisor = Advisor(rules_dir=rules_dir, knowledge_dir=knowledge_dir)
-        self.questions = load_questions(advisor.knowledge.directory)
+        pack = load_pack(rules_dir, knowledge_dir)
+        advisor = pack.advisor
+        self.questions = pack.questions
         self.advisor = advisor
         self.interview = Interview(advisor, preload, ask_all=ask_all, questions=self.questions)
 
@@ -293,7 +288,8 @@ class _Session:
             say(text("resumed", count=answered, file=answers_file))
         ended, step = self._ask()
         explained = False
-        if ended == "stopped" and step.stop_reason == "clear" and step.remaining and self.terminal.interactive:
+        settled = ended == "stopped" and step.stop_reason in ("clear", "inseparable") and step.remaining
+        if settled and self.terminal.interactive:
             # NOTE: the leader is settled, but answers that raise difficulties may still be missing;
             # a person at a terminal may want them. Piped input is never asked an extra line.
             say()
@@ -313,11 +309,12 @@ class _Session:
                 say(text("already"))
             say(step.explain(advisor, self.lang), bold=True)
         say(text("count", asked=self.interview.asked(), skipped=len(self.interview.skipped)))
-        if ended == "stopped" and step.stop_reason == "clear" and step.remaining and not self.terminal.interactive:
+        settled = ended == "stopped" and step.stop_reason in ("clear", "inseparable") and step.remaining
+        if settled and not self.terminal.interactive:
             say(text("more", remaining=step.remaining))
         say()
         advice = advisor.advise(self.interview.profile())
-        questions = question_texts("zh") if self.lang == "zh" else None  # English: as `advisor advise`
+        questions = pack.question_texts("zh") if self.lang == "zh" else None  # English: as `advisor advise`
         click.echo(render_text(advice, self.lang, questions), nl=False)
         say()
         if self.save_file is not None:
@@ -436,9 +433,8 @@ class _Session:
         say(f"    {text('commands')}")
 
     def _field_line(self) -> str:
-        from .interview import field_summary
-
-        return field_summary(self.advisor, self.interview.answers).line(self.lang)
+        # NOTE: the step after this answer, computed once: the next question reuses it.
+        return str(self.interview.step().field.line(self.lang))
 
     # -- files -----------------------------------------------------------------------------------
 

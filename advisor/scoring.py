@@ -8,6 +8,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from .advice import Decision, DifficultyFlag, MitigationAdvice, ModeAssessment, Reason, SourceQuote, Verdict
 from .knowledge import Citation, KnowledgeBase
 from .rulebook import Rule, Rulebook
@@ -37,6 +39,18 @@ class Standing:
 
     def score(self, mode: str) -> int:
         return dict(self.ranking)[mode]
+
+
+class ModeStanding(BaseModel):
+    """One mode's place for the answers so far: the bars of the chart, the leader of the field line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    name_zh: str
+    score: int
+    verdict: Verdict
 
 
 def format_value(value: Any) -> str:
@@ -114,6 +128,20 @@ class Scorer:
         frozen = frozenset(excluded)
         decision, reason = self._decide(ranking, frozen, support, answered, explain)
         return Standing(ranking, frozen, support, opposition, decision, reason)
+
+    def mode_standings(self, standing: Standing) -> list[ModeStanding]:
+        """Every mode's score and verdict, best first (as `standing.ranking`)."""
+        modes = self.knowledge.modes
+        return [
+            ModeStanding(
+                id=mode_id,
+                name=modes[mode_id].name,
+                name_zh=modes[mode_id].name_zh,
+                score=score,
+                verdict=self.verdict(score, mode_id in standing.excluded),
+            )
+            for mode_id, score in standing.ranking
+        ]
 
     def verdict(self, score: int, excluded: bool) -> Verdict:
         if excluded:

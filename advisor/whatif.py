@@ -1,8 +1,16 @@
-"""What-if: which unanswered attributes could change the advice, found by re-running the rules."""
+"""What-if: which unanswered attributes could change the advice, found by re-running the rules.
+
+Also the exhaustive searches built on the same candidate answers: whether a rule can fire at all
+(`can_fire`, for `advisor validate`), whether an answer can still change whether some rule fires
+(`WhatIf.can_still_matter`), and which pairs of answers change the standing (`WhatIf.pair_movers`),
+for the interview.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .advice import NextQuestion, WhatIfAnswer
@@ -77,6 +85,38 @@ def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
     return candidates
 
 
+#: Stands for "no answer" among the candidate answers of a search: the attribute stays unknown.
+NO_ANSWER: Any = object()
+
+#: Past this many variants the search for whether an answer can still matter assumes it can
+#: (the interview then asks rather than wrongly skipping a question).
+MAX_VARIANTS_PER_RULE = 4096
+
+
+def combination_count(candidates: Mapping[str, list[Any]], attributes: Iterable[str]) -> int:
+    """How many profiles `combinations` yields for these attributes."""
+    return math.prod(len(candidates[name]) + 1 for name in attributes)
+
+
+def combinations(
+    candidates: Mapping[str, list[Any]], attributes: Sequence[str], base: Mapping[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """`base` plus every combination of a candidate answer or no answer to each of `attributes`.
+
+    The last attribute varies fastest, so consecutive runs of `len(candidates[last]) + 1` profiles
+    differ only in it (the last of each run leaves it unknown)."""
+    options = [candidates[name] + [NO_ANSWER] for name in attributes]
+    for answers in itertools.product(*options):
+        profile = dict(base or {})
+        profile.update((name, value) for name, value in zip(attributes, answers, strict=True) if value is not NO_ANSWER)
+        yield profile
+
+
+def can_fire(engine: RuleEngine, rule_id: str, attributes: Sequence[str], candidates: Mapping[str, list[Any]]) -> bool:
+    """Whether some combination of answers to what a rule reads makes it fire (evaluated by the engine)."""
+    return any(rule_id in fired for fired in engine.fired_many(combinations(candidates, attributes)))
+
+
 class WhatIf:
     """Re-runs the rules on every candidate answer of every unanswered attribute.
 
@@ -95,6 +135,7 @@ class WhatIf:
             for attribute in rule.attributes():
                 readers.setdefault(attribute, set()).add(rule_id)
         self.readers = {attribute: frozenset(ids) for attribute, ids in readers.items()}
+        self.rules_attributes = {rule_id: rule.attributes() for rule_id, rule in rulebook.rules.items()}
         self.engines = {attribute: RuleEngine(rulebook, ids) for attribute, ids in self.readers.items()}
 
     def fired_with(self, known: Mapping[str, Any], fired: frozenset[str], attribute: str) -> list[frozenset[str]]:
@@ -151,3 +192,77 @@ class WhatIf:
             key=lambda q: (not q.changes_leader, not q.answers, -(q.swing if firm else q.impact), order[q.attribute])
         )
         return questions
+
+    def can_still_matter(self, known: Mapping[str, Any], closed: Iterable[str], attribute: str) -> bool:
+        """Whether some rule reading `attribute` fires for one of its answers and not for another (or
+        for "don't know"), for some answers to the rule's other open attributes, as the engine says.
+
+        `closed` are attributes that stay unknown (skipped or not applicable)."""
+        if attribute not in self.readers:
+            return False
+        candidates = self.candidates
+        engine = self.engines[attribute]
+        width = len(candidates[attribute]) + 1
+        stays_unknown = set(closed)
+        for rule_id in sorted(self.readers[attribute]):
+            others = [
+                name
+                for name in self.rules_attributes[rule_id]
+                if name != attribute and name not in known and name not in stays_unknown and name in candidates
+            ]
+            if combination_count(candidates, others) * width > MAX_VARIANTS_PER_RULE:
+                return True
+            fired = engine.fired_many(combinations(candidates, [*others, attribute], known))
+            for start in range(0, len(fired), width):
+                if len({rule_id in ids for ids in fired[start : start + width]}) > 1:
+                    return True
+        return False
+
+    def pair_movers(
+        self,
+        known: Mapping[str, Any],
+        fired: frozenset[str],
+        attributes: Iterable[str],
+        moves: Callable[[Standing], bool],
+    ) -> set[str]:
+        """The attributes that, answered together with one other of `attributes`, give a standing
+        that `moves` says is a change (e.g. another leader).
+
+        NOTE: the what-if looks one answer ahead; two answers can move a mode that neither moves
+        alone (rules with two unknown conditions), so every pair of candidate answers is evaluated.
+        As in `fired_with`, only the rules reading one of the two are re-run."""
+        candidates, readers, engines = self.candidates, self.readers, self.engines
+        names = [name for name in attributes if name in candidates and name not in known]
+        answered = len(known) + 2
+        movers: set[str] = set()
+        for first, second in itertools.combinations(names, 2):
+            if first in movers and second in movers:
+                continue
+            variants = [{**known, first: one, second: two} for one in candidates[first] for two in candidates[second]]
+            unaffected = fired - readers[first] - readers[second]
+            by_first = engines[first].fired_many(variants)
+            by_second = engines[second].fired_many(variants)
+            for ids_first, ids_second in zip(by_first, by_second, strict=True):
+                if moves(self.scorer.standing(unaffected | ids_first | ids_second, answered, explain=False)):
+                    movers.update((first, second))
+                    break
+        return movers
+
+    def single_movers(
+        self,
+        known: Mapping[str, Any],
+        fired: frozenset[str],
+        attributes: Iterable[str],
+        moves: Callable[[Standing], bool],
+    ) -> set[str]:
+        """The attributes one of whose answers alone gives a standing that `moves` says is a change."""
+        movers = set()
+        answered = len(known) + 1
+        for name in attributes:
+            if name in known or name not in self.candidates:
+                continue
+            for ids in self.fired_with(known, fired, name):
+                if moves(self.scorer.standing(ids, answered, explain=False)):
+                    movers.add(name)
+                    break
+        return movers

@@ -509,6 +509,9 @@ def test_openapi_document_validates_and_documents_every_route(api):
                     schema = operation["responses"][status]["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (path, status)
     assert "HTTPValidationError" not in schemas
+    for path, model in (("/v1/interview/next", "InterviewRequest"), ("/v1/questions/{attribute}/parse", "ParseRequest")):
+        body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": f"#/components/schemas/{model}"} and model in schemas
 
 
 def test_docs_page_works_offline_and_lists_every_operation(api):

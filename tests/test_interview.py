@@ -87,6 +87,31 @@ def assert_no_single_answer_changes_the_leader(shipped, answers: dict, skipped: 
             )
 
 
+def top_two(standing) -> tuple[str, ...]:
+    return tuple(mode for mode, _ in standing.ranking[:2] if mode not in standing.excluded)
+
+
+def assert_no_answer_separates_the_two_leaders(shipped, answers: dict, skipped: set[str]) -> None:
+    """No answer, alone or with one other (independent answers, full engine), changes the decision
+    or the two leaders and their order."""
+    now = shipped.standing(answers)
+    assert now.decision == "close_call"
+    remaining = open_questions(answers, skipped)
+    singles = [{**answers, attribute: value} for attribute in remaining for value in every_answer(attribute)]
+    candidates = shipped.what_if.candidates  # pairs: one answer per class the rules tell apart
+    pairs = [
+        {**answers, first: one, second: two}
+        for first, second in itertools.combinations([a for a in remaining if a in candidates], 2)
+        for one in candidates[first]
+        for two in candidates[second]
+    ]
+    for variant in singles + pairs:
+        other = shipped.standing(variant)
+        assert (other.decision, top_two(other)) == (now.decision, top_two(now)), (
+            f"stopped as inseparable, but {variant} separates them"
+        )
+
+
 @st.composite
 def interview_states(draw):
     """Partly answered profiles with some "don't know"s, drawn from the answers the rules tell apart."""
@@ -117,6 +142,8 @@ def test_never_stops_while_a_remaining_answer_could_change_the_leader(shipped, s
                 shipped.fired_rules({**answers, a: v}) == fired
                 for a, v in [(attribute, x) for x in every_answer(attribute)]
             )
+    elif step.stop_reason == "inseparable":
+        assert_no_answer_separates_the_two_leaders(shipped, answers, skipped)
     elif step.stop_reason == "all_asked":
         assert open_questions(answers, skipped) == []
     else:
@@ -135,9 +162,11 @@ PARTNERSHIPS = random_partnerships(12, seed=2026)
 @pytest.mark.parametrize("profile", PARTNERSHIPS, ids=[f"random{i}" for i in range(len(PARTNERSHIPS))])
 def test_an_interview_stops_only_when_no_remaining_answer_could_change_the_leader(shipped, profile):
     interview, step = run_interview(shipped, profile)
-    assert step.stop_reason in ("clear", "settled", "all_asked")
+    assert step.stop_reason in ("clear", "inseparable", "settled", "all_asked")
     if step.stop_reason == "clear":
         assert_no_single_answer_changes_the_leader(shipped, interview.answers, interview.skipped)
+    elif step.stop_reason == "inseparable":
+        assert_no_answer_separates_the_two_leaders(shipped, interview.answers, interview.skipped)
     else:
         assert shipped.standing(interview.answers).decision != "clear" or step.stop_reason == "all_asked"
 
@@ -172,6 +201,88 @@ def test_when_stopped_no_pair_of_answers_changes_the_leader_either(shipped, path
     ]
     assert variants
     assert all(shipped.standing(v).leader == leader for v in variants)
+
+
+# A close call found by running the interview with seeded answers: Technology Equity and
+# University-Run Enterprises stay within the margin whatever the remaining questions are answered.
+CLOSE_CALL = {
+    "funding_sources": ["government"],
+    "enterprise_size": "small",
+    "university_discipline_strength": "ordinary",
+    "scope": "single_problem",
+    "technology_level": "high",
+    "existing_result": False,
+    "university_takes_equity": True,
+    "university_commercializes": True,
+    "joint_entity": True,
+    "government_roles": [],
+    "university_goal": "public_interest",
+    "risk_sharing": "low",
+}
+
+
+def test_a_close_call_whose_leaders_cannot_be_separated_ends_on_its_own(shipped):
+    # One answer before the end the interview still asks; the last answer settles that nothing can
+    # separate the two leaders, and it stops instead of asking every remaining question.
+    interview = Interview(shipped, CLOSE_CALL)
+    step = interview.step()
+    assert step.attribute == "duration_months" and step.ask_reason is not None
+    interview.answer("duration_months", 47)
+    step = interview.step()
+    assert step.done and step.stop_reason == "inseparable"
+    assert open_questions(interview.answers, interview.skipped), "it must stop before all is asked"
+    assert_no_answer_separates_the_two_leaders(shipped, interview.answers, interview.skipped)
+    leader, runner = step.field.leader, step.field.runner_up
+    assert step.field.decision == "close_call" and leader.score - runner.score < 5
+    assert step.explain(shipped, "en") == (
+        f"The remaining questions cannot separate {leader.name} and {runner.name}; both fit."
+    )
+    assert step.explain(shipped, "zh") == f"剩下的问题已无法区分{leader.name_zh}和{runner.name_zh}：两种模式都适合。"
+
+
+def test_ask_all_and_thorough_go_past_an_inseparable_close_call(shipped):
+    answers = {**CLOSE_CALL, "duration_months": 47}
+    assert next_question(shipped, answers).stop_reason == "inseparable"
+    assert not next_question(shipped, answers, ask_all=True).done
+    assert not next_question(shipped, answers, thorough=True).done
+
+
+def test_a_close_call_that_one_answer_can_still_separate_is_not_stopped(shipped):
+    answers = {**CLOSE_CALL, "duration_months": 47}
+    del answers["enterprise_size"]  # a small enterprise or a large one tips the balance
+    assert shipped.standing(answers).decision == "close_call"
+    step = next_question(shipped, answers)
+    assert not step.done and step.attribute == "enterprise_size" and step.could_lead
+
+
+def test_one_step_runs_the_main_engine_once(shipped, monkeypatch):
+    calls = []
+    fired = shipped.engine.fired
+    monkeypatch.setattr(shipped.engine, "fired", lambda known: calls.append(1) or fired(known))
+    next_question(shipped, {"enterprise_size": "large", "existing_result": True})
+    assert len(calls) == 1
+
+
+def test_an_interview_validates_each_answer_once(shipped, monkeypatch):
+    from advisor import interview as module
+    from advisor.profile import Profile
+
+    validated = []  # NOTE: a Profile passed on is returned as is; only mappings are validated
+    validate = module.validate_profile
+    monkeypatch.setattr(
+        module,
+        "validate_profile",
+        lambda data, *a: (
+            (validated.append(dict(data)) if not isinstance(data, Profile) else None) or validate(data, *a)
+        ),
+    )
+    interview = Interview(shipped)
+    validated.clear()
+    for attribute, value in (("enterprise_size", "large"), ("existing_result", True)):
+        interview.answer(attribute, value)
+        interview.step()
+        interview.step()  # shown twice (the field line, then the question): computed once
+    assert validated == [{"enterprise_size": "large"}, {"existing_result": True}]
 
 
 # -- the examples: few questions, the right mode ------------------------------------------------------

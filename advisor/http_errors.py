@@ -1,0 +1,249 @@
+"""The HTTP API's one error shape: {"error": code, "message": sentence, "problems": [...]}.
+
+Bodies, the problems of a profile or of a request, strict reading of JSON bodies, and the
+exception handlers that turn every error into that shape (never a traceback, never bare NaN).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import _MISSING, ProfileError
+
+ErrorCode = Literal[
+    "invalid_profile",
+    "invalid_request",
+    "not_found",
+    "method_not_allowed",
+    "body_too_large",
+    "headers_too_large",
+    "request_timeout",
+    "cors_refused",
+    "internal_error",
+]
+
+
+class Problem(BaseModel):
+    """One thing wrong with the request: which field, what was given, what is allowed."""
+
+    field: str = Field(
+        description="The attribute or part of the request at fault, e.g. `scope`, `funding_sources[1]`, `(body)`."
+    )
+    value: Any = Field(None, description="The value given; absent when nothing was given.")
+    message: str = Field(description="What is wrong with it.")
+    allowed: str | None = Field(None, description="What the field accepts.")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response (400, 404, 405, 408, 413, 422, 431, 500)."""
+
+    error: ErrorCode = Field(description="A stable code to branch on.")
+    message: str = Field(description="One sentence for a person.")
+    problems: list[Problem] = Field(default_factory=list, description="Each field at fault (422 only).")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": "The body is over the size limit."},
+    422: {
+        "model": ErrorBody,
+        "description": "Invalid input: each problem names the field, the value and what is allowed.",
+    },
+}
+
+
+def json_bytes(data: Any) -> bytes:
+    """Strict JSON (no NaN or Infinity) as UTF-8; a lone surrogate in a value is escaped, not a 500."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, default=repr)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # NOTE: "\ud800" cannot be UTF-8; JSON's \u escape can carry it
+        return json.dumps(data, ensure_ascii=True, allow_nan=False, default=repr).encode("ascii")
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(json_bytes(data), status_code=status, media_type="application/json")
+
+
+def error_body(code: str, message: str, problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "problems": problems or []}
+
+
+def problem(field: str, value: Any, message: str, allowed: str | None) -> dict[str, Any]:
+    """One problem record; `value` is left out when it is errors._MISSING (nothing was given)."""
+    record: dict[str, Any] = {"field": field}
+    if value is not _MISSING:
+        record["value"] = value
+    record["message"] = message
+    record["allowed"] = allowed
+    return record
+
+
+def profile_problems(error: ProfileError) -> list[dict[str, Any]]:
+    """The problems of a ProfileError as JSON records (field, value, message, allowed)."""
+    problems = []
+    for item in error.problems:
+        allowed = item.allowed
+        if allowed and "advisor schema" in allowed:  # the CLI's pointer, said the HTTP way
+            allowed = "an attribute listed by GET /v1/schema/profile"
+        problems.append(problem(item.field, item.value, item.message, allowed))
+    return problems
+
+
+def profile_error_body(error: ProfileError) -> dict[str, Any]:
+    problems = profile_problems(error)
+    noun = "problem" if len(problems) == 1 else "problems"
+    fields = ", ".join(p["field"] for p in problems)
+    return error_body("invalid_profile", f"the profile has {len(problems)} {noun}: {fields}", problems)
+
+
+def _allowed_from_error(item: Mapping[str, Any]) -> str | None:
+    """What a request parameter accepts, read off a pydantic error."""
+    ctx = item.get("ctx") or {}
+    kind = item["type"]
+    if "expected" in ctx:
+        return f"one of {ctx['expected']}"
+    for key, words in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+        if key in ctx:
+            return f"a number {words} {ctx[key]}"
+    if kind.startswith("bool"):
+        return "true or false"
+    if kind.startswith("int"):
+        return "an integer"
+    if kind.startswith("list"):
+        return "a JSON array"
+    if kind.startswith("string"):
+        return "a string"
+    if kind.startswith("dict") or kind.startswith("model"):
+        return "a JSON object"
+    return None
+
+
+def validation_problems(errors: list[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """pydantic/FastAPI validation errors (query and path parameters, bodies) as problems."""
+    problems: list[dict[str, Any]] = []
+    for item in errors:
+        where, *parts = (*prefix, *item["loc"])
+        if where == "body" and item["type"] == "json_invalid":
+            detail = (item.get("ctx") or {}).get("error", "malformed")
+            problems.append(problem("(body)", _MISSING, f"the body is not valid JSON ({detail})", "a JSON object"))
+            continue
+        if where == "body" and not parts and item["type"] in ("missing", "model_attributes_type", "dict_type"):
+            message = "a JSON body is required" if item["type"] == "missing" else "the body must be a JSON object"
+            problems.append(problem("(body)", _MISSING, message, "a JSON object"))
+            continue
+        field = "".join(
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if i else str(part)) for i, part in enumerate(parts)
+        )
+        value = item.get("input", _MISSING) if item["type"] != "missing" else _MISSING
+        problems.append(problem(field or f"({where})", value, item["msg"].rstrip("."), _allowed_from_error(item)))
+    return problems
+
+
+def request_error_body(problems: list[dict[str, Any]]) -> dict[str, Any]:
+    noun = "problem" if len(problems) == 1 else "problems"
+    fields = ", ".join(p["field"] for p in problems)
+    return error_body("invalid_request", f"the request has {len(problems)} {noun}: {fields}", problems)
+
+
+class RequestRejected(StarletteHTTPException):
+    """A request refused as a whole with a prepared error body (422 unless said otherwise)."""
+
+    def __init__(self, body: dict[str, Any], status: int = 422):
+        super().__init__(status, body["message"])
+        self.body = body
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while a body is read past its limit; rendered as a 413 ErrorBody.
+
+    NOTE: FastAPI re-raises HTTPExceptions met while it reads a body (any other exception there
+    becomes a 400), so this must be one.
+    """
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"the request body is over the limit of {limit} bytes")
+        self.limit = limit
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def parse_json_body(body: bytes, expected: str) -> Any:
+    """The JSON value of a request body; RequestRejected (422) when there is none or it is malformed.
+
+    NOTE: NaN and Infinity are refused (they are not JSON and could not be echoed back as JSON); so
+    are integers past Python's 4,300-digit limit and nesting past the recursion limit."""
+    if not body.strip():
+        missing = problem("(body)", _MISSING, "a JSON body is required", expected)
+        raise RequestRejected(error_body("invalid_request", "the request has no body", [missing]))
+    try:
+        return json.loads(body, parse_constant=_not_json)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        detail = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        bad = problem("(body)", _MISSING, f"the body is not valid JSON ({detail})", expected)
+        raise RequestRejected(error_body("invalid_request", "the body is not valid JSON", [bad])) from None
+
+
+def parse_json_model(body: bytes, model: type[BaseModel]) -> Any:
+    """A request body read strictly (parse_json_body) and validated as `model`; 422 problems otherwise."""
+    data = parse_json_body(body, "a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = validation_problems(error.errors(include_url=False), ("body",))
+        raise RequestRejected(request_error_body(problems)) from None
+    except RecursionError:
+        bad = problem("(body)", _MISSING, "the body is nested too deeply", "a JSON object")
+        raise RequestRejected(error_body("invalid_request", "the body is nested too deeply", [bad])) from None
+
+
+_STATUS_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "body_too_large",
+    422: "invalid_request",
+    431: "headers_too_large",
+}
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    return json_response(request_error_body(validation_problems(list(error.errors()))), 422)
+
+
+async def _invalid_profile(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ProfileError)
+    return json_response(profile_error_body(error), 422)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if isinstance(error, RequestRejected):
+        return json_response(error.body, error.status_code)
+    code = _STATUS_CODES.get(error.status_code, "invalid_request")
+    message = str(error.detail)
+    if error.status_code == 404 and message == "Not Found":
+        message = f"no such page: {request.url.path}; the API is listed at /docs"
+    elif error.status_code == 405:
+        method = request.scope.get("advisor.method", request.method)  # HEAD is served as GET
+        message = f"{method} is not allowed on {request.url.path}"
+    response = json_response(error_body(code, message), error.status_code)
+    response.headers.update(dict(error.headers or {}))
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error the framework or the library raises, answered in the one ErrorBody shape."""
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ProfileError, _invalid_profile)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

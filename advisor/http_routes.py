@@ -1,0 +1,491 @@
+"""The HTTP API's routes: module-level functions, each a thin adapter over the library.
+
+Each route finds the service's Pack (the Advisor and the questionnaire) on `request.app.state`;
+http_api.create_app() puts it there and mounts these routers.
+NOTE: bodies are read by hand (parse_json_body / parse_json_model) rather than declared as
+parameters: a client that forgets the Content-Type (curl -d) is still understood, NaN, Infinity,
+huge integers and deep nesting get the API's 422 instead of FastAPI's 400, and the problems read
+exactly as the library words them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .advice import Advice
+from .answers import AnswerError, Command, display_value, parse_answer
+from .core import Advisor
+from .errors import _MISSING, ProfileError
+from .http_docs import openapi_document, render_docs_page
+from .http_errors import (
+    ERROR_RESPONSES,
+    ErrorBody,
+    RequestRejected,
+    error_body,
+    json_bytes,
+    json_response,
+    parse_json_body,
+    parse_json_model,
+    problem,
+    profile_error_body,
+)
+from .http_models import (
+    EXAMPLE_PROFILE,
+    Health,
+    InterviewRequest,
+    InterviewStep,
+    ParsedAnswer,
+    ParseRequest,
+)
+from .interview import next_question
+from .knowledge import Mode
+from .pack import Pack
+from .profile import Profile
+from .questions import QuestionSet
+from .render import render_markdown
+from .rulebook import Rule
+
+log = logging.getLogger("advisor.http")
+
+NDJSON = "application/x-ndjson"
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+api = APIRouter()
+web = APIRouter(include_in_schema=False)
+
+
+def _pack(request: Request) -> Pack:
+    pack: Pack = request.app.state.pack
+    return pack
+
+
+# -- advice -----------------------------------------------------------------------------------
+
+
+@api.post(
+    "/v1/advise",
+    tags=["advice"],
+    summary="Advice for one partnership profile",
+    response_model=Advice,
+    responses={
+        200: {
+            "content": {"text/markdown": {"schema": {"type": "string"}}},
+            "description": "The advice (JSON, or Markdown with format=markdown).",
+        },
+        **ERROR_RESPONSES,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A profile: a JSON object of the attributes it knows (all optional).",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Profile"}, "example": EXAMPLE_PROFILE}
+            },
+        }
+    },
+)
+async def advise(
+    request: Request,
+    what_if: Annotated[
+        bool,
+        Query(
+            description="Also compute `next_questions` by re-running the rules for each unanswered attribute (about twice the work)."
+        ),
+    ] = False,
+    questions: Annotated[
+        int, Query(ge=0, le=50, description="How many next questions to list when what_if is on.")
+    ] = 5,
+    format: Annotated[
+        Literal["json", "markdown"], Query(description="`markdown`: the advice as a Markdown report.")
+    ] = "json",
+) -> Response:
+    """Every attribute is optional: a missing attribute means unknown. The body is a JSON object
+    with the attributes of `GET /v1/schema/profile` (whatever the Content-Type says); the answer
+    ranks all eight modes with the reasons for and against each, the difficulties to expect and
+    their mitigations. Invalid attributes get 422 naming each field, its value and what is allowed."""
+    data = parse_json_body(await request.body(), "a JSON object of profile attributes")
+    # NOTE: the engine runs in the event loop: it holds the GIL and a lock for about a
+    # millisecond, and a thread hop would only add to that (measured).
+    advice = _pack(request).advisor.advise(data, what_if=what_if, max_questions=questions)
+    if format == "markdown":
+        return Response(render_markdown(advice), media_type="text/markdown; charset=utf-8")
+    # NOTE: serialised directly: returning the model would make FastAPI validate it again.
+    return Response(advice.model_dump_json(), media_type="application/json")
+
+
+@api.post(
+    "/v1/batch",
+    tags=["advice"],
+    summary="Advice for many profiles, streamed as JSON Lines",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "One BatchLine per row, in order, as JSON Lines; a bad row gets an `error` and the others go on.",
+            "content": {NDJSON: {"schema": {"$ref": "#/components/schemas/BatchLine"}}},
+        },
+        **ERROR_RESPONSES,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "Profiles as JSON Lines (one JSON object per line) or as a JSON array.",
+            "content": {
+                NDJSON: {
+                    "schema": {"type": "string"},
+                    "example": '{"id": "p1", "enterprise_size": "large"}\n{"id": "p2", "scope": "single_problem"}\n',
+                },
+                "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Profile"}}},
+            },
+        }
+    },
+)
+async def batch(
+    request: Request,
+    what_if: Annotated[
+        bool, Query(description="Also compute next_questions for each row (about twice the work).")
+    ] = False,
+    questions: Annotated[
+        int, Query(ge=0, le=50, description="How many next questions per row when what_if is on.")
+    ] = 5,
+) -> StreamingResponse:
+    """JSON Lines or a JSON array in, JSON Lines out, streamed as the rows are advised. A row that is
+    not a valid profile gets a line with `error` (the same problems /v1/advise reports) and never
+    stops the others. A body that cannot be split into rows at all gets 422."""
+    rows = split_rows(await request.body(), request.headers.get("content-type", ""))
+    return StreamingResponse(advise_rows(_pack(request).advisor, rows, what_if, questions), media_type=NDJSON)
+
+
+# -- knowledge ---------------------------------------------------------------------------------
+
+
+@api.get("/v1/modes", tags=["knowledge"], summary="The eight cooperation modes", response_model=list[Mode])
+def modes(request: Request) -> Response:
+    return json_response([mode.model_dump(mode="json") for mode in _pack(request).advisor.knowledge.modes.values()])
+
+
+@api.get(
+    "/v1/modes/{mode_id}",
+    tags=["knowledge"],
+    summary="One cooperation mode",
+    response_model=Mode,
+    responses={404: {"model": ErrorBody, "description": "No such mode."}},
+)
+def mode(
+    request: Request, mode_id: Annotated[str, PathParam(description="A mode id, e.g. technology_transfer.")]
+) -> Response:
+    known = _pack(request).advisor.knowledge.modes
+    record = known.get(mode_id)
+    if record is None:
+        close = difflib.get_close_matches(mode_id, list(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise StarletteHTTPException(404, f"{mode_id!r} is not a mode{hint}; known: {', '.join(known)}")
+    return json_response(record.model_dump(mode="json"))
+
+
+def _rule_json(advisor: Advisor, rule: Rule) -> dict[str, Any]:
+    data = rule.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["file"] = Path(advisor.rulebook.files[rule.id]).name
+    return data
+
+
+@api.get(
+    "/v1/rules",
+    tags=["knowledge"],
+    summary="The rules of the rule pack",
+    response_model=list[Rule],
+    response_model_exclude_none=True,
+    responses={422: ERROR_RESPONSES[422]},
+)
+def rules(
+    request: Request,
+    mode: Annotated[str | None, Query(description="Only the rules about this mode or difficulty id.")] = None,
+) -> Response:
+    advisor = _pack(request).advisor
+    chosen = list(advisor.rulebook.rules.values())
+    if mode is not None:
+        targets = sorted({rule.effect.target for rule in chosen})
+        if mode not in targets:
+            bad = problem("mode", mode, "no rule is about this id", "one of " + ", ".join(targets))
+            return json_response(error_body("invalid_request", f"no rule is about {mode!r}", [bad]), 422)
+        chosen = [rule for rule in chosen if rule.effect.target == mode]
+    return json_response([_rule_json(advisor, rule) for rule in chosen])
+
+
+@api.get(
+    "/v1/rules/{rule_id}",
+    tags=["knowledge"],
+    summary="One rule: when it fires, what it does, why, and where that comes from",
+    response_model=Rule,
+    response_model_exclude_none=True,
+    responses={404: {"model": ErrorBody, "description": "No such rule."}},
+)
+def rule(
+    request: Request,
+    rule_id: Annotated[str, PathParam(description="A rule id, e.g. TT001 (case-insensitive).")],
+) -> Response:
+    advisor = _pack(request).advisor
+    record = advisor.rulebook.rules.get(rule_id.upper())
+    if record is None:
+        raise StarletteHTTPException(404, f"{rule_id!r} is not a rule id; GET /v1/rules lists them")
+    return json_response(_rule_json(advisor, record))
+
+
+# -- the questionnaire -------------------------------------------------------------------------
+
+
+@api.get(
+    "/v1/questions",
+    tags=["questionnaire"],
+    summary="The questionnaire's questions, in English and Chinese",
+    response_model=QuestionSet,
+)
+def list_questions(request: Request) -> Response:
+    """One question per profile attribute, with its choices, help text and, for numbers, the unit.
+    Ask them in the order `POST /v1/interview/next` gives to ask as few as `advisor ask` does."""
+    return Response(request.app.state.questions_json, media_type="application/json")
+
+
+def _body_schema(model: type[Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        }
+    }
+
+
+@api.post(
+    "/v1/interview/next",
+    tags=["questionnaire"],
+    summary="The next question to ask, or why to stop, and how the modes stand",
+    response_model=InterviewStep,
+    responses={422: ERROR_RESPONSES[422], 413: ERROR_RESPONSES[413]},
+    openapi_extra=_body_schema(InterviewRequest),
+)
+async def interview_next(request: Request) -> Response:
+    """The adaptive order of `advisor ask`: first the question whose answer could put another mode
+    first, and so on; `done` once no remaining answer could change the advice (or, in a close call,
+    separate the two leaders). Send all the answers each time (the service keeps no session). The
+    web questionnaire at / is built on this."""
+    asked: InterviewRequest = parse_json_model(await request.body(), InterviewRequest)
+    # NOTE: a step takes 10-130 ms (the what-if and the searches): off the event loop.
+    return await run_in_threadpool(_interview_step, _pack(request), asked)
+
+
+def _interview_step(pack: Pack, asked: InterviewRequest) -> Response:
+    advisor = pack.advisor
+    step = next_question(advisor, asked.answers, asked.skipped, ask_all=asked.ask_all, questions=pack.questions)
+    body = {
+        "done": step.done,
+        "question": pack.questions.get(step.attribute).model_dump(mode="json") if step.attribute else None,
+        "ask_reason": step.ask_reason,
+        "stop_reason": step.stop_reason,
+        "reason": step.explain(advisor, asked.lang),
+        "could_lead": step.could_lead,
+        "remaining": step.remaining,
+        "decision": step.field.decision,
+        "summary": step.field.line(asked.lang),
+        "field": step.field.model_dump(mode="json"),
+        "modes": [mode.model_dump(mode="json") for mode in step.modes],
+    }
+    return json_response(body)
+
+
+@api.post(
+    "/v1/questions/{attribute}/parse",
+    tags=["questionnaire"],
+    summary="Read a typed answer as the terminal questionnaire does (e.g. 1.5y, 200万)",
+    response_model=ParsedAnswer,
+    response_model_exclude_none=True,
+    responses={404: {"model": ErrorBody, "description": "No such question."}, 422: ERROR_RESPONSES[422]},
+    openapi_extra=_body_schema(ParseRequest),
+)
+async def parse(
+    request: Request, attribute: Annotated[str, PathParam(description="A profile attribute, e.g. funding_cny.")]
+) -> Response:
+    """Durations (`18 months`, `1.5y`, `1年半`), amounts (`1.5m`, `200万`, `1.2亿`), yes/no, choices by
+    number or name, lists separated by commas. A text that cannot be read gets 422 with one line
+    (in `lang`) saying how to write it."""
+    try:
+        question = _pack(request).questions.get(attribute)
+    except KeyError:
+        raise StarletteHTTPException(404, f"{attribute!r} is not a question; GET /v1/questions lists them") from None
+    typed: ParseRequest = parse_json_model(await request.body(), ParseRequest)
+    try:
+        value = parse_answer(question, typed.text, typed.lang)
+    except AnswerError as error:
+        example = question.example.get(typed.lang) if question.example else None
+        bad = problem(attribute, typed.text, str(error), example)
+        return json_response(error_body("invalid_request", str(error), [bad]), 422)
+    if isinstance(value, Command):
+        return json_response({"attribute": attribute, "command": value.value})
+    return json_response(
+        {"attribute": attribute, "value": value, "display": display_value(question, value, typed.lang)}
+    )
+
+
+# -- service -----------------------------------------------------------------------------------
+
+
+@api.get("/v1/schema/profile", tags=["service"], summary="JSON Schema of a profile (the input)")
+def profile_schema() -> dict[str, Any]:
+    return Profile.model_json_schema()
+
+
+@api.get("/v1/schema/advice", tags=["service"], summary="JSON Schema of the advice (the output)")
+def advice_schema() -> dict[str, Any]:
+    return Advice.model_json_schema()
+
+
+@api.get("/healthz", tags=["service"], summary="Liveness: the advisor is loaded", response_model=Health)
+def healthz(request: Request) -> Response:
+    pack = _pack(request)
+    advisor = pack.advisor
+    return json_response(
+        {
+            "status": "ok",
+            "versions": pack.versions,
+            "rules": len(advisor.rulebook.rules),
+            "modes": len(advisor.knowledge.modes),
+        }
+    )
+
+
+# -- the web questionnaire, its files and the docs page ------------------------------------------
+
+WEB_FILES = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/docs.js": ("docs.js", "text/javascript; charset=utf-8"),
+    "/static/style.css": ("style.css", "text/css; charset=utf-8"),
+}
+_web_cache: dict[str, bytes] = {}
+
+
+def _web_file(name: str) -> bytes:
+    content = _web_cache.get(name)
+    if content is None:
+        content = _web_cache[name] = (WEB_DIR / name).read_bytes()
+    return content
+
+
+def _serve_file(request: Request) -> Response:
+    name, media_type = WEB_FILES[request.url.path]
+    return Response(_web_file(name), media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+for _route in WEB_FILES:
+    web.add_api_route(_route, _serve_file, methods=["GET"])
+
+
+@web.get("/openapi.json")
+def openapi(request: Request) -> Response:
+    return json_response(openapi_document(request.app))
+
+
+@web.get("/docs")
+def docs(request: Request) -> Response:
+    state = request.app.state
+    if getattr(state, "docs_page", None) is None:
+        state.docs_page = render_docs_page(openapi_document(request.app)).encode()
+    return Response(state.docs_page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+
+# -- /v1/batch: rows in, one JSON line per row out -----------------------------------------------
+
+
+class _BadLine(str):
+    """A JSON Lines line that is not JSON: why."""
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, Any]]:
+    """The rows of a batch body as (row, line, parsed JSON or a _BadLine saying why it is not)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        bad = problem(
+            "(body)", _MISSING, f"the body is not UTF-8 text (byte {error.start})", "UTF-8 JSON Lines or a JSON array"
+        )
+        raise RequestRejected(error_body("invalid_request", "the body is not UTF-8 text", [bad])) from None
+    stripped = text.lstrip()
+    media = content_type.split(";")[0].strip().lower()
+    if stripped.startswith("[") or media == "application/json":
+        try:
+            rows = json.loads(text, parse_constant=_not_json)
+        except (ValueError, RecursionError) as error:
+            bad = problem("(body)", _MISSING, f"the body is not valid JSON ({error})", "a JSON array of profiles")
+            raise RequestRejected(error_body("invalid_request", "the body is not a valid JSON array", [bad])) from None
+        if not isinstance(rows, list):
+            bad = problem(
+                "(body)",
+                _MISSING,
+                "a JSON body must be an array of profiles",
+                "a JSON array, or JSON Lines sent as application/x-ndjson",
+            )
+            raise RequestRejected(error_body("invalid_request", "the body is not a JSON array", [bad]))
+        parsed: list[tuple[int, int | None, Any]] = [(number, None, row) for number, row in enumerate(rows, start=1)]
+    else:
+        parsed = []
+        for line_number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                value: Any = json.loads(line, parse_constant=_not_json)
+            except (ValueError, RecursionError) as error:
+                value = _BadLine(str(error) if isinstance(error, ValueError) else "nested too deeply")
+            parsed.append((len(parsed) + 1, line_number, value))
+    if not parsed:
+        bad = problem("(body)", _MISSING, "the body holds no rows", "JSON Lines or a JSON array of profiles")
+        raise RequestRejected(error_body("invalid_request", "the body holds no rows", [bad]))
+    return parsed
+
+
+def advise_rows(
+    advisor: Advisor, rows: list[tuple[int, int | None, Any]], what_if: bool, questions: int
+) -> Iterator[bytes]:
+    """One JSON line per row, advised one at a time (the engine is shared with other requests)."""
+    for number, line, value in rows:
+        head: dict[str, Any] = {"row": number}
+        if line is not None:
+            head["line"] = line
+        row_id = value.get("id") if isinstance(value, dict) else None
+        head["id"] = row_id if isinstance(row_id, str) else None
+        if isinstance(value, _BadLine):
+            bad = problem("(row)", _MISSING, f"the line is not valid JSON ({value})", "one JSON object per line")
+            head["error"] = error_body("invalid_request", "the line is not valid JSON", [bad])
+            yield json_bytes_line(head)
+            continue
+        try:
+            advice = advisor.advise(value, what_if=what_if, max_questions=questions)
+        except ProfileError as error:
+            head["error"] = profile_error_body(error)
+            yield json_bytes_line(head)
+            continue
+        except Exception as error:  # a bug on one row must not lose the others
+            log.exception("internal error on batch row %s", number)
+            head["error"] = error_body(
+                "internal_error", f"internal error ({type(error).__name__}); this is a bug, please report it"
+            )
+            yield json_bytes_line(head)
+            continue
+        text = json.dumps(head, ensure_ascii=False)
+        yield (text[:-1] + ', "advice": ' + advice.model_dump_json() + "}\n").encode("utf-8", "backslashreplace")
+
+
+def json_bytes_line(record: dict[str, Any]) -> bytes:
+    return json_bytes(record) + b"\n"

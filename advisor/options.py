@@ -1,0 +1,94 @@
+"""The command line's shared vocabulary: exit codes and the options every command spells the same way.
+
+`--rules`, `--knowledge`, `--lang`, `--format` and `--questions` are declared here once; the
+commands in cli.py and the surfaces in their own modules (ask, batch, serve) import them from
+here, so no surface imports cli.py and cli.py imports the surfaces only on demand.
+NOTE: only click is imported here: `advisor --help` loads this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from .pack import Pack
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PACK",
+    "EXIT_USAGE",
+    "EXIT_INPUT",
+    "EXIT_REJECTED",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "rules_option",
+    "knowledge_option",
+    "with_pack",
+    "lang_option",
+    "format_option",
+    "questions_option",
+    "load_pack",
+]
+
+#: Exit codes of every command (README and `advisor --help` list them).
+EXIT_OK = 0
+EXIT_PACK = 1  # the rule pack, knowledge base or questionnaire has problems
+EXIT_USAGE = 2  # unknown option, unknown mode or rule id (click's own code for usage errors)
+EXIT_INPUT = 3  # missing, empty or malformed file; invalid profile
+EXIT_REJECTED = 4  # `batch` rejected rows
+EXIT_INTERNAL = 70  # a bug: please report it
+EXIT_INTERRUPTED = 130  # ended by Ctrl-C (the shell's 128 + SIGINT)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+rules_option = click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(file_okay=False),
+    help="Rule pack directory (default: the shipped pack).",
+)
+knowledge_option = click.option(
+    "--knowledge",
+    "knowledge_dir",
+    type=click.Path(file_okay=False),
+    help="Knowledge directory, with the questionnaire's questions.yml (default: the shipped one).",
+)
+
+
+def with_pack(function: F) -> F:
+    """`--rules DIR` and `--knowledge DIR`, passed as `rules_dir` and `knowledge_dir`."""
+    return rules_option(knowledge_option(function))
+
+
+def lang_option(help: str = "Language of the output.") -> Callable[[F], F]:
+    """`--lang en|zh`, default en."""
+    return click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help=help)
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    """`--format` among `choices`, passed as `fmt`."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True, help="Output format."
+    )
+
+
+def questions_option(default: int = 5) -> Callable[[F], F]:
+    """`--questions N` (0-50): how many next questions to list, passed as `max_questions`."""
+    return click.option(
+        "--questions",
+        "max_questions",
+        type=click.IntRange(0, 50),
+        default=default,
+        show_default=True,
+        help="How many next questions to list.",
+    )
+
+
+def load_pack(rules_dir: str | None, knowledge_dir: str | None) -> Pack:
+    """The pack the options name, loaded once (imports the library only when a command runs)."""
+    from .pack import load_pack as load
+
+    return load(rules_dir, knowledge_dir)
