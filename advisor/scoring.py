@@ -105,6 +105,11 @@ class Scorer:
     def standing(self, fired: Collection[str], answered: int, explain: bool = True) -> Standing:
         """Rank the modes for a set of fired rules. `explain=False` skips the decision's wording
         (the what-if ranks dozens of standings per advice and needs only the numbers)."""
+        support, opposition, excluded = self.tally(fired)
+        return self.rank(support, opposition, excluded, answered, explain)
+
+    def tally(self, fired: Collection[str]) -> tuple[dict[str, int], dict[str, int], set[str]]:
+        """Supporting and opposing weight per mode, and the modes excluded, for a set of fired rules."""
         support = dict.fromkeys(self.mode_order, 0)
         opposition = dict.fromkeys(self.mode_order, 0)
         excluded = set()
@@ -117,6 +122,17 @@ class Scorer:
                 opposition[mode] += minus
                 if excludes:
                     excluded.add(mode)
+        return support, opposition, excluded
+
+    def rank(
+        self,
+        support: dict[str, int],
+        opposition: dict[str, int],
+        excluded: Collection[str],
+        answered: int,
+        explain: bool = True,
+    ) -> Standing:
+        """The standing for a tally (see `tally`): modes ranked, and the decision."""
         score_of_net = self._score_of_net
         keyed = []
         for position, mode in enumerate(self.mode_order):

@@ -7,14 +7,16 @@ this module to list the command, and FastAPI/uvicorn would cost it a quarter of 
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
-from typing import Any
 
 import click
 
-from .cli import with_pack
+from .options import load_pack, with_pack
 
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
+#: How long, in seconds, a stop (Ctrl+C or SIGTERM) waits for the requests in flight to finish.
+GRACEFUL_SECONDS = 30
 
 
 def _is_loopback(host: str) -> bool:
@@ -54,6 +56,10 @@ def _url(host: str, port: int) -> str:
     if ":" in shown:
         shown = f"[{shown}]"
     return f"http://{shown}:{port}"
+
+
+def _stop(number: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 @click.command("serve", short_help="Serve the web questionnaire and the HTTP API.")
@@ -103,22 +109,30 @@ def command(
     """
     import uvicorn
 
-    from .core import Advisor, default_advisor
     from .http_api import create_app
+    from .http_guards import MAX_HEADER_BYTES
 
     # The pack is loaded before listening, so a broken --rules fails at once with its problems.
-    advisor: Any = (
-        default_advisor() if rules_dir is None and knowledge_dir is None else Advisor(rules_dir, knowledge_dir)
-    )
-    app = create_app(advisor, cors_origins=cors_origins)
+    pack = load_pack(rules_dir, knowledge_dir)
+    app = create_app(pack, cors_origins=cors_origins)
     sock = listen(host, port)
     url = _url(host, sock.getsockname()[1])
-    click.echo(f"coop-advisor {advisor.version} serving {url}/ (questionnaire) and {url}/docs (API); Ctrl+C stops")
+    click.echo(f"coop-advisor {pack.advisor.version} serving {url}/ (questionnaire) and {url}/docs (API); Ctrl+C stops")
     if not _is_loopback(host):
         click.echo(
             f"note: listening on {host}, reachable from other machines; the service has no authentication", err=True
         )
-    config = uvicorn.Config(app, log_level=log_level, access_log=access_log, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=access_log,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+    )
+    # NOTE: while it runs, uvicorn stops on SIGTERM as on Ctrl+C (no new connections, the requests
+    # in flight finished, up to GRACEFUL_SECONDS) and then raises the signal again, which lands
+    # here: a stop asked for and done cleanly exits 0, as it does before uvicorn has started.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a graceful shutdown

@@ -59,16 +59,21 @@ def _raw_candidates(spec: AttributeSpec, tests: list[AttributeTest]) -> list[Any
     return sorted(set(values))
 
 
+def _tests_by_attribute(rulebook: Rulebook) -> dict[str, list[AttributeTest]]:
+    tests: dict[str, list[AttributeTest]] = {}
+    for rule in rulebook.rules.values():
+        for test in attribute_tests(rule.when):
+            tests.setdefault(test.attr, []).append(test)
+    return tests
+
+
 def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
     """For each attribute the rules read: one answer per class of answers the rules can tell apart.
 
     NOTE: answers that make every test on the attribute come out the same make every rule come
     out the same, so trying one of them is enough; the engine still evaluates each candidate.
     """
-    tests_by_attribute: dict[str, list[AttributeTest]] = {}
-    for rule in rulebook.rules.values():
-        for test in attribute_tests(rule.when):
-            tests_by_attribute.setdefault(test.attr, []).append(test)
+    tests_by_attribute = _tests_by_attribute(rulebook)
     candidates = {}
     for name, spec in ATTRIBUTES.items():
         tests = tests_by_attribute.get(name)
@@ -84,6 +89,11 @@ def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
         candidates[name] = chosen
     return candidates
 
+
+_ATTRIBUTE_ORDER = {name: index for index, name in enumerate(ATTRIBUTES)}
+
+#: How many engine answers the what-if keeps (about 1 KB each); the memo starts over when full.
+_MEMO_SIZE = 20000
 
 #: Stands for "no answer" among the candidate answers of a search: the attribute stays unknown.
 NO_ANSWER: Any = object()
@@ -136,18 +146,102 @@ class WhatIf:
                 readers.setdefault(attribute, set()).add(rule_id)
         self.readers = {attribute: frozenset(ids) for attribute, ids in readers.items()}
         self.rules_attributes = {rule_id: rule.attributes() for rule_id, rule in rulebook.rules.items()}
+        # NOTE: an attribute's engine holds only the rules that read it, so its facts need only the
+        # attributes those rules read: smaller facts are quicker to write and to match.
+        self.read_with = {
+            attribute: frozenset(name for rule_id in ids for name in self.rules_attributes[rule_id])
+            for attribute, ids in self.readers.items()
+        }
         self.engines = {attribute: RuleEngine(rulebook, ids) for attribute, ids in self.readers.items()}
+        self._memo: dict[tuple[Any, ...], list[frozenset[str]]] = {}
+        self._classes: dict[tuple[str, Any], tuple[str, tuple[bool, ...]]] = {}
+        tests = _tests_by_attribute(rulebook)
+        self._number_tests = {
+            name: tests.get(name, []) for name, spec in ATTRIBUTES.items() if spec.kind in ("integer", "number")
+        }
+
+    def _class_of(self, name: str, value: Any) -> Any:
+        """A hashable stand-in for a value that the rules cannot tell from any other with the same
+        stand-in: a number by which side of each threshold it falls on, a list as a tuple."""
+        tests = self._number_tests.get(name)
+        if tests is None:
+            return (name, tuple(value) if isinstance(value, list) else value)
+        known = self._classes.get((name, value))
+        if known is None:
+            if len(self._classes) >= _MEMO_SIZE:
+                self._classes.clear()
+            known = self._classes[(name, value)] = (name, tuple(_holds(test, value) for test in tests))
+        return known
 
     def fired_with(self, known: Mapping[str, Any], fired: frozenset[str], attribute: str) -> list[frozenset[str]]:
         """The rules that fire on `known` plus each candidate answer for `attribute`."""
-        variants = [{**known, attribute: value} for value in self.candidates[attribute]]
         unaffected = fired - self.readers[attribute]
-        return [unaffected | ids for ids in self.engines[attribute].fired_many(variants)]
+        return [unaffected | ids for ids in self._readers_fired(known, attribute)]
+
+    def _readers_fired(self, known: Mapping[str, Any], attribute: str) -> list[frozenset[str]]:
+        """Which of the rules reading `attribute` fire on `known` plus each of its candidate answers.
+
+        NOTE: that depends only on the values of the attributes those rules read, which profiles
+        share far more often than whole profiles: the engine's answers are kept by those values
+        (a bounded memo; a pure function of its key, so sharing it between threads is safe)."""
+        read = self.read_with[attribute]
+        relevant = {name: value for name, value in known.items() if name in read}
+        key = (attribute, *(self._class_of(name, value) for name, value in relevant.items()))
+        result = self._memo.get(key)
+        if result is None:
+            variants = [{**relevant, attribute: value} for value in self.candidates[attribute]]
+            result = self.engines[attribute].fired_many(variants)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = result
+        return result
+
+    def standings_with(
+        self,
+        known: Mapping[str, Any],
+        fired: frozenset[str],
+        attribute: str,
+        answered: int,
+        seen: dict[frozenset[str], Standing] | None = None,
+    ) -> list[Standing]:
+        """The standing (numbers only) for `known` plus each candidate answer for `attribute`.
+
+        NOTE: most answers fire the same rules as some other answer (often as no answer at all), so
+        standings are kept in `seen` by the rules fired; the rules that do not read the attribute
+        are tallied once, and each new set of fired rules adds only the few reading it."""
+        scorer = self.scorer
+        seen = {} if seen is None else seen
+        unaffected = fired - self.readers[attribute]
+        base: tuple[dict[str, int], dict[str, int], set[str]] | None = None
+        standings = []
+        for ids in self._readers_fired(known, attribute):
+            key = unaffected | ids
+            standing = seen.get(key)
+            if standing is None:
+                if base is None:
+                    base = scorer.tally(unaffected)
+                support, opposition, excluded = scorer.tally(ids)
+                for mode, weight in base[0].items():
+                    support[mode] += weight
+                for mode, weight in base[1].items():
+                    opposition[mode] += weight
+                standing = seen[key] = scorer.rank(support, opposition, excluded | base[2], answered, explain=False)
+            standings.append(standing)
+        return standings
 
     def explore(self, known: Mapping[str, Any], fired: frozenset[str], current: Standing) -> list[NextQuestion]:
         """Every unanswered attribute the rules read, ranked by how much its answer could change the advice."""
         leader = current.ranking[0][0]
-        now = dict(current.ranking)
+        now = current.ranking
+        firm = current.decision != "insufficient_information"
+        answered = len(known) + 1
+        current_gap = max(score for mode, score in now if mode != leader) - now[0][1]
+        seen: dict[frozenset[str], Standing] = {}
+        minimum = self.scorer.policy.min_answered
+        if (len(known) >= minimum) == (answered >= minimum):
+            # NOTE: an answer that changes no rule leaves the standing as it is (the decision
+            # counts answers only against min_answered): most answers are such.
+            seen[fired] = current
         questions = []
         for attribute, values in self.candidates.items():
             if attribute in known:
@@ -156,19 +250,23 @@ class WhatIf:
             impact = 0
             changes_leader = False
             answers = []
-            for value, ids in zip(values, self.fired_with(known, fired, attribute), strict=True):
-                standing = self.scorer.standing(ids, len(known) + 1, explain=False)
-                best_other = max(score for mode, score in standing.ranking if mode != leader)
-                gap = best_other - standing.score(leader)
+            for value, standing in zip(values, self.standings_with(known, fired, attribute, answered, seen), strict=True):
+                ranking = standing.ranking
+                if ranking == now:  # the common case: the answer moves nothing
+                    gap = current_gap
+                else:
+                    scores = dict(ranking)
+                    gap = max(score for mode, score in ranking if mode != leader) - scores[leader]
+                    impact = max(impact, max(abs(scores[mode] - score) for mode, score in now))
                 swing = gap if swing is None else max(swing, gap)
-                impact = max(impact, max(abs(score - now[mode]) for mode, score in standing.ranking))
                 # NOTE: among modes tied with no evidence the "leader" is arbitrary; a new leader
                 # counts only when the new advice is firm enough to act on.
                 moved = standing.leader != current.leader and standing.decision != "insufficient_information"
                 if moved or standing.decision != current.decision:
                     changes_leader = changes_leader or moved
+                    # NOTE: built without validation: every value here comes from the pack itself.
                     answers.append(
-                        WhatIfAnswer(
+                        WhatIfAnswer.model_construct(
                             value=value,
                             leading_mode=standing.leader,
                             leading_score=standing.leader_score,
@@ -176,7 +274,7 @@ class WhatIf:
                         )
                     )
             questions.append(
-                NextQuestion(
+                NextQuestion.model_construct(
                     attribute=attribute,
                     question=ATTRIBUTES[attribute].description,
                     changes_leader=changes_leader,
@@ -185,11 +283,14 @@ class WhatIf:
                     answers=answers,
                 )
             )
-        order = {name: index for index, name in enumerate(ATTRIBUTES)}
         # NOTE: without firm advice the leader is arbitrary, so rank by how far any score can move.
-        firm = current.decision != "insufficient_information"
         questions.sort(
-            key=lambda q: (not q.changes_leader, not q.answers, -(q.swing if firm else q.impact), order[q.attribute])
+            key=lambda q: (
+                not q.changes_leader,
+                not q.answers,
+                -(q.swing if firm else q.impact),
+                _ATTRIBUTE_ORDER[q.attribute],
+            )
         )
         return questions
 
