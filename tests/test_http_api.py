@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -550,32 +549,14 @@ def test_serve_module_imports_no_web_framework():
     assert out.strip() == "[]"
 
 
-def test_serve_prints_its_address_answers_and_stops_on_ctrl_c():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "advisor", "serve", "--port", "0", "--no-access-log"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        assert match, line
-        url = match.group(0)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                health = httpx.get(url + "/healthz")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
-        assert health.json()["status"] == "ok"
-        assert httpx.post(url + "/v1/advise", json=EXAMPLE).json()["leading_mode"] == "technology_transfer"
+def test_serve_prints_its_address_answers_and_stops_on_ctrl_c(start_serve):
+    with start_serve("--no-access-log") as served:
+        assert re.search(r"serving http://127\.0\.0\.1:\d+/ \(questionnaire\)", served.first_line)
+        assert httpx.get(served.url + "/healthz").json()["status"] == "ok"
+        assert httpx.post(served.url + "/v1/advise", json=EXAMPLE).json()["leading_mode"] == "technology_transfer"
         # the port is taken now: a second server says so and how to fix it
         taken = subprocess.run(
-            [sys.executable, "-m", "advisor", "serve", "--port", match.group(1)],
+            [sys.executable, "-m", "advisor", "serve", "--port", str(served.port)],
             capture_output=True,
             text=True,
             timeout=60,
@@ -583,11 +564,7 @@ def test_serve_prints_its_address_answers_and_stops_on_ctrl_c():
         assert taken.returncode == 2
         assert "Address already in use" in taken.stderr and "another --port" in taken.stderr
         assert "Traceback" not in taken.stderr
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
-    assert process.returncode == 0, err
-    assert "Traceback" not in err
+    assert served.returncode == 0  # stopped by SIGINT (Ctrl+C), cleanly
 
 
 def test_serve_with_a_missing_rule_pack_fails_before_listening(tmp_path):

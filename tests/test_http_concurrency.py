@@ -11,15 +11,9 @@ from __future__ import annotations
 import http.client
 import json
 import random
-import re
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,28 +26,6 @@ from advisor.http_api import profile_problems
 
 CLIENTS = 32
 REQUESTS = 2000
-
-
-@contextmanager
-def serving() -> Iterator[str]:
-    """`advisor serve` in a process of its own (so client and server each get a core); its URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "advisor", "serve", "--port", "0", "--no-access-log", "--log-level", "warning"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"http://[\d.]+:\d+", line)
-        assert match, f"the server did not start: {line!r} {process.stderr.read() if process.stderr else ''}"
-        yield match.group(0)
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-        assert process.returncode == 0, err
-        assert "Traceback" not in err and "Segmentation" not in err, err
 
 
 def make_requests(rng: random.Random) -> list[tuple[str, dict[str, str], Any]]:
@@ -133,11 +105,12 @@ def drive(host: str, port: int, requests: list[tuple[str, dict[str, str], Any]])
             connection.close()
 
 
-def test_concurrent_requests_give_the_sequential_answers():
+def test_concurrent_requests_give_the_sequential_answers(start_serve):
     requests = make_requests(random.Random(20240611))
     expected = [sequential_answer(*request) for request in requests]
     assert {status for status, _ in expected} == {200, 422}
-    with serving() as url:
+    with start_serve() as served:
+        url = served.url
         httpx.get(url + "/healthz")  # the server answers before the clock starts
         started = time.perf_counter()
         host, port = url.removeprefix("http://").split(":")

@@ -9,10 +9,6 @@ service gives, until the advice shows; the leading mode on the page must be the 
 from __future__ import annotations
 
 import json
-import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,23 +41,9 @@ def example(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "advisor", "serve", "--port", "0", "--no-access-log", "--log-level", "warning"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"http://[\d.]+:\d+", line)
-    try:
-        assert match, f"advisor serve did not start: {line!r}"
-        yield match.group(0)
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-        assert "Traceback" not in err, err
+def server(start_serve) -> Iterator[str]:
+    with start_serve() as served:
+        yield served.url
 
 
 @pytest.fixture(scope="module")

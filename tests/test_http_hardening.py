@@ -1,0 +1,204 @@
+"""The service under hostile and careless clients (issue 12): strict JSON, HEAD, CORS refusals,
+disconnects, SIGTERM, limits and security headers; each answer in the API's error shape."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+from test_http_api import EXAMPLE, serving
+
+from advisor.http_api import create_app
+from advisor.http_guards import CONTENT_SECURITY_POLICY
+
+
+@pytest.fixture(scope="module")
+def api():
+    with serving(create_app()) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
+def strict_json(response: httpx.Response) -> Any:
+    """The body as JSON that a strict parser accepts (no NaN, no Infinity)."""
+
+    def refuse(constant: str) -> Any:
+        raise AssertionError(f"{constant} in the body: not JSON")
+
+    return json.loads(response.content, parse_constant=refuse)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = strict_json(response)
+    assert body["error"] == code and body["message"] and isinstance(body["problems"], list)
+    assert "Traceback" not in response.text
+    return body
+
+
+# -- row 16: strict JSON on every route that reads a body ------------------------------------------
+
+HOSTILE = {
+    "Infinity": b'{"answers": {"duration_months": Infinity}}',
+    "-Infinity": b'{"answers": {"funding_cny": -Infinity}}',
+    "NaN": b'{"answers": {"funding_cny": NaN}}',
+    "5,000-digit integer": b'{"answers": {"funding_cny": ' + b"9" * 5000 + b"}}",
+    "nested 30,000 deep": b'{"answers": {"title": ' + b"[" * 30_000 + b"]" * 30_000 + b"}}",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.parametrize("path", ["/v1/interview/next", "/v1/advise", "/v1/questions/funding_cny/parse"])
+def test_non_json_numbers_huge_integers_and_deep_nesting_get_a_json_422(api, path, body):
+    if path == "/v1/advise":
+        body = body.replace(b'{"answers": ', b"", 1)[:-1]
+    problem = assert_error(api.post(path, content=body), 422, "invalid_request")["problems"][0]
+    assert problem["field"] == "(body)" and "not valid JSON" in problem["message"]
+
+
+def test_a_valid_body_of_the_wrong_shape_gets_the_api_shape_too(api):
+    body = assert_error(api.post("/v1/interview/next", json=[1, 2]), 422, "invalid_request")
+    assert body["problems"][0]["field"] == "(body)"
+    body = assert_error(api.post("/v1/interview/next", json={"answers": [], "colour": 1}), 422, "invalid_request")
+    assert {p["field"] for p in body["problems"]} == {"answers", "colour"}
+
+
+def test_a_lone_surrogate_is_answered_as_json_never_a_500(api):
+    response = api.post("/v1/interview/next", content=b'{"answers": {"scope": "\\ud800"}}')
+    body = assert_error(response, 422, "invalid_profile")
+    assert body["problems"][0]["field"] == "scope" and body["problems"][0]["value"] == "\ud800"
+
+
+# -- row 18: HEAD, CORS refusals, disconnects -------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/v1/modes", "/static/app.js", "/openapi.json", "/docs"])
+def test_head_is_answered_on_every_get_route(api, path):
+    get, head = api.get(path), api.head(path)
+    assert get.status_code == head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == get.headers["content-length"] == str(len(get.content))
+
+
+def test_head_on_a_post_route_gets_405_naming_head(api):
+    response = api.head("/v1/advise")
+    assert response.status_code == 405 and response.content == b""
+    body = assert_error(api.request("PUT", "/v1/advise"), 405, "method_not_allowed")
+    assert "PUT" in body["message"]
+
+
+def test_a_refused_cors_preflight_is_answered_in_the_api_shape():
+    allowed = "https://portal.example.org"
+    with serving(create_app(cors_origins=[allowed])) as url:
+        refused = httpx.options(
+            url + "/v1/advise",
+            headers={"origin": "https://elsewhere.example", "access-control-request-method": "POST"},
+        )
+        body = assert_error(refused, 400, "cors_refused")
+        assert "origin" in body["message"] and "--cors-origin" in body["message"]
+        granted = httpx.options(
+            url + "/v1/advise", headers={"origin": allowed, "access-control-request-method": "POST"}
+        )
+    assert granted.status_code == 200 and granted.headers["access-control-allow-origin"] == allowed
+
+
+def raw_request(port: int, data: bytes, read: bool = False) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        return sock.recv(200) if read else b""
+
+
+def test_a_client_that_disconnects_is_logged_without_a_traceback(start_serve):
+    with start_serve("--log-level", "info", "--no-access-log") as served:
+        # a body promised and never sent in full
+        raw_request(served.port, b"POST /v1/advise HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"scope\"")
+        # a batch stream whose reader goes away after the first bytes
+        rows = b"".join(json.dumps({**EXAMPLE, "id": f"r{n}"}).encode() + b"\n" for n in range(400))
+        head = b"POST /v1/batch?what_if=true HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+        assert raw_request(served.port, head + b"Content-Length: %d\r\n\r\n" % len(rows) + rows, read=True)
+        time.sleep(1.5)
+        assert httpx.get(served.url + "/healthz").status_code == 200  # still serving
+    # start_serve checks the exit code and that stderr holds no traceback
+    assert "internal error" not in served.stderr and "Exception in ASGI application" not in served.stderr
+
+
+# -- item 6: SIGTERM, limits, headers ----------------------------------------------------------------
+
+
+def test_sigterm_finishes_the_requests_in_flight_then_exits_0(start_serve):
+    rows = "".join(json.dumps({**EXAMPLE, "id": f"r{n}"}) + "\n" for n in range(300))
+    result: dict[str, Any] = {}
+
+    def slow_request(url: str) -> None:
+        response = httpx.post(url + "/v1/batch?what_if=true", content=rows, timeout=120)
+        result["status"] = response.status_code
+        result["lines"] = [json.loads(line) for line in response.text.splitlines()]
+
+    with start_serve(stop=0) as served:  # signal 0: the test sends the signal itself
+        client = threading.Thread(target=slow_request, args=(served.url,))
+        started = time.monotonic()
+        client.start()
+        time.sleep(0.5)  # the batch is being advised
+        import signal
+
+        served.process.send_signal(signal.SIGTERM)
+        client.join(120)
+        served.process.wait(60)
+        took = time.monotonic() - started
+    assert result["status"] == 200
+    assert len(result["lines"]) == 300 and all("advice" in line for line in result["lines"])
+    assert served.returncode == 0 and took < 60
+
+
+def test_headers_over_the_limit_get_431(api):
+    body = assert_error(api.get("/healthz", headers={"x-padding": "a" * 20_000}), 431, "headers_too_large")
+    assert "16384" in body["message"]
+
+
+def test_a_body_that_does_not_arrive_in_time_gets_408():
+    with serving(create_app(body_seconds=0.5)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(b"POST /v1/advise HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    assert json.loads(body)["error"] == "request_timeout"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/", None),
+        ("GET", "/static/app.js", None),
+        ("GET", "/docs", None),
+        ("GET", "/v1/modes", None),
+        ("POST", "/v1/advise", EXAMPLE),
+        ("POST", "/v1/advise", {"scope": "galaxy"}),
+        ("GET", "/nowhere", None),
+    ],
+)
+def test_every_answer_sends_nosniff_and_the_content_security_policy(api, method, path, body):
+    response = api.request(method, path, json=body)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "default-src 'self'" in CONTENT_SECURITY_POLICY
+
+
+def test_the_docs_page_needs_no_inline_script_under_its_policy(api):
+    page = api.get("/docs").text
+    assert "<script src='/static/docs.js'></script>" in page
+    assert "<script>" not in page
+    script = api.get("/static/docs.js")
+    assert script.status_code == 200 and "form.try" in script.text
