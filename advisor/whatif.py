@@ -250,7 +250,9 @@ class WhatIf:
             impact = 0
             changes_leader = False
             answers = []
-            for value, standing in zip(values, self.standings_with(known, fired, attribute, answered, seen), strict=True):
+            for value, standing in zip(
+                values, self.standings_with(known, fired, attribute, answered, seen), strict=True
+            ):
                 ranking = standing.ranking
                 if ranking == now:  # the common case: the answer moves nothing
                     gap = current_gap

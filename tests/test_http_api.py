@@ -508,7 +508,10 @@ def test_openapi_document_validates_and_documents_every_route(api):
                     schema = operation["responses"][status]["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (path, status)
     assert "HTTPValidationError" not in schemas
-    for path, model in (("/v1/interview/next", "InterviewRequest"), ("/v1/questions/{attribute}/parse", "ParseRequest")):
+    for path, model in (
+        ("/v1/interview/next", "InterviewRequest"),
+        ("/v1/questions/{attribute}/parse", "ParseRequest"),
+    ):
         body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
         assert body == {"$ref": f"#/components/schemas/{model}"} and model in schemas
 
@@ -578,3 +581,16 @@ def test_serve_help_documents_the_defaults():
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
     assert "127.0.0.1" in result.output and "8000" in result.output
+
+
+def test_interview_stops_when_the_two_leaders_cannot_be_separated(api):
+    from test_interview import CLOSE_CALL
+
+    for lang, sentence in (("en", "The remaining questions cannot separate"), ("zh", "剩下的问题已无法区分")):
+        answers = {**CLOSE_CALL, "duration_months": 47}
+        step = api.post("/v1/interview/next", json={"answers": answers, "lang": lang}).json()
+        assert step["done"] and step["stop_reason"] == "inseparable" and step["question"] is None
+        assert step["decision"] == "close_call" and step["reason"].startswith(sentence)
+        leader, runner = step["modes"][0], step["modes"][1]
+        name = "name_zh" if lang == "zh" else "name"
+        assert leader[name] in step["reason"] and runner[name] in step["reason"]

@@ -117,7 +117,7 @@ def raw_request(port: int, data: bytes, read: bool = False) -> bytes:
 def test_a_client_that_disconnects_is_logged_without_a_traceback(start_serve):
     with start_serve("--log-level", "info", "--no-access-log") as served:
         # a body promised and never sent in full
-        raw_request(served.port, b"POST /v1/advise HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"scope\"")
+        raw_request(served.port, b'POST /v1/advise HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"scope"')
         # a batch stream whose reader goes away after the first bytes
         rows = b"".join(json.dumps({**EXAMPLE, "id": f"r{n}"}).encode() + b"\n" for n in range(400))
         head = b"POST /v1/batch?what_if=true HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"

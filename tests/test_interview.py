@@ -426,3 +426,22 @@ def test_the_stop_says_which_dont_knows_could_still_change_it(shipped):
     assert shipped.standing({**answers, "university_commercializes": True}).leader == "university_enterprise"
     assert "university_commercializes" in step.unknown_that_matter
     assert "university_commercializes" in step.explain(shipped, "en")
+
+
+def test_ask_says_when_the_remaining_questions_cannot_separate_the_two_leaders(tmp_path):
+    import subprocess
+    import sys
+
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(CLOSE_CALL), encoding="utf-8")
+    for lang, sentence in (("en", "The remaining questions cannot separate"), ("zh", "剩下的问题已无法区分")):
+        result = subprocess.run(
+            [sys.executable, "-m", "advisor", "ask", "--answers", str(answers), "--lang", lang],
+            input="47\n",  # the one question left before the stop: the duration, in months
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.count("> ") == 1, result.stdout  # asked once, then stopped on its own
+        assert sentence in result.stdout

@@ -145,3 +145,59 @@ def test_a_missing_chinese_text_is_refused(tmp_path):
 def test_a_missing_questionnaire_is_refused(tmp_path):
     with pytest.raises(RulePackError, match="questionnaire file is missing"):
         load_questions(tmp_path)
+
+
+# -- the questionnaire is part of the pack: `validate` checks it, `ask` reads it from --knowledge -----
+
+
+def _knowledge_copy(tmp_path: Path, edit) -> Path:
+    directory = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), directory)
+    path = directory / "questions.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data["questions"])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return directory
+
+
+def test_validate_fails_on_a_questionnaire_naming_an_unknown_attribute(tmp_path):
+    from click.testing import CliRunner
+
+    from advisor.cli import cli
+    from advisor.options import EXIT_PACK
+
+    def misspell(questions):
+        _by_attribute(questions, "duration_months")["attribute"] = "duration_monthz"
+
+    directory = _knowledge_copy(tmp_path, misspell)
+    result = CliRunner().invoke(cli, ["validate", "--knowledge", str(directory)])
+    assert result.exit_code == EXIT_PACK, result.output
+    assert "questions.yml" in result.output and "duration_monthz" in result.output
+    assert "not a profile attribute" in result.output
+    assert "no question asks for this profile attribute" in result.output  # duration_months now unasked
+    shipped = CliRunner().invoke(cli, ["validate"])
+    assert shipped.exit_code == 0, shipped.output
+
+
+def test_ask_reads_the_questions_of_its_knowledge_directory(tmp_path):
+    import subprocess
+    import sys
+
+    def mark(questions):
+        for question in questions:
+            question["text"]["zh"] = "【自定】" + question["text"]["zh"]
+
+    directory = _knowledge_copy(tmp_path, mark)
+    # q: stop at once and see the advice, whose questions still worth asking are worded by the questionnaire
+    result = subprocess.run(
+        [sys.executable, "-m", "advisor", "ask", "--lang", "zh", "--knowledge", str(directory)],
+        input="q\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    asked, _, report = result.stdout.partition("已按您的要求结束提问。")
+    assert "第 1 题  【自定】" in asked
+    listed = [line for line in report.splitlines() if line.lstrip().startswith("? ")]
+    assert listed and all("【自定】" in line for line in listed), report
