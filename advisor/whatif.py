@@ -154,6 +154,7 @@ class WhatIf:
         }
         self.engines = {attribute: RuleEngine(rulebook, ids) for attribute, ids in self.readers.items()}
         self._memo: dict[tuple[Any, ...], list[frozenset[str]]] = {}
+        self._matters: dict[tuple[Any, ...], bool] = {}
         self._classes: dict[tuple[str, Any], tuple[str, tuple[bool, ...]]] = {}
         tests = _tests_by_attribute(rulebook)
         self._number_tests = {
@@ -303,10 +304,22 @@ class WhatIf:
         `closed` are attributes that stay unknown (skipped or not applicable)."""
         if attribute not in self.readers:
             return False
+        # NOTE: only what the rules reading the attribute read matters; the answer is kept by that.
+        read = self.read_with[attribute]
+        relevant = {name: value for name, value in known.items() if name in read}
+        stays_unknown = frozenset(name for name in closed if name in read)
+        key = (attribute, stays_unknown, *(self._class_of(name, value) for name, value in relevant.items()))
+        answer = self._matters.get(key)
+        if answer is None:
+            if len(self._matters) >= _MEMO_SIZE:
+                self._matters.clear()
+            answer = self._matters[key] = self._can_still_matter(relevant, stays_unknown, attribute)
+        return answer
+
+    def _can_still_matter(self, known: Mapping[str, Any], stays_unknown: frozenset[str], attribute: str) -> bool:
         candidates = self.candidates
         engine = self.engines[attribute]
         width = len(candidates[attribute]) + 1
-        stays_unknown = set(closed)
         for rule_id in sorted(self.readers[attribute]):
             others = [
                 name
@@ -334,19 +347,31 @@ class WhatIf:
         NOTE: the what-if looks one answer ahead; two answers can move a mode that neither moves
         alone (rules with two unknown conditions), so every pair of candidate answers is evaluated.
         As in `fired_with`, only the rules reading one of the two are re-run."""
-        candidates, readers, engines = self.candidates, self.readers, self.engines
+        candidates, readers = self.candidates, self.readers
         names = [name for name in attributes if name in candidates and name not in known]
         answered = len(known) + 2
         movers: set[str] = set()
+        seen: dict[frozenset[str], bool] = {}
         for first, second in itertools.combinations(names, 2):
             if first in movers and second in movers:
                 continue
-            variants = [{**known, first: one, second: two} for one in candidates[first] for two in candidates[second]]
             unaffected = fired - readers[first] - readers[second]
-            by_first = engines[first].fired_many(variants)
-            by_second = engines[second].fired_many(variants)
-            for ids_first, ids_second in zip(by_first, by_second, strict=True):
-                if moves(self.scorer.standing(unaffected | ids_first | ids_second, answered, explain=False)):
+            # NOTE: the rules reading `first` on each answer to it, given each answer to `second`
+            # (and the other way round): memoised like the single answers, and the same as those
+            # whenever no rule reads both.
+            by_second = [self._readers_fired({**known, second: two}, first) for two in candidates[second]]
+            by_first = [self._readers_fired({**known, first: one}, second) for one in candidates[first]]
+            moved = False
+            for i in range(len(candidates[first])):
+                for j in range(len(candidates[second])):
+                    ids = unaffected | by_second[j][i] | by_first[i][j]
+                    verdict = seen.get(ids)
+                    if verdict is None:
+                        verdict = seen[ids] = moves(self.scorer.standing(ids, answered, explain=False))
+                    if verdict:
+                        moved = True
+                        break
+                if moved:
                     movers.update((first, second))
                     break
         return movers
