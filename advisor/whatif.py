@@ -350,10 +350,33 @@ class WhatIf:
         candidates, readers = self.candidates, self.readers
         names = [name for name in attributes if name in candidates and name not in known]
         answered = len(known) + 2
-        movers: set[str] = set()
         seen: dict[frozenset[str], bool] = {}
+
+        def moved(ids: frozenset[str]) -> bool:
+            verdict = seen.get(ids)
+            if verdict is None:
+                verdict = seen[ids] = moves(self.scorer.standing(ids, answered, explain=False))
+            return verdict
+
+        # NOTE: an attribute none of whose answers changes a rule is inert: paired with an attribute
+        # that no rule reads together with it, the pair fires what the other answer alone fires.
+        alone = {name: self._readers_fired(known, name) for name in names}
+        inert = {name for name in names if all(ids == fired & readers[name] for ids in alone[name])}
+        alone_moves: dict[str, bool] = {}
+
+        def moves_alone(name: str) -> bool:
+            if name not in alone_moves:
+                rest = fired - readers[name]
+                alone_moves[name] = moved(fired) if name in inert else any(moved(rest | ids) for ids in alone[name])
+            return alone_moves[name]
+
+        movers: set[str] = set()
         for first, second in itertools.combinations(names, 2):
             if first in movers and second in movers:
+                continue
+            if second not in self.read_with[first] and (first in inert or second in inert):
+                if moves_alone(second if first in inert else first):
+                    movers.update((first, second))
                 continue
             unaffected = fired - readers[first] - readers[second]
             # NOTE: the rules reading `first` on each answer to it, given each answer to `second`
@@ -361,19 +384,12 @@ class WhatIf:
             # whenever no rule reads both.
             by_second = [self._readers_fired({**known, second: two}, first) for two in candidates[second]]
             by_first = [self._readers_fired({**known, first: one}, second) for one in candidates[first]]
-            moved = False
-            for i in range(len(candidates[first])):
-                for j in range(len(candidates[second])):
-                    ids = unaffected | by_second[j][i] | by_first[i][j]
-                    verdict = seen.get(ids)
-                    if verdict is None:
-                        verdict = seen[ids] = moves(self.scorer.standing(ids, answered, explain=False))
-                    if verdict:
-                        moved = True
-                        break
-                if moved:
-                    movers.update((first, second))
-                    break
+            if any(
+                moved(unaffected | by_second[j][i] | by_first[i][j])
+                for i in range(len(candidates[first]))
+                for j in range(len(candidates[second]))
+            ):
+                movers.update((first, second))
         return movers
 
     def single_movers(

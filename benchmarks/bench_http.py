@@ -1,6 +1,8 @@
-"""Benchmark of the HTTP service: requests/s and latency of POST /v1/advise on loopback.
+"""Benchmark of the HTTP service: requests/s and latency of POST /v1/advise on loopback, and the cost
+of one interview step (POST /v1/interview/next) against one /v1/advise call, in the same run.
 
 Run:  .venv/bin/python benchmarks/bench_http.py [--requests 5000] [--concurrency 32] [--what-if]
+      .venv/bin/python benchmarks/bench_http.py --interview    (also: what-if and interview steps, ratios)
       .venv/bin/python benchmarks/bench_http.py --url http://127.0.0.1:8000   (a server already running)
 
 It starts `advisor serve --port 0` in a process of its own (as a user would), then drives it from
@@ -8,13 +10,15 @@ this process with `--concurrency` keep-alive connections, each sending the next 
 as its previous answer is in (a closed loop). The client is a few lines of asyncio over raw
 sockets, because an HTTP library would spend more CPU than the server on this 2-core machine.
 Latency is measured per request from the first byte sent to the last byte received.
-Target (issue): p99 under 50 ms and at least 500 requests/s with 32 clients.
+Targets (issue 9): p99 under 20 ms and at least 1,500 requests/s with 32 clients on /v1/advise;
+one interview step at most 1.2x one /v1/advise call (server CPU per request, same run).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shlex
@@ -32,6 +36,20 @@ ROOT = Path(__file__).resolve().parents[1]
 def profiles() -> list[bytes]:
     """The example profiles of the repository, as request bodies."""
     return [path.read_bytes() for path in sorted((ROOT / "examples").glob("*.json"))]
+
+
+def interview_bodies() -> list[bytes]:
+    """Interviews under way: each example's answers to the first half of the questionnaire."""
+    import yaml
+
+    order = [q["attribute"] for q in yaml.safe_load((ROOT / "knowledge" / "questions.yml").read_text())["questions"]]
+    first_half = set(order[: len(order) // 2])
+    bodies = []
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        profile = json.loads(path.read_text(encoding="utf-8"))
+        answers = {name: value for name, value in profile.items() if name in first_half}
+        bodies.append(json.dumps({"answers": answers}).encode())
+    return bodies
 
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
@@ -78,7 +96,7 @@ async def client(
             writer.write(request)
             status, answer = await read_response(reader)
             latencies.append(time.perf_counter() - started)
-            if status != 200 or b'"leading_mode"' not in answer:
+            if status != 200 or not (b'"leading_mode"' in answer or b'"done"' in answer):
                 failures.append(f"{status}: {answer[:200]!r}")
     finally:
         writer.close()
@@ -116,19 +134,28 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="Concurrent keep-alive clients.")
     parser.add_argument("--what-if", action="store_true", help="POST /v1/advise?what_if=true (next questions too).")
     parser.add_argument("--url", help="Benchmark a server already running at this address instead of starting one.")
+    parser.add_argument(
+        "--interview",
+        action="store_true",
+        help="Then also POST /v1/advise?what_if=true and POST /v1/interview/next, with the CPU ratios.",
+    )
     args = parser.parse_args()
 
     process = None
     url = args.url
     if url is None:
         process, url = start_server()
-    path = "/v1/advise" + ("?what_if=true" if args.what_if else "")
-    bodies = profiles()
+    runs = [("/v1/advise" + ("?what_if=true" if args.what_if else ""), profiles())]
+    if args.interview:
+        runs += [("/v1/advise?what_if=true", profiles()), ("/v1/interview/next", interview_bodies())]
+    results = []
     try:
-        asyncio.run(run(url, path, 500, args.concurrency, bodies))  # warm-up
-        cpu_before = cpu_seconds(process.pid) if process else None
-        elapsed, latencies, failures = asyncio.run(run(url, path, args.requests, args.concurrency, bodies))
-        server_cpu = cpu_seconds(process.pid) - cpu_before if process and cpu_before is not None else None
+        for path, bodies in runs:
+            asyncio.run(run(url, path, 500, args.concurrency, bodies))  # warm-up
+            cpu_before = cpu_seconds(process.pid) if process else None
+            elapsed, latencies, failures = asyncio.run(run(url, path, args.requests, args.concurrency, bodies))
+            server_cpu = cpu_seconds(process.pid) - cpu_before if process and cpu_before is not None else None
+            results.append((path, len(bodies), elapsed, latencies, failures, server_cpu))
     finally:
         if process is not None:
             process.send_signal(signal.SIGINT)
@@ -137,23 +164,34 @@ def main() -> None:
     command = "benchmarks/bench_http.py " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
     ms = 1000
     print(f"command      .venv/bin/python {command.strip()}")
-    print(f"endpoint     POST {path}  ({len(bodies)} example profiles in turn; server: advisor serve)")
     print(f"machine      {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end")
-    print(f"clients      {args.concurrency} concurrent keep-alive connections, {len(latencies)} requests")
-    print(f"throughput   {len(latencies) / elapsed:,.0f} requests/s")
-    print(
-        f"latency      p50 {statistics.median(latencies) * ms:.1f} ms   p90 {percentile(latencies, 0.90) * ms:.1f} ms   "
-        f"p99 {percentile(latencies, 0.99) * ms:.1f} ms   max {max(latencies) * ms:.1f} ms"
-    )
-    if server_cpu is not None:
-        # NOTE: the server is one process and its work holds the GIL, so CPU per request bounds its
-        # throughput on one idle core whatever else shares the machine while this runs.
-        per_request = server_cpu / len(latencies)
+    cpu: dict[str, float] = {}
+    for path, count, elapsed, latencies, failures, server_cpu in results:
+        print()
+        print(f"endpoint     POST {path}  ({count} bodies in turn; server: advisor serve)")
+        print(f"clients      {args.concurrency} concurrent keep-alive connections, {len(latencies)} requests")
+        print(f"throughput   {len(latencies) / elapsed:,.0f} requests/s")
         print(
-            f"server CPU   {per_request * ms:.2f} ms per request (one core's worth: at most {1 / per_request:,.0f} requests/s)"
+            f"latency      p50 {statistics.median(latencies) * ms:.1f} ms   p90 {percentile(latencies, 0.90) * ms:.1f} ms   "
+            f"p99 {percentile(latencies, 0.99) * ms:.1f} ms   max {max(latencies) * ms:.1f} ms"
         )
-    print(f"failures     {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
-    if failures:
+        if server_cpu is not None:
+            # NOTE: the server is one process and its work holds the GIL, so CPU per request bounds its
+            # throughput on one idle core whatever else shares the machine while this runs.
+            per_request = server_cpu / len(latencies)
+            cpu[path] = per_request
+            print(
+                f"server CPU   {per_request * ms:.2f} ms per request (one core's worth: at most {1 / per_request:,.0f} requests/s)"
+            )
+        print(f"failures     {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
+    if "/v1/interview/next" in cpu:
+        step = cpu["/v1/interview/next"]
+        print()
+        print(f"one interview step / one /v1/advise call (server CPU):            {step / cpu['/v1/advise']:.2f}")
+        print(
+            f"one interview step / one /v1/advise?what_if=true call (server CPU): {step / cpu['/v1/advise?what_if=true']:.2f}"
+        )
+    if any(result[4] for result in results):
         sys.exit(1)
 
 
