@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .core import Advisor, default_advisor
@@ -25,9 +26,9 @@ class Pack:
     questions: QuestionSet
     _texts: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
-    @property
+    @cached_property
     def versions(self) -> dict[str, str]:
-        """The versions every answer carries: advisor, knowledge base, rulebook (name and version)."""
+        """The versions every answer carries: advisor, knowledge base, rulebook (name and version); built once."""
         advisor = self.advisor
         return {
             "advisor": advisor.version,
