@@ -285,8 +285,23 @@ def next_question(
     movers = {name for name in open_attributes if name in explored and _leader_changes(explored[name], leader)}
     pair_movers: set[str] = set()
     stops = not ask_all and not thorough
+    firm = standing.decision != "insufficient_information"
+
+    def by_what_if(name: str) -> tuple[bool, bool, int, int]:
+        question = explored.get(name)
+        if question is None:
+            return (True, True, 0, order[name])
+        return (False, not question.answers, -(question.swing if firm else question.impact), order[name])
+
     if standing.decision == "clear" and not movers:
-        pair_movers = search.pair_movers(known, fired, open_attributes, lambda other: other.leader != leader)
+        pairs = search.pairs(known, fired, open_attributes, lambda other: other.leader != leader)
+        if stops:
+            # NOTE: only the question asked next needs its reason; the pairs are searched in the
+            # order the questions would be asked, and the search stops at the first that moves.
+            first = pairs.mover_among(sorted(open_attributes, key=by_what_if))
+            pair_movers = {first} if first is not None else set()
+        else:
+            pair_movers = pairs.movers()
         if not pair_movers and stops:
             live = [n for n in open_attributes if search.can_still_matter(known, fixed, n)]
             doubts = [
@@ -336,8 +351,6 @@ def next_question(
             reasons[name] = "may_matter"
     if not reasons and not ask_all:
         return Step(attribute=None, stop_reason="settled", remaining=0, field=field, modes=modes)
-
-    firm = standing.decision != "insufficient_information"
 
     def rank(name: str) -> tuple:
         question = what_if(name)

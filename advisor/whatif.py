@@ -334,6 +334,16 @@ class WhatIf:
                     return True
         return False
 
+    def pairs(
+        self,
+        known: Mapping[str, Any],
+        fired: frozenset[str],
+        attributes: Iterable[str],
+        moves: Callable[[Standing], bool],
+    ) -> PairSearch:
+        """A search over pairs of answers to `attributes` for a standing that `moves` says is a change."""
+        return PairSearch(self, known, fired, attributes, moves)
+
     def pair_movers(
         self,
         known: Mapping[str, Any],
@@ -342,55 +352,8 @@ class WhatIf:
         moves: Callable[[Standing], bool],
     ) -> set[str]:
         """The attributes that, answered together with one other of `attributes`, give a standing
-        that `moves` says is a change (e.g. another leader).
-
-        NOTE: the what-if looks one answer ahead; two answers can move a mode that neither moves
-        alone (rules with two unknown conditions), so every pair of candidate answers is evaluated.
-        As in `fired_with`, only the rules reading one of the two are re-run."""
-        candidates, readers = self.candidates, self.readers
-        names = [name for name in attributes if name in candidates and name not in known]
-        answered = len(known) + 2
-        seen: dict[frozenset[str], bool] = {}
-
-        def moved(ids: frozenset[str]) -> bool:
-            verdict = seen.get(ids)
-            if verdict is None:
-                verdict = seen[ids] = moves(self.scorer.standing(ids, answered, explain=False))
-            return verdict
-
-        # NOTE: an attribute none of whose answers changes a rule is inert: paired with an attribute
-        # that no rule reads together with it, the pair fires what the other answer alone fires.
-        alone = {name: self._readers_fired(known, name) for name in names}
-        inert = {name for name in names if all(ids == fired & readers[name] for ids in alone[name])}
-        alone_moves: dict[str, bool] = {}
-
-        def moves_alone(name: str) -> bool:
-            if name not in alone_moves:
-                rest = fired - readers[name]
-                alone_moves[name] = moved(fired) if name in inert else any(moved(rest | ids) for ids in alone[name])
-            return alone_moves[name]
-
-        movers: set[str] = set()
-        for first, second in itertools.combinations(names, 2):
-            if first in movers and second in movers:
-                continue
-            if second not in self.read_with[first] and (first in inert or second in inert):
-                if moves_alone(second if first in inert else first):
-                    movers.update((first, second))
-                continue
-            unaffected = fired - readers[first] - readers[second]
-            # NOTE: the rules reading `first` on each answer to it, given each answer to `second`
-            # (and the other way round): memoised like the single answers, and the same as those
-            # whenever no rule reads both.
-            by_second = [self._readers_fired({**known, second: two}, first) for two in candidates[second]]
-            by_first = [self._readers_fired({**known, first: one}, second) for one in candidates[first]]
-            if any(
-                moved(unaffected | by_second[j][i] | by_first[i][j])
-                for i in range(len(candidates[first]))
-                for j in range(len(candidates[second]))
-            ):
-                movers.update((first, second))
-        return movers
+        that `moves` says is a change (e.g. another leader)."""
+        return self.pairs(known, fired, attributes, moves).movers()
 
     def single_movers(
         self,
@@ -410,3 +373,107 @@ class WhatIf:
                     movers.add(name)
                     break
         return movers
+
+
+class PairSearch:
+    """Which pairs of answers to open attributes give a standing that `moves` says is a change.
+
+    NOTE: the what-if looks one answer ahead; two answers can move a mode that neither moves alone
+    (rules with two unknown conditions), so every pair of candidate answers is evaluated, lazily
+    (`mover_among` stops at the first attribute found). As in `WhatIf.fired_with`, only the rules
+    reading one of the two are re-run, from the what-if's memo of engine answers.
+    """
+
+    def __init__(
+        self,
+        what_if: WhatIf,
+        known: Mapping[str, Any],
+        fired: frozenset[str],
+        attributes: Iterable[str],
+        moves: Callable[[Standing], bool],
+    ):
+        self.what_if = what_if
+        self.known = known
+        self.fired = fired
+        self.names = [name for name in attributes if name in what_if.candidates and name not in known]
+        self.moves = moves
+        self.answered = len(known) + 2
+        self._seen: dict[frozenset[str], bool] = {}
+        self._alone: dict[str, list[frozenset[str]]] = {}
+        self._alone_moves: dict[str, bool] = {}
+        self._pairs: dict[tuple[str, str], bool] = {}
+
+    def _moved(self, ids: frozenset[str]) -> bool:
+        verdict = self._seen.get(ids)
+        if verdict is None:
+            standing = self.what_if.scorer.standing(ids, self.answered, explain=False)
+            verdict = self._seen[ids] = self.moves(standing)
+        return verdict
+
+    def _answers_alone(self, name: str) -> list[frozenset[str]]:
+        alone = self._alone.get(name)
+        if alone is None:
+            alone = self._alone[name] = self.what_if._readers_fired(self.known, name)
+        return alone
+
+    def _inert(self, name: str) -> bool:
+        """No answer to it changes whether any rule fires."""
+        now = self.fired & self.what_if.readers[name]
+        return all(ids == now for ids in self._answers_alone(name))
+
+    def _moves_alone(self, name: str) -> bool:
+        verdict = self._alone_moves.get(name)
+        if verdict is None:
+            if self._inert(name):
+                verdict = self._moved(self.fired)
+            else:
+                rest = self.fired - self.what_if.readers[name]
+                verdict = any(self._moved(rest | ids) for ids in self._answers_alone(name))
+            self._alone_moves[name] = verdict
+        return verdict
+
+    def together(self, first: str, second: str) -> bool:
+        """Whether some answer to `first` with some answer to `second` moves."""
+        key = (first, second) if first < second else (second, first)
+        verdict = self._pairs.get(key)
+        if verdict is None:
+            verdict = self._pairs[key] = self._together(*key)
+        return verdict
+
+    def _together(self, first: str, second: str) -> bool:
+        what_if = self.what_if
+        candidates, readers, known = what_if.candidates, what_if.readers, self.known
+        # NOTE: with an inert attribute and no rule reading both, the pair fires what the other
+        # answer alone fires.
+        if second not in what_if.read_with[first]:
+            if self._inert(first):
+                return self._moves_alone(second)
+            if self._inert(second):
+                return self._moves_alone(first)
+        unaffected = self.fired - readers[first] - readers[second]
+        # The rules reading `first` on each answer to it, given each answer to `second`, and the
+        # other way round: memoised like the single answers (the same, when no rule reads both).
+        by_second = [what_if._readers_fired({**known, second: two}, first) for two in candidates[second]]
+        by_first = [what_if._readers_fired({**known, first: one}, second) for one in candidates[first]]
+        return any(
+            self._moved(unaffected | by_second[j][i] | by_first[i][j])
+            for i in range(len(candidates[first]))
+            for j in range(len(candidates[second]))
+        )
+
+    def mover_among(self, ordered: Iterable[str]) -> str | None:
+        """The first of `ordered` that moves together with some other open attribute, if any."""
+        for name in ordered:
+            if name in self.names and any(self.together(name, other) for other in self.names if other != name):
+                return name
+        return None
+
+    def movers(self) -> set[str]:
+        """Every open attribute that moves together with some other."""
+        found: set[str] = set()
+        for first, second in itertools.combinations(self.names, 2):
+            if first in found and second in found:
+                continue
+            if self.together(first, second):
+                found.update((first, second))
+        return found
