@@ -152,6 +152,9 @@ class WhatIf:
             attribute: frozenset(name for rule_id in ids for name in self.rules_attributes[rule_id])
             for attribute, ids in self.readers.items()
         }
+        self.read_order = {
+            attribute: tuple(name for name in ATTRIBUTES if name in read) for attribute, read in self.read_with.items()
+        }
         self.engines = {attribute: RuleEngine(rulebook, ids) for attribute, ids in self.readers.items()}
         self._memo: dict[tuple[Any, ...], list[frozenset[str]]] = {}
         self._matters: dict[tuple[Any, ...], bool] = {}
@@ -179,17 +182,23 @@ class WhatIf:
         unaffected = fired - self.readers[attribute]
         return [unaffected | ids for ids in self._readers_fired(known, attribute)]
 
-    def _readers_fired(self, known: Mapping[str, Any], attribute: str) -> list[frozenset[str]]:
+    def _readers_fired(
+        self, known: Mapping[str, Any], attribute: str, classes: Mapping[str, Any] | None = None
+    ) -> list[frozenset[str]]:
         """Which of the rules reading `attribute` fire on `known` plus each of its candidate answers.
 
         NOTE: that depends only on the values of the attributes those rules read, which profiles
         share far more often than whole profiles: the engine's answers are kept by those values
-        (a bounded memo; a pure function of its key, so sharing it between threads is safe)."""
-        read = self.read_with[attribute]
-        relevant = {name: value for name, value in known.items() if name in read}
-        key = (attribute, *(self._class_of(name, value) for name, value in relevant.items()))
+        (a bounded memo; a pure function of its key, so sharing it between threads is safe).
+        `classes` are `_class_of` of the known values, when the caller has them already."""
+        read = self.read_order[attribute]
+        if classes is None:
+            key = (attribute, *(self._class_of(name, known[name]) if name in known else None for name in read))
+        else:
+            key = (attribute, *(classes.get(name) for name in read))
         result = self._memo.get(key)
         if result is None:
+            relevant = {name: known[name] for name in read if name in known}
             variants = [{**relevant, attribute: value} for value in self.candidates[attribute]]
             result = self.engines[attribute].fired_many(variants)
             if len(self._memo) >= _MEMO_SIZE:
@@ -204,6 +213,7 @@ class WhatIf:
         attribute: str,
         answered: int,
         seen: dict[frozenset[str], Standing] | None = None,
+        classes: Mapping[str, Any] | None = None,
     ) -> list[Standing]:
         """The standing (numbers only) for `known` plus each candidate answer for `attribute`.
 
@@ -212,10 +222,18 @@ class WhatIf:
         are tallied once, and each new set of fired rules adds only the few reading it."""
         scorer = self.scorer
         seen = {} if seen is None else seen
-        unaffected = fired - self.readers[attribute]
+        readers = self.readers[attribute]
+        now = fired & readers
+        unchanged = seen.get(fired)
+        unaffected: frozenset[str] | None = None
         base: tuple[dict[str, int], dict[str, int], set[str]] | None = None
         standings = []
-        for ids in self._readers_fired(known, attribute):
+        for ids in self._readers_fired(known, attribute, classes):
+            if unchanged is not None and ids == now:  # the answer changes no rule
+                standings.append(unchanged)
+                continue
+            if unaffected is None:
+                unaffected = fired - readers
             key = unaffected | ids
             standing = seen.get(key)
             if standing is None:
@@ -238,6 +256,7 @@ class WhatIf:
         answered = len(known) + 1
         current_gap = max(score for mode, score in now if mode != leader) - now[0][1]
         seen: dict[frozenset[str], Standing] = {}
+        classes = {name: self._class_of(name, value) for name, value in known.items()}
         minimum = self.scorer.policy.min_answered
         if (len(known) >= minimum) == (answered >= minimum):
             # NOTE: an answer that changes no rule leaves the standing as it is (the decision
@@ -252,7 +271,7 @@ class WhatIf:
             changes_leader = False
             answers = []
             for value, standing in zip(
-                values, self.standings_with(known, fired, attribute, answered, seen), strict=True
+                values, self.standings_with(known, fired, attribute, answered, seen, classes), strict=True
             ):
                 ranking = standing.ranking
                 if ranking == now:  # the common case: the answer moves nothing
