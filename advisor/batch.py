@@ -748,7 +748,9 @@ def command(
 
     in_format = detect_format(input_path, input_format, INPUT_FORMATS, "--input-format")
     output = output_path or _default_output(input_path, in_format, output_format)
-    out_format = output_format or ("csv" if output == "-" else detect_format(output, None, OUTPUT_FORMATS, "--format"))
+    # NOTE: stdout, a pipe or a device (/dev/null) without an extension gets CSV, as stdout does.
+    plain = output == "-" or (_is_special(output) and not Path(output).suffix)
+    out_format = output_format or ("csv" if plain else detect_format(output, None, OUTPUT_FORMATS, "--format"))
     if errors_path is not None:
         errors: str | None = errors_path
         errors_format = (

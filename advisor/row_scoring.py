@@ -162,6 +162,7 @@ class RowValidator:
         self, known: dict[str, Any], ident: Any, title: Any, doubtful: dict[str, Any]
     ) -> tuple[str | None, str | None, dict[str, Any]]:
         from .core import validate_profile
+        from .errors import ProfileError
 
         data = dict(known)
         if ident is not None:
@@ -171,8 +172,20 @@ class RowValidator:
         data.update(doubtful)
         if not data:
             raise _empty_row()
-        profile = validate_profile(data)
-        _check_text({"id": profile.id, "title": profile.title})
+        try:
+            _check_text({"id": data.get("id"), "title": data.get("title")})
+        except ProfileError as unsafe:
+            text_problems = unsafe.problems
+        else:
+            text_problems = []
+        try:
+            profile = validate_profile(data)
+        except ProfileError as error:
+            # NOTE: every fault of the row at once, the text ones too
+            named = {problem.field for problem in error.problems}
+            raise ProfileError([*error.problems, *(p for p in text_problems if p.field not in named)]) from None
+        if text_problems:
+            raise ProfileError(text_problems)
         return profile.id, profile.title, profile.known()
 
 

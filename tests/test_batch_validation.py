@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.cells import _REVIEWED_VALIDATORS, _SLOW, _prepared, _text, fast_path_reviewed
-from advisor.row_scoring import Outcome, Outcomes, Rejected, RowValidator, Scored, score_rows
 from advisor.core import validate_profile
 from advisor.errors import ProfileError
 from advisor.profile import ATTRIBUTES, AttributeSpec, Profile
+from advisor.row_scoring import Outcome, Outcomes, Rejected, RowValidator, Scored, score_rows
 
 FAST = RowValidator()
 
