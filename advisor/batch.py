@@ -26,6 +26,9 @@ import click
 
 from .cli import with_pack
 from .row_scoring import CHUNK, ROW_FIELD, Item, Outcome, Outcomes, RowValidator, scored_chunks
+from .row_scoring import Rejected as Rejected  # NOTE: re-exported: `advisor.batch` named them before
+from .row_scoring import Scored as Scored
+from .row_scoring import score_rows as score_rows
 
 if TYPE_CHECKING:
     from .advice import Advice

@@ -39,11 +39,7 @@ TOP_MODES = 3
 _UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _clean_text(text: str) -> bool:
-    return _UNSAFE_TEXT.search(text) is None
-
-
-_CLEAN_TEXT = _clean_text
+_UNSAFE_SEARCH = _UNSAFE_TEXT.search
 
 
 def unsafe_character(text: str) -> str | None:
@@ -70,6 +66,16 @@ def _check_text(fields: Mapping[str, Any]) -> None:
             )
     if problems:
         raise ProfileError(problems)
+
+
+def _neutralise(text: str) -> str:
+    """batch_io.neutralise, imported on first use (the reader and writer module stays out of
+    `advisor batch --help`)."""
+    global _neutralise
+    from .batch_io import neutralise
+
+    _neutralise = neutralise
+    return neutralise(text)
 
 
 # -- validating a row ------------------------------------------------------------------------
@@ -153,7 +159,7 @@ class RowValidator:
         if doubtful is None and self.fast:
             if not known and ident is None and title is None:
                 raise _empty_row()
-            if ident is not None and not _CLEAN_TEXT(ident) or title is not None and not _CLEAN_TEXT(title):
+            if (ident is not None and _UNSAFE_SEARCH(ident)) or (title is not None and _UNSAFE_SEARCH(title)):
                 _check_text({"id": ident, "title": title})
             return ident, title, known
         return self._slow(known, ident, title, doubtful or {})
@@ -264,7 +270,7 @@ class Outcome:
                 third[0],
                 third[1],
                 ";".join(self.difficulties),
-                neutralise(self.decision_reason),
+                _neutralise(self.decision_reason),
             )
         return self._cells
 
@@ -280,13 +286,6 @@ class Outcome:
             top,
             tuple(d.id for d in advice.difficulties),
         )
-
-
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet will show, never run (see batch_io.neutralise)."""
-    from .batch_io import neutralise as neutral
-
-    return neutral(text)
 
 
 @dataclass(slots=True)
@@ -395,7 +394,7 @@ def _row_ident(data: Any) -> str | None:
     if not isinstance(data, Mapping):
         return None
     ident = _text(data.get("id"))
-    return None if ident is _SLOW or (isinstance(ident, str) and not _CLEAN_TEXT(ident)) else ident
+    return None if ident is _SLOW or (isinstance(ident, str) and _UNSAFE_SEARCH(ident)) else ident
 
 
 def _validated_chunks(rows: Iterable[Any], validate: RowValidator, size: int = CHUNK) -> Iterator[list[Item]]:
@@ -413,7 +412,9 @@ def _validated_chunks(rows: Iterable[Any], validate: RowValidator, size: int = C
         else:
             data = row
         # NOTE: typed input (not text cells) keeps advise()'s own message for a non-mapping.
-        if problem is not None or validate.text_cells and not isinstance(data, (Mapping, Profile)):
+        if problem is not None or (
+            validate.text_cells and type(data) is not dict and not isinstance(data, (Mapping, Profile))
+        ):
             reason = problem or FieldProblem(ROW_FIELD, data, "a proposal is a mapping of attribute names to values")
             if isinstance(reason, str):
                 reason = FieldProblem(ROW_FIELD, _MISSING, reason)
