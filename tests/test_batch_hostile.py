@@ -12,6 +12,7 @@ import json
 import os
 import resource
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -279,10 +280,18 @@ def small_csv(tmp_path) -> Path:
     return source
 
 
-def test_dev_null_is_written_through_not_replaced(small_csv):
-    result = invoke("batch", str(small_csv), "-o", os.devnull)
+def test_a_device_is_written_through_not_replaced(small_csv, tmp_path):
+    # NOTE: a private null device, never the system's /dev/null: should this regress, the test
+    # must not replace a device the whole machine uses.
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    result = invoke("batch", str(small_csv), "-o", str(device))
     assert result.exit_code == 0, result.output
-    assert Path(os.devnull).is_char_device()
+    assert device.is_char_device()
+    assert "2 scored, 0 rejected" in result.output
 
 
 def test_a_symlink_output_keeps_the_link_and_replaces_its_target(small_csv, tmp_path):
