@@ -380,6 +380,7 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path):
     # wait until the run has started (its temporary output exists), then press Ctrl-C
     while not list(tmp_path.glob(".out.csv.*.part")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    time.sleep(0.5)  # past the check of the outputs, which makes and removes one too
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
