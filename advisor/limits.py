@@ -22,6 +22,8 @@ MAX_LINE_CHARS = 1 << 20
 MAX_DEPTH = 32
 #: Digits of an integer (Python itself stops at 4,300).
 MAX_INT_DIGITS = 100
+#: Characters of one attribute's value in a batch cell (the longest list of choices is far shorter).
+MAX_CELL_CHARS = 1000
 
 
 class LimitExceeded(ValueError):

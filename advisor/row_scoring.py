@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .cells import _BLANK, _MISS, _SLOW, _converter, _prepared, _text, fast_path_reviewed
+from .limits import MAX_CELL_CHARS
 
 if TYPE_CHECKING:
     from .advice import Advice
@@ -127,6 +128,8 @@ class RowValidator:
                     memo, to_value = column
                     result = memo.get(value, _MISS)
                     if result is _MISS:
+                        if len(value) > MAX_CELL_CHARS:
+                            raise _too_long(key, value)
                         result = _BLANK if not value.strip() else to_value(value)
                         if len(memo) < self.MEMO:
                             memo[value] = result
@@ -193,6 +196,29 @@ class RowValidator:
         if text_problems:
             raise ProfileError(text_problems)
         return profile.id, profile.title, profile.known()
+
+
+def _too_long(field: str, value: str) -> Exception:
+    """A cell too long to be any attribute's value (converting it could exceed Python's limits)."""
+    from .errors import FieldProblem, ProfileError
+
+    return ProfileError(
+        [
+            FieldProblem(
+                field,
+                value[:40] + "...",
+                f"the cell holds {len(value):,} characters, over the limit of {MAX_CELL_CHARS:,} for an attribute",
+                _allowed(field),
+            )
+        ]
+    )
+
+
+def _allowed(field: str) -> str | None:
+    from .profile import ATTRIBUTES
+
+    spec = ATTRIBUTES.get(field)
+    return spec.allowed() if spec is not None else None
 
 
 def _empty_row() -> Exception:

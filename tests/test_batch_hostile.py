@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli import EXIT_INPUT, EXIT_USAGE, cli
-from advisor.limits import MAX_DEPTH, MAX_INT_DIGITS, MAX_LINE_CHARS, MAX_PROFILE_BYTES
+from advisor.limits import MAX_CELL_CHARS, MAX_DEPTH, MAX_INT_DIGITS, MAX_LINE_CHARS, MAX_PROFILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXIT_REJECTS = 4
@@ -154,6 +154,19 @@ def test_a_bug_on_one_row_loses_no_other_row(shipped, monkeypatch):
     results = list(score_rows(shipped, rows))
     assert [type(result) for result in results] == [Scored, Rejected, Scored]
     assert results[1].internal and "internal error" in results[1].problems[0].message
+
+
+def test_a_huge_cell_rejects_its_row_naming_the_field(tmp_path):
+    """A 5,000-digit number in a CSV cell (beyond what Python converts) is that row's fault only."""
+    source = tmp_path / "in.csv"
+    source.write_text(f"id,duration_months,enterprise_size\na,{HUGE_INT},large\nb,12,large\n")
+    output = tmp_path / "out.csv"
+    result = invoke("batch", str(source), "-o", str(output))
+    assert result.exit_code == EXIT_REJECTS, result.output
+    assert [row["id"] for row in read_csv(output)] == ["b"]
+    (error,) = read_csv(tmp_path / "out.errors.csv")
+    assert error["field"] == "duration_months" and f"limit of {MAX_CELL_CHARS:,}" in error["message"]
+    assert "internal error" not in error["message"]
 
 
 # -- row 4: control characters and .xlsx --------------------------------------------------------
