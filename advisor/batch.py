@@ -1,27 +1,23 @@
-"""Batch scoring: `advisor batch proposals.csv -o advice.csv`, and `score_rows`, the row scorer behind it.
+"""`advisor batch proposals.csv -o advice.csv`: the command, its output files and its summary.
 
-`score_rows(advisor, rows)` turns proposal rows into `Scored` or `Rejected` results, in order, as a
-stream; the HTTP service's batch endpoint can reuse it. The command reads a file with
-`advisor.batch_io`, scores it, writes the advice and the rejected rows, and tallies a summary.
+The command reads a file with `advisor.batch_io`, scores it with the library's one scoring loop
+(`advisor.row_scoring.scored_chunks`, which `Advisor.advise_many` and `POST /v1/batch` use too),
+writes the advice and the rejected rows, and tallies a summary. Every output path is checked
+before any work; a row that cannot be written (a character the output encoding lacks) is
+rejected like any other bad row, and the run goes on.
 
-NOTE: the fast path (what a CSV or Excel row needs) converts cells itself, asks durable-rules
-which rules fire for a chunk of rows at a time (`RuleEngine.fired_many`) and ranks the modes with
-`Scorer.standing`, without building full `Advice` objects (about ten times the cost); JSON
-Lines output and --what-if build them with `Advisor.advise`. tests/test_batch_validation.py
-holds the fast path to pydantic and to `advise()`. Module level imports only click and the
-standard library, so `advisor --help` stays fast.
+NOTE: module level imports only click and the standard library, so `advisor --help` stays fast.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import signal
 import sys
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,20 +25,20 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .cli import with_pack
+from .row_scoring import CHUNK, ROW_FIELD, Item, Outcome, Outcomes, RowValidator, scored_chunks
+from .row_scoring import Rejected as Rejected  # NOTE: re-exported: `advisor.batch` named them before
+from .row_scoring import Scored as Scored
+from .row_scoring import score_rows as score_rows
 
 if TYPE_CHECKING:
     from .advice import Advice
     from .core import Advisor
     from .errors import FieldProblem
-    from .profile import AttributeSpec
 
 #: Exit code when some rows were rejected (and --allow-rejects was not given).
 EXIT_REJECTS = 4
-#: The field a problem with a row as a whole (empty, cut short, not an object) is filed under.
-ROW_FIELD = "(row)"
-#: Rows validated and then evaluated together, with one `RuleEngine.fired_many` call.
-CHUNK = 256
-TOP_MODES = 3
+#: Exit code after Ctrl-C (128 + SIGINT, as shells report it); nothing is written.
+EXIT_INTERRUPTED = 130
 PAIRS_SHOWN = 10  # close-call pairs listed in the summary
 
 SCORED_COLUMNS = (
@@ -61,543 +57,6 @@ SCORED_COLUMNS = (
 )
 WHAT_IF_COLUMN = "next_questions"
 ERROR_COLUMNS = ("row", "id", "field", "value", "message", "allowed")
-
-
-# -- validating a row ------------------------------------------------------------------------
-
-_SLOW: Any = object()  # "the fast path cannot vouch for this value: ask pydantic"
-_BLANK: Any = object()  # an empty cell: unknown
-_MISS: Any = object()
-_LIST_SEPARATORS = re.compile(r"[;；,，、]")
-_EMPTY_LIST_WORDS = frozenset({"none", "[]", "无"})
-_THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
-_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
-_BOOLEAN_WORDS = {
-    "true": True,
-    "t": True,
-    "yes": True,
-    "y": True,
-    "on": True,
-    "1": True,
-    "是": True,
-    "false": False,
-    "f": False,
-    "no": False,
-    "n": False,
-    "off": False,
-    "0": False,
-    "否": False,
-}
-# NOTE: the fast path converts cells itself (about 5x cheaper than a pydantic model plus
-# model_dump per row) and may accept a value only where every validator of Profile would leave
-# it unchanged. These are the validators it has been checked against; any other (a new field or
-# model validator) turns the fast path off, and tests/test_batch_validation.py fails until this
-# list and the converters are reviewed.
-_REVIEWED_VALIDATORS = frozenset({"_split_and_dedupe", "_no_booleans_for_numbers", "_to_the_cent"})
-
-
-def _choice_word(text: str, choices: frozenset[str]) -> str | None:
-    """A choice as a spreadsheet may spell it ("Large", "single program", "non-governmental")."""
-    if text in choices:
-        return text
-    word = text.strip().lower().replace(" ", "_").replace("-", "_")
-    return word if word in choices else None
-
-
-def _converter(spec: AttributeSpec) -> Callable[[Any], Any]:
-    """A function from a cell to the validated value, or _SLOW when pydantic must decide."""
-    kind = spec.kind
-    low, high = spec.minimum, spec.maximum
-    choices = frozenset(spec.choices)
-
-    if kind == "integer":
-        lo = -math.inf if low is None else low
-        hi = math.inf if high is None else high
-
-        def integer(value: Any) -> Any:
-            kind_of = type(value)
-            if kind_of is str:
-                text = value.strip()
-                if not (text.isascii() and text.isdigit()):
-                    return _SLOW
-                value = int(text)
-            elif kind_of is float:
-                if not value.is_integer():
-                    return _SLOW
-                value = int(value)
-            elif kind_of is not int:
-                return _SLOW
-            return value if lo <= value <= hi else _SLOW
-
-        return integer
-
-    if kind == "number":
-        lo = -math.inf if low is None else low
-        hi = math.inf if high is None else high
-
-        def number(value: Any) -> Any:
-            kind_of = type(value)
-            if kind_of is str:
-                text = value.strip()
-                if _THOUSANDS.match(text):
-                    text = text.replace(",", "")
-                if not _DECIMAL.match(text):
-                    return _SLOW
-                value = float(text)
-            elif kind_of is int:
-                if abs(value) > 2**53:
-                    return _SLOW
-                value = float(value)
-            elif kind_of is not float or not math.isfinite(value):
-                return _SLOW
-            # identity under the profile's rounding to the cent: otherwise pydantic decides
-            return value if lo <= value <= hi and round(value, 2) == value else _SLOW
-
-        return number
-
-    if kind == "boolean":
-
-        def boolean(value: Any) -> Any:
-            if value is True or value is False:
-                return value
-            if type(value) is str:
-                found = _BOOLEAN_WORDS.get(value.strip().lower())
-                return _SLOW if found is None else found
-            return _SLOW
-
-        return boolean
-
-    if kind == "choice":
-
-        def choice(value: Any) -> Any:
-            if type(value) is str:
-                found = _choice_word(value, choices)
-                return _SLOW if found is None else found
-            return _SLOW
-
-        return choice
-
-    if kind == "list":
-
-        def items(value: Any) -> Any:
-            if type(value) is str:
-                text = value.strip()
-                if text.lower() in _EMPTY_LIST_WORDS:
-                    return []
-                parts: list[Any] = _LIST_SEPARATORS.split(text)
-            elif type(value) is list:
-                parts = value
-            else:
-                return _SLOW
-            result: list[str] = []
-            for part in parts:
-                if type(part) is not str:
-                    return _SLOW
-                if not part.strip():
-                    if type(value) is list:
-                        return _SLOW  # [""] is an error pydantic words better
-                    continue
-                found = _choice_word(part, choices)
-                if found is None:
-                    return _SLOW
-                if found not in result:
-                    result.append(found)
-            return result
-
-        return items
-
-    raise AssertionError(f"unhandled attribute kind {kind}")
-
-
-def _prepared(spec: AttributeSpec, value: Any) -> Any:
-    """A cell cleaned up for pydantic (which words the error): blanks stripped, known spellings
-    normalised, list text split; what is still wrong is left as the user wrote it."""
-    if isinstance(value, str):
-        text = value.strip()
-        if spec.kind == "list":
-            if text.lower() in _EMPTY_LIST_WORDS:
-                return []
-            parts = [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
-            return [_choice_word(part, frozenset(spec.choices)) or part for part in parts]
-        if spec.kind == "choice":
-            return _choice_word(text, frozenset(spec.choices)) or text
-        if spec.kind == "boolean":
-            found = _BOOLEAN_WORDS.get(text.lower())
-            return text if found is None else found
-        if spec.kind in ("integer", "number") and _THOUSANDS.match(text):
-            return text.replace(",", "")
-        return text
-    if isinstance(value, list) and spec.kind == "list":
-        return [
-            (_choice_word(item, frozenset(spec.choices)) or item.strip()) if isinstance(item, str) else item
-            for item in value
-        ]
-    return value
-
-
-def _text(value: Any) -> Any:
-    """An id or title cell as text: numbers (Excel's ids) become their digits; blanks are unknown."""
-    kind_of = type(value)
-    if kind_of is str:
-        return value.strip() or None
-    if kind_of is int:
-        return str(value)
-    if kind_of is float and value.is_integer():
-        return str(int(value))
-    if kind_of is float:
-        return repr(value)
-    return _SLOW
-
-
-def fast_path_reviewed() -> bool:
-    """Whether Profile's validators are the ones the fast converters were checked against."""
-    from .profile import Profile
-
-    decorators = Profile.__pydantic_decorators__
-    others = (decorators.validators, decorators.root_validators, decorators.model_validators)
-    strict = bool(Profile.model_config.get("strict"))
-    plain_text = all(not Profile.model_fields[name].metadata for name in ("id", "title"))  # no length limits
-    return not strict and not any(others) and plain_text and set(decorators.field_validators) <= _REVIEWED_VALIDATORS
-
-
-class RowValidator:
-    """Validates one row's cells into (id, title, known attribute values), as Profile would.
-
-    Values the fast converters recognise skip pydantic; any other value (and so every error)
-    goes through `validate_profile`, whose messages name the field, the value and what is allowed.
-    """
-
-    MEMO = 4096  # distinct cell texts remembered per column
-
-    def __init__(self, fast: bool | None = None):
-        from .profile import ATTRIBUTES
-
-        self.specs = ATTRIBUTES
-        self.fast = fast_path_reviewed() if fast is None else fast
-        # NOTE: a column's cells repeat ("large", "enterprise;government"), so each column
-        # remembers what its texts convert to; lists are shared between rows and only read.
-        self._columns = {name: ({}, _converter(spec)) for name, spec in ATTRIBUTES.items()}
-
-    def __call__(self, data: Mapping[str, Any]) -> tuple[str | None, str | None, dict[str, Any]]:
-        """Raises ProfileError naming every field at fault."""
-        known: dict[str, Any] = {}
-        ident = title = None
-        doubtful: dict[str, Any] | None = None
-        columns = self._columns
-        for key, value in data.items():
-            column = columns.get(key)
-            if column is not None:
-                if type(value) is str:
-                    memo, to_value = column
-                    result = memo.get(value, _MISS)
-                    if result is _MISS:
-                        result = _BLANK if not value.strip() else to_value(value)
-                        if len(memo) < self.MEMO:
-                            memo[value] = result
-                    if result is _BLANK:
-                        continue
-                elif value is None:
-                    continue
-                else:
-                    result = column[1](value)
-                if result is _SLOW:
-                    if doubtful is None:
-                        doubtful = {}
-                    doubtful[key] = _prepared(self.specs[key], value)
-                else:
-                    known[key] = result
-            elif key == "id" or key == "title":
-                text = _text(value)
-                if text is _SLOW:
-                    if doubtful is None:
-                        doubtful = {}
-                    doubtful[key] = value
-                elif key == "id":
-                    ident = text
-                else:
-                    title = text
-            elif value is not None and not (type(value) is str and not value.strip()):
-                if doubtful is None:
-                    doubtful = {}
-                doubtful[key] = value
-        if doubtful is None and self.fast:
-            if not known and ident is None and title is None:
-                raise _empty_row()
-            return ident, title, known
-        return self._slow(known, ident, title, doubtful or {})
-
-    def _slow(
-        self, known: dict[str, Any], ident: Any, title: Any, doubtful: dict[str, Any]
-    ) -> tuple[str | None, str | None, dict[str, Any]]:
-        from .core import validate_profile
-
-        data = dict(known)
-        if ident is not None:
-            data["id"] = ident
-        if title is not None:
-            data["title"] = title
-        data.update(doubtful)
-        if not data:
-            raise _empty_row()
-        profile = validate_profile(data)
-        return profile.id, profile.title, profile.known()
-
-
-def _empty_row() -> Exception:
-    from .errors import _MISSING, FieldProblem, ProfileError
-
-    return ProfileError([FieldProblem(ROW_FIELD, _MISSING, "the row is empty: no id, title or attribute is given")])
-
-
-# -- scoring ---------------------------------------------------------------------------------
-
-
-class Outcome:
-    """What a row of advice says: the same for every proposal with the same fired rules and answer count."""
-
-    __slots__ = (
-        "leading_mode",
-        "leading_score",
-        "decision",
-        "decision_reason",
-        "top",
-        "difficulties",
-        "_cells",
-        "tally_key",
-    )
-
-    def __init__(
-        self,
-        leading_mode: str | None,
-        leading_score: int,
-        decision: str,
-        decision_reason: str,
-        top: tuple[tuple[str, int], ...],
-        difficulties: tuple[str, ...],
-    ):
-        self.leading_mode = leading_mode
-        self.leading_score = leading_score
-        self.decision = decision
-        self.decision_reason = decision_reason
-        self.top = top  # up to three (mode, score), best first; excluded modes left out
-        self.difficulties = difficulties  # ids, in the order the advice lists them
-        self._cells: tuple[Any, ...] | None = None
-        self.tally_key = (leading_mode, decision, difficulties)  # what the summary counts
-
-    def _key(self) -> tuple[Any, ...]:
-        return (self.leading_mode, self.leading_score, self.decision, self.decision_reason, self.top, self.difficulties)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Outcome) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return "Outcome" + repr(self._key())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Outcome, self._key())
-
-    @property
-    def runner_up(self) -> tuple[str, int] | None:
-        return self.top[1] if len(self.top) > 1 else None
-
-    def cells(self) -> tuple[Any, ...]:
-        """The cells after row, id and title (see SCORED_COLUMNS), neutralised."""
-        if self._cells is None:
-            top = self.top
-            second = top[1] if len(top) > 1 else ("", "")
-            third = top[2] if len(top) > 2 else ("", "")
-            self._cells = (
-                self.leading_mode or "",
-                self.leading_score,
-                self.decision,
-                second[0],
-                second[1],
-                third[0],
-                third[1],
-                ";".join(self.difficulties),
-                _neutral(self.decision_reason),
-            )
-        return self._cells
-
-    @classmethod
-    def from_advice(cls, advice: Advice) -> Outcome:
-        """The outcome an Advice states (the reference the fast path is tested against)."""
-        top = tuple((m.id, m.score) for m in advice.modes if m.verdict != "excluded")[:TOP_MODES]
-        return cls(
-            advice.leading_mode,
-            advice.modes[0].score,
-            advice.decision,
-            advice.decision_reason,
-            top,
-            tuple(d.id for d in advice.difficulties),
-        )
-
-
-@dataclass(slots=True)
-class Scored:
-    """A proposal the advisor scored."""
-
-    number: int
-    id: str | None
-    title: str | None
-    outcome: Outcome
-    advice: Advice | None = None  # only when asked for (full advice, or --what-if)
-
-
-@dataclass(slots=True)
-class Rejected:
-    """A proposal that could not be scored, and every reason why."""
-
-    number: int
-    id: str | None
-    problems: list[FieldProblem]
-
-
-_SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
-
-
-class Outcomes:
-    """The Outcome for a set of fired rules and a count of answered attributes, from the advisor's scorer.
-
-    NOTE: remembering outcomes by fired rules was measured and dropped: on realistic proposals
-    under 5% of rows repeat one within 8,000 rows, and the bookkeeping cost more than it saved.
-    """
-
-    def __init__(self, advisor: Advisor):
-        self.scorer = advisor.scorer
-        rules = advisor.rulebook.rules
-        order = {difficulty: index for index, difficulty in enumerate(advisor.knowledge.difficulties)}
-        # rule id -> (difficulty it raises, its sort key: severity rank, then knowledge order)
-        self._raises = {
-            rule_id: (rule.effect.raises, (_SEVERITY_RANK[rule.effect.severity or "low"], order[rule.effect.raises]))
-            for rule_id, rule in rules.items()
-            if rule.effect.raises
-        }
-
-    def __call__(self, fired: frozenset[str], answered: int) -> Outcome:
-        return self._compute(fired, answered)
-
-    def _compute(self, fired: frozenset[str], answered: int) -> Outcome:
-        standing = self.scorer.standing(fired, answered)
-        excluded, ranking = standing.excluded, standing.ranking
-        top = (
-            tuple([item for item in ranking if item[0] not in excluded][:TOP_MODES])
-            if excluded
-            else ranking[:TOP_MODES]
-        )
-        # Difficulties in the advice's order: most severe triggering rule first, then knowledge order.
-        raises = self._raises
-        found = [raises[rule_id] for rule_id in fired if rule_id in raises]
-        if len(found) > 1:
-            severity: dict[str, tuple[int, int]] = {}
-            for difficulty, rank in found:
-                if difficulty not in severity or rank < severity[difficulty]:
-                    severity[difficulty] = rank
-            difficulties = tuple(sorted(severity, key=severity.__getitem__))
-        else:
-            difficulties = (found[0][0],) if found else ()
-        return Outcome(
-            standing.leader, standing.leader_score, standing.decision, standing.decision_reason, top, difficulties
-        )
-
-
-#: One row between validation and output: (number, id, title, outcome or known values, problems).
-#: Before evaluation the fourth item is the known values; after, the Outcome. Problems is None
-#: for a row that validated, else the list of FieldProblems that reject it.
-_Item = tuple[int, Any, Any, Any, Any]
-
-
-def _validated_chunks(rows: Iterable[Any], validate: RowValidator) -> Iterator[list[_Item]]:
-    """Rows validated, CHUNK at a time."""
-    from .errors import _MISSING, FieldProblem, ProfileError
-
-    chunk: list[_Item] = []
-    number = 0
-    for row in rows:
-        number += 1
-        problem = None
-        if isinstance(row, tuple):  # a SourceRow
-            number, data, problem = row
-        else:
-            data = row
-        if problem is not None or not isinstance(data, Mapping):
-            ident = _text(data.get("id")) if isinstance(data, Mapping) else None
-            reason = problem or FieldProblem(ROW_FIELD, data, "a proposal is a mapping of attribute names to values")
-            if isinstance(reason, str):
-                reason = FieldProblem(ROW_FIELD, _MISSING, reason)
-            chunk.append((number, None if ident is _SLOW else ident, None, None, [reason]))
-        else:
-            try:
-                ident, title, known = validate(data)
-            except ProfileError as error:
-                ident = _text(data.get("id"))
-                chunk.append((number, None if ident is _SLOW else ident, None, None, list(error.problems)))
-            else:
-                chunk.append((number, ident, title, known, None))
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _evaluate(advisor: Advisor, chunk: list[_Item], outcome_of: Outcomes) -> list[_Item]:
-    """The fast path: each valid row's Outcome, from one fired_many call for the chunk."""
-    knowns = [item[3] for item in chunk if item[4] is None]
-    if not knowns:
-        return chunk
-    fired = iter(advisor.engine.fired_many(knowns))
-    return [
-        item if item[4] is not None else (item[0], item[1], item[2], outcome_of(next(fired), len(item[3])), None)
-        for item in chunk
-    ]
-
-
-def _advise(advisor: Advisor, item: _Item, what_if: bool, max_questions: int) -> Advice:
-    number, ident, title, known, _ = item
-    profile = dict(known)
-    if ident is not None:
-        profile["id"] = ident
-    if title is not None:
-        profile["title"] = title
-    return advisor.advise(profile, what_if=what_if, max_questions=max_questions)
-
-
-def score_rows(
-    advisor: Advisor,
-    rows: Iterable[Any],
-    *,
-    full: bool = False,
-    what_if: bool = False,
-    max_questions: int = 5,
-    validator: RowValidator | None = None,
-    outcomes: Outcomes | None = None,
-) -> Iterator[Scored | Rejected]:
-    """Score proposal rows, in order, as a stream: a `Scored` or a `Rejected` per row.
-
-    `rows` holds `batch_io.SourceRow`s or plain mappings (numbered from 1). With `full` or
-    `what_if`, each Scored carries the full `Advice` (as `Advisor.advise` gives it); otherwise
-    only its outcome, which is much cheaper. A bad row never stops the stream.
-    """
-    validate = validator or RowValidator()
-    outcome_of = outcomes or Outcomes(advisor)
-    for chunk in _validated_chunks(rows, validate):
-        if full or what_if:
-            for item in chunk:
-                if item[4] is not None:
-                    yield Rejected(item[0], item[1], item[4])
-                else:
-                    advice = _advise(advisor, item, what_if, max_questions)
-                    yield Scored(item[0], item[1], item[2], Outcome.from_advice(advice), advice)
-            continue
-        for number, ident, title, outcome, problems in _evaluate(advisor, chunk, outcome_of):
-            if problems is not None:
-                yield Rejected(number, ident, problems)
-            else:
-                yield Scored(number, ident, title, outcome)
 
 
 # -- duplicate ids ---------------------------------------------------------------------------
@@ -818,12 +277,6 @@ def render_summary(tally: Tally, advisor: Advisor, duplicates: DuplicateIds | No
 # -- the run ---------------------------------------------------------------------------------
 
 
-def _neutral(text: str) -> str:
-    from .batch_io import neutralise
-
-    return neutralise(text)
-
-
 def _show(value: Any) -> str:
     import json
 
@@ -834,6 +287,10 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _advice_json(advice: Advice) -> str:
+    return advice.model_dump_json()
 
 
 def _questions_cell(advice: Advice) -> str:
@@ -878,25 +335,21 @@ def _scored_chunks(
     settings: dict[str, Any],
     validator: RowValidator | None = None,
     outcomes: Outcomes | None = None,
-) -> Iterator[list[_Item]]:
-    """Chunks of rows, each (number, id, title, Outcome, None) or (number, id, None, None, problems);
-    with full advice (JSON Lines) or --what-if, the item's last place holds its rendered text instead."""
-    validate = validator or RowValidator()
-    outcome_of = outcomes or Outcomes(advisor)
-    full, what_if, jsonl = settings["full"], settings["what_if"], settings["jsonl"]
-    for chunk in _validated_chunks(rows, validate):
-        if not (full or what_if):
-            yield _evaluate(advisor, chunk, outcome_of)
-            continue
-        done: list[_Item] = []
-        for item in chunk:
-            if item[4] is not None:
-                done.append(item)
-                continue
-            advice = _advise(advisor, item, what_if, settings["max_questions"])
-            text = advice.model_dump_json() if jsonl else _questions_cell(advice)
-            done.append((item[0], item[1], item[2], Outcome.from_advice(advice), text))
-        yield done
+) -> Iterator[list[Item]]:
+    """The library's scoring loop with the command's settings; with full advice (JSON Lines) or
+    --what-if, a scored item's last place holds its rendered text."""
+    full, what_if = settings["full"], settings["what_if"]
+    render = (_advice_json if settings["jsonl"] else _questions_cell) if full or what_if else None
+    return scored_chunks(
+        advisor,
+        rows,
+        full=full,
+        what_if=what_if,
+        max_questions=settings["max_questions"],
+        render=render,
+        validator=validator,
+        outcomes=outcomes,
+    )
 
 
 # Workers (--workers N): each process builds its own Advisor and scores chunks of rows; the main
@@ -911,12 +364,12 @@ def _worker_start(rules_dir: str | None, knowledge_dir: str | None, settings: di
     _WORKER.update(advisor=advisor, validator=RowValidator(), outcomes=Outcomes(advisor), settings=settings)
 
 
-def _worker_score(rows: list[Any]) -> list[list[_Item]]:
+def _worker_score(rows: list[Any]) -> list[list[Item]]:
     work = _WORKER
     return list(_scored_chunks(work["advisor"], rows, work["settings"], work["validator"], work["outcomes"]))
 
 
-def _in_workers(rows: Iterable[Any], options: BatchOptions, settings: dict[str, Any]) -> Iterator[list[_Item]]:
+def _in_workers(rows: Iterable[Any], options: BatchOptions, settings: dict[str, Any]) -> Iterator[list[Item]]:
     """Score chunks of rows in `options.workers` processes, a bounded number of chunks ahead, in order."""
     import multiprocessing
     from collections import deque
@@ -931,7 +384,7 @@ def _in_workers(rows: Iterable[Any], options: BatchOptions, settings: dict[str, 
         initializer=_worker_start,
         initargs=(options.rules_dir, options.knowledge_dir, settings),
     )
-    window: deque[Future[list[list[_Item]]]] = deque()
+    window: deque[Future[list[list[Item]]]] = deque()
     try:
         batch: list[Any] = []
         for row in rows:
@@ -956,24 +409,30 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
 
     started = time.perf_counter()
     columns = Columns(["id", "title", *ATTRIBUTES], options.ignore_unknown_columns)
-    rows = read_rows(options.input, options.input_format, columns, encoding=options.encoding, sheet=options.sheet)
     jsonl = options.output_format == "jsonl"
     what_if = options.what_if
     header = [*SCORED_COLUMNS, WHAT_IF_COLUMN] if what_if else list(SCORED_COLUMNS)
-    total = estimate_rows(options.input, options.input_format, options.sheet) if options.progress else None
     tally = Tally()
-    duplicates = DuplicateIds(total)
     writers: list[TableWriter] = []
     bar = None
     try:
+        # NOTE: the outputs are opened (and so checked) before the input is read.
         output = TableWriter(options.output, options.output_format, header, encoding=options.output_encoding)
         writers.append(output)
         errors = None
         if options.errors is not None:
             errors = TableWriter(
-                options.errors, options.errors_format, ERROR_COLUMNS, encoding=options.output_encoding, sheet="rejected"
+                options.errors,
+                options.errors_format,
+                ERROR_COLUMNS,
+                encoding=options.output_encoding,
+                sheet="rejected",
+                unencodable="backslashreplace",  # an error row is always written, escapes and all
             )
             writers.append(errors)
+        rows = read_rows(options.input, options.input_format, columns, encoding=options.encoding, sheet=options.sheet)
+        total = estimate_rows(options.input, options.input_format, options.sheet) if options.progress else None
+        duplicates = DuplicateIds(total)
         if options.progress:
             from tqdm import tqdm
 
@@ -996,29 +455,42 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
                         see(ident, number)
                     _report_rejected(number, ident, extra, errors)
                     continue
+                try:
+                    if jsonl:
+                        shown = ident if ident is not None else str(number)
+                        write_line(f'{{"row": {number}, "id": {_json_text(shown)}, "advice": {extra}}}')
+                    else:
+                        # NOTE: neutralise() inlined: this loop runs a million times for a million rows
+                        if ident is None:
+                            shown_id: Any = number
+                        elif ident[0] in formula:
+                            shown_id = "'" + ident
+                        else:
+                            shown_id = ident
+                        if title is None:
+                            shown_title = ""
+                        elif title[0] in formula:
+                            shown_title = "'" + title
+                        else:
+                            shown_title = title
+                        if what_if:
+                            text = extra or ""
+                            questions = "'" + text if text[:1] in formula and text else text
+                            write((number, shown_id, shown_title, *outcome.cells(), questions))
+                        else:
+                            write((number, shown_id, shown_title, *outcome.cells()))
+                except UnicodeEncodeError as error:
+                    # NOTE: the CSV writer writes a whole row with one write() call, so a row that
+                    # cannot be encoded leaves nothing behind; it is rejected and the run goes on.
+                    problem = _unwritable(header, (number, ident, title, *outcome.cells(), extra), error)
+                    tally.add_rejected([problem])
+                    if ident is not None:
+                        see(ident, number)
+                    _report_rejected(number, ident, [problem], errors)
+                    continue
                 add_scored(number, ident, title, outcome)
                 if ident is not None:
                     see(ident, number)
-                if jsonl:
-                    shown = ident if ident is not None else str(number)
-                    write_line(f'{{"row": {number}, "id": {_json_text(shown)}, "advice": {extra}}}')
-                    continue
-                # NOTE: neutralise() inlined: this loop runs a million times for a million rows
-                if ident is None:
-                    ident = number
-                elif ident[0] in formula:
-                    ident = "'" + ident
-                if title is None:
-                    title = ""
-                elif title[0] in formula:
-                    title = "'" + title
-                if what_if:
-                    text = extra or ""
-                    write(
-                        (number, ident, title, *outcome.cells(), "'" + text if text[:1] in formula and text else text)
-                    )
-                else:
-                    write((number, ident, title, *outcome.cells()))
             tally.read += len(chunk)
             if bar is not None:
                 bar.update(len(chunk))
@@ -1040,6 +512,28 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
     return BatchReport(tally, duplicates)
 
 
+def _unwritable(header: list[str], cells: tuple[Any, ...], error: UnicodeEncodeError) -> FieldProblem:
+    """The problem of a row with a character the output encoding cannot write, naming the column."""
+    from .errors import FieldProblem
+
+    encoding = error.encoding
+    for column, cell in zip(["row", *header[1:]], cells, strict=False):
+        if not isinstance(cell, str):
+            continue
+        try:
+            cell.encode(encoding)
+        except UnicodeEncodeError as found:
+            char = cell[found.start]
+            return FieldProblem(
+                column,
+                cell,
+                f"the character {char!r} (U+{ord(char):04X}) cannot be written in {encoding}",
+                "characters of the output encoding; or choose one that has it, e.g. --output-encoding utf-8-sig",
+            )
+    char = error.object[error.start : error.start + 1]
+    return FieldProblem(ROW_FIELD, char, f"a character cannot be written in {encoding}", "--output-encoding utf-8-sig")
+
+
 def _json_text(text: str) -> str:
     import json
 
@@ -1047,14 +541,14 @@ def _json_text(text: str) -> str:
 
 
 def _report_rejected(number: int, ident: str | None, problems: list[FieldProblem], errors: Any) -> None:
-    from .batch_io import neutralise
+    from .batch_io import neutralise, printable
 
     shown = ident if ident is not None else ""
     for problem in problems:
         value = _show(problem.value)
         if errors is None:
             where = f"row {number}" + (f" (id {shown})" if shown else "")
-            click.echo(f"rejected: {where}: {problem.describe()}", err=True)
+            click.echo(printable(f"rejected: {where}: {problem.describe()}"), err=True)
         elif errors.fmt == "jsonl":
             import json
 
@@ -1066,16 +560,17 @@ def _report_rejected(number: int, ident: str | None, problems: list[FieldProblem
                 "message": problem.message,
                 "allowed": problem.allowed,
             }
+            # NOTE: a lone surrogate is written by the errors file as the JSON escape \udXXX itself.
             errors.write_line(json.dumps(record, ensure_ascii=False))
         else:
             errors.write(
                 [
                     number,
-                    neutralise(shown),
-                    neutralise(problem.field),
-                    neutralise(value),
-                    neutralise(problem.message),
-                    neutralise(problem.allowed or ""),
+                    neutralise(printable(shown)),
+                    neutralise(printable(problem.field)),
+                    neutralise(printable(value)),
+                    neutralise(printable(problem.message)),
+                    neutralise(printable(problem.allowed or "")),
                 ]
             )
 
@@ -1100,8 +595,8 @@ def _default_output(input_path: str, input_format: str, output_format: str | Non
 
 
 def _default_errors(output: str, output_format: str) -> str | None:
-    if output == "-":
-        return None
+    if output == "-" or _is_special(output):
+        return None  # beside stdout, a pipe or a device (/dev/null) there is no folder to write in
     target = Path(output)
     stem = target.stem if target.suffix else target.name
     return str(target.with_name(f"{stem}.errors.{output_format}"))
@@ -1111,9 +606,12 @@ def _check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> s
     import codecs
 
     try:
-        codecs.lookup(value)
+        codec = codecs.lookup(value)
     except LookupError:
         raise click.BadParameter(f"{value!r} is not an encoding Python knows; e.g. utf-8, utf-8-sig, gb18030") from None
+    # NOTE: rot13, base64, zlib... are codecs too, but not text encodings a file can be read with.
+    if not getattr(codec, "_is_text_encoding", True):
+        raise click.BadParameter(f"{value!r} is a transform, not a text encoding; e.g. utf-8, utf-8-sig, gb18030")
     return value
 
 
@@ -1123,6 +621,18 @@ def _advisor(rules_dir: str | None, knowledge_dir: str | None) -> Advisor:
     if rules_dir is None and knowledge_dir is None:
         return default_advisor()
     return Advisor(rules_dir=rules_dir, knowledge_dir=knowledge_dir)
+
+
+def _write_error(error: OSError, output: str) -> Exception:
+    """A failed read or write as a message naming the file and the cause (ENOSPC as such)."""
+    import errno
+
+    from .errors import InputError
+
+    where = error.filename or output
+    code = errno.errorcode.get(error.errno or 0, "")
+    cause = "no space left on device" if error.errno == errno.ENOSPC else (error.strerror or str(error))
+    return InputError(f"{where}: cannot finish: {cause}{f' ({code})' if code else ''}; no output file was written")
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -1241,7 +751,9 @@ def command(
 
     in_format = detect_format(input_path, input_format, INPUT_FORMATS, "--input-format")
     output = output_path or _default_output(input_path, in_format, output_format)
-    out_format = output_format or ("csv" if output == "-" else detect_format(output, None, OUTPUT_FORMATS, "--format"))
+    # NOTE: stdout, a pipe or a device (/dev/null) without an extension gets CSV, as stdout does.
+    plain = output == "-" or (_is_special(output) and not Path(output).suffix)
+    out_format = output_format or ("csv" if plain else detect_format(output, None, OUTPUT_FORMATS, "--format"))
     if errors_path is not None:
         errors: str | None = errors_path
         errors_format = (
@@ -1255,10 +767,7 @@ def command(
     if errors == "-":
         errors = None
     _check_distinct(input_path, output, errors, summary_file)
-    if summary_file and not Path(summary_file).resolve().parent.is_dir():
-        from .errors import InputError
-
-        raise InputError(f"{summary_file}: the folder {str(Path(summary_file).parent)!r} does not exist")
+    _check_outputs(output, errors)
     options = BatchOptions(
         input=input_path,
         input_format=in_format,
@@ -1277,29 +786,37 @@ def command(
         rules_dir=rules_dir,
         knowledge_dir=knowledge_dir,
     )
-    advisor = _advisor(rules_dir, knowledge_dir)
+    # NOTE: the summary file is opened before any work, so a summary that cannot be written stops
+    # the run before the advice and errors files are written.
+    summary_target = AtomicFile(summary_file) if summary_file else None
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (e.g. called from a test runner's worker)
         previous = None
     try:
+        advisor = _advisor(rules_dir, knowledge_dir)
         report = run_batch(advisor, options)
+        tally, duplicates = report.tally, report.duplicates
+        summary = None
+        if show_summary or summary_target:
+            summary = render_summary(tally, advisor, duplicates, "<stdin>" if input_path == "-" else input_path)
+        if summary_target is not None:
+            summary_target.temp.write_text(summary or "", encoding="utf-8")
+            summary_target.commit()
+            summary_target = None
+    except KeyboardInterrupt:
+        click.echo("batch: interrupted (Ctrl-C); no output file was written or changed", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise _write_error(error, output) from None
     finally:
+        if summary_target is not None:
+            summary_target.abort()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    tally, duplicates = report.tally, report.duplicates
-    summary = None
-    if show_summary or summary_file:
-        summary = render_summary(tally, advisor, duplicates, "<stdin>" if input_path == "-" else input_path)
-    if summary_file:
-        target = AtomicFile(summary_file)
-        try:
-            target.temp.write_text(summary or "", encoding="utf-8")
-            target.commit()
-        except BaseException:
-            target.abort()
-            raise
     if show_summary and summary:
         click.echo(summary, nl=False, err=output == "-")
     rate = tally.read / tally.seconds if tally.seconds else 0.0
@@ -1316,6 +833,27 @@ def command(
     click.echo(line, err=True)
     if tally.rejected and not allow_rejects:
         sys.exit(EXIT_REJECTS)
+
+
+def _is_special(path: str) -> bool:
+    """Whether `path` is an existing pipe or character device (written through, never replaced)."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def _check_outputs(*paths: str | None) -> None:
+    """Every output can be written: checked (and refused with a message) before any work."""
+    from .batch_io import AtomicFile
+
+    for path in paths:
+        if path is not None and path != "-":
+            AtomicFile(path).abort()
 
 
 def _check_distinct(input_path: str, output: str, errors: str | None, summary_file: str | None) -> None:

@@ -17,6 +17,8 @@ import difflib
 import io
 import json
 import os
+import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from .errors import InputError
+from .limits import MAX_LINE_CHARS, LimitExceeded, loads_json, raw_decode_json
 
 INPUT_FORMATS = ("csv", "jsonl", "json", "xlsx")
 OUTPUT_FORMATS = ("csv", "jsonl", "xlsx")
@@ -43,6 +46,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Rows Excel can show in one sheet, header included.
 XLSX_MAX_ROWS = 1_048_576
 _CHUNK = 1 << 16  # characters read at a time from a JSON file
+#: Unknown column names a message lists before "and N more".
+UNKNOWN_SHOWN = 10
 
 
 class SourceRow(NamedTuple):
@@ -113,9 +118,14 @@ class Columns:
             names.append(name)
         if unknown:
             hints = []
-            for text in unknown:
+            # NOTE: a file of 100,000 stray columns gets a message of a few lines, not a megabyte.
+            for text in unknown[:UNKNOWN_SHOWN]:
+                if len(text) > 60:
+                    text = text[:57] + "..."
                 close = difflib.get_close_matches(normalise_name(text), self.known, n=1)
                 hints.append(f"{text!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            if len(unknown) > UNKNOWN_SHOWN:
+                hints.append(f"and {len(unknown) - UNKNOWN_SHOWN:,} more")
             raise InputError(
                 f"{source}: {'these columns are' if len(unknown) > 1 else 'this column is'} not a profile attribute: "
                 f"{', '.join(hints)}. Rename {'them' if len(unknown) > 1 else 'it'}, or pass --ignore-unknown-columns "
@@ -164,6 +174,29 @@ class _TextSource:
         else:
             binary = _open_binary(path)
         self.stream = io.TextIOWrapper(binary, encoding=self.encoding, newline="")  # type: ignore[arg-type]
+
+    def readline(self, number: int) -> str:
+        """The next line (with its newline), "" at the end; InputError for a line over MAX_LINE_CHARS.
+
+        NOTE: a file with no line breaks (`/dev/zero`) would otherwise be read whole into memory.
+        """
+        line = self.stream.readline(MAX_LINE_CHARS + 1)
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            raise InputError(
+                f"{self.name}: line {number} is longer than the limit of {MAX_LINE_CHARS:,} characters; "
+                f"is this a proposal file? nothing was written"
+            )
+        return line
+
+    def lines(self, first: int = 1) -> Iterator[str]:
+        """The lines of the file, each within MAX_LINE_CHARS (see readline)."""
+        number = first
+        while True:
+            line = self.readline(number)
+            if not line:
+                return
+            yield line
+            number += 1
 
     def decode_error(self, error: UnicodeDecodeError, line: int) -> InputError:
         """The error for bytes that are not valid in the encoding, with the line they are on.
@@ -252,7 +285,7 @@ def _without_trailing_empty(rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
 
 def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]:
     source = _TextSource(path, encoding)
-    reader = csv.reader(source.stream)
+    reader = csv.reader(source.lines())
     try:
         try:
             header = next(reader, None)
@@ -333,13 +366,37 @@ def _mapping(value: Any, columns: Columns) -> tuple[dict[str, Any], str | None]:
     return data, None
 
 
+def _skip_json_value(text: str, position: int) -> int | None:
+    """Where the JSON value starting at `position` ends (found without parsing it), or None when
+    `text` ends first. Used to step over an element that is over a limit."""
+    first = _JSON_SCALAR.match(text, position)
+    if first is not None and text[position] not in "[{":
+        return first.end() if first.end() < len(text) else None
+    depth = 0
+    for token in _JSON_STRUCTURE.finditer(text, position):
+        mark = token.group()
+        if mark == '"':
+            return None  # a string not closed in `text`
+        if mark in "[{":
+            depth += 1
+        elif mark in "]}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return None
+
+
+_JSON_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|"|[\[\]{}]')
+_JSON_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s,\]}]+')
+
+
 def _jsonl_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]:
     source = _TextSource(path, encoding)
     number = 0
     try:
         while True:
             try:
-                line = source.stream.readline()
+                line = source.readline(number + 1)
             except UnicodeDecodeError as error:
                 raise source.decode_error(error, number + 1) from None
             if not line:
@@ -350,7 +407,10 @@ def _jsonl_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRo
                 yield SourceRow(number, {})
                 continue
             try:
-                value = json.loads(text)
+                value = loads_json(text)
+            except LimitExceeded as error:
+                yield SourceRow(number, {}, str(error))
+                continue
             except json.JSONDecodeError as error:
                 cut = " (is the line cut short?)" if error.pos >= len(text) - 1 or "Unterminated" in error.msg else ""
                 yield SourceRow(number, {}, f"malformed JSON at column {error.colno}: {error.msg}{cut}")
@@ -364,7 +424,6 @@ def _jsonl_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRo
 def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]:
     """The objects of a JSON array (or a sequence of JSON objects), decoded one at a time."""
     source = _TextSource(path, encoding)
-    decoder = json.JSONDecoder()
     buffer = ""
     position = 0
     line = 1  # the line `position` is on, for messages
@@ -419,9 +478,22 @@ def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow
                 if rest is not None:
                     raise InputError(f"{source.name}: line {line}: unexpected text after the JSON array")
                 break
+            over_limit = None
             while True:
                 try:
-                    value, end = decoder.raw_decode(buffer, position)
+                    value, end = raw_decode_json(buffer, position)
+                    break
+                except LimitExceeded as error:
+                    # NOTE: step over this element only: the proposals after it are still scored.
+                    skipped = _skip_json_value(buffer, position)
+                    if skipped is None and len(buffer) - position < (4 << 20) and fill():
+                        continue
+                    if skipped is None:
+                        raise InputError(
+                            f"{source.name}: proposal {number + 1} (line {line}) {error}, and its end cannot be "
+                            f"found within 4 MB; nothing was written"
+                        ) from None
+                    value, end, over_limit = None, skipped, str(error)
                     break
                 except json.JSONDecodeError as error:
                     # NOTE: the element may run past the buffer: read more, but give up on an element
@@ -441,58 +513,159 @@ def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow
             number += 1
             line += buffer.count("\n", position, end)
             position = end
+            if over_limit is not None:
+                yield SourceRow(number, {}, over_limit)
+                continue
             data, problem = _mapping(value, columns)
             yield SourceRow(number, data, problem)
     finally:
         source.close()
 
 
+#: An .xlsx read from stdin is held in memory (a zip needs seeking): up to this many bytes.
+XLSX_STDIN_BYTES = 256 << 20
+#: The largest part of a workbook, unpacked (a sheet of a million proposals is about 300 MB).
+XLSX_PART_BYTES = 1 << 30
+#: The shared strings, which openpyxl holds in memory whole, unpacked.
+XLSX_SHARED_STRINGS_BYTES = 256 << 20
+#: Unpacked size over packed size beyond which a large part is a zip bomb (as Apache POI judges it).
+XLSX_MAX_RATIO = 100
+_XLSX_RATIO_FLOOR = 1 << 20  # parts smaller than this unpacked are never a bomb
+
+
+def check_xlsx(handle: Any, name: str) -> None:
+    """Refuses a workbook that would unpack to far more than a spreadsheet holds (a zip bomb) or
+    whose XML declares a DTD (entity expansion): InputError naming the part and the limit.
+
+    NOTE: openpyxl parses the XML with the standard library; a workbook never needs a DTD, so
+    one is refused outright rather than trusted to expat's amplification guard.
+    """
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise InputError(f"{name}: not a readable .xlsx workbook ({error})") from None
+    with archive:
+        for part in archive.infolist():
+            limit = XLSX_SHARED_STRINGS_BYTES if part.filename.endswith("sharedStrings.xml") else XLSX_PART_BYTES
+            if part.file_size > limit:
+                raise InputError(
+                    f"{name}: the workbook part {part.filename} unpacks to {part.file_size:,} bytes, over the "
+                    f"limit of {limit:,}; split the workbook or save it as CSV"
+                )
+            ratio = part.file_size / max(part.compress_size, 1)
+            if part.file_size > _XLSX_RATIO_FLOOR and ratio > XLSX_MAX_RATIO:
+                raise InputError(
+                    f"{name}: the workbook part {part.filename} unpacks {ratio:,.0f} times larger than it is stored "
+                    f"(limit {XLSX_MAX_RATIO}): a zip bomb, not a spreadsheet"
+                )
+            if part.filename.endswith((".xml", ".rels")):
+                try:
+                    with archive.open(part) as stream:
+                        prolog = stream.read(_XML_PROLOG_BYTES)
+                except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+                    raise InputError(
+                        f"{name}: the workbook part {part.filename} cannot be unpacked ({error})"
+                    ) from None
+                if _declares_dtd(prolog):
+                    raise InputError(
+                        f"{name}: the workbook part {part.filename} declares a DTD (<!DOCTYPE>); "
+                        f"a spreadsheet never does, and its entities could expand without bound"
+                    )
+
+
+_XML_PROLOG_BYTES = 1 << 16
+_XML_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+
+
+def _declares_dtd(prolog: bytes) -> bool:
+    """Whether an XML document's prolog (its first bytes) holds a DOCTYPE, or is too long to tell."""
+    position = 3 if prolog.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        item = _XML_PROLOG_ITEM.match(prolog, position)
+        if item is None or item.end() == position:
+            break
+        position = item.end()
+    rest = prolog[position:]
+    if not rest and len(prolog) >= _XML_PROLOG_BYTES:
+        return True  # 64 KB of prolog is no spreadsheet's
+    return rest[:9].upper() == b"<!DOCTYPE"
+
+
 def _xlsx_rows(path: str, columns: Columns, sheet: str | None) -> Iterator[SourceRow]:
     import zipfile
+    from xml.etree.ElementTree import ParseError
+    from zlib import error as ZlibError
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     if path == "-":
-        data = sys.stdin.buffer.read()  # NOTE: a zip needs seeking; stdin is read whole
+        # NOTE: a zip needs seeking; stdin is read whole, up to a limit.
+        data = sys.stdin.buffer.read(XLSX_STDIN_BYTES + 1)
+        if len(data) > XLSX_STDIN_BYTES:
+            raise InputError(
+                f"<stdin>: an .xlsx on stdin is held in memory, up to {XLSX_STDIN_BYTES:,} bytes; give the file's path"
+            )
         handle: Any = io.BytesIO(data)
         name = "<stdin>"
     else:
         _open_binary(path).close()
         handle, name = path, path
+    check_xlsx(handle, name)
+    if isinstance(handle, io.BytesIO):
+        handle.seek(0)
+    unreadable = (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        ParseError,
+        ZlibError,
+        EOFError,
+    )
     try:
         book = load_workbook(handle, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise InputError(f"{name}: not a readable .xlsx workbook ({error})") from None
+    except unreadable as error:
+        raise InputError(f"{name}: not a readable .xlsx workbook ({type(error).__name__}: {error})") from None
     try:
-        if sheet is not None:
-            if sheet not in book.sheetnames:
-                raise InputError(
-                    f"{name}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, book.sheetnames))}"
-                )
-            worksheet = book[sheet]
-        else:
-            worksheet = book.worksheets[0]
-        rows = worksheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise InputError(
-                f"{name}: the sheet {worksheet.title!r} is empty; expected a header row of profile attributes"
-            )
-        names, unnamed = columns.header(header, f"{name} (sheet {worksheet.title!r})")
-        kept = [(index, col) for index, col in enumerate(names) if col is not None]
-        width = len(names)
-        for number, cells in enumerate(rows, start=2):
-            stray = next(
-                (i for i in (*unnamed, *range(width, len(cells))) if i < len(cells) and _filled(cells[i])), None
-            )
-            data = {col: cells[index] for index, col in kept if index < len(cells) and _filled(cells[index])}
-            if stray is not None:
-                yield SourceRow(number, data, f"column {stray + 1} has no header but holds {cells[stray]!r}")
-            else:
-                yield SourceRow(number, data)
+        yield from _sheet_rows(book, name, columns, sheet)
+    except unreadable as error:
+        # NOTE: a read-only workbook parses its sheet as it goes: a cut-short or malformed sheet
+        # is found here, after the rows before the fault were read (nothing is written yet).
+        raise InputError(
+            f"{name}: the sheet cannot be read past this point ({type(error).__name__}: {error}); "
+            f"the workbook is damaged or cut short. Nothing was written"
+        ) from None
     finally:
         book.close()
+
+
+def _sheet_rows(book: Any, name: str, columns: Columns, sheet: str | None) -> Iterator[SourceRow]:
+    if sheet is not None:
+        if sheet not in book.sheetnames:
+            raise InputError(
+                f"{name}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, book.sheetnames))}"
+            )
+        worksheet = book[sheet]
+    else:
+        worksheet = book.worksheets[0]
+    rows = worksheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise InputError(f"{name}: the sheet {worksheet.title!r} is empty; expected a header row of profile attributes")
+    names, unnamed = columns.header(header, f"{name} (sheet {worksheet.title!r})")
+    kept = [(index, col) for index, col in enumerate(names) if col is not None]
+    width = len(names)
+    for number, cells in enumerate(rows, start=2):
+        stray = next((i for i in (*unnamed, *range(width, len(cells))) if i < len(cells) and _filled(cells[i])), None)
+        data = {col: cells[index] for index, col in kept if index < len(cells) and _filled(cells[index])}
+        if stray is not None:
+            yield SourceRow(number, data, f"column {stray + 1} has no header but holds {cells[stray]!r}")
+        else:
+            yield SourceRow(number, data)
 
 
 def _filled(value: Any) -> bool:
@@ -527,6 +700,22 @@ def estimate_rows(path: str, fmt: str, sheet: str | None = None) -> int | None:
 # -- writing -------------------------------------------------------------------------------
 
 
+_UNPRINTABLE = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\ud800-\\udfff]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """Text any file can hold: control characters (but tab and line breaks) and lone surrogates
+    written as escapes (\\x01, \\ud800). Returns `text` itself when there is nothing to escape."""
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(_escape, text)
+
+
 def neutralise(text: str) -> str:
     """A text cell a spreadsheet will show, never run: a leading ' before = + - @ (and tab, CR)."""
     if text and text[0] in FORMULA_START:
@@ -535,13 +724,45 @@ def neutralise(text: str) -> str:
 
 
 class AtomicFile:
-    """A hidden temporary file beside `path`, renamed over it by `commit()`, removed by `abort()`."""
+    """A hidden temporary file beside `path`, renamed over it by `commit()`, removed by `abort()`.
+
+    Only a regular file is ever replaced. A symbolic link is written through: its target is
+    replaced and the link stays. A FIFO or character device (`/dev/null`, a named pipe) is written
+    through too: the finished file is copied into it on `commit()` (the temporary file then sits
+    in the system's temporary folder). Anything else (a directory, a block device, a socket, a
+    link to nothing) is refused before any work, with a message.
+    """
 
     def __init__(self, path: str):
         target = Path(path)
-        if target.is_dir():
-            raise InputError(f"{path}: is a directory; give a file name for the output")
-        directory = target.parent
+        self.through = False  # write into the existing node instead of replacing it
+        try:
+            info = os.stat(target)  # follows links
+        except FileNotFoundError:
+            info = None
+            if target.is_symlink():
+                raise InputError(
+                    f"{path}: is a symbolic link to {os.readlink(target)!r}, which does not exist; "
+                    f"give the file itself or create it first"
+                ) from None
+        except OSError as error:
+            raise InputError(f"{path}: cannot write: {error.strerror}") from None
+        if info is not None:
+            mode = info.st_mode
+            if stat.S_ISDIR(mode):
+                raise InputError(f"{path}: is a directory; give a file name for the output")
+            if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+                self.through = True
+                if not os.access(target, os.W_OK):
+                    raise InputError(f"{path}: cannot write: permission denied")
+            elif not stat.S_ISREG(mode):
+                raise InputError(
+                    f"{path}: is a {_node_kind(mode)}, not a file; advice is written only to regular files, "
+                    f"pipes and character devices"
+                )
+            elif target.is_symlink():
+                target = Path(os.path.realpath(target))  # replace the file the link points at; keep the link
+        directory = Path(tempfile.gettempdir()) if self.through else target.parent
         if not directory.is_dir():
             raise InputError(f"{path}: the folder {str(directory)!r} does not exist")
         self.path = target
@@ -553,6 +774,12 @@ class AtomicFile:
         self.temp = Path(temp)
 
     def commit(self) -> None:
+        if self.through:
+            with open(self.temp, "rb") as source, open(self.path, "wb") as sink:
+                while block := source.read(1 << 20):
+                    sink.write(block)
+            self.temp.unlink()
+            return
         with open(self.temp, "rb+") as handle:
             os.fsync(handle.fileno())
         if self.path.exists():
@@ -574,12 +801,29 @@ class AtomicFile:
             pass
 
 
+def _node_kind(mode: int) -> str:
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
 class TableWriter:
     """Rows of cells to a CSV, JSON Lines or .xlsx file (or stdout), atomically."""
 
     def __init__(
-        self, path: str, fmt: str, header: Sequence[str], *, encoding: str = "utf-8-sig", sheet: str = "advice"
+        self,
+        path: str,
+        fmt: str,
+        header: Sequence[str],
+        *,
+        encoding: str = "utf-8-sig",
+        sheet: str = "advice",
+        unencodable: str = "strict",
     ):
+        """`unencodable` is what a CSV does with a character its encoding lacks: "strict" raises
+        UnicodeEncodeError (the caller rejects the row), "backslashreplace" writes it as an escape."""
         if fmt not in OUTPUT_FORMATS:
             raise InputError(f"unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}")
         self.fmt = fmt
@@ -606,7 +850,7 @@ class TableWriter:
                 else:
                     # NOTE: Excel reads a UTF-8 CSV as such only with a BOM; JSON Lines is always plain UTF-8.
                     chosen = "utf-8" if fmt == "jsonl" else encoding
-                    self._text = open(target, "w", encoding=chosen, newline="", buffering=1 << 20)
+                    self._text = open(target, "w", encoding=chosen, errors=unencodable, newline="", buffering=1 << 20)
                 if fmt == "csv":
                     self._csv = csv.writer(self._text, lineterminator="\r\n" if os.name == "nt" else "\n")
                     self._csv.writerow(self.header)
@@ -624,7 +868,9 @@ class TableWriter:
                 raise InputError(
                     f"{self.name}: an Excel sheet holds at most {XLSX_MAX_ROWS:,} rows; write CSV or JSON Lines instead"
                 )
-            self._sheet.append(cells)
+            # NOTE: a sheet cannot hold control characters or lone surrogates: they are written as
+            # escapes (\\x01), so the cell still shows what was there and the workbook still saves.
+            self._sheet.append([printable(cell) if type(cell) is str else cell for cell in cells])
         else:
             raise TypeError("JSON Lines rows are written with write_line")
 

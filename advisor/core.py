@@ -144,10 +144,25 @@ class Advisor:
             },
         )
 
-    def advise_many(self, profiles: Iterable[ProfileInput], *, what_if: bool = False) -> Iterator[Advice]:
-        """Advice for each profile, lazily, in order. Raises ProfileError at the first invalid one."""
-        for profile in profiles:
-            yield self.advise(profile, what_if=what_if)
+    def advise_many(
+        self, profiles: Iterable[ProfileInput], *, what_if: bool = False, max_questions: int = 5
+    ) -> Iterator[Advice]:
+        """Advice for each profile, in order, as a stream. Raises ProfileError at the first invalid
+        one (its source names the profile's position, from 1).
+
+        NOTE: the library's one batch loop (advisor/row_scoring.py) validates profiles a chunk
+        at a time, so up to that many are read ahead of the advice given.
+        """
+        from .row_scoring import Rejected, RowValidator, score_rows
+
+        validator = RowValidator(text_cells=False)
+        for result in score_rows(
+            self, profiles, full=True, what_if=what_if, max_questions=max_questions, validator=validator
+        ):
+            if isinstance(result, Rejected):
+                raise ProfileError(result.problems, f"profile {result.number}")
+            assert result.advice is not None  # full=True: every Scored carries its advice
+            yield result.advice
 
 
 _default: Advisor | None = None

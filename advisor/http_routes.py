@@ -458,8 +458,24 @@ def split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, An
 def advise_rows(
     advisor: Advisor, rows: list[tuple[int, int | None, Any]], what_if: bool, questions: int
 ) -> Iterator[bytes]:
-    """One JSON line per row, advised one at a time (the engine is shared with other requests)."""
-    for number, line, value in rows:
+    """One JSON line per row, advised one at a time by the library's batch loop (the engine is
+    shared with other requests). No row can cut the stream: each line is encoded on its own, a
+    lone surrogate written as its JSON escape."""
+    from .row_scoring import Rejected, RowValidator, score_rows
+
+    inputs = (
+        (number, {}, "not JSON") if isinstance(value, _BadLine) else (number, value, None) for number, _, value in rows
+    )
+    results = score_rows(
+        advisor,
+        inputs,
+        full=True,
+        what_if=what_if,
+        max_questions=questions,
+        validator=RowValidator(text_cells=False),
+        chunk_size=1,
+    )
+    for (number, line, value), result in zip(rows, results, strict=True):
         head: dict[str, Any] = {"row": number}
         if line is not None:
             head["line"] = line
@@ -469,22 +485,21 @@ def advise_rows(
             bad = problem("(row)", _MISSING, f"the line is not valid JSON ({value})", "one JSON object per line")
             head["error"] = error_body("invalid_request", "the line is not valid JSON", [bad])
             yield json_bytes_line(head)
-            continue
-        try:
-            advice = advisor.advise(value, what_if=what_if, max_questions=questions)
-        except ProfileError as error:
-            head["error"] = profile_error_body(error)
+        elif isinstance(result, Rejected) and result.internal:  # a bug on one row must not lose the others
+            failure = getattr(result.problems, "error", None)
+            log.error("internal error on batch row %s: %s", number, result.problems[0].message, exc_info=failure)
+            error = type(failure).__name__ if failure is not None else "error"
+            head["error"] = error_body("internal_error", f"internal error ({error}); this is a bug, please report it")
             yield json_bytes_line(head)
-            continue
-        except Exception as error:  # a bug on one row must not lose the others
-            log.exception("internal error on batch row %s", number)
-            head["error"] = error_body(
-                "internal_error", f"internal error ({type(error).__name__}); this is a bug, please report it"
-            )
+        elif isinstance(result, Rejected):
+            head["error"] = profile_error_body(ProfileError(result.problems))
             yield json_bytes_line(head)
-            continue
-        text = json.dumps(head, ensure_ascii=False)
-        yield (text[:-1] + ', "advice": ' + advice.model_dump_json() + "}\n").encode("utf-8", "backslashreplace")
+        else:
+            assert result.advice is not None
+            text = json.dumps(head, ensure_ascii=False)[:-1] + ', "advice": ' + result.advice.model_dump_json() + "}"
+            # NOTE: backslashreplace turns a lone surrogate (only ever inside a JSON string) into its
+            # JSON escape, so the line stays valid JSON instead of stopping the stream.
+            yield (text + "\n").encode("utf-8", "backslashreplace")
 
 
 def json_bytes_line(record: dict[str, Any]) -> bytes:

@@ -1,8 +1,13 @@
-"""Reading a profile from a JSON or YAML file (or stdin) with messages instead of tracebacks."""
+"""Reading a profile from a JSON or YAML file (or stdin) with messages instead of tracebacks.
+
+Every document is read within the limits of advisor/limits.py (size, nesting depth, digits of
+an integer): a device, a huge or a hostile file gets a message naming the limit, in bounded memory.
+"""
 
 from __future__ import annotations
 
 import json
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError
+from .limits import MAX_PROFILE_BYTES, LimitExceeded, check_yaml, loads_json, read_bounded
 
 
 def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str, Any]:
@@ -19,14 +25,19 @@ def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str
     data: Any
     if fmt == "json" or (fmt is None and text.lstrip().startswith(("{", "["))):
         try:
-            data = json.loads(text)
+            data = loads_json(text)
+        except LimitExceeded as error:
+            raise InputError(f"{name}: {error}") from None
         except json.JSONDecodeError as error:
             raise InputError(
                 f"{name}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
             ) from None
     else:
         try:
+            check_yaml(text)
             data = yaml.safe_load(text)
+        except LimitExceeded as error:
+            raise InputError(f"{name}: {error}") from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -42,19 +53,34 @@ def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str
 
 def read_profile(path: str) -> dict[str, Any]:
     """Read a profile from a path, or from stdin when path is '-'."""
+    name = "<stdin>" if path == "-" else path
     if path == "-":
-        return parse_profile_text(sys.stdin.read(), "<stdin>")
-    file = Path(path)
-    if not file.exists():
-        raise InputError(f"{path}: no such file")
-    if file.is_dir():
-        raise InputError(f"{path}: is a directory, not a profile file")
+        raw = _read_limited(sys.stdin.buffer, name)
+    else:
+        file = Path(path)
+        if not file.exists():
+            raise InputError(f"{path}: no such file")
+        if file.is_dir():
+            raise InputError(f"{path}: is a directory, not a profile file")
+        try:
+            mode = file.stat().st_mode
+            if stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+                raise InputError(f"{path}: is a device or socket, not a profile file")
+            with open(file, "rb") as stream:
+                raw = _read_limited(stream, name)
+        except OSError as error:
+            raise InputError(f"{path}: cannot read: {error.strerror}") from None
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror}") from None
-    suffix = file.suffix.lower()
+        raise InputError(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    suffix = Path(path).suffix.lower() if path != "-" else ""
     fmt = "json" if suffix == ".json" else "yaml" if suffix in (".yml", ".yaml") else None
-    return parse_profile_text(text, path, fmt)
+    return parse_profile_text(text, name, fmt)
+
+
+def _read_limited(stream: Any, name: str) -> bytes:
+    try:
+        return read_bounded(stream, MAX_PROFILE_BYTES, name, "the profile")
+    except LimitExceeded as error:
+        raise InputError(f"{error}; a profile is a few hundred bytes of JSON or YAML") from None

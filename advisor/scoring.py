@@ -14,7 +14,8 @@ from .advice import Decision, DifficultyFlag, MitigationAdvice, ModeAssessment, 
 from .knowledge import Citation, KnowledgeBase
 from .rulebook import Rule, Rulebook
 
-_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+#: The one order of severities (most severe first): the advice and the batch outcome both sort by it.
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,7 @@ class Scorer:
         for difficulty_id, triggers in raised.items():
             difficulty = self.knowledge.difficulties[difficulty_id]
             severity = min(
-                (rules[r.rule_id].effect.severity or "low" for r in triggers), key=_SEVERITY_ORDER.__getitem__
+                (rules[r.rule_id].effect.severity or "low" for r in triggers), key=SEVERITY_ORDER.__getitem__
             )
             mitigations = [self.knowledge.mitigations[m] for m in difficulty.mitigations]
             flags.append(
@@ -315,4 +316,4 @@ class Scorer:
                 )
             )
         order = {difficulty_id: index for index, difficulty_id in enumerate(self.knowledge.difficulties)}
-        return sorted(flags, key=lambda f: (_SEVERITY_ORDER[f.severity], order[f.id]))
+        return sorted(flags, key=lambda f: (SEVERITY_ORDER[f.severity], order[f.id]))

@@ -4,9 +4,10 @@
     python benchmarks/bench_batch.py --workers 1,2       # compare --workers 1 and --workers 2
     python benchmarks/bench_batch.py --rows 100000 --jsonl-rows 20000
 
-Targets (issue "Batch scoring of proposal files"): 1,000,000 CSV rows scored end to end in under
-60 s with peak memory under 200 MB, and at most 25 times the floor: the time to merely read and
-re-write the same CSV with the same libraries (csv module, same encodings), measured here too.
+Targets (issue 9, "One core, thin surfaces"): 1,000,000 CSV rows scored end to end in at most 10
+times the floor (the time to merely read and re-write the same CSV with the same libraries: csv
+module, same encodings, measured here too, in the same run) with peak memory under 150 MB; the
+older target of 60 s per million rows is still printed.
 
 The run is the real command, `python -m advisor batch IN -o OUT`, in a subprocess: start-up,
 reading, validating, durable-rules, scoring and writing included. Peak memory is the largest sum
@@ -34,8 +35,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TARGET_SECONDS = 60.0
-TARGET_MB = 200.0
-TARGET_RATIO = 25.0
+TARGET_MB = 150.0
+TARGET_RATIO = 10.0
 
 
 def proposals_file(rows: int, seed: int, directory: Path) -> Path:
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
                 elapsed <= TARGET_SECONDS * args.rows / 1_000_000,
                 f"{elapsed:.1f} s <= {TARGET_SECONDS * args.rows / 1_000_000:.0f} s",
             ),
-            ("memory", peak <= TARGET_MB, f"{peak:.0f} MB <= {TARGET_MB:.0f} MB"),
+            ("memory", peak < TARGET_MB, f"{peak:.0f} MB < {TARGET_MB:.0f} MB"),
             ("ratio", ratio <= TARGET_RATIO, f"{ratio:.1f} <= {TARGET_RATIO:.0f}"),
         ]
         print(

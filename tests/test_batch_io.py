@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from advisor import batch_io
-from advisor.batch import DuplicateIds, Rejected, Scored, score_rows
+from advisor.batch import DuplicateIds
 from advisor.batch_io import AtomicFile, Columns, SourceRow, TableWriter, estimate_rows, neutralise, read_rows
 from advisor.errors import InputError
 from advisor.profile import ATTRIBUTES
+from advisor.row_scoring import Rejected, Scored, score_rows
 
 COLUMNS = Columns(["id", "title", *ATTRIBUTES], ignore_unknown=False)
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli import EXIT_INPUT, EXIT_PACK, EXIT_USAGE, cli
+from advisor.core import default_advisor
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "technology_transfer.json"
@@ -44,7 +45,7 @@ def test_advise_json_is_the_advice_model():
     result = run("advise", str(EXAMPLE), "--format", "json")
     advice = Advice.model_validate_json(result.stdout)
     assert advice.leading_mode == "technology_transfer"
-    assert len(advice.modes) == 8
+    assert len(advice.modes) == len(default_advisor().knowledge.modes)
 
 
 def test_advise_markdown():
@@ -123,7 +124,7 @@ def test_missing_file_and_directory(tmp_path):
 
 def test_modes_and_mode_in_both_languages():
     result = run("modes")
-    assert result.stdout.count("\n") == 8 and "technology_equity" in result.stdout
+    assert result.stdout.count("\n") == len(default_advisor().knowledge.modes) and "technology_equity" in result.stdout
     result = run("modes", "--lang", "zh")
     assert "技术入股 (Technology Equity)" in result.stdout
     result = run("mode", "technology_equity")

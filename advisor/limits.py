@@ -1,0 +1,119 @@
+"""Bounded reading: the size, nesting and number limits every profile file and batch input obeys.
+
+A profile or proposal is a few hundred bytes, two levels deep, with numbers of a dozen digits. A
+document far beyond that (`/dev/zero`, a 5,000-digit integer, JSON nested 100,000 deep) is
+refused with a message that names the limit, before it can exhaust memory or Python's stack.
+`advisor/profile_files.py` and `advisor/batch_io.py` read through these functions.
+
+NOTE: imports only the standard library (yaml inside the function that needs it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import IO, Any
+
+#: A profile file (JSON or YAML) is read up to this many bytes.
+MAX_PROFILE_BYTES = 1 << 20
+#: A line of a CSV or JSON Lines input, or one element of a JSON array, up to this many characters.
+MAX_LINE_CHARS = 1 << 20
+#: Lists and mappings nested in one another, the document itself counting as level 1.
+MAX_DEPTH = 32
+#: Digits of an integer (Python itself stops at 4,300).
+MAX_INT_DIGITS = 100
+#: Characters of one attribute's value in a batch cell (the longest list of choices is far shorter).
+MAX_CELL_CHARS = 1000
+
+
+class LimitExceeded(ValueError):
+    """A document over one of the limits; the message names the limit."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise LimitExceeded(
+            f"a number has {len(text.lstrip('-')):,} digits, over the limit of {MAX_INT_DIGITS} ({text[:12]}...)"
+        )
+    return int(text)
+
+
+_DECODER = json.JSONDecoder(parse_int=_bounded_int)
+
+
+def too_deep_message() -> str:
+    return f"lists and objects nest deeper than the limit of {MAX_DEPTH} levels"
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Raises LimitExceeded when lists and mappings nest deeper than `limit` (the value is level 1)."""
+    # NOTE: iterative, so a value that Python could build is never too deep to check.
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            raise LimitExceeded(too_deep_message())
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
+def loads_json(text: str) -> Any:
+    """json.loads within the limits: raises json.JSONDecodeError for malformed text and
+    LimitExceeded for a too-long integer or too-deep nesting."""
+    value, end = raw_decode_json(text, 0)
+    end = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def raw_decode_json(text: str, position: int) -> tuple[Any, int]:
+    """One JSON value from `text` at `position` within the limits, and where it ends."""
+    try:
+        value, end = _DECODER.raw_decode(text, _WHITESPACE.match(text, position).end())  # type: ignore[union-attr]
+    except RecursionError:
+        raise LimitExceeded(too_deep_message()) from None
+    if isinstance(value, (dict, list)):
+        check_depth(value)
+    return value, end
+
+
+def read_bounded(stream: IO[bytes], limit: int, name: str, what: str) -> bytes:
+    """All of a binary stream, or LimitExceeded once it passes `limit` bytes (read in bounded memory)."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise LimitExceeded(f"{name}: {what} is larger than the limit of {limit:,} bytes")
+    return data
+
+
+def check_yaml(text: str) -> None:
+    """Raises LimitExceeded when a YAML document nests deeper than MAX_DEPTH or holds an integer of
+    more than MAX_INT_DIGITS digits; yaml.YAMLError when it is malformed.
+
+    NOTE: PyYAML's parser is iterative but its composer is recursive: the events are checked
+    first, so a deep document is refused before the composer can overflow the stack.
+    """
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise LimitExceeded(too_deep_message())
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent) and event.implicit[0]:
+            digits = event.value.lstrip("+-").replace("_", "")
+            if len(digits) > MAX_INT_DIGITS and digits.isdigit():
+                raise LimitExceeded(
+                    f"a number has {len(digits):,} digits, over the limit of {MAX_INT_DIGITS} ({event.value[:12]}...)"
+                )

@@ -1,0 +1,401 @@
+"""Hostile and careless input to profile files, `advisor batch` and `POST /v1/batch` (issue 12 rows 1-9, 18).
+
+Each test is a regression test for one row of the issue's table: before the fix each ended in
+exit 70 ("internal error"), an aborted run, a cut stream, unbounded memory or a replaced file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import resource
+import signal
+import stat
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import EXIT_INPUT, EXIT_USAGE, cli
+from advisor.limits import MAX_CELL_CHARS, MAX_DEPTH, MAX_INT_DIGITS, MAX_LINE_CHARS, MAX_PROFILE_BYTES
+
+ROOT = Path(__file__).resolve().parents[1]
+EXIT_REJECTS = 4
+GOOD = {"id": "good", "enterprise_size": "large", "scope": "multi_program", "duration_months": 36}
+HUGE_INT = "9" * 5000
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+def invoke(*args: str, input: str | bytes | None = None):
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    return result
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+# -- row 1: profile files within limits -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text", "limit"),
+    [
+        (".json", '{"funding_cny": ' + HUGE_INT + "}", f"limit of {MAX_INT_DIGITS}"),
+        (".json", '{"a": ' + DEEP_JSON + "}", f"limit of {MAX_DEPTH} levels"),
+        (".yml", "funding_cny: " + HUGE_INT + "\n", f"limit of {MAX_INT_DIGITS}"),
+        (".yml", "a: " + DEEP_JSON + "\n", f"limit of {MAX_DEPTH} levels"),
+    ],
+)
+@pytest.mark.parametrize("command", ["advise", "ask"])
+def test_a_hostile_profile_file_is_refused_with_the_limit(tmp_path, suffix, text, limit, command):
+    path = tmp_path / f"profile{suffix}"
+    path.write_text(text)
+    args = ["advise", str(path)] if command == "advise" else ["ask", "--answers", str(path)]
+    result = invoke(*args, input="")
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert limit in result.output
+
+
+def test_dev_zero_as_a_profile_is_refused_in_bounded_memory():
+    result = invoke("advise", "/dev/zero")
+    assert result.exit_code == EXIT_INPUT
+    assert f"{MAX_PROFILE_BYTES:,} bytes" in result.output
+
+
+# -- rows 2 and 3: one bad row never stops a run ---------------------------------------------
+
+
+def _hostile_rows() -> list[str]:
+    return [
+        json.dumps(GOOD),
+        '{"id": "huge", "funding_cny": ' + HUGE_INT + "}",
+        '{"id": "deep", "enterprise_size": ' + DEEP_JSON + "}",
+        '{"id": "\\ud800", "enterprise_size": "large"}',
+        '{"id": "ctl", "title": "a\\u0001b", "enterprise_size": "large"}',
+        json.dumps({**GOOD, "id": "last"}),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_hostile_rows_are_rejected_and_the_rest_scored(tmp_path, fmt):
+    lines = _hostile_rows()
+    source = tmp_path / f"in.{fmt}"
+    source.write_text("\n".join(lines) + "\n" if fmt == "jsonl" else "[" + ",\n".join(lines) + "]")
+    output = tmp_path / "out.csv"
+    result = invoke("batch", str(source), "-o", str(output))
+    assert result.exit_code == EXIT_REJECTS, result.output
+    scored = read_csv(output)
+    assert [row["id"] for row in scored] == ["good", "last"]
+    errors = {row["row"]: row for row in read_csv(tmp_path / "out.errors.csv")}
+    assert set(errors) == {"2", "3", "4", "5"}
+    assert f"limit of {MAX_INT_DIGITS}" in errors["2"]["message"]
+    assert f"limit of {MAX_DEPTH} levels" in errors["3"]["message"]
+    assert errors["4"]["field"] == "id" and errors["4"]["value"] == "\\ud800"
+    assert errors["5"]["field"] == "title" and "U+0001" in errors["5"]["message"]
+
+
+def post_in_process(app, path: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+    """A POST to the app in this process (no server, no network)."""
+    import asyncio
+
+    import httpx
+
+    async def send() -> tuple[int, bytes]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            response = await client.post(path, content=body, headers={"content-type": content_type})
+            return response.status_code, response.content
+
+    return asyncio.run(send())
+
+
+def test_the_batch_stream_is_never_cut_by_a_row(shipped):
+    from advisor.http_api import create_app
+
+    body = "\n".join(_hostile_rows()).encode()
+    status, content = post_in_process(create_app(shipped), "/v1/batch", body, "application/x-ndjson")
+    assert status == 200
+    lines = [json.loads(line) for line in content.decode("utf-8").splitlines()]
+    assert [line["row"] for line in lines] == [1, 2, 3, 4, 5, 6]
+    assert "advice" in lines[0] and "advice" in lines[5]
+    assert all("error" in line for line in lines[1:5])
+    assert lines[3]["error"]["problems"][0]["field"] == "id"
+
+
+def test_a_bug_on_one_row_loses_no_other_row(shipped, monkeypatch):
+    """An exception the advisor does not expect, on one row, rejects that row only (and says it is a bug)."""
+    from advisor.row_scoring import Rejected, Scored, score_rows
+
+    real = type(shipped.engine).fired_many
+
+    def fired_many(self, knowns):
+        if any(known.get("duration_months") == 13 for known in knowns):
+            raise RuntimeError("boom")
+        return real(self, knowns)
+
+    real_one = type(shipped.engine).fired
+
+    def fired(self, known):
+        if known.get("duration_months") == 13:
+            raise RuntimeError("boom")
+        return real_one(self, known)
+
+    monkeypatch.setattr(type(shipped.engine), "fired_many", fired_many)
+    monkeypatch.setattr(type(shipped.engine), "fired", fired)
+    rows = [{**GOOD, "duration_months": months} for months in (12, 13, 14)]
+    results = list(score_rows(shipped, rows))
+    assert [type(result) for result in results] == [Scored, Rejected, Scored]
+    assert results[1].internal and "internal error" in results[1].problems[0].message
+
+
+def test_a_huge_cell_rejects_its_row_naming_the_field(tmp_path):
+    """A 5,000-digit number in a CSV cell (beyond what Python converts) is that row's fault only."""
+    source = tmp_path / "in.csv"
+    source.write_text(f"id,duration_months,enterprise_size\na,{HUGE_INT},large\nb,12,large\n")
+    output = tmp_path / "out.csv"
+    result = invoke("batch", str(source), "-o", str(output))
+    assert result.exit_code == EXIT_REJECTS, result.output
+    assert [row["id"] for row in read_csv(output)] == ["b"]
+    (error,) = read_csv(tmp_path / "out.errors.csv")
+    assert error["field"] == "duration_months" and f"limit of {MAX_CELL_CHARS:,}" in error["message"]
+    assert "internal error" not in error["message"]
+
+
+# -- row 4: control characters and .xlsx --------------------------------------------------------
+
+
+def test_control_characters_never_break_an_xlsx_output(tmp_path):
+    from openpyxl import load_workbook
+
+    source = tmp_path / "in.csv"
+    source.write_text("id,title,enterprise_size\na,ok,large\nb\x01,t,large\nc,x\x00y,huge\nd,fine,small\n")
+    output = tmp_path / "out.xlsx"
+    result = invoke("batch", str(source), "-o", str(output))
+    assert result.exit_code == EXIT_REJECTS, result.output
+    advice = [row[1] for row in load_workbook(output).active.iter_rows(min_row=2, values_only=True)]
+    assert advice == ["a", "d"]
+    errors = list(load_workbook(tmp_path / "out.errors.xlsx").active.iter_rows(min_row=2, values_only=True))
+    assert {(row[0], row[2]) for row in errors} >= {(3, "id"), (4, "title")}
+    assert "b\\x01" in [row[3] for row in errors]
+
+
+# -- row 5: encodings ----------------------------------------------------------------------
+
+
+def test_a_transform_codec_is_a_usage_error(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,enterprise_size\na,large\n")
+    result = invoke("batch", str(source), "--encoding", "rot13")
+    assert result.exit_code == EXIT_USAGE
+    assert "--encoding" in result.output and "rot13" in result.output
+
+
+def test_a_character_the_output_encoding_lacks_rejects_that_row_only(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,title,enterprise_size\na,plain,large\nb,smile 😀,large\nc,中文,small\n", encoding="utf-8")
+    output = tmp_path / "out.csv"
+    result = invoke("batch", str(source), "-o", str(output), "--output-encoding", "gbk")
+    assert result.exit_code == EXIT_REJECTS, result.output
+    scored = list(csv.DictReader(io.StringIO(output.read_text(encoding="gbk"))))
+    assert [row["id"] for row in scored] == ["a", "c"] and scored[1]["title"] == "中文"
+    (error,) = list(csv.DictReader(io.StringIO((tmp_path / "out.errors.csv").read_text(encoding="gbk"))))
+    assert error["row"] == "3" and error["field"] == "title"
+    assert "U+1F600" in error["message"] and "gbk" in error["message"]
+
+
+# -- row 6: bounded reading -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_dev_zero_as_a_batch_input_is_refused(tmp_path, fmt):
+    result = invoke("batch", "/dev/zero", "--input-format", fmt, "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT
+    assert f"{MAX_LINE_CHARS:,} characters" in result.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def _workbook(tmp_path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    return path
+
+
+def _rewrite_part(path: Path, part: str, change) -> None:
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in items:
+            target.writestr(info.filename, change(data) if info.filename == part else data)
+
+
+def test_an_xlsx_zip_bomb_is_refused_in_bounded_memory(tmp_path):
+    path = _workbook(tmp_path, [["id", "title"], ["a", "x"]])
+    # 64 MB of one cell, stored in well under 1 MB
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", lambda data: data.replace(b">x<", b">" + b"x" * (64 << 20) + b"<"))
+    assert path.stat().st_size < 1 << 20
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = invoke("batch", str(path), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "zip bomb" in result.output
+    # the peak did not grow by the 64 MB the cell would take (ru_maxrss is in KB)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 32 << 10
+
+
+# -- row 7: damaged workbooks -------------------------------------------------------------------
+
+
+def test_an_xlsx_with_a_dtd_is_refused(tmp_path):
+    path = _workbook(tmp_path, [["id", "title"], ["a", "x"]])
+    bomb = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+
+    def with_dtd(data: bytes) -> bytes:
+        if data.startswith(b"<?xml"):
+            end = data.index(b"?>") + 2
+            return data[:end] + bomb + data[end:]
+        return bomb + data
+
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", with_dtd)
+    result = invoke("batch", str(path), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "DTD" in result.output
+
+
+def test_an_xlsx_with_a_cut_short_sheet_is_refused(tmp_path):
+    path = _workbook(tmp_path, [["id", "enterprise_size"], *[[f"p{i}", "large"] for i in range(50)]])
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", lambda data: data[: len(data) // 2])
+    output = tmp_path / "out.csv"
+    result = invoke("batch", str(path), "-o", str(output))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "cut short" in result.output
+    assert not output.exists()
+
+
+# -- row 8: outputs that are not regular files ---------------------------------------------------
+
+
+@pytest.fixture
+def small_csv(tmp_path) -> Path:
+    source = tmp_path / "in.csv"
+    source.write_text("id,enterprise_size\na,large\nb,small\n")
+    return source
+
+
+def test_a_device_is_written_through_not_replaced(small_csv, tmp_path):
+    # NOTE: a private null device, never the system's /dev/null: should this regress, the test
+    # must not replace a device the whole machine uses.
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    result = invoke("batch", str(small_csv), "-o", str(device))
+    assert result.exit_code == 0, result.output
+    assert device.is_char_device()
+    assert "2 scored, 0 rejected" in result.output
+
+
+def test_a_symlink_output_keeps_the_link_and_replaces_its_target(small_csv, tmp_path):
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target.name)
+    result = invoke("batch", str(small_csv), "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == target.name
+    assert [row["id"] for row in read_csv(target)] == ["a", "b"]
+
+
+def test_a_dangling_symlink_output_is_refused(small_csv, tmp_path):
+    link = tmp_path / "link.csv"
+    link.symlink_to("nowhere.csv")
+    result = invoke("batch", str(small_csv), "-o", str(link))
+    assert result.exit_code == EXIT_INPUT and "does not exist" in result.output
+    assert link.is_symlink() and not (tmp_path / "nowhere.csv").exists()
+
+
+def test_a_fifo_output_is_written_through(small_csv, tmp_path):
+    fifo = tmp_path / "advice"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    try:
+        result = invoke("batch", str(small_csv), "-o", str(fifo))
+        out, _ = reader.communicate(timeout=30)
+    finally:
+        reader.kill()
+        reader.wait()
+    assert result.exit_code == 0, result.output
+    assert fifo.is_fifo()
+    assert [row["id"] for row in csv.DictReader(io.StringIO(out.decode("utf-8-sig")))] == ["a", "b"]
+
+
+def test_a_full_disk_is_named_as_such(small_csv):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    result = invoke("batch", str(small_csv), "-o", "/dev/full")
+    assert result.exit_code == EXIT_INPUT
+    assert "no space left on device" in result.output and "internal error" not in result.output
+
+
+# -- row 9: every output path checked before any work ------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--summary-file", "--errors", "-o"])
+def test_an_unwritable_output_stops_the_run_before_any_output(small_csv, tmp_path, option):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    bad = str(blocker / "inside.csv")  # a folder that is a file: never writable, even as root
+    output, errors = tmp_path / "out.csv", tmp_path / "out.errors.csv"
+    args = {"-o": [], "--errors": ["-o", str(output)], "--summary-file": ["-o", str(output), "--errors", str(errors)]}
+    if option == "--summary-file":
+        bad = bad.replace(".csv", ".md")
+    result = invoke("batch", str(small_csv), *args[option], option, bad)
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert bad in result.output
+    assert not output.exists() and not errors.exists()
+
+
+# -- row 18: unknown columns, Ctrl-C -------------------------------------------------------------
+
+
+def test_the_unknown_columns_message_is_capped(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id," + ",".join(f"c{i}" for i in range(100_000)) + "\na\n")
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT
+    assert "and 99,990 more" in result.output and len(result.output) < 2_000
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path):
+    output = tmp_path / "out.csv"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "batch", "-", "-o", str(output)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert process.stdin is not None
+    process.stdin.write(b"id,enterprise_size\n" + b"".join(b"p%d,large\n" % i for i in range(2000)))
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    # wait until the run has started (its temporary output exists), then press Ctrl-C
+    while not list(tmp_path.glob(".out.csv.*.part")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # past the check of the outputs, which makes and removes one too
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert not output.exists() and not list(tmp_path.glob(".out.csv.*"))
