@@ -457,8 +457,10 @@ class Converter:
         if self.spec.unit == "months":
             self._build_months(lo, hi)
             return
-        self._text_pattern = _whole(lo, hi) + "(?:\\.0+)?"  # 36.0: a spreadsheet's export of 36
-        self._read_text = lambda text: int(Decimal(text))
+        digits = _whole(lo, hi) + "(?:\\.0+)?"  # 36.0: a spreadsheet's export of 36
+        chinese = _zh_small(lo, hi)
+        self._text_pattern = _group([digits, chinese]) if chinese else digits
+        self._read_text = lambda text: int(Decimal(text)) if text[:1].isdigit() else _zh_number(text)
 
     def _build_months(self, lo: int, hi: int) -> None:
         months_unit, years_unit = _words(_MONTH_UNITS), _words(_YEAR_UNITS)
@@ -580,16 +582,16 @@ def _duration_problem(norm: str, shown: str, spec: AttributeSpec) -> ValueProble
         return ValueProblem("not a duration", "duration", text=shown)
     if match and match[2] in years_units:
         months = Decimal(match[1]) * 12
+        rounded = int(months.quantize(Decimal(1), ROUND_HALF_UP))
+        if spec.minimum is not None and rounded < spec.minimum or spec.maximum is not None and rounded > spec.maximum:
+            return ValueProblem("out of range", "duration_range", text=shown, value=rounded)
         if months != months.to_integral_value():
-            rounded = int(months.quantize(Decimal(1), ROUND_HALF_UP))
             return ValueProblem(
-                f"{match[1]} years is {months.normalize():f} months, not a whole number of months",
+                f"not a whole number of months: write years with one decimal or in quarters (1.5y, 1.25y), or months ({rounded})",
                 "whole_months",
                 months=float(months),
                 rounded=rounded,
             )
-        if spec.minimum is not None and months < spec.minimum or spec.maximum is not None and months > spec.maximum:
-            return ValueProblem("out of range", "duration_range", text=shown, value=int(months))
     return ValueProblem("not a duration", "duration", text=shown)
 
 
