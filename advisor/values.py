@@ -629,11 +629,11 @@ def _read_months(text: str) -> int:
     if half:
         return int(number(half[1]) * 12 + 6)
     both = re.fullmatch(
-        numeral + r"[ \t\n\r\u00a0]*([a-z年]+)[ \t\n\r\u00a0]*(?:and[ \t\n\r\u00a0]*)?" + numeral + r".*", text
+        numeral + r"[ \t\n\r\u00a0]*([a-z年]+)[ \t\n\r\u00a0]*(?:and[ \t\n\r\u00a0]*)?" + numeral + r".*", text, re.S
     )
     if both:
         return int(number(both[1]) * 12 + number(both[3]))
-    single = re.fullmatch(numeral + r"[ \t\n\r\u00a0]*(.*)", text)
+    single = re.fullmatch(numeral + r"[ \t\n\r\u00a0]*(.*)", text, re.S)
     assert single is not None, text
     unit = _key(single[2])
     months = number(single[1]) * (12 if unit in {_key(u) for u in _YEAR_UNITS} else 1)
