@@ -72,7 +72,7 @@ _MISS: Any = object()
 # value only where every validator of Profile would give the same. These are the validators it
 # has been checked against; any other (a new field or model validator) turns the fast path off,
 # and tests/test_batch_validation.py fails until this list and the converters are reviewed.
-_REVIEWED_VALIDATORS = frozenset({"_read_value", "_to_the_cent"})
+_REVIEWED_VALIDATORS = frozenset({"_read_value"})
 
 
 def _converter(spec: AttributeSpec) -> Callable[[Any], Any]:

@@ -118,16 +118,11 @@ class Profile(BaseModel):
     @classmethod
     def _read_value(cls, value: Any, info: ValidationInfo) -> Any:
         # NOTE: one vocabulary for every surface (advisor/values.py): text is read leniently
-        # (yes/no words, labels, 200万, 1.5y), typed JSON strictly (1 is not true); free text
-        # (id, title) only loses nothing it cannot carry (control characters are refused).
-        name = info.field_name
-        if name in NOT_RULE_ATTRIBUTES:
-            problem = _text_problem(value) if isinstance(value, str) else None
-            if problem:
-                raise PydanticCustomError("profile_value", "{message}", {"message": problem, "problem": "control"})
-            return value
+        # (yes/no words, labels, 200万, 1.5y), typed JSON strictly (1 is not true), amounts are
+        # kept to the cent; free text (id, title) only refuses what it cannot carry (control
+        # characters, lone surrogates).
         try:
-            return _read_value(name, value)
+            return _readers()[info.field_name](value)
         except ValueError as error:
             ctx = {"message": str(error), "problem": getattr(error, "problem", "invalid")}
             index = getattr(error, "index", None)
@@ -135,15 +130,6 @@ class Profile(BaseModel):
                 ctx["index"] = index
                 ctx["item"] = getattr(error, "details", {}).get("item")
             raise PydanticCustomError("profile_value", "{message}", ctx) from None
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _to_the_cent(cls, value: Any, info: ValidationInfo) -> Any:
-        # NOTE: amounts are kept to the cent, so every surface and the rule engine see the same
-        # number (the engine cannot read floats that JSON writes in exponent notation, e.g. 1e-07).
-        if isinstance(value, float) and ATTRIBUTES[info.field_name].kind == "number":
-            return round(value, 2)
-        return value
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
@@ -267,13 +253,27 @@ def _build_specs() -> dict[str, AttributeSpec]:
 ATTRIBUTES: dict[str, AttributeSpec] = _build_specs()
 
 
-def _read_value(name: str, value: Any) -> Any:
-    from .values import read_value  # NOTE: late: values.py reads ATTRIBUTES from this module
-
-    return read_value(name, value)
+_READERS: dict[str, Any] = {}
 
 
-def _text_problem(text: str) -> str | None:
-    from .values import text_problem
+def _readers() -> dict[str, Any]:
+    """Each field's reading function (advisor.values.readers, and text hygiene for id and title).
 
-    return text_problem(text)
+    NOTE: imported on first use because values.py reads ATTRIBUTES from this module, and kept
+    here because an import statement per field costs microseconds."""
+    if not _READERS:
+        from .values import readers, text_problem
+
+        def free_text(value: Any) -> Any:
+            problem = text_problem(value) if isinstance(value, str) else None
+            if problem:
+                raise _Refused(problem)
+            return value
+
+        _READERS.update(readers())
+        _READERS.update(dict.fromkeys(NOT_RULE_ATTRIBUTES, free_text))
+    return _READERS
+
+
+class _Refused(ValueError):
+    problem = "control"
