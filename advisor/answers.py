@@ -1,8 +1,11 @@
-"""Reading what a person types as the answer to a question: choices, yes/no, lists, amounts and durations.
+"""The questionnaire's reading of a typed answer: its commands and menu shortcuts over the one vocabulary.
 
 `parse_answer(question, text, lang)` returns a profile value, or one of the commands SKIP ("don't
 know"), BACK, HELP and FINISH; a text it cannot read raises AnswerError with one line that says
-what was wrong and how to write it, in the questionnaire's language.
+what was wrong and how to write it, in the questionnaire's language. Values are read by
+advisor/values.py, as on every other surface; this module adds only what belongs to a menu on a
+screen: the commands, choices by their number (1-3) or a unique prefix ("med"), and lists joined
+with "and", "/" or spaces.
 """
 
 from __future__ import annotations
@@ -10,11 +13,11 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Mapping
 from typing import Any
 
 from .profile import ATTRIBUTES
 from .questions import Lang, Question
+from .values import ALL_WORDS, EMPTY_LIST_WORDS, ValueProblem, fold, read_value
 
 __all__ = [
     "Command",
@@ -54,37 +57,15 @@ class AnswerError(ValueError):
 # Whole answers that are commands, after normalisation (NFKC, case-folded, trimmed). NOTE: the
 # single letters b and q are reserved; every other single letter may select a choice (l = large).
 _COMMANDS: dict[str, Command] = {
-    **dict.fromkeys(
-        [
-            "",
-            "-",
-            "skip",
-            "pass",
-            "unknown",
-            "dk",
-            "idk",
-            "don't know",
-            "dont know",
-            "do not know",
-            "not sure",
-            "n/a",
-            "不知道",
-            "不清楚",
-            "不确定",
-            "未知",
-            "跳过",
-        ],
-        SKIP,
-    ),
+    # NOTE: "don't know" words (Enter, "-", 不知道) are the vocabulary's unknown (values.UNKNOWN_WORDS).
+    **dict.fromkeys(["skip", "pass", "跳过"], SKIP),
     **dict.fromkeys(["b", "back", "<", "返回", "上一题", "后退"], BACK),
     **dict.fromkeys(["?", "help", "帮助"], HELP),
     **dict.fromkeys(["q", "quit", "finish", "done", "stop", "结束", "完成", "退出"], FINISH),
 }
 
-_YES = {"yes", "y", "true", "t", "ok", "是", "是的", "对", "有", "能", "会", "可以"}
-_NO = {"no", "n", "false", "f", "否", "不", "不是", "没有", "无", "不能", "不会"}
-_NONE = {"none", "nobody", "nothing", "no one", "无", "没有", "都不是", "[]"}
-_ALL = {"all", "everything", "全部", "都有", "都是", "所有"}
+_NONE = frozenset(EMPTY_LIST_WORDS)
+_ALL = frozenset(ALL_WORDS)
 
 _MESSAGES: dict[str, dict[Lang, str]] = {
     "choice": {
@@ -139,8 +120,20 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "金额必须在 0 到 {high} 元之间（输入的是 {value}）",
     },
     "negative": {
-        "en": "the amount cannot be negative (got {text})",
-        "zh": "金额不能为负数（输入的是 {text}）",
+        "en": "the value cannot be negative (got {text})",
+        "zh": "不能为负数（输入的是 {text}）",
+    },
+    "integer": {
+        "en": '"{text}" is not a whole number; write e.g. 3',
+        "zh": "“{text}”不是整数；请写成例如 3",
+    },
+    "integer_range": {
+        "en": "the number must be between {low} and {high} (got {value})",
+        "zh": "数字必须在 {low} 到 {high} 之间（输入的是 {value}）",
+    },
+    "control": {
+        "en": "the answer contains a control character; type it again",
+        "zh": "答案中含有控制字符；请重新输入",
     },
 }
 
@@ -161,9 +154,8 @@ def _error(key: str, lang: Lang, **values: Any) -> AnswerError:
 
 
 def _normalise(text: str) -> str:
-    """Full-width forms to ASCII (NFKC: ？ -> ?, １２ -> 12, ，-> ,), case-folded, trimmed."""
-    text = unicodedata.normalize("NFKC", text).casefold().strip()
-    text = text.replace("’", "'")
+    """As the vocabulary folds text (full-width forms to ASCII: ？ -> ?, １２ -> 12), trimmed."""
+    text = fold(text).strip().replace("’", "'")
     return re.sub(r"\s+", " ", text)
 
 
@@ -172,23 +164,61 @@ def parse_answer(question: Question, text: str, lang: Lang = "en") -> Any:
 
     Returns the profile value (bool, str, list[str], int or float, already valid for the
     attribute), or a Command: SKIP for "don't know" (Enter, "-", "skip", 不知道), BACK ("b",
-    "back"), HELP ("?") or FINISH ("q", "done"). Choices are read by number or by name, case-
-    insensitively; a unique prefix of a name or label is enough. Raises AnswerError with a
-    one-line explanation in `lang` when the text cannot be read.
+    "back"), HELP ("?") or FINISH ("q", "done"). Values are read as on every surface
+    (advisor/values.py); choices may also be given by number or by a unique prefix of a name or
+    label. Raises AnswerError with a one-line explanation in `lang` when the text cannot be read.
     """
     norm = _normalise(text)
     command = _COMMANDS.get(norm.rstrip(".。!"))
     if command is not None:
         return command
-    if question.kind == "boolean":
-        return _parse_boolean(question, norm, text.strip(), lang)
-    if question.kind == "choice":
-        return _parse_choice(question, norm.rstrip(".。!"), text.strip(), lang)
-    if question.kind == "list":
-        return _parse_list(question, norm.rstrip(".。!"), lang)
-    if question.unit == "months":
-        return parse_months(text, lang, question.attribute)
-    return parse_amount(text, lang, question.attribute)
+    try:
+        value = read_value(question.attribute, text)
+    except ValueProblem as problem:
+        if problem.problem == "control":
+            raise _error("control", lang) from None
+        if question.kind == "boolean":
+            return _parse_boolean(question, norm.rstrip(".。!"), text.strip(), lang)
+        if question.kind == "choice":
+            return _parse_choice(question, norm.rstrip(".。!"), text.strip(), lang)
+        if question.kind == "list":
+            return _parse_list(question, norm.rstrip(".。!"), lang)
+        raise _translated(problem, question.attribute, text, lang) from None
+    return SKIP if value is None else value
+
+
+def _translated(problem: ValueProblem, attribute: str, text: str, lang: Lang) -> AnswerError:
+    """The vocabulary's reason, said to the person in `lang` with an example of what to write."""
+    spec = ATTRIBUTES[attribute]
+    details, original = problem.details, text.strip()
+    kind = problem.problem
+    if kind == "currency":
+        return _error("currency", lang, currency=details["currency"])
+    if kind == "separators":
+        return _error("separators", lang, number=details["number"])
+    if kind == "negative":
+        return _error("negative", lang, text=original)
+    if spec.unit == "months":
+        if kind == "whole_months":
+            months = details["months"]
+            return _error("whole_months", lang, months=months, rounded=details.get("rounded", round(months)))
+        if kind == "duration_range":
+            low, high = _bounds(spec)
+            return _error("duration_range", lang, low=low, high=high, value=original)
+        return _error("duration", lang, text=original)
+    if spec.kind == "integer":
+        if kind == "range":
+            low, high = _bounds(spec)
+            return _error("integer_range", lang, low=low, high=high, value=original)
+        return _error("integer", lang, text=original)
+    if kind == "range" and spec.maximum is not None:
+        return _error("amount_range", lang, high=f"{spec.maximum:,.0f}", value=f"{float(details['value']):,.0f}")
+    return _error("amount", lang, text=original)
+
+
+def _bounds(spec: Any) -> tuple[int, Any]:
+    low = int(spec.minimum) if spec.minimum is not None else 0
+    return low, (int(spec.maximum) if spec.maximum is not None else "∞")
 
 
 # -- choices ---------------------------------------------------------------------------------
@@ -234,10 +264,6 @@ def _resolve(question: Question, norm: str, original: str, lang: Lang) -> Any:
 
 def _parse_boolean(question: Question, norm: str, original: str, lang: Lang) -> bool:
     word = norm.rstrip(".。!")
-    if word in _YES:
-        return True
-    if word in _NO:
-        return False
     try:
         value = _resolve(question, word, original, lang)
     except AnswerError:
@@ -283,124 +309,35 @@ def _parse_list(question: Question, norm: str, lang: Lang) -> list[str]:
 
 # -- numbers with units ---------------------------------------------------------------------
 
-# A number as people write it: 1500000, 1,500,000, 1 500 000, 1_500_000, 1.5, .5
-_NUMBER = r"\d{1,3}(?:[,_' ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
-_LOOSE_NUMBER = r"[\d.,_']*\d[\d.,_']*"
-
-_AMOUNT_UNITS = {
-    "": 1,
-    "k": 1e3,
-    "thousand": 1e3,
-    "千": 1e3,
-    "w": 1e4,
-    "万": 1e4,
-    "十万": 1e5,
-    "m": 1e6,
-    "mn": 1e6,
-    "mio": 1e6,
-    "million": 1e6,
-    "millions": 1e6,
-    "百万": 1e6,
-    "千万": 1e7,
-    "亿": 1e8,
-    "億": 1e8,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-}
-_CURRENCY_WORDS = r"cny|rmb|yuan|元|人民币|¥"
-_FOREIGN_CURRENCY = re.compile(r"\$|usd|dollars?|美元|€|eur|euros?|欧元|£|gbp|pounds?|英镑|jpy|日元|hk\$|hkd|港币")
-
-_MONTH_UNITS = {"": 1, "m": 1, "mo": 1, "mos": 1, "mth": 1, "mths": 1, "month": 1, "months": 1, "个月": 1, "月": 1}
-_YEAR_UNITS = {"y": 12, "yr": 12, "yrs": 12, "year": 12, "years": 12, "年": 12}
-
-
-def _number(text: str, lang: Lang) -> float:
-    if not re.fullmatch(_NUMBER, text):
-        raise _error("separators", lang, number=text)
-    return float(re.sub(r"[,_' ]", "", text))
-
-
-def _terms(text: str, units: Mapping[str, float], lang: Lang, error: str) -> list[tuple[float, float]]:
-    """Split '1.5m', '1 year 6 months', '1亿2000万' into (number, multiplier) pairs.
-
-    Raises AnswerError if anything is left over."""
-    pattern = re.compile(rf"\s*({_LOOSE_NUMBER}(?: \d{{3}})*)\s*([a-z\u4e00-\u9fff]*)\s*")
-    terms = []
-    position = 0
-    while position < len(text):
-        match = pattern.match(text, position)
-        if match is None or match.end() == position:
-            raise _error(error, lang, text=text)
-        unit = match[2]
-        if unit not in units:
-            raise _error(error, lang, text=text)
-        terms.append((_number(match[1].strip(), lang), units[unit]))
-        position = match.end()
-    if not terms:
-        raise _error(error, lang, text=text)
-    return terms
-
 
 def parse_amount(text: str, lang: Lang = "en", attribute: str = "funding_cny") -> int | float:
-    """An amount of CNY as people write it: 800000, 1,200,000, 1.5m, 500k, 200万, 1.2亿, ¥3m, 50万元.
+    """An amount of CNY as people write it: 800000, 1,200,000, 1.5m, 500k, 200万, 两千万, ¥3m, 50万元.
 
-    Returns an int when the amount is whole, else a float kept to the cent. Raises AnswerError
-    for other currencies, malformed separators (1,5m), negative amounts and amounts out of range.
+    Read by the one vocabulary (advisor/values.py). Returns an int when the amount is whole, else
+    a float. Raises AnswerError for other currencies, malformed separators (1,5m), negative
+    amounts, amounts out of range and text that is not an amount (including "don't know").
     """
-    norm = _normalise(text)
-    original = text.strip()
-    foreign = _FOREIGN_CURRENCY.search(norm)
-    if foreign:
-        raise _error("currency", lang, currency=foreign[0])
-    if norm.startswith("-"):
-        raise _error("negative", lang, text=original)
-    norm = re.sub(_CURRENCY_WORDS, " ", norm).strip()
-    norm = norm.replace("万元", "万")
-    if not norm:
-        raise _error("amount", lang, text=original)
-    try:
-        value = sum(number * multiplier for number, multiplier in _terms(norm, _AMOUNT_UNITS, lang, "amount"))
-    except AnswerError as error:
-        if error.problem == "separators":
-            raise
-        raise _error("amount", lang, text=original) from None
-    value = round(value, 2)
-    high = ATTRIBUTES[attribute].maximum if attribute in ATTRIBUTES else None
-    if high is not None and value > high:
-        raise _error("amount_range", lang, high=f"{high:,.0f}", value=f"{value:,.0f}")
-    return int(value) if float(value).is_integer() else value
+    return _number(text, lang, attribute, "amount")
 
 
 def parse_months(text: str, lang: Lang = "en", attribute: str = "duration_months") -> int:
-    """A duration in whole months: 18, 18 months, 18个月, 1.5y, 2 years, 3年, 1年半, 半年, 1 year 6 months.
+    """A duration in whole months: 18, 18 months, 18个月, 1.5y, 2 years, 3年, 1年半, 三年半, 1 year 6 months.
 
-    A bare number is months. Years are converted and rounded to the nearest month; fractional
-    months and values outside the attribute's range raise AnswerError.
+    Read by the one vocabulary (advisor/values.py). A bare number is months; years may have one
+    decimal (rounded to the nearest month) or be in quarters. Raises AnswerError otherwise.
     """
-    norm = _normalise(text)
-    original = text.strip()
-    norm = re.sub(r"^半年$", "6个月", norm)
-    norm = re.sub(r"(\d)\s*年半$", r"\1.5年", norm)
-    units = {**_MONTH_UNITS, **_YEAR_UNITS}
+    value = _number(text, lang, attribute, "duration")
+    return int(value)
+
+
+def _number(text: str, lang: Lang, attribute: str, unreadable: str) -> Any:
     try:
-        terms = _terms(norm, units, lang, "duration")
-    except AnswerError as error:
-        if error.problem == "separators":
-            raise
-        raise _error("duration", lang, text=original) from None
-    months = 0.0
-    for number, multiplier in terms:
-        if multiplier == 1 and not float(number).is_integer():
-            raise _error("whole_months", lang, months=number, rounded=round(number))
-        months += number * multiplier
-    whole = int(months + 0.5)  # NOTE: half up, so 1.125y (13.5 months) reads as 14, not banker's 14/13
-    spec = ATTRIBUTES[attribute] if attribute in ATTRIBUTES else None
-    low = int(spec.minimum) if spec and spec.minimum is not None else 1
-    high = int(spec.maximum) if spec and spec.maximum is not None else None
-    if whole < low or (high is not None and whole > high):
-        raise _error("duration_range", lang, low=low, high=high, value=original)
-    return whole
+        value = read_value(attribute, text)
+    except ValueProblem as problem:
+        raise _translated(problem, attribute, text, lang) from None
+    if value is None:
+        raise _error(unreadable, lang, text=text.strip())
+    return value
 
 
 # -- showing an answer back -----------------------------------------------------------------

@@ -57,6 +57,14 @@ def _field_problem(item: Mapping[str, Any]) -> FieldProblem:
     spec = ATTRIBUTES.get(field)
     where = field + "".join(f"[{part}]" for part in loc[1:])
     allowed = spec.allowed() if spec else ("text" if field in ("id", "title") else None)
+    ctx = item.get("ctx") or {}
+    if item["type"] == "profile_value":  # raised by the vocabulary (advisor/values.py)
+        index = ctx.get("index")
+        if index is not None:
+            where, value = f"{where}[{index}]", ctx.get("item")
+        if ctx.get("problem") == "control":
+            allowed = "text without control characters" if spec is None else allowed
+        return FieldProblem(where, value, str(ctx.get("message", item["msg"])), allowed)
     message = _PLAIN_MESSAGES.get(item["type"], item["msg"].removeprefix("Value error, ").rstrip("."))
     return FieldProblem(where, value, message, allowed)
 

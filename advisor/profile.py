@@ -7,7 +7,9 @@ import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError
 
 FundingSource = Literal["enterprise", "government", "university", "investor", "foreign"]
 EnterpriseSize = Literal["large", "medium", "small", "none"]
@@ -47,10 +49,10 @@ class Profile(BaseModel):
     title: str | None = Field(None, description="Proposal title (free text); not read by rules.")
 
     duration_months: Annotated[int, Field(ge=1, le=600)] | None = Field(
-        None, description="Planned duration of the cooperation in months (1-600)."
+        None, description="Planned duration of the cooperation in months (1-600).", json_schema_extra={"unit": "months"}
     )
     funding_cny: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] | None = Field(
-        None, description="Committed funding in CNY (0 to 10 trillion)."
+        None, description="Committed funding in CNY (0 to 10 trillion).", json_schema_extra={"unit": "cny"}
     )
     funding_sources: list[FundingSource] | None = Field(None, description="Who pays.")
     pilot_funding_secured: bool | None = Field(
@@ -112,37 +114,50 @@ class Profile(BaseModel):
     )
     sector: Sector | None = Field(None, description="The field of the partnership.")
 
-    @field_validator("funding_sources", "research_stages", "government_roles", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _split_and_dedupe(cls, value: Any) -> Any:
-        # NOTE: spreadsheets and questionnaires write lists as "a;b"; accept that everywhere so
-        # every surface parses lists the same way. Duplicates carry no meaning and are dropped.
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(";") if part.strip()]
-        if isinstance(value, list):
-            seen: list[Any] = []
-            for item in value:
-                if isinstance(item, str):
-                    item = item.strip()
-                if item not in seen:
-                    seen.append(item)
-            return seen
-        return value
+    def _read_value(cls, value: Any, info: ValidationInfo) -> Any:
+        # NOTE: one vocabulary for every surface (advisor/values.py): text is read leniently
+        # (yes/no words, labels, 200万, 1.5y), typed JSON strictly (1 is not true), amounts are
+        # kept to the cent; free text (id, title) only refuses what it cannot carry (control
+        # characters, lone surrogates).
+        try:
+            return _readers()[info.field_name](value)
+        except ValueError as error:
+            ctx = {"message": str(error), "problem": getattr(error, "problem", "invalid")}
+            index = getattr(error, "index", None)
+            if index is not None:
+                ctx["index"] = index
+                ctx["item"] = getattr(error, "details", {}).get("item")
+            raise PydanticCustomError("profile_value", "{message}", ctx) from None
 
-    @field_validator("duration_months", "funding_cny", mode="before")
     @classmethod
-    def _no_booleans_for_numbers(cls, value: Any) -> Any:
-        # NOTE: pydantic's lax mode reads true as 1; for a duration or an amount that is a mistake.
-        if isinstance(value, bool):
-            raise ValueError("true/false is not a number")
-        return value
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # NOTE: the published schema is what the library accepts: for each attribute the typed
+        # JSON form plus its text form, the converter's own expression (see docs/input.md).
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        from .values import FREE_TEXT_PATTERN, item_schema, string_schema
 
-    @field_validator("funding_cny")
-    @classmethod
-    def _to_the_cent(cls, value: float | None) -> float | None:
-        # NOTE: amounts are kept to the cent, so every surface and the rule engine see the same
-        # number (the engine cannot read floats that JSON writes in exponent notation, e.g. 1e-07).
-        return None if value is None else round(value, 2)
+        for name, spec in ATTRIBUTES.items():
+            prop = schema["properties"][name]
+            kept = {key: prop[key] for key in ("title", "description", "default") if key in prop}
+            typed: list[dict[str, Any]]
+            if spec.kind == "boolean":
+                typed = [{"type": "boolean"}]
+            elif spec.kind in ("integer", "number"):
+                bounds = {"minimum": spec.minimum, "maximum": spec.maximum}
+                typed = [{"type": spec.kind, **{key: v for key, v in bounds.items() if v is not None}}]
+            elif spec.kind == "choice":
+                typed = [{"type": "string", "enum": list(spec.choices)}]
+            else:
+                typed = [{"type": "array", "items": item_schema(name)}]
+            schema["properties"][name] = {**kept, "anyOf": [*typed, string_schema(name), {"type": "null"}]}
+        for name in NOT_RULE_ATTRIBUTES:
+            prop = schema["properties"][name]
+            kept = {key: prop[key] for key in ("title", "description", "default") if key in prop}
+            text = {"type": "string", "pattern": FREE_TEXT_PATTERN}
+            schema["properties"][name] = {**kept, "anyOf": [text, {"type": "null"}]}
+        return schema
 
     def known(self) -> dict[str, Any]:
         """The answered rule attributes, as plain JSON-able values (id and title left out)."""
@@ -165,6 +180,8 @@ class AttributeSpec:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    #: How text is read for a number: "months" (18, 1.5y, 1年半), "cny" (200万) or None.
+    unit: str | None = None
 
     def allowed(self) -> str:
         """A human description of the allowed values, for error messages."""
@@ -196,7 +213,7 @@ def _unwrap_optional(annotation: Any) -> Any:
     return annotation
 
 
-def _spec_for(name: str, annotation: Any, description: str) -> AttributeSpec:
+def _spec_for(name: str, annotation: Any, description: str, unit: str | None = None) -> AttributeSpec:
     annotation = _unwrap_optional(annotation)
     minimum = maximum = None
     if get_origin(annotation) is Annotated:
@@ -214,9 +231,9 @@ def _spec_for(name: str, annotation: Any, description: str) -> AttributeSpec:
     if annotation is bool:
         return AttributeSpec(name, "boolean", description)
     if annotation is int:
-        return AttributeSpec(name, "integer", description, (), minimum, maximum)
+        return AttributeSpec(name, "integer", description, (), minimum, maximum, unit)
     if annotation is float:
-        return AttributeSpec(name, "number", description, (), minimum, maximum)
+        return AttributeSpec(name, "number", description, (), minimum, maximum, unit)
     raise TypeError(f"profile attribute {name!r} has an unsupported type {annotation!r}")
 
 
@@ -226,9 +243,37 @@ def _build_specs() -> dict[str, AttributeSpec]:
     for name, field in Profile.model_fields.items():
         if name in NOT_RULE_ATTRIBUTES:
             continue
-        specs[name] = _spec_for(name, hints[name], field.description or "")
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        unit = extra.get("unit")
+        specs[name] = _spec_for(name, hints[name], field.description or "", unit if isinstance(unit, str) else None)
     return specs
 
 
 #: Every rule attribute of the profile, in the order the Profile model declares them.
 ATTRIBUTES: dict[str, AttributeSpec] = _build_specs()
+
+
+_READERS: dict[str, Any] = {}
+
+
+def _readers() -> dict[str, Any]:
+    """Each field's reading function (advisor.values.readers, and text hygiene for id and title).
+
+    NOTE: imported on first use because values.py reads ATTRIBUTES from this module, and kept
+    here because an import statement per field costs microseconds."""
+    if not _READERS:
+        from .values import readers, text_problem
+
+        def free_text(value: Any) -> Any:
+            problem = text_problem(value) if isinstance(value, str) else None
+            if problem:
+                raise _Refused(problem)
+            return value
+
+        _READERS.update(readers())
+        _READERS.update(dict.fromkeys(NOT_RULE_ATTRIBUTES, free_text))
+    return _READERS
+
+
+class _Refused(ValueError):
+    problem = "control"

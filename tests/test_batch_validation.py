@@ -178,7 +178,7 @@ def test_excel_numbers_as_ids_become_text():
 @pytest.mark.parametrize(
     ("cell", "field", "allowed"),
     [
-        ({"duration_months": "三年"}, "duration_months", "an integer >= 1 and <= 600"),
+        ({"duration_months": "三周"}, "duration_months", "an integer >= 1 and <= 600"),
         ({"enterprise_size": "huge"}, "enterprise_size", "one of large, medium, small, none"),
         ({"funding_sources": "enterprise;bank"}, "funding_sources[1]", None),
         ({"existing_result": "maybe"}, "existing_result", "true or false"),
