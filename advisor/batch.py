@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import with_pack
+from .options import EXIT_INTERRUPTED, EXIT_REJECTED, with_pack
 from .row_scoring import CHUNK, ROW_FIELD, Item, Outcome, Outcomes, RowValidator, scored_chunks
 from .row_scoring import Rejected as Rejected  # NOTE: re-exported: `advisor.batch` named them before
 from .row_scoring import Scored as Scored
@@ -35,10 +35,9 @@ if TYPE_CHECKING:
     from .core import Advisor
     from .errors import FieldProblem
 
-#: Exit code when some rows were rejected (and --allow-rejects was not given).
-EXIT_REJECTS = 4
-#: Exit code after Ctrl-C (128 + SIGINT, as shells report it); nothing is written.
-EXIT_INTERRUPTED = 130
+#: Exit codes of `batch` beyond the common ones (advisor/options.py declares them all once):
+#: some rows rejected (without --allow-rejects), and Ctrl-C (nothing is written).
+EXIT_REJECTS = EXIT_REJECTED
 PAIRS_SHOWN = 10  # close-call pairs listed in the summary
 
 SCORED_COLUMNS = (
