@@ -143,7 +143,7 @@ def cli() -> None:
     type=click.Choice(["en", "zh"]),
     default="en",
     show_default=True,
-    help="Language of the text output (rule messages are English in both).",
+    help="Language of the reasons (text and JSON) and of the text output's words.",
 )
 @with_pack
 def advise(
@@ -163,7 +163,7 @@ def advise(
 
     data = read_profile(profile_file)
     profile = validate_profile(data, source=profile_file if profile_file != "-" else "<stdin>")
-    advice = _advisor(rules_dir, knowledge_dir).advise(profile, what_if=what_if, max_questions=max_questions)
+    advice = _advisor(rules_dir, knowledge_dir).advise(profile, what_if=what_if, max_questions=max_questions, lang=lang)
     if fmt == "json":
         click.echo(advice.model_dump_json(indent=2))
     elif fmt == "markdown":

@@ -14,8 +14,7 @@ _DECISION_LABEL = {
     "close_call": "CLOSE CALL",
     "insufficient_information": "INSUFFICIENT INFORMATION",
 }
-# The words of the terminal text in each language. NOTE: rule messages and rationales exist in
-# English only, so the Chinese text quotes them in English under a note saying so.
+# The words of the terminal text in each language (rule messages come from the rules, in every language).
 _WORDS = {
     "en": {
         "advice_for": "Advice for: ",
@@ -26,11 +25,11 @@ _WORDS = {
         "verdicts": {v: v for v in ("recommended", "possible", "unlikely", "excluded")},
         "why": "Why {name} ({score})",
         "silent": "No rule spoke for or against it yet.",
-        "english_note": "",
         "sources": "Sources:",
         "difficulties": "Difficulties to expect, and what to do",
         "no_difficulties": "Difficulties to expect: none flagged by the answers given.",
         "severity": {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"},
+        "colon": ": ",
         "seen": "Seen: ",
         "do": "Do: ",
         "find_out": "What else to find out",
@@ -46,11 +45,11 @@ _WORDS = {
         "verdicts": {"recommended": "推荐", "possible": "可考虑", "unlikely": "不太适合", "excluded": "排除"},
         "why": "为何是{name}（{score} 分）",
         "silent": "尚无规则支持或反对。",
-        "english_note": "  （规则说明暂只有英文）",
         "sources": "出处：",
         "difficulties": "可能遇到的困难及对策",
         "no_difficulties": "可能遇到的困难：根据已有回答，未发现需要预警的困难。",
         "severity": {"high": "高", "medium": "中", "low": "低"},
+        "colon": "：",
         "seen": "依据：",
         "do": "对策：",
         "find_out": "还需了解",
@@ -62,6 +61,11 @@ _WORDS = {
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     return wrap(text, first if first is not None else indent, indent)
+
+
+def _message(reason: Reason, lang: str) -> str:
+    """The reason's message in `lang` (advice built in another language keeps them all)."""
+    return reason.messages.get(lang, reason.message)
 
 
 def _signed(reason: Reason) -> str:
@@ -137,7 +141,7 @@ def _featured(advice: Advice) -> list[ModeAssessment]:
 def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] | None = None) -> str:
     """What a person reads in a terminal: decision, ranking, why, difficulties, what to find out.
 
-    `lang="zh"` writes it in Chinese (rule messages stay English); `questions` maps attributes
+    `lang="zh"` writes it in Chinese; `questions` maps attributes
     to question texts to show instead of the attributes' descriptions.
     """
     words = _WORDS[lang]
@@ -163,11 +167,9 @@ def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] |
         lines.append(words["why"].format(name=mode.name_zh if zh else mode.name, score=mode.score))
         if not mode.reasons_for and not mode.reasons_against:
             lines.append("  " + words["silent"])
-        elif words["english_note"]:
-            lines.append(words["english_note"])
         for reason in mode.reasons_for + mode.reasons_against:
             marker = "+" if reason.effect == "supports" else "-"
-            lines += _wrap(f"{reason.message} [{reason.rule_id} {_signed(reason)}]", "    ", f"  {marker} ")
+            lines += _wrap(f"{_message(reason, lang)} [{reason.rule_id} {_signed(reason)}]", "    ", f"  {marker} ")
         sources = _sources(mode.reasons_for + mode.reasons_against)
         if sources:
             lines.append("  " + words["sources"])
@@ -178,11 +180,11 @@ def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] |
         lines.append(words["difficulties"])
         for flag in advice.difficulties:
             name = f"{flag.name_zh}（{flag.name}）" if zh else f"{flag.name} ({flag.name_zh})"
-            lines.append(f"  ! {words['severity'][flag.severity]}: {name}")
+            lines.append(f"  ! {words['severity'][flag.severity]}{words['colon']}{name}")
             if zh and flag.description_zh:
                 lines += _wrap(flag.description_zh, "      ", "      ")
             for reason in flag.triggered_by:
-                lines += _wrap(f"{words['seen']}{reason.message} [{reason.rule_id}]", "          ", "      ")
+                lines += _wrap(f"{words['seen']}{_message(reason, lang)} [{reason.rule_id}]", "          ", "      ")
             for mitigation in flag.mitigations:
                 action = mitigation.action_zh if zh and mitigation.action_zh else mitigation.action
                 lines += _wrap(f"{words['do']}{action}", "          ", "      ")
