@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 import click
@@ -126,7 +127,20 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("profile_file", metavar="FILE|-")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html", "pdf"]),
+    default="text",
+    show_default=True,
+    help="html: a self-contained report to forward; pdf: that report printed by headless Chromium (needs -o).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of stdout (required for --format pdf).",
+)
 @click.option(
     "--what-if/--no-what-if", default=True, show_default=True, help="Compute the next questions worth asking."
 )
@@ -149,6 +163,7 @@ def cli() -> None:
 def advise(
     profile_file: str,
     fmt: str,
+    output: str | None,
     what_if: bool,
     max_questions: int,
     lang: str,
@@ -158,19 +173,53 @@ def advise(
     """Advise on one partnership profile (JSON or YAML; - reads stdin)."""
     from .core import validate_profile
     from .profile_files import read_profile
-    from .questions import question_texts
+    from .questions import load_questions, question_texts
     from .render import render_markdown, render_text
 
+    if fmt == "pdf" and not output:
+        raise click.UsageError("--format pdf writes a file: give it with -o FILE.pdf")
     data = read_profile(profile_file)
     profile = validate_profile(data, source=profile_file if profile_file != "-" else "<stdin>")
-    advice = _advisor(rules_dir, knowledge_dir).advise(profile, what_if=what_if, max_questions=max_questions, lang=lang)
+    advisor = _advisor(rules_dir, knowledge_dir)
+    advice = advisor.advise(profile, what_if=what_if, max_questions=max_questions, lang=lang)
+    if fmt in ("html", "pdf"):
+        from .report import PdfUnavailable, render_html, write_pdf
+
+        html = render_html(advice, lang, questions=load_questions(knowledge_dir))
+        if fmt == "html":
+            _write_text(html, output)
+            return
+        try:
+            write_pdf(html, Path(output or ""))
+        except PdfUnavailable as error:
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(EXIT_INPUT) from None
+        return
     if fmt == "json":
-        click.echo(advice.model_dump_json(indent=2))
+        text = advice.model_dump_json(indent=2) + "\n"
     elif fmt == "markdown":
-        click.echo(render_markdown(advice), nl=False)
+        text = render_markdown(advice)
     else:
         questions = question_texts("zh", knowledge_dir) if lang == "zh" else None
-        click.echo(render_text(advice, lang, questions), nl=False)
+        text = render_text(advice, lang, questions, advisor.scorer.value_labels)
+    _write_text(text, output)
+
+
+def _write_text(text: str, output: str | None) -> None:
+    """To stdout, or to a file written whole (a temporary file renamed into place)."""
+    from .errors import InputError
+
+    if not output:
+        click.echo(text, nl=False)
+        return
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"cannot write {output}: {error.strerror or error}") from None
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .scoring import format_value
@@ -53,7 +54,7 @@ _WORDS = {
         "seen": "依据：",
         "do": "对策：",
         "find_out": "还需了解",
-        "if": "若答 ",
+        "if": "若答",
         "moves": "（回答后得分最多可变动 {impact} 分）",
     },
 }
@@ -87,24 +88,31 @@ def _sources(reasons: list[Reason]) -> list[str]:
     return seen
 
 
-def answer_effects(question: NextQuestion, advice: Advice, lang: str = "en") -> list[str]:
-    """Each what-if answer as a phrase: 'university: Technology Equity would lead (78)'."""
+def answer_effects(
+    question: NextQuestion,
+    advice: Advice,
+    lang: str = "en",
+    labels: Mapping[Any, Mapping[str, str]] | None = None,
+) -> list[str]:
+    """Each what-if answer as a phrase: 'university: Technology Equity would lead (78)'.
+
+    `labels` (value -> {lang: label}) shows the answer as the questionnaire words it (“中介/信息平台”)."""
     names = {mode.id: mode.name_zh if lang == "zh" else mode.name for mode in advice.modes}
     decisions = _WORDS["zh"]["decisions"] if lang == "zh" else None
     phrases = []
     for answer in question.answers[:3]:
-        value = format_value(answer.value)
-        if lang == "zh" and isinstance(answer.value, bool):
-            value = "是" if answer.value else "否"
+        value = format_value(answer.value, lang, labels)
+        if lang == "zh":
+            value = f"“{value}”"
         decision = decisions[answer.decision] if decisions else answer.decision.replace("_", " ")
         leader = names.get(answer.leading_mode or "", "no mode")
         if answer.leading_mode != advice.leading_mode:
             if lang == "zh":
-                phrases.append(f"{value}：{leader}将领先（{answer.leading_score} 分；{decision}）")
+                phrases.append(f"{value}，{leader}将领先（{answer.leading_score} 分，{decision}）")
             else:
                 phrases.append(f"{value}: {leader} would lead ({answer.leading_score}; {decision})")
         elif lang == "zh":
-            phrases.append(f"{value}：结论将变为“{decision}”")
+            phrases.append(f"{value}，结论将变为“{decision}”")
         else:
             phrases.append(f"{value}: the decision would become {decision}")
     return phrases
@@ -138,11 +146,17 @@ def _featured(advice: Advice) -> list[ModeAssessment]:
     return featured
 
 
-def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] | None = None) -> str:
+def render_text(
+    advice: Advice,
+    lang: str = "en",
+    questions: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[Any, Mapping[str, str]]] | None = None,
+) -> str:
     """What a person reads in a terminal: decision, ranking, why, difficulties, what to find out.
 
     `lang="zh"` writes it in Chinese; `questions` maps attributes
-    to question texts to show instead of the attributes' descriptions.
+    to question texts to show instead of the attributes' descriptions, `value_labels` (attribute ->
+    value -> {lang: label}) words the what-if answers as the questionnaire does.
     """
     words = _WORDS[lang]
     zh = lang == "zh"
@@ -196,7 +210,8 @@ def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] |
         for question in advice.next_questions:
             text = (questions or {}).get(question.attribute, question.question)
             lines += _wrap(f"? {question.attribute}: {text}", "    ", "  ")
-            for phrase in answer_effects(question, advice, lang):
+            labels = (value_labels or {}).get(question.attribute)
+            for phrase in answer_effects(question, advice, lang, labels):
                 lines += _wrap(phrase, "        ", "      " + words["if"])
             if not question.answers:
                 lines.append("      " + words["moves"].format(impact=question.impact))
