@@ -198,7 +198,7 @@ def advise(
     if fmt == "json":
         text = advice.model_dump_json(indent=2) + "\n"
     elif fmt == "markdown":
-        text = render_markdown(advice)
+        text = render_markdown(advice, lang, load_questions(knowledge_dir))
     else:
         questions = question_texts("zh", knowledge_dir) if lang == "zh" else None
         text = render_text(advice, lang, questions, advisor.scorer.value_labels)

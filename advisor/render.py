@@ -221,58 +221,9 @@ def render_text(
     return "\n".join(lines) + "\n"
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+def render_markdown(advice: Advice, lang: str = "en", questions: Any = None) -> str:
+    """The advice as a Markdown report (see advisor.report, which renders it from a template
+    shared with the HTML report)."""
+    from .report import render_markdown as render  # NOTE: lazy: report imports this module
 
-
-def render_markdown(advice: Advice) -> str:
-    """The advice as a Markdown report, e.g. to attach to a proposal file."""
-    out: list[str] = []
-    label = advice.profile.get("title") or advice.profile.get("id") or "a planned partnership"
-    out.append(f"# Cooperation advice: {label}")
-    out.append("")
-    out.append(f"**Decision: {_DECISION_LABEL[advice.decision].lower()}.** {advice.decision_reason}")
-    out.append("")
-    out.append("| rank | mode | score | verdict |")
-    out.append("|---:|---|---:|---|")
-    for mode in advice.modes:
-        out.append(f"| {mode.rank} | {mode.name} ({mode.name_zh}) | {mode.score} | {mode.verdict} |")
-    for mode in _featured(advice):
-        out.append("")
-        out.append(f"## Why {mode.name}")
-        out.append("")
-        for reason in mode.reasons_for + mode.reasons_against:
-            out.append(f"- **{_signed(reason)}** {_md_escape(reason.message)} (`{reason.rule_id}`)")
-            if reason.citations:
-                quote = reason.citations[0]
-                out.append(f"  - *{quote.section}*: “{quote.quote}”")
-        if not mode.reasons_for and not mode.reasons_against:
-            out.append("- No rule spoke for or against it yet.")
-    out.append("")
-    out.append("## Difficulties and what to do")
-    out.append("")
-    if not advice.difficulties:
-        out.append("None flagged by the answers given.")
-    for flag in advice.difficulties:
-        out.append(f"### {flag.name} ({flag.name_zh}) — {flag.severity}")
-        out.append("")
-        out.append(flag.description)
-        out.append("")
-        for reason in flag.triggered_by:
-            out.append(f"- Seen: {reason.message} (`{reason.rule_id}`)")
-        for mitigation in flag.mitigations:
-            out.append(f"- **Do — {mitigation.name}:** {mitigation.action}")
-        out.append("")
-    if advice.next_questions:
-        out.append("## What else to find out")
-        out.append("")
-        for question in advice.next_questions:
-            effects = "; ".join(answer_effects(question, advice))
-            consequence = (
-                f"If {effects}." if effects else f"An answer can move scores by up to {question.impact} points."
-            )
-            out.append(f"- `{question.attribute}` — {question.question} {consequence}")
-        out.append("")
-    versions = advice.versions
-    out.append(f"*knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}*")
-    return "\n".join(out) + "\n"
+    return render(advice, lang, questions=questions)

@@ -34,13 +34,22 @@ class PdfUnavailable(Exception):
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
-        autoescape=True,
+        # HTML is escaped; Markdown is not (its table cells escape "|" through the `md` filter).
+        autoescape=lambda name: name is not None and name.endswith(".html.j2"),
         undefined=jinja2.StrictUndefined,  # a misspelt name in a template is a bug, not a blank
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
+    environment.filters["md"] = _md_escape
+    return environment
+
+
+def _md_escape(text: object) -> str:
+    """Text safe inside Markdown, table cells included: pipes and line breaks would cut a row."""
+    return " ".join(str(text).replace("|", "\\|").split())
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,24 @@ def render_html(
     today: datetime.date | None = None,
 ) -> str:
     """The advice as one self-contained HTML page in `lang` ("en" or "zh")."""
+    context = _context(advice, lang, questions, today)
+    return _environment().get_template("advice.html.j2").render(**context)
+
+
+def render_markdown(
+    advice: Advice,
+    lang: str = "en",
+    *,
+    questions: QuestionSet | None = None,
+    today: datetime.date | None = None,
+) -> str:
+    """The advice as a Markdown report in `lang`, e.g. to attach to a proposal file."""
+    context = _context(advice, lang, questions, today)
+    return _environment().get_template("advice.md.j2").render(**context)
+
+
+def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: datetime.date | None) -> dict[str, Any]:
+    """What both report templates show, in `lang`: one view of the advice for HTML and Markdown."""
     w = words(lang, "report")
     label = advice.profile.get("title") or advice.profile.get("id") or w["untitled"]
     decision_reason = _decision_reason_zh(advice) if lang == "zh" else advice.decision_reason
@@ -137,7 +164,10 @@ def render_html(
         {
             "text": by_attribute[q.attribute].text.get(lang) if q.attribute in by_attribute else q.question,
             "attribute": q.attribute,
-            "effects": answer_effects(q, advice, lang, _labels(by_attribute.get(q.attribute))),
+            "effects": [
+                w["if_each"] + phrase
+                for phrase in answer_effects(q, advice, lang, _labels(by_attribute.get(q.attribute)))
+            ],
             "impact": q.impact,
         }
         for q in advice.next_questions
@@ -164,8 +194,7 @@ def render_html(
         }
         for flag in advice.difficulties
     ]
-    template = _environment().get_template("advice.html.j2")
-    return template.render(
+    return dict(
         w=w,
         lang=lang,
         other_lang="en" if lang == "zh" else "zh",
