@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import ItemsView
+from collections.abc import ItemsView, Mapping
 from typing import Any, Literal
 
 from pydantic import RootModel, model_validator
@@ -50,3 +50,18 @@ class LocalText(RootModel[dict[str, str]]):
 
     def __str__(self) -> str:
         return self.get(FALLBACK)
+
+
+def default_lang(environ: Mapping[str, str]) -> Lang:
+    """The language a person gets without --lang: $ADVISOR_LANG, else Chinese when the locale
+    ($LC_ALL, $LC_MESSAGES, $LANG, the first set) is a zh_* one, else English."""
+    chosen = environ.get("ADVISOR_LANG", "").strip().lower()
+    if chosen:
+        for lang in LANGS:
+            if chosen == lang or chosen.startswith(lang + "_") or chosen.startswith(lang + "-"):
+                return lang
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else FALLBACK
+    return FALLBACK
