@@ -36,6 +36,7 @@ _WORDS = {
         "find_out": "What else to find out",
         "if": "if ",
         "moves": "(an answer can move scores by up to {impact} points)",
+        "versions": "knowledge {knowledge} · rulebook {rulebook} · advisor {advisor}",
     },
     "zh": {
         "advice_for": "咨询对象：",
@@ -56,6 +57,7 @@ _WORDS = {
         "find_out": "还需了解",
         "if": "若答",
         "moves": "（回答后得分最多可变动 {impact} 分）",
+        "versions": "知识库 {knowledge} · 规则库 {rulebook} · 程序 {advisor}",
     },
 }
 
@@ -217,7 +219,9 @@ def render_text(
                 lines.append("      " + words["moves"].format(impact=question.impact))
     lines.append("")
     versions = advice.versions
-    lines.append(f"knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}")
+    lines.append(
+        words["versions"].format(knowledge=versions.knowledge, rulebook=versions.rulebook, advisor=versions.advisor)
+    )
     return "\n".join(lines) + "\n"
 
 
