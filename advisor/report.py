@@ -98,6 +98,19 @@ def format_duration(months: int, lang: str) -> str:
     return f"{months} month" + ("" if months == 1 else "s")
 
 
+def _with_new_quotes(reasons: list[Reason], lang: str, seen: set[str]) -> list[tuple[Reason, str, Any]]:
+    """(reason, message, the first passage it rests on unless an earlier reason quoted it)."""
+    rows = []
+    for reason in reasons:
+        quote = reason.citations[0] if reason.citations else None
+        key = f"{quote.section}|{quote.quote}" if quote else ""
+        if quote is not None and key in seen:
+            quote = None
+        seen.add(key)
+        rows.append((reason, _message(reason, lang), quote))
+    return rows
+
+
 def _answers(advice: Advice, lang: str, questions: QuestionSet | None) -> list[tuple[str, str]]:
     """(question, answer) for every answered attribute, in the questionnaire's words."""
     by_attribute = questions.by_attribute() if questions is not None else {}
@@ -176,8 +189,8 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
         {
             "mode": mode,
             "name": _name(mode, lang),
-            "reasons_for": [(r, _message(r, lang)) for r in mode.reasons_for],
-            "reasons_against": [(r, _message(r, lang)) for r in mode.reasons_against],
+            "reasons_for": _with_new_quotes(mode.reasons_for, lang, seen := set()),
+            "reasons_against": _with_new_quotes(mode.reasons_against, lang, seen),
         }
         for mode in _featured(advice)
     ]
