@@ -31,8 +31,12 @@ class Reason(Model):
     rule_name: str
     effect: Literal["supports", "opposes", "excludes", "raises"]
     weight: int | None = None
-    message: str = Field(description="What in the profile triggered the rule, with the profile's values.")
-    rationale: str
+    message: str = Field(
+        description="What in the profile triggered the rule, with the profile's values, in the advice's language."
+    )
+    rationale: str = Field(description="Why it matters and where the source says so, in the advice's language.")
+    messages: dict[str, str] = Field(default_factory=dict, description="The message in every language, by code.")
+    rationales: dict[str, str] = Field(default_factory=dict, description="The rationale in every language, by code.")
     triggered_by: dict[str, Any] = Field(description="The profile values the rule read.")
     citations: list[SourceQuote]
 
@@ -107,6 +111,7 @@ class Advice(Model):
     answered: list[str] = Field(description="The profile attributes that were known.")
     profile: dict[str, Any] = Field(description="The validated profile the advice is about.")
     versions: Versions
+    lang: str = Field("en", description="The language of each reason's `message` and `rationale`.")
 
     def mode(self, mode_id: str) -> ModeAssessment:
         for mode in self.modes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .knowledge import KnowledgeBase, Mode
 from .rulebook import AllOf, AnyOf, AttributeTest, NotOf, Rule, Rulebook
+from .texts import LocalText
 from .textwidth import WIDTH, wrap
 
 _OPERATOR_TEXT = {
@@ -20,6 +21,11 @@ _OPERATOR_TEXT = {
 
 def _para(text: str, indent: str = "  ") -> list[str]:
     return wrap(text, indent, indent)
+
+
+def _texts(text: LocalText) -> list[str]:
+    """A text in each of its languages, one paragraph each, marked with the language code."""
+    return [line for lang, wording in text.items() for line in wrap(wording, f"  {lang}  ", "      ")]
 
 
 def _bullets(items: list[str]) -> list[str]:
@@ -114,8 +120,8 @@ def render_rule(rule: Rule, rulebook: Rulebook, knowledge: KnowledgeBase) -> str
     lines = [f"{rule.id}  {rule.name}", ""]
     lines += ["What it does", f"  {effect.kind} {effect.target}{amount}", ""]
     lines += ["When it fires", *["  " + line for line in describe_condition(rule.when)], ""]
-    lines += ["Message", *_para(rule.message), ""]
-    lines += ["Why", *_para(rule.rationale), ""]
+    lines += ["Message", *_texts(rule.message), ""]
+    lines += ["Why", *_texts(rule.rationale), ""]
     lines.append("Rests on")
     for knowledge_id in rule.cites:
         record = knowledge.record(knowledge_id)

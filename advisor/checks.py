@@ -64,17 +64,18 @@ def check_rule(rule: Rule, knowledge: KnowledgeBase) -> list[str]:
         problems.append(f"{effect.kind} unknown mode {effect.target!r} (known: {', '.join(knowledge.modes)})")
     known_ids = knowledge.ids()
     problems += [f"cites unknown knowledge id {cited!r}" for cited in rule.cites if cited not in known_ids]
-    try:
-        fields = _placeholders(rule.message)
-    except ValueError as error:
-        problems.append(f"message is not a valid template: {error}")
-        fields = []
     read = set(rule.attributes())
-    problems += [
-        f"message uses {{{field}}}, which the rule does not read (it reads {', '.join(sorted(read))})"
-        for field in fields
-        if field not in read
-    ]
+    for lang, message in rule.message.items():
+        try:
+            fields = _placeholders(message)
+        except ValueError as error:
+            problems.append(f"message ({lang}) is not a valid template: {error}")
+            fields = []
+        problems += [
+            f"message ({lang}) uses {{{field}}}, which the rule does not read (it reads {', '.join(sorted(read))})"
+            for field in fields
+            if field not in read
+        ]
     for case in rule.cases:
         try:
             Profile.model_validate(case.profile)

@@ -15,9 +15,12 @@ import json
 import os
 import sys
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from .batch_io import AtomicFile
 
 from .options import (
     EXIT_INPUT,
@@ -39,7 +42,12 @@ __all__ = ["cli", "main", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_PACK", "EXIT_USAG
 # The surfaces that live in modules of their own, each defining a click command named `command`.
 # NOTE: loaded on demand so `advisor --help` stays fast; those modules import heavy libraries
 # (FastAPI, openpyxl, ...) inside their functions, not at module level.
-SURFACE_MODULES = {"ask": "advisor.questionnaire", "batch": "advisor.batch", "serve": "advisor.service"}
+SURFACE_MODULES = {
+    "ask": "advisor.questionnaire",
+    "batch": "advisor.batch",
+    "serve": "advisor.service",
+    "template": "advisor.template",
+}
 
 
 class AdvisorGroup(click.Group):
@@ -114,16 +122,23 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("profile_file", metavar="FILE|-")
-@format_option("text", "json", "markdown")
+@format_option("text", "json", "markdown", "html", "pdf")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to this file instead of stdout (needed for --format pdf; html is a report to forward).",
+)
 @click.option(
     "--what-if/--no-what-if", default=True, show_default=True, help="Compute the next questions worth asking."
 )
 @questions_option()
-@lang_option("Language of the text output (rule messages are English in both).")
+@lang_option("Language of the reasons (text, Markdown, HTML and JSON) and of the report's words.")
 @with_pack
 def advise(
     profile_file: str,
     fmt: str,
+    output: str | None,
     what_if: bool,
     max_questions: int,
     lang: str,
@@ -135,17 +150,62 @@ def advise(
     from .profile_files import read_profile
     from .render import render_markdown, render_text
 
+    if fmt == "pdf" and not output:
+        raise click.UsageError("--format pdf writes a file: give it with -o FILE.pdf")
+    sink = _output_file(output)  # NOTE: checked before any work, so a bad path costs nothing
     data = read_profile(profile_file)
     profile = validate_profile(data, source=profile_file if profile_file != "-" else "<stdin>")
     pack = load_pack(rules_dir, knowledge_dir)
-    advice = pack.advisor.advise(profile, what_if=what_if, max_questions=max_questions)
+    advice = pack.advisor.advise(profile, what_if=what_if, max_questions=max_questions, lang=lang)
+    if fmt in ("html", "pdf"):
+        from .report import PdfUnavailable, render_html, write_pdf
+
+        html = render_html(advice, lang, questions=pack.questions)
+        if fmt == "html":
+            _write_text(html, sink)
+            return
+        assert sink is not None
+        try:
+            write_pdf(html, sink.temp)
+        except PdfUnavailable as error:
+            sink.abort()
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(EXIT_INPUT) from None
+        sink.commit()
+        return
     if fmt == "json":
-        click.echo(advice.model_dump_json(indent=2))
+        text = advice.model_dump_json(indent=2) + "\n"
     elif fmt == "markdown":
-        click.echo(render_markdown(advice), nl=False)
+        text = render_markdown(advice, lang, pack.questions)
     else:
         questions = pack.question_texts("zh") if lang == "zh" else None
-        click.echo(render_text(advice, lang, questions), nl=False)
+        text = render_text(advice, lang, questions, pack.advisor.scorer.value_labels)
+    _write_text(text, sink)
+
+
+def _output_file(output: str | None) -> AtomicFile | None:
+    """The -o file, checked and prepared before any work (advisor.batch_io.AtomicFile: written
+    whole by a rename; links, pipes and devices written through, never replaced)."""
+    if not output:
+        return None
+    from .batch_io import AtomicFile
+
+    return AtomicFile(output)
+
+
+def _write_text(text: str, sink: AtomicFile | None) -> None:
+    """To stdout, or into the -o file."""
+    if sink is None:
+        click.echo(text, nl=False)
+        return
+    from .errors import InputError
+
+    try:
+        sink.temp.write_text(text, encoding="utf-8")
+        sink.commit()
+    except OSError as error:
+        sink.abort()
+        raise InputError(f"{sink.path}: cannot write: {error.strerror or error}") from None
 
 
 @cli.command()

@@ -18,6 +18,7 @@ from .errors import _MISSING, FieldProblem, ProfileError, RulePackError
 from .knowledge import KnowledgeBase, load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
+from .questions import QUESTIONS_FILE, load_questions
 from .rulebook import Rulebook, load_rulebook
 from .scoring import Scorer, Standing
 from .whatif import WhatIf
@@ -102,7 +103,7 @@ class Advisor:
         if problems:
             raise RulePackError(problems)
         self.engine = RuleEngine(self.rulebook)
-        self.scorer = Scorer(self.rulebook, self.knowledge)
+        self.scorer = Scorer(self.rulebook, self.knowledge, _value_labels(knowledge_dir or default_knowledge_dir()))
         self.what_if = WhatIf(self.rulebook, self.scorer)
         self.version = _advisor_version()
 
@@ -122,13 +123,18 @@ class Advisor:
         fired = self.engine.fired(known)
         return self.what_if.explore(known, fired, self.scorer.standing(fired, len(known)))
 
-    def advise(self, profile: ProfileInput, *, what_if: bool = True, max_questions: int = 5) -> Advice:
-        """The advice for one profile (a dict or a Profile). Raises ProfileError on invalid input."""
+    def advise(
+        self, profile: ProfileInput, *, what_if: bool = True, max_questions: int = 5, lang: str = "en"
+    ) -> Advice:
+        """The advice for one profile (a dict or a Profile). Raises ProfileError on invalid input.
+
+        `lang` picks the language of each reason's message and rationale (every language is kept
+        under `messages` and `rationales`); ids and codes are the same in every language."""
         valid = validate_profile(profile)
         known = valid.known()
         fired = self.engine.fired(known)
         standing = self.scorer.standing(fired, len(known))
-        reasons = self.scorer.reasons(fired, known)
+        reasons = self.scorer.reasons(fired, known, lang)
         questions: list[NextQuestion] = []
         if what_if:
             explored = self.what_if.explore(known, fired, standing)
@@ -150,6 +156,7 @@ class Advisor:
                 "knowledge": self.knowledge.version,
                 "rulebook": f"{self.rulebook.meta.name} {self.rulebook.meta.version}",
             },
+            lang=lang,
         )
 
     def advise_many(
@@ -173,6 +180,19 @@ class Advisor:
             yield result.advice
 
 
+def _value_labels(knowledge_dir: Path | str) -> dict[str, dict[Any, dict[str, str]]]:
+    """attribute -> value -> {lang: label}, from the questionnaire's choices, for messages in
+    every language. A knowledge base without a questionnaire reads values as they are."""
+    if not (Path(knowledge_dir) / QUESTIONS_FILE).is_file():
+        return {}
+    return {
+        question.attribute: {
+            choice.value: {"en": choice.label.en, "zh": choice.label.zh} for choice in question.choices
+        }
+        for question in load_questions(knowledge_dir).questions
+    }
+
+
 _default: Advisor | None = None
 _default_lock = threading.Lock()
 
@@ -186,6 +206,6 @@ def default_advisor() -> Advisor:
         return _default
 
 
-def advise(profile: ProfileInput, *, what_if: bool = True, max_questions: int = 5) -> Advice:
+def advise(profile: ProfileInput, *, what_if: bool = True, max_questions: int = 5, lang: str = "en") -> Advice:
     """Advice for one profile from the shipped rule pack and knowledge base."""
-    return default_advisor().advise(profile, what_if=what_if, max_questions=max_questions)
+    return default_advisor().advise(profile, what_if=what_if, max_questions=max_questions, lang=lang)

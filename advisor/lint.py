@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from .knowledge import load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
 from .rulebook import Rulebook, attribute_tests, read_rulebook
+from .texts import FALLBACK, LANGS
 from .whatif import can_fire, candidate_answers, combination_count
 
 # Rules reading more attributes than this many combinations are checked on their cases only.
@@ -44,6 +46,9 @@ def lint_pack(rules_dir: Path | str | None = None, knowledge_dir: Path | str | N
         return report
     report.rules = len(rulebook.rules)
     report.errors += check_pack(rulebook, knowledge)
+    # NOTE: a missing translation is a warning, not an error: the text falls back to English and
+    # a pack written in one language still works; the shipped pack is held to no warnings by a test.
+    report.warnings += _check_languages(rulebook)
     if report.errors:
         return report  # the engine checks below need a pack that compiles sensibly
     try:
@@ -55,6 +60,35 @@ def lint_pack(rules_dir: Path | str | None = None, knowledge_dir: Path | str | N
     satisfiable = _check_satisfiable(rulebook, engine, shown_to_fire, report)
     _check_coverage(rulebook, knowledge, satisfiable, report)
     return report
+
+
+def _check_languages(rulebook: Rulebook) -> list[PackProblem]:
+    """Every rule's message and rationale in every language, with the same placeholders in each."""
+    problems = []
+    for rule_id, rule in rulebook.rules.items():
+        where = rulebook.files[rule_id]
+        for part, text in (("message", rule.message), ("rationale", rule.rationale)):
+            problems += [
+                PackProblem(where, rule_id, f"{part} has no {lang!r} text (write it as {{{', '.join(LANGS)}}})")
+                for lang in text.missing()
+            ]
+        placeholders = {lang: sorted(set(_placeholder_names(message))) for lang, message in rule.message.items()}
+        english = placeholders.get(FALLBACK, [])
+        problems += [
+            PackProblem(
+                where, rule_id, f"message ({lang}) uses {names or 'no placeholders'}, the {FALLBACK!r} one {english}"
+            )
+            for lang, names in placeholders.items()
+            if names != english
+        ]
+    return problems
+
+
+def _placeholder_names(template: str) -> list[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError:
+        return []  # reported by check_rule as an invalid template
 
 
 def _check_cases(rulebook: Rulebook, engine: RuleEngine, report: LintReport) -> set[str]:

@@ -63,9 +63,24 @@ def with_pack(function: F) -> F:
     return rules_option(knowledge_option(function))
 
 
+def default_lang() -> str:
+    """The language without --lang: $ADVISOR_LANG, else zh under a zh_* locale, else en."""
+    import os
+
+    from .texts import default_lang as choose
+
+    return choose(os.environ)
+
+
 def lang_option(help: str = "Language of the output.") -> Callable[[F], F]:
-    """`--lang en|zh`, default en."""
-    return click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help=help)
+    """`--lang en|zh`; without it, $ADVISOR_LANG, or Chinese under a zh_* locale ($LC_ALL, $LANG)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(["en", "zh"]),
+        default=default_lang,
+        show_default="$ADVISOR_LANG, or zh under a zh_* locale, else en",
+        help=help,
+    )
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .scoring import format_value
@@ -14,8 +15,7 @@ _DECISION_LABEL = {
     "close_call": "CLOSE CALL",
     "insufficient_information": "INSUFFICIENT INFORMATION",
 }
-# The words of the terminal text in each language. NOTE: rule messages and rationales exist in
-# English only, so the Chinese text quotes them in English under a note saying so.
+# The words of the terminal text in each language (rule messages come from the rules, in every language).
 _WORDS = {
     "en": {
         "advice_for": "Advice for: ",
@@ -26,16 +26,17 @@ _WORDS = {
         "verdicts": {v: v for v in ("recommended", "possible", "unlikely", "excluded")},
         "why": "Why {name} ({score})",
         "silent": "No rule spoke for or against it yet.",
-        "english_note": "",
         "sources": "Sources:",
         "difficulties": "Difficulties to expect, and what to do",
         "no_difficulties": "Difficulties to expect: none flagged by the answers given.",
         "severity": {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"},
+        "colon": ": ",
         "seen": "Seen: ",
         "do": "Do: ",
         "find_out": "What else to find out",
         "if": "if ",
         "moves": "(an answer can move scores by up to {impact} points)",
+        "versions": "knowledge {knowledge} · rulebook {rulebook} · advisor {advisor}",
     },
     "zh": {
         "advice_for": "咨询对象：",
@@ -46,22 +47,28 @@ _WORDS = {
         "verdicts": {"recommended": "推荐", "possible": "可考虑", "unlikely": "不太适合", "excluded": "排除"},
         "why": "为何是{name}（{score} 分）",
         "silent": "尚无规则支持或反对。",
-        "english_note": "  （规则说明暂只有英文）",
         "sources": "出处：",
         "difficulties": "可能遇到的困难及对策",
         "no_difficulties": "可能遇到的困难：根据已有回答，未发现需要预警的困难。",
         "severity": {"high": "高", "medium": "中", "low": "低"},
+        "colon": "：",
         "seen": "依据：",
         "do": "对策：",
         "find_out": "还需了解",
-        "if": "若答 ",
+        "if": "若答",
         "moves": "（回答后得分最多可变动 {impact} 分）",
+        "versions": "知识库 {knowledge} · 规则库 {rulebook} · 程序 {advisor}",
     },
 }
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     return wrap(text, first if first is not None else indent, indent)
+
+
+def _message(reason: Reason, lang: str) -> str:
+    """The reason's message in `lang` (advice built in another language keeps them all)."""
+    return reason.messages.get(lang, reason.message)
 
 
 def _signed(reason: Reason) -> str:
@@ -83,24 +90,31 @@ def _sources(reasons: list[Reason]) -> list[str]:
     return seen
 
 
-def answer_effects(question: NextQuestion, advice: Advice, lang: str = "en") -> list[str]:
-    """Each what-if answer as a phrase: 'university: Technology Equity would lead (78)'."""
+def answer_effects(
+    question: NextQuestion,
+    advice: Advice,
+    lang: str = "en",
+    labels: Mapping[Any, Mapping[str, str]] | None = None,
+) -> list[str]:
+    """Each what-if answer as a phrase: 'university: Technology Equity would lead (78)'.
+
+    `labels` (value -> {lang: label}) shows the answer as the questionnaire words it (“中介/信息平台”)."""
     names = {mode.id: mode.name_zh if lang == "zh" else mode.name for mode in advice.modes}
     decisions = _WORDS["zh"]["decisions"] if lang == "zh" else None
     phrases = []
     for answer in question.answers[:3]:
-        value = format_value(answer.value)
-        if lang == "zh" and isinstance(answer.value, bool):
-            value = "是" if answer.value else "否"
+        value = format_value(answer.value, lang, labels)
+        if lang == "zh":
+            value = f"“{value}”"
         decision = decisions[answer.decision] if decisions else answer.decision.replace("_", " ")
         leader = names.get(answer.leading_mode or "", "no mode")
         if answer.leading_mode != advice.leading_mode:
             if lang == "zh":
-                phrases.append(f"{value}：{leader}将领先（{answer.leading_score} 分；{decision}）")
+                phrases.append(f"{value}，{leader}将领先（{answer.leading_score} 分，{decision}）")
             else:
                 phrases.append(f"{value}: {leader} would lead ({answer.leading_score}; {decision})")
         elif lang == "zh":
-            phrases.append(f"{value}：结论将变为“{decision}”")
+            phrases.append(f"{value}，结论将变为“{decision}”")
         else:
             phrases.append(f"{value}: the decision would become {decision}")
     return phrases
@@ -134,11 +148,17 @@ def _featured(advice: Advice) -> list[ModeAssessment]:
     return featured
 
 
-def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] | None = None) -> str:
+def render_text(
+    advice: Advice,
+    lang: str = "en",
+    questions: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[Any, Mapping[str, str]]] | None = None,
+) -> str:
     """What a person reads in a terminal: decision, ranking, why, difficulties, what to find out.
 
-    `lang="zh"` writes it in Chinese (rule messages stay English); `questions` maps attributes
-    to question texts to show instead of the attributes' descriptions.
+    `lang="zh"` writes it in Chinese; `questions` maps attributes
+    to question texts to show instead of the attributes' descriptions, `value_labels` (attribute ->
+    value -> {lang: label}) words the what-if answers as the questionnaire does.
     """
     words = _WORDS[lang]
     zh = lang == "zh"
@@ -163,11 +183,9 @@ def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] |
         lines.append(words["why"].format(name=mode.name_zh if zh else mode.name, score=mode.score))
         if not mode.reasons_for and not mode.reasons_against:
             lines.append("  " + words["silent"])
-        elif words["english_note"]:
-            lines.append(words["english_note"])
         for reason in mode.reasons_for + mode.reasons_against:
             marker = "+" if reason.effect == "supports" else "-"
-            lines += _wrap(f"{reason.message} [{reason.rule_id} {_signed(reason)}]", "    ", f"  {marker} ")
+            lines += _wrap(f"{_message(reason, lang)} [{reason.rule_id} {_signed(reason)}]", "    ", f"  {marker} ")
         sources = _sources(mode.reasons_for + mode.reasons_against)
         if sources:
             lines.append("  " + words["sources"])
@@ -178,11 +196,11 @@ def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] |
         lines.append(words["difficulties"])
         for flag in advice.difficulties:
             name = f"{flag.name_zh}（{flag.name}）" if zh else f"{flag.name} ({flag.name_zh})"
-            lines.append(f"  ! {words['severity'][flag.severity]}: {name}")
+            lines.append(f"  ! {words['severity'][flag.severity]}{words['colon']}{name}")
             if zh and flag.description_zh:
                 lines += _wrap(flag.description_zh, "      ", "      ")
             for reason in flag.triggered_by:
-                lines += _wrap(f"{words['seen']}{reason.message} [{reason.rule_id}]", "          ", "      ")
+                lines += _wrap(f"{words['seen']}{_message(reason, lang)} [{reason.rule_id}]", "          ", "      ")
             for mitigation in flag.mitigations:
                 action = mitigation.action_zh if zh and mitigation.action_zh else mitigation.action
                 lines += _wrap(f"{words['do']}{action}", "          ", "      ")
@@ -194,68 +212,22 @@ def render_text(advice: Advice, lang: str = "en", questions: Mapping[str, str] |
         for question in advice.next_questions:
             text = (questions or {}).get(question.attribute, question.question)
             lines += _wrap(f"? {question.attribute}: {text}", "    ", "  ")
-            for phrase in answer_effects(question, advice, lang):
+            labels = (value_labels or {}).get(question.attribute)
+            for phrase in answer_effects(question, advice, lang, labels):
                 lines += _wrap(phrase, "        ", "      " + words["if"])
             if not question.answers:
                 lines.append("      " + words["moves"].format(impact=question.impact))
     lines.append("")
     versions = advice.versions
-    lines.append(f"knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}")
+    lines.append(
+        words["versions"].format(knowledge=versions.knowledge, rulebook=versions.rulebook, advisor=versions.advisor)
+    )
     return "\n".join(lines) + "\n"
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+def render_markdown(advice: Advice, lang: str = "en", questions: Any = None) -> str:
+    """The advice as a Markdown report (see advisor.report, which renders it from a template
+    shared with the HTML report)."""
+    from .report import render_markdown as render  # NOTE: lazy: report imports this module
 
-
-def render_markdown(advice: Advice) -> str:
-    """The advice as a Markdown report, e.g. to attach to a proposal file."""
-    out: list[str] = []
-    label = advice.profile.get("title") or advice.profile.get("id") or "a planned partnership"
-    out.append(f"# Cooperation advice: {label}")
-    out.append("")
-    out.append(f"**Decision: {_DECISION_LABEL[advice.decision].lower()}.** {advice.decision_reason}")
-    out.append("")
-    out.append("| rank | mode | score | verdict |")
-    out.append("|---:|---|---:|---|")
-    for mode in advice.modes:
-        out.append(f"| {mode.rank} | {mode.name} ({mode.name_zh}) | {mode.score} | {mode.verdict} |")
-    for mode in _featured(advice):
-        out.append("")
-        out.append(f"## Why {mode.name}")
-        out.append("")
-        for reason in mode.reasons_for + mode.reasons_against:
-            out.append(f"- **{_signed(reason)}** {_md_escape(reason.message)} (`{reason.rule_id}`)")
-            if reason.citations:
-                quote = reason.citations[0]
-                out.append(f"  - *{quote.section}*: “{quote.quote}”")
-        if not mode.reasons_for and not mode.reasons_against:
-            out.append("- No rule spoke for or against it yet.")
-    out.append("")
-    out.append("## Difficulties and what to do")
-    out.append("")
-    if not advice.difficulties:
-        out.append("None flagged by the answers given.")
-    for flag in advice.difficulties:
-        out.append(f"### {flag.name} ({flag.name_zh}) — {flag.severity}")
-        out.append("")
-        out.append(flag.description)
-        out.append("")
-        for reason in flag.triggered_by:
-            out.append(f"- Seen: {reason.message} (`{reason.rule_id}`)")
-        for mitigation in flag.mitigations:
-            out.append(f"- **Do — {mitigation.name}:** {mitigation.action}")
-        out.append("")
-    if advice.next_questions:
-        out.append("## What else to find out")
-        out.append("")
-        for question in advice.next_questions:
-            effects = "; ".join(answer_effects(question, advice))
-            consequence = (
-                f"If {effects}." if effects else f"An answer can move scores by up to {question.impact} points."
-            )
-            out.append(f"- `{question.attribute}` — {question.question} {consequence}")
-        out.append("")
-    versions = advice.versions
-    out.append(f"*knowledge {versions.knowledge} · rulebook {versions.rulebook} · advisor {versions.advisor}*")
-    return "\n".join(out) + "\n"
+    return render(advice, lang, questions=questions)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from .errors import PackProblem, RulePackError
+from .texts import LocalText
 from .yamlfile import read_yaml
 
 Scalar = bool | int | float | str
@@ -158,8 +159,10 @@ class Rule(Record):
     )
     when: Condition
     effect: Effect
-    message: str = Field(description="One sentence about the profile; may use {attribute} placeholders.")
-    rationale: str
+    message: LocalText = Field(
+        description="One sentence about the profile, per language; may use {attribute} placeholders."
+    )
+    rationale: LocalText = Field(description="Why it matters and where the seed says so, per language.")
     cites: list[str] = Field(min_length=1, description="Ids of the knowledge records the rule rests on.")
     cases: list[Case] = Field(default_factory=list)
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from .advice import Decision, DifficultyFlag, MitigationAdvice, ModeAssessment, Reason, SourceQuote, Verdict
 from .knowledge import Citation, KnowledgeBase
 from .rulebook import Rule, Rulebook
+from .texts import FALLBACK, LANGS
 
 #: The one order of severities (most severe first): the advice and the batch outcome both sort by it.
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -54,17 +55,33 @@ class ModeStanding(BaseModel):
     verdict: Verdict
 
 
-def format_value(value: Any) -> str:
-    """A profile value as a person writes it: lists joined, booleans yes/no, big numbers grouped."""
+def format_value(value: Any, lang: str = "en", labels: Mapping[Any, Mapping[str, str]] | None = None) -> str:
+    """A profile value as a person writes it: lists joined, booleans yes/no, big numbers grouped.
+
+    In a language other than English a choice reads as its label in that language (大型企业, not
+    `large`) when `labels` (value -> {lang: label}) has one; English keeps the value itself, which
+    is what a user types and what the rules say.
+    """
+    if lang != "en" and labels is not None and not isinstance(value, (list, tuple)):
+        label = labels.get(value, {}).get(lang) if isinstance(value, (str, bool)) else None
+        if label:
+            return label
+    words = _VALUE_WORDS.get(lang, _VALUE_WORDS["en"])
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return words["yes"] if value else words["no"]
     if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(item) for item in value) if value else "none"
+        return words["sep"].join(format_value(item, lang, labels) for item in value) if value else words["none"]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and abs(value) >= 10000:
         return f"{value:,}"
     return str(value)
+
+
+_VALUE_WORDS = {
+    "en": {"yes": "yes", "no": "no", "none": "none", "sep": ", "},
+    "zh": {"yes": "是", "no": "否", "none": "无", "sep": "、"},
+}
 
 
 class _Values(dict):
@@ -77,9 +94,16 @@ class _Values(dict):
 class Scorer:
     """Turns fired rule ids into mode standings and full advice parts, per a pack's scoring policy."""
 
-    def __init__(self, rulebook: Rulebook, knowledge: KnowledgeBase):
+    def __init__(
+        self,
+        rulebook: Rulebook,
+        knowledge: KnowledgeBase,
+        value_labels: Mapping[str, Mapping[Any, Mapping[str, str]]] | None = None,
+    ):
         self.rulebook = rulebook
         self.knowledge = knowledge
+        # attribute -> value -> {lang: label}: how a value reads inside a message in each language.
+        self.value_labels = value_labels or {}
         self.policy = rulebook.meta.scoring
         self.mode_order = list(knowledge.modes)
         self._quote_cache: dict[str, tuple[SourceQuote, ...]] = {}
@@ -219,20 +243,31 @@ class Scorer:
 
     # -- the full advice parts ---------------------------------------------------------
 
-    def reasons(self, fired: Collection[str], known: Mapping[str, Any]) -> dict[str, Reason]:
-        """A Reason for each fired rule, by rule id, in id order."""
-        values = _Values({name: format_value(value) for name, value in known.items()})
+    def reasons(self, fired: Collection[str], known: Mapping[str, Any], lang: str = "en") -> dict[str, Reason]:
+        """A Reason for each fired rule, by rule id, in id order; `message` and `rationale` in
+        `lang`, every language under `messages` and `rationales`."""
+        values = {
+            language: _Values(
+                {name: format_value(value, language, self.value_labels.get(name)) for name, value in known.items()}
+            )
+            for language in LANGS
+        }
         rules = self.rulebook.rules
-        return {rule_id: self._reason(rules[rule_id], known, values) for rule_id in sorted(fired)}
+        return {rule_id: self._reason(rules[rule_id], known, values, lang) for rule_id in sorted(fired)}
 
-    def _reason(self, rule: Rule, known: Mapping[str, Any], values: _Values) -> Reason:
+    def _reason(self, rule: Rule, known: Mapping[str, Any], values: Mapping[str, _Values], lang: str) -> Reason:
+        formatter = string.Formatter()
+        messages = {language: formatter.vformat(rule.message.get(language), (), values[language]) for language in LANGS}
+        rationales = {language: rule.rationale.get(language) for language in LANGS}
         return Reason(
             rule_id=rule.id,
             rule_name=rule.name,
             effect=rule.effect.kind,
             weight=rule.effect.weight,
-            message=string.Formatter().vformat(rule.message, (), values),
-            rationale=rule.rationale,
+            message=messages.get(lang, messages[FALLBACK]),
+            rationale=rationales.get(lang, rationales[FALLBACK]),
+            messages=messages,
+            rationales=rationales,
             triggered_by={name: known[name] for name in rule.attributes() if name in known},
             citations=[quote for knowledge_id in rule.cites for quote in self._quotes(knowledge_id)],
         )

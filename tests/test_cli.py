@@ -185,6 +185,6 @@ def test_advise_in_chinese():
     assert "结论：信息不足。" in out and "合作模式（按适合程度排序）" in out
     assert "可能遇到的困难及对策" in out and "中试阶段融资困难" in out  # the difficulty's Chinese description
     assert "对策：" in out and "还需了解" in out
-    assert "若答 是：技术入股将领先" in out
+    assert "若答“是”，技术入股将领先" in out
     english = run("advise", str(profile)).stdout
     assert "Difficulties to expect, and what to do" in english and "结论" not in english

@@ -78,7 +78,7 @@ def test_the_good_rule_is_fine(pack):
         (("cites: [technology_service]", "cites: [nowhere]"), "[ZZ001]: cites unknown knowledge id 'nowhere'"),
         (
             ("Runs {duration_months} months.", "Runs {scope}."),
-            "[ZZ001]: message uses {scope}, which the rule does not read",
+            "[ZZ001]: message (en) uses {scope}, which the rule does not read",
         ),
         (
             ("weight: 10}", "weight: 500}"),

@@ -66,7 +66,6 @@
       noAnswers: "No answers yet.",
       dontKnow: "don’t know",
       change: "Change",
-      englishOnly: "",
       versions: "knowledge {knowledge} · rulebook {rulebook} · advisor {advisor}",
       score: "score",
       months: "{n} months",
@@ -132,7 +131,6 @@
       noAnswers: "还没有回答。",
       dontKnow: "不知道",
       change: "修改",
-      englishOnly: "各条规则的理由说明目前只有英文。",
       versions: "知识库 {knowledge} · 规则库 {rulebook} · 程序 {advisor}",
       score: "得分",
       months: "{n} 个月",
@@ -195,6 +193,9 @@
 
   function text(pair) { return pair ? (state.lang === "zh" ? pair.zh : pair.en) : ""; }
 
+  // A reason's message in the page's language (the API keeps every language under `messages`).
+  function reasonMessage(reason) { return (reason.messages && reason.messages[state.lang]) || reason.message; }
+  function reasonLang(reason) { return reason.messages && reason.messages[state.lang] ? state.lang : "en"; }
   function modeName(mode) { return state.lang === "zh" ? mode.name_zh : mode.name; }
 
   // -- talking to the service -------------------------------------------------------------
@@ -511,7 +512,6 @@
     }
     decision.appendChild(el("p", { lang: "en" }, advice.decision_reason));
     if (state.step && state.step.done) decision.appendChild(el("p", { class: "hint" }, t("stop", { reason: state.step.reason })));
-    if (state.lang === "zh") decision.appendChild(el("p", { class: "hint" }, t("englishOnly")));
     $("keep-asking").hidden = !!(state.step && state.step.done && state.step.stop_reason === "all_asked");
 
     var out = clear($("advice"));
@@ -560,7 +560,7 @@
       var amount = reason.effect === "excludes" ? t("excludes") : (reason.effect === "supports" ? "+" : "−") + reason.weight;
       var item = el("li", null,
         el("span", { class: "weight" }, amount), " ",
-        el("span", { lang: "en" }, reason.message), " ",
+        el("span", { lang: reasonLang(reason) }, reasonMessage(reason)), " ",
         el("a", { class: "rule", href: "/v1/rules/" + encodeURIComponent(reason.rule_id), title: reason.rule_name }, reason.rule_id));
       var quote = reason.citations[0];
       if (quote && !quoted[quote.section + quote.quote]) {
@@ -587,7 +587,7 @@
           : el("p", { lang: "en" }, flag.description));
       var list = el("ul", null);
       flag.triggered_by.forEach(function (reason) {
-        list.appendChild(el("li", { class: "seen" }, el("strong", null, t("seen")), " ", el("span", { lang: "en" }, reason.message), " ",
+        list.appendChild(el("li", { class: "seen" }, el("strong", null, t("seen")), " ", el("span", { lang: reasonLang(reason) }, reasonMessage(reason)), " ",
           el("a", { class: "rule", href: "/v1/rules/" + encodeURIComponent(reason.rule_id) }, reason.rule_id)));
       });
       flag.mitigations.forEach(function (mitigation) {

@@ -1,0 +1,67 @@
+"""Texts in several languages: one value per language code, so a new language is data only."""
+
+from __future__ import annotations
+
+from collections.abc import ItemsView, Mapping
+from typing import Any, Literal
+
+from pydantic import RootModel, model_validator
+
+Lang = Literal["en", "zh"]
+#: The languages every user-facing text of a pack is written in; the first is the fallback.
+LANGS: tuple[Lang, ...] = ("en", "zh")
+FALLBACK: Lang = LANGS[0]
+
+
+class LocalText(RootModel[dict[str, str]]):
+    """A text keyed by language code, e.g. {en: "...", zh: "..."}.
+
+    A plain string is read as English, so packs written before translations existed still load;
+    `advisor validate` reports the languages such a text is missing.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string_is_english(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {FALLBACK: value}
+        return value
+
+    @model_validator(mode="after")
+    def _has_fallback(self) -> LocalText:
+        unknown = sorted(set(self.root) - set(LANGS))
+        if unknown:
+            raise ValueError(f"unknown language {', '.join(unknown)}; allowed: {', '.join(LANGS)}")
+        if not self.root.get(FALLBACK, "").strip():
+            raise ValueError(f"the {FALLBACK!r} text is required")
+        return self
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, or in the fallback language when it has none."""
+        return self.root.get(lang) or self.root[FALLBACK]
+
+    def missing(self) -> list[str]:
+        """The languages of LANGS this text has no (non-blank) wording for."""
+        return [lang for lang in LANGS if not self.root.get(lang, "").strip()]
+
+    def items(self) -> ItemsView[str, str]:
+        """(language, text) pairs, for checks that read every language."""
+        return self.root.items()
+
+    def __str__(self) -> str:
+        return self.get(FALLBACK)
+
+
+def default_lang(environ: Mapping[str, str]) -> Lang:
+    """The language a person gets without --lang: $ADVISOR_LANG, else Chinese when the locale
+    ($LC_ALL, $LC_MESSAGES, $LANG, the first set) is a zh_* one, else English."""
+    chosen = environ.get("ADVISOR_LANG", "").strip().lower()
+    if chosen:
+        for lang in LANGS:
+            if chosen == lang or chosen.startswith(lang + "_") or chosen.startswith(lang + "-"):
+                return lang
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else FALLBACK
+    return FALLBACK

@@ -1,0 +1,187 @@
+"""The advice as a report to forward: self-contained HTML in both languages, and its PDF."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor import advise
+from advisor.catalogue import catalogue
+from advisor.cli import cli
+from advisor.questions import load_questions
+from advisor.report import find_browser, format_amount, format_duration, render_html
+from advisor.texts import LANGS
+
+EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.json"))
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class _Page(HTMLParser):
+    """The parts of a page the tests read: tags, attributes, text chunks, table rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        # Text a reader of the page's language is not expected to read in it: inside an element
+        # marked with another `lang` (quotations of the English source, the other-language name
+        # shown beside a name) or the user's own words (class user-text).
+        self.foreign: list[str] = []
+        self.rows: list[list[str]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._open: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        self.attrs.append((tag, attrs))
+        inherited = self._open[-1][1] if self._open else False
+        page_lang = self.attrs[0][1].get("lang", "en") if self.attrs else "en"
+        marked = (attrs.get("lang") not in (None, page_lang)) or "user-text" in (attrs.get("class") or "")
+        if tag not in ("meta", "br", "rect", "link", "img"):
+            self._open.append((tag, inherited or marked or tag in ("style", "title")))
+        if tag == "tr":
+            self._row = []
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        if tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        foreign = self._open[-1][1] if self._open else False
+        (self.foreign if foreign else self.text).append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_questions()
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_report_shows_every_mode_with_its_score_and_the_decision(example, lang, questions):
+    advice = advise(json.loads(example.read_text(encoding="utf-8")), lang=lang)
+    html = render_html(advice, lang, questions=questions, today=datetime.date(2026, 1, 2))
+    page = parse(html)
+    mode_rows = [row for row in page.rows if len(row) == 4 and row[0].isdigit()]
+    assert [int(row[0]) for row in mode_rows] == [mode.rank for mode in advice.modes]
+    assert [int(row[2]) for row in mode_rows] == [mode.score for mode in advice.modes]
+    for row, mode in zip(mode_rows, advice.modes, strict=True):
+        assert (mode.name_zh if lang == "zh" else mode.name) in row[1]
+    # one bar per mode, its width the score on a 0-100 scale of 560 units
+    bars = [float(a["width"]) for tag, a in page.attrs if tag == "rect" and a.get("fill") != "#eeeeee"]
+    assert bars == [round(mode.score * 5.6, 1) for mode in advice.modes]
+    words = catalogue(lang)["report"]
+    assert words["decisions"][advice.decision] in html
+    assert "2026-01-02" in html and advice.versions.rulebook in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_report_is_self_contained(lang, questions):
+    advice = advise(json.loads(EXAMPLES[0].read_text(encoding="utf-8")), lang=lang)
+    page = parse(render_html(advice, lang, questions=questions))
+    assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
+    for _, attrs in page.attrs:
+        for name in ("src", "href"):
+            assert not (attrs.get(name) or "").startswith(("http:", "https:", "//")), attrs
+
+
+def test_the_chinese_report_reads_in_chinese(questions):
+    advice = advise(json.loads(EXAMPLES[0].read_text(encoding="utf-8")), lang="zh")
+    page = parse(render_html(advice, "zh", questions=questions))
+    # NOTE: the precise rule: every text with a Latin word must hold a Chinese character too,
+    # unless it is a code (rule id, attribute name), a number, or a version line.
+    code = re.compile(r"[A-Z]{2}\d{3}|[a-z_]+|[\d.,\s]+|.*\d+\.\d+\.\d+.*")
+    english = [
+        chunk.strip()
+        for chunk in page.text
+        if re.search(r"[A-Za-z]{2,}", chunk) and not CJK.search(chunk) and not code.fullmatch(chunk.strip())
+    ]
+    assert english == []
+    assert page.foreign  # the English names and quotations are there, marked as English
+
+
+def test_amounts_and_durations_read_as_people_write_them():
+    assert format_amount(50_000_000, "zh") == "5,000 万元"
+    assert format_amount(120_000_000, "zh") == "1.2 亿元"
+    assert format_amount(3_000, "zh") == "3,000 元"
+    assert format_amount(1_200_000, "en") == "CNY 1,200,000"
+    assert [format_duration(m, "en") for m in (1, 12, 18, 36)] == ["1 month", "1 year", "18 months", "3 years"]
+    assert [format_duration(m, "zh") for m in (18, 36)] == ["18 个月", "3 年"]
+
+
+def test_every_catalogue_has_every_phrase_of_the_fallback():
+    def keys(tree, prefix=""):
+        return {
+            key
+            for name, value in tree.items()
+            for key in (keys(value, f"{prefix}{name}.") if isinstance(value, dict) else {f"{prefix}{name}"})
+        }
+
+    english = keys(catalogue("en"))
+    for lang in LANGS:
+        raw = __import__("yaml").safe_load(
+            (Path(__file__).resolve().parent.parent / "advisor" / "locales" / f"{lang}.yml").read_text("utf-8")
+        )
+        assert keys(raw) == english, lang
+
+
+def test_cli_writes_html_to_a_file(tmp_path):
+    out = tmp_path / "advice.html"
+    result = CliRunner().invoke(cli, ["advise", str(EXAMPLES[0]), "--format", "html", "--lang", "zh", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_pdf_without_a_browser_says_how_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_BROWSER", "no-such-browser-here")
+    out = tmp_path / "advice.pdf"
+    result = CliRunner().invoke(cli, ["advise", str(EXAMPLES[0]), "--format", "pdf", "-o", str(out)])
+    assert result.exit_code == 3
+    assert "apt-get install chromium" in result.output and "--format html" in result.output
+    assert not out.exists()
+
+
+def test_pdf_needs_an_output_file():
+    result = CliRunner().invoke(cli, ["advise", str(EXAMPLES[0]), "--format", "pdf"])
+    assert result.exit_code == 2 and "-o FILE.pdf" in result.output
+
+
+@pytest.mark.skipif(find_browser() is None, reason="no headless Chromium on PATH (.ci/run installs Debian's chromium)")
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pdf_is_a4_with_numbered_pages(tmp_path, lang):
+    out = tmp_path / "advice.pdf"
+    result = CliRunner().invoke(cli, ["advise", str(EXAMPLES[0]), "--format", "pdf", "--lang", lang, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-")
+    # A4 is 595 x 842 points; every page's MediaBox says so
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert boxes and all(abs(float(w) - 595) < 1.5 and abs(float(h) - 842) < 1.5 for w, h in boxes)
+    assert 1 <= len(boxes) <= 6
