@@ -457,8 +457,8 @@ class Converter:
                 raise ValueProblem("not text", "list_item", index)
             problem = text_problem(item)
             if problem or self._item_match(fold(item)) is None:
-                kind = "control" if problem else "list_item"
-                raise ValueProblem(problem or "not an allowed value", kind, index, item=item)
+                reason = "control" if problem else "list_item"
+                raise ValueProblem(problem or "not an allowed value", reason, index, item=item)
             found = self._items[_key(fold(item))]
             if found not in items:
                 items.append(found)
