@@ -317,7 +317,8 @@ def parse_amount(text: str, lang: Lang = "en", attribute: str = "funding_cny") -
     a float. Raises AnswerError for other currencies, malformed separators (1,5m), negative
     amounts, amounts out of range and text that is not an amount (including "don't know").
     """
-    return _number(text, lang, attribute, "amount")
+    value: int | float = _number(text, lang, attribute, "amount")
+    return value
 
 
 def parse_months(text: str, lang: Lang = "en", attribute: str = "duration_months") -> int:

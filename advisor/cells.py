@@ -60,13 +60,20 @@ def _prepared(spec: AttributeSpec, value: Any) -> Any:
     return value
 
 
+def _text_problem(text: str) -> str | None:
+    """Why free text cannot be kept (a control character), by advisor.values, imported once."""
+    global _text_problem
+    from .values import text_problem
+
+    _text_problem = text_problem  # NOTE: the import once, not per cell
+    return text_problem(text)
+
+
 def _text(value: Any) -> Any:
     """An id or title cell as text: numbers (Excel's ids) become their digits; blanks are unknown."""
     kind_of = type(value)
     if kind_of is str:
-        from .values import text_problem
-
-        return _SLOW if text_problem(value) else value.strip() or None
+        return _SLOW if _text_problem(value) else value.strip() or None
     if kind_of is int:
         return str(value)
     if kind_of is float and value.is_integer():

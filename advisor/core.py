@@ -65,9 +65,21 @@ def _field_problem(item: Mapping[str, Any]) -> FieldProblem:
             where, value = f"{where}[{index}]", ctx.get("item")
         if ctx.get("problem") == "control":
             allowed = "text without control characters" if spec is None else allowed
+            value = _printable(value)
         return FieldProblem(where, value, str(ctx.get("message", item["msg"])), allowed)
     message = _PLAIN_MESSAGES.get(item["type"], item["msg"].removeprefix("Value error, ").rstrip("."))
     return FieldProblem(where, value, message, allowed)
+
+
+def _printable(value: Any) -> Any:
+    """A refused value as it can be quoted anywhere: control characters and lone surrogates escaped."""
+    from .values import printable
+
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [printable(item) if isinstance(item, str) else item for item in value]
+    return value
 
 
 # pydantic's wording for the common errors repeats the allowed values; say it plainly instead.

@@ -122,7 +122,7 @@ class Profile(BaseModel):
         # kept to the cent; free text (id, title) only refuses what it cannot carry (control
         # characters, lone surrogates).
         try:
-            return _readers()[info.field_name](value)
+            return _readers()[str(info.field_name)](value)
         except ValueError as error:
             ctx = {"message": str(error), "problem": getattr(error, "problem", "invalid")}
             index = getattr(error, "index", None)

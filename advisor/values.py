@@ -37,6 +37,7 @@ __all__ = [
     "readers",
     "fold",
     "text_problem",
+    "printable",
     "string_schema",
     "schema_pattern",
     "FREE_TEXT_PATTERN",
@@ -143,6 +144,12 @@ def _preimage(char: str) -> list[str]:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 #: The JSON Schema pattern of free text (id, title): no control characters but tab, CR and LF.
 FREE_TEXT_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def printable(text: str) -> str:
+    """`text` with each control character and lone surrogate written as an escape (\\u0001), so an
+    error message can quote it in any output (JSON, a terminal, a spreadsheet cell)."""
+    return _CONTROL.sub(lambda found: f"\\u{ord(found[0]):04x}", text)
 
 
 def text_problem(text: str) -> str | None:
@@ -415,13 +422,14 @@ class Converter:
             items = self._items_by_key(folded)
             if items is not None:
                 return items
-        if self._plain is not None and _PLAIN_NUMBER.fullmatch(key):
-            found = self._plain(key)
+        stripped = folded.strip(" \t\n\r\u00a0")
+        if self._plain is not None and _PLAIN_NUMBER.fullmatch(stripped):
+            found = self._plain(stripped)
             if found is not None:
                 return found
         if self._match(folded) is None:
             raise self._diagnose(text, folded)
-        return self._read_text(folded.strip(" \t\n\r\u00a0"))
+        return self._read_text(stripped)
 
     def read_typed(self, value: Any) -> Any:
         kind = self.spec.kind
@@ -449,8 +457,8 @@ class Converter:
                 raise ValueProblem("not text", "list_item", index)
             problem = text_problem(item)
             if problem or self._item_match(fold(item)) is None:
-                kind = "control" if problem else "list_item"
-                raise ValueProblem(problem or "not an allowed value", kind, index, item=item)
+                reason = "control" if problem else "list_item"
+                raise ValueProblem(problem or "not an allowed value", reason, index, item=item)
             found = self._items[_key(fold(item))]
             if found not in items:
                 items.append(found)

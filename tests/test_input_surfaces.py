@@ -258,3 +258,36 @@ def test_the_table_covers_every_row_of_the_issue():
         ("duration_months", "3 years"),
     }
     assert issue_rows <= {(attribute, text) for attribute, text, _ in TABLE}
+
+
+# -- text hygiene (issue 12 row 3): refused in the model, so every surface refuses it the same way ---
+
+BAD_TEXT = [("title", "\ud800"), ("id", "a\x00b"), ("title", "bell\x07"), ("enterprise_size", "large\ud800")]
+
+
+@pytest.mark.parametrize(("field", "text"), BAD_TEXT)
+def test_http_refuses_bad_text_with_422_naming_the_field(http, field, text):
+    body = json.dumps({field: text, "enterprise_size": "large"} if field != "enterprise_size" else {field: text})
+    response = http.post("/v1/advise", content=body.encode())  # json.dumps escapes the surrogate
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["problems"]
+    assert problem["field"] == field and "at position" in problem["message"]
+    assert "\\u" in problem["value"]  # quoted escaped, so any output can carry it
+
+
+@pytest.mark.parametrize(("field", "text"), BAD_TEXT)
+def test_cli_refuses_bad_text_with_exit_3(tmp_path, field, text):
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps({field: text}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["advise", str(path)], catch_exceptions=False)
+    assert result.exit_code == EXIT_INPUT
+    assert f"{field}: contains a" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("output", ["out.csv", "out.xlsx", "out.jsonl"])
+def test_batch_rejects_only_the_row_with_bad_text(tmp_path, output):
+    source = tmp_path / "in.csv"
+    source.write_text('id,title,enterprise_size\nA,"bad\x01title",large\nB,fine,large\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", str(source), "-o", str(tmp_path / output)], catch_exceptions=False)
+    assert result.exit_code == 4, result.stderr  # some rows rejected
+    assert "2 rows read, 1 scored, 1 rejected" in result.stderr
