@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import durable_rules_engine as _engine
 
 from .errors import AdvisorError, PackProblem, RulePackError
 from .profile import ATTRIBUTES
-from .rulebook import AllOf, AnyOf, AttributeTest, NotOf, Rule, Rulebook
+from .rulebook import MAX_TESTS_PER_RULE, AllOf, AnyOf, AttributeTest, NotOf, Rule, Rulebook
 
 # Every fact carries this marker; every rule requires it. NOTE: the guard keeps rules from
 # matching the session's own state fact, which otherwise loops forever (durable-rules #288).
@@ -95,6 +96,28 @@ def _plain_number(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+# NOTE: an `in` list longer than this becomes one set-membership field of the fact, computed in
+# Python before asserting, instead of an `$or` of equalities: durable-rules hangs in
+# create_ruleset once one test has more than 511 alternatives below it (issue 12, row 13).
+INLINE_IN_VALUES = 8
+
+
+class _Memberships:
+    """The set-membership fields of one compiled ruleset: (attribute, values) -> fact key."""
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, frozenset[Any]], str] = {}
+        self.by_attribute: dict[str, list[tuple[str, frozenset[Any]]]] = {}
+
+    def key(self, attribute: str, values: Iterable[Any]) -> str:
+        members = frozenset(values)
+        found = self.keys.get((attribute, members))
+        if found is None:
+            found = self.keys[(attribute, members)] = f"s{len(self.keys)}"
+            self.by_attribute.setdefault(attribute, []).append((found, members))
+        return found
+
+
 class _FactWriter:
     """Writes facts as JSON text, from cached fragments per (attribute, value).
 
@@ -102,27 +125,39 @@ class _FactWriter:
     choices, booleans and lists take few values, so their JSON fragments are cached and joined.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, memberships: _Memberships | None = None) -> None:
         self._fragments: dict[tuple[str, Any], str] = {}
+        self._sets = memberships.by_attribute if memberships is not None else {}
 
-    def write(self, known: Mapping[str, Any], pid: int, sid: str) -> str:
+    def _membership_text(self, name: str, value: Any) -> str:
+        return "".join(
+            f', "{key}": {"true" if value in members else "false"}' for key, members in self._sets.get(name, ())
+        )
+
+    def write(self, known: Mapping[str, Any], pid: int) -> str:
+        """The fact without its closing brace: each ruleset adds its own session id."""
         fragments = self._fragments
+        sets = self._sets
         parts = [f'{{"pid": {pid}']
         for name, value in known.items():
             if name in _NUMBERS:
                 number = _plain_number(value) if isinstance(value, float) else value
                 parts.append(f', "{_KEY[name]}": {number}')
+                if name in sets:
+                    parts.append(self._membership_text(name, value))
                 continue
             key = (name, tuple(value)) if name in _LISTS else (name, value)
             text = fragments.get(key)
             if text is None:
-                text = fragments[key] = ", " + json.dumps(to_fact({name: value}), ensure_ascii=False)[1:-1]
+                text = ", " + json.dumps(to_fact({name: value}), ensure_ascii=False)[1:-1]
+                if name in sets:
+                    text += self._membership_text(name, value)
+                fragments[key] = text
             parts.append(text)
-        parts.append(f', "sid": "{sid}"}}')
         return "".join(parts)
 
 
-def _compile_test(test: AttributeTest, negated: bool) -> dict[str, Any]:
+def _compile_test(test: AttributeTest, negated: bool, memberships: _Memberships) -> dict[str, Any]:
     op, value, attr = test.operator, test.operand, _key(test.attr)
     if op == "known":
         present = bool(value) != negated
@@ -135,59 +170,242 @@ def _compile_test(test: AttributeTest, negated: bool) -> dict[str, Any]:
         equal = (op == "eq") != negated
         return {attr: value} if equal else {"$neq": {attr: value}}
     if op == "in":
+        if len(value) > INLINE_IN_VALUES:
+            # Absent when the attribute is unknown, so neither form matches then.
+            return {memberships.key(test.attr, value): not negated}
         if negated:
-            return {"$and": [{"$neq": {attr: item}} for item in value]}
+            return (
+                {"$and": [{"$neq": {attr: item}} for item in value]} if len(value) > 1 else {"$neq": {attr: value[0]}}
+            )
         return {"$or": [{attr: item} for item in value]} if len(value) > 1 else {attr: value[0]}
     raise AssertionError(f"unhandled operator {op}")
 
 
-def compile_condition(condition: Any, negated: bool = False) -> dict[str, Any]:
-    """Translate a rule condition to durable's JSON, pushing `not` down to the tests (De Morgan)."""
+def compile_condition(condition: Any, negated: bool = False, memberships: _Memberships | None = None) -> dict[str, Any]:
+    """Translate a rule condition to durable's JSON, pushing `not` down to the tests (De Morgan).
+
+    NOTE: a group nested in a group of the same kind is merged into it (`all` in `all`): durable
+    allows 32 and/or expressions per rule (error 113), so flatter is safer, and it means the same.
+    """
+    memberships = memberships if memberships is not None else _Memberships()
     if isinstance(condition, AttributeTest):
-        return _compile_test(condition, negated)
+        return _compile_test(condition, negated, memberships)
     if isinstance(condition, NotOf):
-        return compile_condition(condition.not_, not negated)
+        return compile_condition(condition.not_, not negated, memberships)
     if isinstance(condition, AllOf):
         parts, joiner = condition.all, ("$or" if negated else "$and")
     elif isinstance(condition, AnyOf):
         parts, joiner = condition.any, ("$and" if negated else "$or")
     else:
         raise AssertionError(f"unhandled condition {condition!r}")
-    compiled = [compile_condition(part, negated) for part in parts]
+    compiled: list[dict[str, Any]] = []
+    for part in parts:
+        child = compile_condition(part, negated, memberships)
+        compiled.extend(child[joiner] if len(child) == 1 and joiner in child else [child])
     return compiled[0] if len(compiled) == 1 else {joiner: compiled}
 
 
-def compile_rule(rule: Rule) -> dict[str, Any]:
-    return {"all": [{"m": {"$and": [_GUARD, compile_condition(rule.when)]}}]}
+def compile_rule(rule: Rule, memberships: _Memberships | None = None) -> dict[str, Any]:
+    condition = compile_condition(rule.when, memberships=memberships)
+    tests = condition["$and"] if len(condition) == 1 and "$and" in condition else [condition]
+    return {"all": [{"m": {"$and": [_GUARD, *tests]}}]}
+
+
+_SESSION_DEFINITION = {"all": [{"m": _PRIMER}]}
 
 
 def compile_rulebook(rulebook: Rulebook, rule_ids: Iterable[str] | None = None) -> dict[str, Any]:
-    """The durable ruleset definition (JSON-able) for a rulebook, or some of its rules, plus the session rule."""
+    """The durable ruleset definition (JSON-able) for a rulebook, or some of its rules, plus the
+    session rule, as one ruleset (RuleEngine splits big packs across several)."""
     chosen = rulebook.rules if rule_ids is None else {rule_id: rulebook.rules[rule_id] for rule_id in rule_ids}
-    definition = {rule_id: compile_rule(rule) for rule_id, rule in chosen.items()}
-    definition[_SESSION_RULE] = {"all": [{"m": _PRIMER}]}
+    memberships = _Memberships()
+    definition = {rule_id: compile_rule(rule, memberships) for rule_id, rule in chosen.items()}
+    definition[_SESSION_RULE] = _SESSION_DEFINITION
     return definition
 
 
-def _create_ruleset(rulebook: Rulebook, rule_ids: frozenset[str]) -> int:
-    definition = compile_rulebook(rulebook, sorted(rule_ids))
-    name = f"coop_advisor_{next(_ruleset_numbers)}"
-    try:
-        return _engine.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
-    except Exception as error:  # the C extension raises bare Exceptions with error codes
-        culprits = []
-        for rule_id in sorted(rule_ids):
-            rule = rulebook.rules[rule_id]
-            single = {rule_id: compile_rule(rule), _SESSION_RULE: {"all": [{"m": _PRIMER}]}}
-            try:
-                _engine.create_ruleset(f"{name}_probe_{rule_id}", json.dumps(single, ensure_ascii=False))
-            except Exception as rule_error:
-                culprits.append(
-                    PackProblem(rulebook.files[rule_id], rule_id, f"durable-rules rejects the rule: {rule_error}")
-                )
-        raise RulePackError(
-            culprits or [PackProblem(rulebook.directory, None, f"durable-rules rejects the pack: {error}")]
-        ) from None
+# -- splitting a pack across rulesets ------------------------------------------------------------
+
+# Limits of one durable-rules 2.0.28 ruleset, measured on this machine (docs/engine.md):
+# - more than 511 different tests directly below one test: create_ruleset never returns (and
+#   ignores Ctrl-C), or returns error 106;
+# - more than 128 `known: false` ($nex) tests below one test: error 107;
+# - more than 256 rules ending at one test (identical conditions): error 108;
+# NOTE: no test can have more different tests below it than the ruleset holds, so capping the
+# different tests per ruleset keeps every one of them far from the hang. The others are errors,
+# not hangs: a ruleset that hits one is split in two and compiled again.
+MAX_TESTS_PER_RULESET = 400
+MAX_ABSENCE_TESTS_PER_RULESET = 100
+MAX_RULES_PER_RULESET = 200
+# The loader caps a rule at MAX_TESTS_PER_RULE tests, so one rule always fits in a ruleset.
+assert MAX_TESTS_PER_RULE * INLINE_IN_VALUES < MAX_TESTS_PER_RULESET
+
+# durable-rules reports its failures as bare numbers (durable-rules src/rules/rules.h).
+ENGINE_ERRORS = {
+    101: "durable-rules ran out of memory",
+    102: "durable-rules met a value of an unexpected type",
+    104: "durable-rules met an unexpected value",
+    106: "too many different tests follow one test (durable-rules allows 511): split the rule or the pack",
+    107: "too many 'known: false' tests follow one test (durable-rules allows 128)",
+    108: "too many rules share one identical condition (durable-rules allows 256)",
+    113: "the condition has too many and/or groups for durable-rules (32 per rule): flatten or split it",
+    201: "durable-rules could not read a value of the JSON it was given",
+    202: "durable-rules could not read a text or special number (e.g. Infinity, NaN) in the JSON it was given",
+    203: "durable-rules could not read a number of the JSON it was given",
+    204: "durable-rules could not read the JSON object it was given (e.g. a number in exponent notation, 1e-05)",
+    205: "durable-rules could not read a list of the JSON it was given",
+    302: "the fact has more fields than durable-rules allows",
+}
+_LIMIT_ERRORS = frozenset({106, 107, 108, 113})
+
+
+def engine_error_code(error: BaseException) -> int | None:
+    """The number at the end of a durable-rules error message ("..., error code: 106")."""
+    match = re.search(r"error code: (\d+)", str(error))
+    return int(match.group(1)) if match else None
+
+
+def explain_engine_error(error: BaseException) -> str:
+    """durable-rules' message with what its error code means."""
+    code = engine_error_code(error)
+    meaning = ENGINE_ERRORS.get(code) if code is not None else None
+    return f"{meaning} (durable-rules error {code})" if meaning else str(error)
+
+
+def _leaves(condition: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    stack = [condition]
+    while stack:
+        node = stack.pop()
+        group = node.get("$and", node.get("$or")) if len(node) == 1 else None
+        if isinstance(group, list):
+            stack.extend(group)
+        else:
+            yield node
+
+
+def _test_signatures(definition: dict[str, Any]) -> set[str]:
+    return {json.dumps(leaf, sort_keys=True) for leaf in _leaves(definition["all"][0]["m"])}
+
+
+def plan_rulesets(definitions: Mapping[str, dict[str, Any]]) -> list[list[str]]:
+    """Rule ids grouped into rulesets, in id order, each within the per-ruleset limits."""
+    groups: list[list[str]] = []
+    tests: set[str] = set()
+    for rule_id in sorted(definitions):
+        own = _test_signatures(definitions[rule_id])
+        merged = tests | own
+        absent = sum(1 for signature in merged if signature.startswith('{"$nex"'))
+        if groups and (
+            len(merged) <= MAX_TESTS_PER_RULESET
+            and absent <= MAX_ABSENCE_TESTS_PER_RULESET
+            and len(groups[-1]) < MAX_RULES_PER_RULESET
+        ):
+            groups[-1].append(rule_id)
+            tests = merged
+        else:
+            groups.append([rule_id])
+            tests = own
+    return groups
+
+
+def _create(definition: dict[str, Any]) -> int:
+    return _engine.create_ruleset(f"coop_advisor_{next(_ruleset_numbers)}", json.dumps(definition, ensure_ascii=False))
+
+
+def _create_rulesets(rulebook: Rulebook, rule_ids: frozenset[str], memberships: _Memberships) -> list[int]:
+    """Compile the rules into as few durable rulesets as the engine's limits allow."""
+    definitions = {rule_id: compile_rule(rulebook.rules[rule_id], memberships) for rule_id in sorted(rule_ids)}
+    problems: list[PackProblem] = []
+    handles: list[int] = []
+    pending = plan_rulesets(definitions) or [[]]
+    while pending:
+        group = pending.pop(0)
+        definition = {rule_id: definitions[rule_id] for rule_id in group}
+        definition[_SESSION_RULE] = _SESSION_DEFINITION
+        try:
+            handles.append(_create(definition))
+        except Exception as error:  # the C extension raises bare Exceptions with error codes
+            if engine_error_code(error) in _LIMIT_ERRORS and len(group) > 1:
+                half = len(group) // 2
+                pending[:0] = [group[:half], group[half:]]
+                continue
+            problems.extend(_culprits(rulebook, group, definitions, error))
+    if problems:
+        raise RulePackError(problems)
+    return handles
+
+
+def _culprits(
+    rulebook: Rulebook, group: list[str], definitions: Mapping[str, dict[str, Any]], error: BaseException
+) -> list[PackProblem]:
+    """The rules of a group durable-rules refuses on their own, each with the reason."""
+    culprits = []
+    for rule_id in group:
+        try:
+            _create({rule_id: definitions[rule_id], _SESSION_RULE: _SESSION_DEFINITION})
+        except Exception as rule_error:
+            reason = explain_engine_error(rule_error)
+            culprits.append(PackProblem(rulebook.files[rule_id], rule_id, f"durable-rules rejects the rule: {reason}"))
+    if culprits:
+        return culprits
+    return [PackProblem(rulebook.directory, None, f"durable-rules rejects the pack: {explain_engine_error(error)}")]
+
+
+class _Session:
+    """One durable ruleset and the one session in it that every evaluation uses."""
+
+    def __init__(self, handle: int) -> None:
+        self.handle = handle
+        self._numbers = itertools.count(1)
+        self.start()
+
+    def start(self) -> None:
+        """Open a session and fire its primer rule, so that deleting it later is safe."""
+        self.sid = str(next(self._numbers))
+        self.suffix = f', "sid": "{self.sid}"}}'
+        code, state = _engine.assert_fact(self.handle, json.dumps({"primer": 1, "sid": self.sid}))
+        if code != _OK:
+            raise EngineError(f"durable-rules did not start a session (code {code})")
+        started = _engine.start_action_for_state(self.handle, state)
+        message = started[1] if started else None
+        while message:
+            message = _engine.complete_and_start_action(self.handle, state)
+
+    def restart(self) -> None:
+        """Drop the session (its facts and pending actions) and continue in a fresh one."""
+        old = self.sid
+        self.start()
+        try:
+            _engine.delete_state(self.handle, old)
+        except Exception:  # the session is abandoned either way
+            pass
+
+    def collect(self, body: str, ids: set[str]) -> None:
+        """Assert the fact, add the ids of the rules that fire to `ids`, retract the fact."""
+        handle = self.handle
+        payload = body + self.suffix
+        try:
+            code, state = _engine.assert_fact(handle, payload)
+        except Exception as error:
+            raise EngineError(f"durable-rules refused the profile: {explain_engine_error(error)}") from None
+        if code not in (_OK, _QUEUED, _NOT_HANDLED):
+            raise EngineError(f"durable-rules returned code {code} for the profile")
+        try:
+            started = _engine.start_action_for_state(handle, state) if code != _NOT_HANDLED else None
+            message = started[1] if started else None
+            while message:
+                # NOTE: a message is {"<rule id>":{"m":<fact>}} and rule ids are validated to
+                # five characters (two letters, three digits): read the id off the front
+                # instead of parsing the fact back.
+                ids.add(message[2:7])
+                message = _engine.complete_and_start_action(handle, state)
+            _engine.retract_fact(handle, payload)
+        except BaseException:
+            self.restart()
+            raise
+
+    def facts(self) -> int:
+        return len(json.loads(_engine.get_facts(self.handle, self.sid)))
 
 
 class RuleEngine:
@@ -200,6 +418,8 @@ class RuleEngine:
     results identical over 400,000 profiles (docs/engine.md); the tests compare this path with
     an independent evaluator. Should anything fail mid-way, the session is deleted and a new
     one started, so no half-evaluated fact can leak into the next evaluation.
+    A pack too big for one durable ruleset is split across several (`plan_rulesets`); the
+    fact is asserted into each and the fired ids are the union.
     NOTE: a lock serialises assert -> collect -> retract: the C engine is not thread-safe and
     holds the GIL anyway, so threads could not run it in parallel.
     """
@@ -207,38 +427,24 @@ class RuleEngine:
     def __init__(self, rulebook: Rulebook, rule_ids: Iterable[str] | None = None):
         """Compile the whole rulebook, or only `rule_ids` of it."""
         self.rule_ids = frozenset(rulebook.rules if rule_ids is None else rule_ids)
-        self._handle = _create_ruleset(rulebook, self.rule_ids)
+        memberships = _Memberships()
+        self._sessions = [_Session(handle) for handle in _create_rulesets(rulebook, self.rule_ids, memberships)]
         self._lock = threading.Lock()
-        self._sessions = itertools.count(1)
         self._pids = itertools.count(1)
-        self._writer = _FactWriter()
-        self._start_session()
+        self._writer = _FactWriter(memberships)
+
+    @property
+    def rulesets(self) -> int:
+        """How many durable rulesets the rules were split across (1 unless the pack is big)."""
+        return len(self._sessions)
 
     def fired(self, known: Mapping[str, Any]) -> frozenset[str]:
         """Ids of the rules that fire on one profile's known values."""
-        handle = self._handle
         ids: set[str] = set()
         with self._lock:
-            payload = self._writer.write(known, next(self._pids), self._sid)
-            try:
-                code, state = _engine.assert_fact(handle, payload)
-            except Exception as error:
-                raise EngineError(f"durable-rules refused the profile: {error}") from None
-            if code not in (_OK, _QUEUED, _NOT_HANDLED):
-                raise EngineError(f"durable-rules returned code {code} for the profile")
-            try:
-                started = _engine.start_action_for_state(handle, state) if code != _NOT_HANDLED else None
-                message = started[1] if started else None
-                while message:
-                    # NOTE: a message is {"<rule id>":{"m":<fact>}} and rule ids are validated to
-                    # five characters (two letters, three digits): read the id off the front
-                    # instead of parsing the fact back.
-                    ids.add(message[2:7])
-                    message = _engine.complete_and_start_action(handle, state)
-                _engine.retract_fact(handle, payload)
-            except BaseException:
-                self._new_session()
-                raise
+            body = self._writer.write(known, next(self._pids))
+            for session in self._sessions:
+                session.collect(body, ids)
         return frozenset(ids)
 
     def fired_many(self, profiles: Iterable[Mapping[str, Any]]) -> list[frozenset[str]]:
@@ -251,26 +457,6 @@ class RuleEngine:
         return [self.fired(known) for known in profiles]
 
     def session_facts(self) -> int:
-        """How many facts the engine's session holds: 1 (the primer) between evaluations."""
+        """How many facts the engine's sessions hold: 1 (the primer) each between evaluations."""
         with self._lock:
-            return len(json.loads(_engine.get_facts(self._handle, self._sid)))
-
-    def _start_session(self) -> None:
-        """Open a session and fire its primer rule, so that deleting it later is safe."""
-        self._sid = str(next(self._sessions))
-        code, state = _engine.assert_fact(self._handle, json.dumps({"primer": 1, "sid": self._sid}))
-        if code != _OK:
-            raise EngineError(f"durable-rules did not start a session (code {code})")
-        started = _engine.start_action_for_state(self._handle, state)
-        message = started[1] if started else None
-        while message:
-            message = _engine.complete_and_start_action(self._handle, state)
-
-    def _new_session(self) -> None:
-        """Drop the session (its facts and pending actions) and continue in a fresh one."""
-        old = self._sid
-        self._start_session()
-        try:
-            _engine.delete_state(self._handle, old)
-        except Exception:  # the session is abandoned either way
-            pass
+            return max(session.facts() for session in self._sessions)

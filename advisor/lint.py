@@ -15,7 +15,8 @@ from .knowledge import load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
 from .rulebook import Rulebook, attribute_tests, read_rulebook
-from .whatif import candidate_answers
+from .scoring import Scorer
+from .whatif import WhatIf, candidate_answers
 
 # Rules reading more attributes than this many combinations are checked on their cases only.
 _MAX_COMBINATIONS = 20000
@@ -50,7 +51,10 @@ def lint_pack(rules_dir: Path | str | None = None, knowledge_dir: Path | str | N
     if report.errors:
         return report  # the engine checks below need a pack that compiles sensibly
     try:
+        # Compiled exactly as Advisor compiles it (the main engine and the what-if's rulesets), so
+        # a pack that passes here cannot fail to load in `advise`.
         engine = RuleEngine(rulebook)
+        WhatIf(rulebook, Scorer(rulebook, knowledge))
     except RulePackError as error:
         report.errors += error.problems
         return report

@@ -59,6 +59,11 @@ class _Values(dict):
         return "unknown"
 
 
+def render_message(template: str, values: Mapping[str, str]) -> str:
+    """A rule's message with the formatted values filled in (the linter compiles messages with it)."""
+    return string.Formatter().vformat(template, (), values if isinstance(values, _Values) else _Values(values))
+
+
 class Scorer:
     """Turns fired rule ids into mode standings and full advice parts, per a pack's scoring policy."""
 
@@ -185,7 +190,7 @@ class Scorer:
             rule_name=rule.name,
             effect=rule.effect.kind,
             weight=rule.effect.weight,
-            message=string.Formatter().vformat(rule.message, (), values),
+            message=render_message(rule.message, values),
             rationale=rule.rationale,
             triggered_by={name: known[name] for name in rule.attributes() if name in known},
             citations=[quote for knowledge_id in rule.cites for quote in self._quotes(knowledge_id)],
