@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import durable_rules_engine as _engine
@@ -226,17 +227,28 @@ def compile_rulebook(rulebook: Rulebook, rule_ids: Iterable[str] | None = None) 
 
 # -- splitting a pack across rulesets ------------------------------------------------------------
 
-# Limits of one durable-rules 2.0.28 ruleset, measured on this machine (docs/engine.md):
+# Limits of one durable-rules 2.0.28 ruleset, measured on this machine (docs/engine.md). Within a
+# ruleset, the tests of each rule's `$and` form a chain below the pid guard, and the branches of
+# an `$or` fork it, so the rules make a tree of tests; at create_ruleset:
 # - more than 511 different tests directly below one test: create_ruleset never returns (and
 #   ignores Ctrl-C), or returns error 106;
 # - more than 128 `known: false` ($nex) tests below one test: error 107;
 # - more than 256 rules ending at one test (identical conditions): error 108;
+# and at assert_fact, walking the tree depth first with a stack of 64 entries:
+# - more true tests waiting on that stack than 64: error 303, on the profile, at evaluation time.
 # NOTE: no test can have more different tests below it than the ruleset holds, so capping the
-# different tests per ruleset keeps every one of them far from the hang. The others are errors,
-# not hangs: a ruleset that hits one is split in two and compiled again.
+# different tests per ruleset keeps every one far from the hang; the stack is bounded by
+# `_Tree.depth_bound`, an upper bound computed from the tree. The errors at create_ruleset are
+# errors, not hangs: should one still happen, that ruleset is split in two and compiled again.
 MAX_TESTS_PER_RULESET = 400
 MAX_ABSENCE_TESTS_PER_RULESET = 100
 MAX_RULES_PER_RULESET = 200
+MAX_STACK_PER_RULESET = 56
+#: More alternatives (paths through `any`s) than this in one rule is refused.
+MAX_PATHS_PER_RULE = 1024
+#: More different long `in` lists (set-membership fact fields) than this in one pack is refused:
+#: durable-rules reads at most 255 fields per fact (error 302).
+MAX_MEMBERSHIP_FIELDS = 150
 # The loader caps a rule at MAX_TESTS_PER_RULE tests, so one rule always fits in a ruleset.
 assert MAX_TESTS_PER_RULE * INLINE_IN_VALUES < MAX_TESTS_PER_RULESET
 
@@ -254,7 +266,8 @@ ENGINE_ERRORS = {
     203: "durable-rules could not read a number of the JSON it was given",
     204: "durable-rules could not read the JSON object it was given (e.g. a number in exponent notation, 1e-05)",
     205: "durable-rules could not read a list of the JSON it was given",
-    302: "the fact has more fields than durable-rules allows",
+    302: "the fact has more fields than durable-rules reads (255)",
+    303: "more tests held at once than durable-rules can follow (64)",
 }
 _LIMIT_ERRORS = frozenset({106, 107, 108, 113})
 
@@ -272,40 +285,144 @@ def explain_engine_error(error: BaseException) -> str:
     return f"{meaning} (durable-rules error {code})" if meaning else str(error)
 
 
-def _leaves(condition: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    stack = [condition]
-    while stack:
-        node = stack.pop()
-        group = node.get("$and", node.get("$or")) if len(node) == 1 else None
-        if isinstance(group, list):
-            stack.extend(group)
+def _is_group(node: dict[str, Any], joiner: str) -> bool:
+    return len(node) == 1 and joiner in node
+
+
+def _path_count(condition: dict[str, Any]) -> int:
+    if _is_group(condition, "$and"):
+        return math.prod(_path_count(part) for part in condition["$and"])
+    if _is_group(condition, "$or"):
+        return sum(_path_count(part) for part in condition["$or"])
+    return 1
+
+
+def _paths(condition: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The chains of tests of a compiled condition: one per combination of `$or` branches."""
+    if _is_group(condition, "$and"):
+        chains: list[list[dict[str, Any]]] = [[]]
+        for part in condition["$and"]:
+            chains = [chain + tail for chain in chains for tail in _paths(part)]
+        return chains
+    if _is_group(condition, "$or"):
+        return [chain for part in condition["$or"] for chain in _paths(part)]
+    return [[condition]]
+
+
+def _test_kind(test: dict[str, Any]) -> tuple[str, str]:
+    """(fact field, operator) of a compiled test."""
+    ((operator, body),) = test.items()
+    if operator.startswith("$"):
+        ((field, _),) = body.items()
+        return field, operator
+    return operator, "$eq"
+
+
+class _Node:
+    """A test in the tree of a ruleset's tests, with an upper bound on the stack below it."""
+
+    __slots__ = ("children", "fields", "true_at_once", "deepest", "stack")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        # per fact field: [has an equality, other tests that can hold together, has $nex]
+        self.fields: dict[str, list[int]] = {}
+        self.true_at_once = 0  # the most children that can hold for one fact
+        self.deepest = 0  # the largest `stack` of a child
+        self.stack = 0
+
+    def add_child(self, signature: str, test: dict[str, Any]) -> _Node:
+        field, operator = _test_kind(test)
+        counts = self.fields.setdefault(field, [0, 0, 0])
+        before = max(counts[0] + counts[1], counts[2])
+        if operator == "$eq":
+            counts[0] = 1  # at most one value of a field is equal
+        elif operator == "$nex":
+            counts[2] = 1  # an absent field makes every other test on it false
         else:
-            yield node
+            counts[1] += 1
+        self.true_at_once += max(counts[0] + counts[1], counts[2]) - before
+        child = self.children[signature] = _Node()
+        return child
 
 
-def _test_signatures(definition: dict[str, Any]) -> set[str]:
-    return {json.dumps(leaf, sort_keys=True) for leaf in _leaves(definition["all"][0]["m"])}
+class _Tree:
+    """The tree of tests durable-rules builds for a group of rules, with its limits' measures."""
+
+    def __init__(self) -> None:
+        self.root = _Node()  # the pid guard
+        self.tests: set[str] = set()
+        self.absences = 0
+        self.rules = 0
+
+    def add(self, chains: list[list[tuple[str, dict[str, Any]]]]) -> None:
+        self.rules += 1
+        for chain in chains:
+            node, path = self.root, [self.root]
+            for signature, test in chain:
+                child = node.children.get(signature)
+                if child is None:
+                    child = node.add_child(signature, test)
+                    if signature not in self.tests:
+                        self.tests.add(signature)
+                        self.absences += signature.startswith('{"$nex"')
+                node = child
+                path.append(node)
+            # NOTE: depth first, a test with k true children leaves k - 1 of them waiting while the
+            # first is followed; bounds only grow as rules are added, so update along the chain.
+            for index in range(len(path) - 1, -1, -1):
+                current = path[index]
+                current.stack = max(current.true_at_once, current.true_at_once - 1 + current.deepest)
+                if index:
+                    parent = path[index - 1]
+                    parent.deepest = max(parent.deepest, current.stack)
+
+    def fits(self) -> bool:
+        return (
+            len(self.tests) <= MAX_TESTS_PER_RULESET
+            and self.absences <= MAX_ABSENCE_TESTS_PER_RULESET
+            and self.rules <= MAX_RULES_PER_RULESET
+            and self.root.stack <= MAX_STACK_PER_RULESET
+        )
 
 
-def plan_rulesets(definitions: Mapping[str, dict[str, Any]]) -> list[list[str]]:
-    """Rule ids grouped into rulesets, in id order, each within the per-ruleset limits."""
+def _chains(definition: dict[str, Any]) -> list[list[tuple[str, dict[str, Any]]]]:
+    tests = definition["all"][0]["m"]["$and"][1:]  # after the pid guard
+    return [[(json.dumps(test, sort_keys=True), test) for test in chain] for chain in _paths({"$and": tests})]
+
+
+def plan_rulesets(definitions: Mapping[str, dict[str, Any]]) -> tuple[list[list[str]], dict[str, str]]:
+    """Rule ids grouped into rulesets, in id order, each within durable's limits; and the rules
+    that cannot be compiled safely even alone, with the reason."""
     groups: list[list[str]] = []
-    tests: set[str] = set()
+    refused: dict[str, str] = {}
+    tree = _Tree()
     for rule_id in sorted(definitions):
-        own = _test_signatures(definitions[rule_id])
-        merged = tests | own
-        absent = sum(1 for signature in merged if signature.startswith('{"$nex"'))
-        if groups and (
-            len(merged) <= MAX_TESTS_PER_RULESET
-            and absent <= MAX_ABSENCE_TESTS_PER_RULESET
-            and len(groups[-1]) < MAX_RULES_PER_RULESET
-        ):
-            groups[-1].append(rule_id)
-            tests = merged
-        else:
-            groups.append([rule_id])
-            tests = own
-    return groups
+        condition = {"$and": definitions[rule_id]["all"][0]["m"]["$and"][1:]}
+        paths = _path_count(condition)
+        if paths > MAX_PATHS_PER_RULE:
+            refused[rule_id] = (
+                f"the condition has {paths:,} alternative paths through its 'any' groups; at most "
+                f"{MAX_PATHS_PER_RULE:,} are allowed: split it into several rules"
+            )
+            continue
+        chains = _chains(definitions[rule_id])
+        alone = _Tree()
+        alone.add(chains)
+        if not alone.fits():
+            refused[rule_id] = (
+                f"the condition can hold {alone.root.stack} tests at once for one profile; durable-rules "
+                f"follows at most 64 (error 303): split it into several rules"
+            )
+            continue
+        if groups:
+            tree.add(chains)
+            if tree.fits():
+                groups[-1].append(rule_id)
+                continue
+        tree = alone
+        groups.append([rule_id])
+    return groups, refused
 
 
 def _create(definition: dict[str, Any]) -> int:
@@ -315,9 +432,21 @@ def _create(definition: dict[str, Any]) -> int:
 def _create_rulesets(rulebook: Rulebook, rule_ids: frozenset[str], memberships: _Memberships) -> list[int]:
     """Compile the rules into as few durable rulesets as the engine's limits allow."""
     definitions = {rule_id: compile_rule(rulebook.rules[rule_id], memberships) for rule_id in sorted(rule_ids)}
-    problems: list[PackProblem] = []
+    if len(memberships.keys) > MAX_MEMBERSHIP_FIELDS:
+        raise RulePackError(
+            [
+                PackProblem(
+                    rulebook.directory,
+                    None,
+                    f"the rules hold {len(memberships.keys)} different 'in' lists of more than {INLINE_IN_VALUES} "
+                    f"values; at most {MAX_MEMBERSHIP_FIELDS} are allowed (durable-rules reads 255 fields per fact)",
+                )
+            ]
+        )
+    groups, refused = plan_rulesets(definitions)
+    problems = [PackProblem(rulebook.files[rule_id], rule_id, reason) for rule_id, reason in refused.items()]
     handles: list[int] = []
-    pending = plan_rulesets(definitions) or [[]]
+    pending = groups or [[]]
     while pending:
         group = pending.pop(0)
         definition = {rule_id: definitions[rule_id] for rule_id in group}

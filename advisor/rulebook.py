@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -89,11 +90,13 @@ class AttributeTest(Record):
     def operators(self) -> list[str]:
         return [op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None]
 
-    @property
+    # NOTE: cached: the what-if and the linter ask a test for its operator millions of times on
+    # big packs, and finding it means looking at all nine operator fields.
+    @cached_property
     def operator(self) -> str:
         return self.operators()[0]
 
-    @property
+    @cached_property
     def operand(self) -> Any:
         return getattr(self, "in_" if self.operator == "in" else self.operator)
 
