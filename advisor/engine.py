@@ -62,7 +62,7 @@ def _short_keys() -> dict[str, str]:
 
 _KEY = _short_keys()
 _NUMBERS = frozenset(name for name, spec in ATTRIBUTES.items() if spec.kind in ("integer", "number"))
-_LISTS = frozenset(name for name, spec in ATTRIBUTES.items() if spec.kind == "list")
+_AMOUNTS = frozenset(name for name, spec in ATTRIBUTES.items() if spec.kind == "number")
 
 
 def _key(name: str) -> str:
@@ -86,8 +86,26 @@ def to_fact(known: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, float):
             fact[_key(name)] = _plain_number(value)
         else:
-            fact[_key(name)] = value
+            fact[_key(name)] = choice_code(name, value)
     return fact
+
+
+_CHOICE_CODES = {
+    name: {choice: index for index, choice in enumerate(spec.choices)}
+    for name, spec in ATTRIBUTES.items()
+    if spec.kind == "choice"
+}
+
+
+def choice_code(attribute: str, value: Any) -> Any:
+    """A choice as the engine sees it: its position among the attribute's choices.
+
+    NOTE: "university_enterprise" is copied into the message of every rule that fires; 5 is not.
+    Smaller facts made each fired rule cheaper. A value that is no choice stays as it is (and so
+    equals no profile's value, as before).
+    """
+    codes = _CHOICE_CODES.get(attribute)
+    return codes.get(value, value) if codes is not None and isinstance(value, str) else value
 
 
 def _plain_number(value: float) -> int | float:
@@ -120,46 +138,58 @@ class _Memberships:
 
 
 class _FactWriter:
-    """Writes facts as JSON text, from cached fragments per (attribute, value).
+    """Writes facts as JSON text, from cached fragments per attribute and value.
 
     NOTE: building the fact dict and json.dumps-ing it cost more than the engine's own match;
-    choices, booleans and lists take few values, so their JSON fragments are cached and joined.
+    choices, booleans, lists and whole months take few values, so their JSON fragments are cached
+    (one dict per attribute, so no key tuple is built) and joined. Amounts are written directly.
     """
 
-    def __init__(self, memberships: _Memberships | None = None) -> None:
-        self._fragments: dict[tuple[str, Any], str] = {}
+    def __init__(self, memberships: _Memberships | None = None, fields: Iterable[str] | None = None) -> None:
         self._sets = memberships.by_attribute if memberships is not None else {}
+        self._fields = None if fields is None else frozenset(fields)
+        self._cached: dict[str, dict[Any, str]] = {name: {} for name in ATTRIBUTES if name not in _AMOUNTS}
 
-    def _membership_text(self, name: str, value: Any) -> str:
-        return "".join(
-            f', "{key}": {"true" if value in members else "false"}' for key, members in self._sets.get(name, ())
-        )
+    def _fragment(self, name: str, value: Any) -> str:
+        # NOTE: only the fields some rule reads are written: the engine parses the fact on assert
+        # and retract and copies it into every fired rule's message, so a smaller fact is faster.
+        wanted = self._fields
+        if name in _NUMBERS:
+            number = _plain_number(value) if isinstance(value, float) else value
+            text = f',"{_KEY[name]}":{number}' if wanted is None or _KEY[name] in wanted else ""
+        else:
+            fact = to_fact({name: value})
+            if wanted is not None:
+                fact = {key: item for key, item in fact.items() if key in wanted}
+            text = "," + json.dumps(fact, ensure_ascii=False, separators=(",", ":"))[1:-1] if fact else ""
+        for key, members in self._sets.get(name, ()):
+            text += f',"{key}":{"true" if value in members else "false"}'
+        return text
 
     def write(self, known: Mapping[str, Any], pid: int) -> str:
         """The fact without its closing brace: each ruleset adds its own session id."""
-        fragments = self._fragments
-        sets = self._sets
-        parts = [f'{{"pid": {pid}']
+        parts = [f'{{"pid":{pid}']
+        append = parts.append
+        cached = self._cached
         for name, value in known.items():
-            if name in _NUMBERS:
-                number = _plain_number(value) if isinstance(value, float) else value
-                parts.append(f', "{_KEY[name]}": {number}')
-                if name in sets:
-                    parts.append(self._membership_text(name, value))
+            cache = cached.get(name)
+            if cache is None:  # an amount: too many values to cache
+                append(self._fragment(name, value))
                 continue
-            key = (name, tuple(value)) if name in _LISTS else (name, value)
-            text = fragments.get(key)
+            key = tuple(value) if value.__class__ is list else value
+            text = cache.get(key)
             if text is None:
-                text = ", " + json.dumps(to_fact({name: value}), ensure_ascii=False)[1:-1]
-                if name in sets:
-                    text += self._membership_text(name, value)
-                fragments[key] = text
-            parts.append(text)
+                text = cache[key] = self._fragment(name, value)
+            append(text)
         return "".join(parts)
 
 
 def _compile_test(test: AttributeTest, negated: bool, memberships: _Memberships) -> dict[str, Any]:
     op, value, attr = test.operator, test.operand, _key(test.attr)
+    if op in ("eq", "ne"):
+        value = choice_code(test.attr, value)
+    elif op == "in" and len(value) <= INLINE_IN_VALUES:
+        value = [choice_code(test.attr, item) for item in value]
     if op == "known":
         present = bool(value) != negated
         return {"$ex" if present else "$nex": {attr: 1}}
@@ -429,8 +459,21 @@ def _create(definition: dict[str, Any]) -> int:
     return _engine.create_ruleset(f"coop_advisor_{next(_ruleset_numbers)}", json.dumps(definition, ensure_ascii=False))
 
 
-def _create_rulesets(rulebook: Rulebook, rule_ids: frozenset[str], memberships: _Memberships) -> list[int]:
-    """Compile the rules into as few durable rulesets as the engine's limits allow."""
+def _fields_read(definitions: Mapping[str, dict[str, Any]]) -> set[str]:
+    """Every fact field some rule's test reads."""
+    return {
+        _test_kind(test)[0]
+        for definition in definitions.values()
+        for chain in _paths(definition["all"][0]["m"])
+        for test in chain
+    }
+
+
+def _create_rulesets(
+    rulebook: Rulebook, rule_ids: frozenset[str], memberships: _Memberships
+) -> tuple[list[int], set[str]]:
+    """Compile the rules into as few durable rulesets as the engine's limits allow; the handles
+    and the fact fields the rules read."""
     definitions = {rule_id: compile_rule(rulebook.rules[rule_id], memberships) for rule_id in sorted(rule_ids)}
     if len(memberships.keys) > MAX_MEMBERSHIP_FIELDS:
         raise RulePackError(
@@ -461,7 +504,7 @@ def _create_rulesets(rulebook: Rulebook, rule_ids: frozenset[str], memberships: 
             problems.extend(_culprits(rulebook, group, definitions, error))
     if problems:
         raise RulePackError(problems)
-    return handles
+    return handles, _fields_read(definitions)
 
 
 def _culprits(
@@ -491,7 +534,7 @@ class _Session:
     def start(self) -> None:
         """Open a session and fire its primer rule, so that deleting it later is safe."""
         self.sid = str(next(self._numbers))
-        self.suffix = f', "sid": "{self.sid}"}}'
+        self.suffix = f',"sid":"{self.sid}"}}'
         code, state = _engine.assert_fact(self.handle, json.dumps({"primer": 1, "sid": self.sid}))
         if code != _OK:
             raise EngineError(f"durable-rules did not start a session (code {code})")
@@ -557,10 +600,11 @@ class RuleEngine:
         """Compile the whole rulebook, or only `rule_ids` of it."""
         self.rule_ids = frozenset(rulebook.rules if rule_ids is None else rule_ids)
         memberships = _Memberships()
-        self._sessions = [_Session(handle) for handle in _create_rulesets(rulebook, self.rule_ids, memberships)]
+        handles, fields = _create_rulesets(rulebook, self.rule_ids, memberships)
+        self._sessions = [_Session(handle) for handle in handles]
         self._lock = threading.Lock()
         self._pids = itertools.count(1)
-        self._writer = _FactWriter(memberships)
+        self._writer = _FactWriter(memberships, fields)
 
     @property
     def rulesets(self) -> int:
