@@ -180,8 +180,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.one:
         print(json.dumps(measure(args.one[0], int(args.one[1]))))
         return
-    print(f"$ {Path(sys.executable).relative_to(ROOT) if ROOT in Path(sys.executable).parents else sys.executable} "
-          f"benchmarks/bench_pack.py {' '.join(sys.argv[1:])}".rstrip())
+    print(
+        f"$ {Path(sys.executable).relative_to(ROOT) if ROOT in Path(sys.executable).parents else sys.executable} "
+        f"benchmarks/bench_pack.py {' '.join(sys.argv[1:])}".rstrip()
+    )
     header = f"{'pack':<34}{'rulesets':>9}{'load':>9}{'advise':>9}{'validate':>10}{'errors':>8}{'peak RSS':>10}"
     print(header)
     jobs = [("rules", size) for size in args.rules] + [("values", size) for size in args.values]
