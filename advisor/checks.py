@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 import string
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -11,8 +13,15 @@ from .errors import PackProblem
 from .knowledge import KnowledgeBase
 from .profile import ATTRIBUTES, Profile
 from .rulebook import ORDERING_OPERATORS, AttributeTest, Rule, Rulebook, attribute_tests
+from .scoring import format_value, render_message
+from .texts import FALLBACK
 
 _NUMERIC = ("integer", "number")
+MAX_MESSAGE_LENGTH = 1_000
+MAX_FIELD_WIDTH = 100
+# The format a placeholder may carry: values reach the template already written as text, so only
+# a string format applies: [[fill]align][width][.precision][s].
+_TEXT_FORMAT = re.compile(r"(?:.?[<>^])?(?P<width>\d*)(?:\.(?P<precision>\d+))?s?", re.DOTALL)
 
 
 def _value_problem(test: AttributeTest, value: object) -> str | None:
@@ -50,8 +59,96 @@ def check_test(test: AttributeTest) -> list[str]:
     return [problem for value in values if (problem := _value_problem(test, value))]
 
 
-def _placeholders(template: str) -> list[str]:
-    return [field for _, field, _, _ in string.Formatter().parse(template) if field]
+def _sample_value(name: str) -> Any:
+    spec = ATTRIBUTES[name]
+    if spec.kind == "boolean":
+        return True
+    if spec.kind == "list":
+        return list(spec.choices)
+    if spec.kind in _NUMERIC:
+        return spec.maximum if spec.maximum is not None else 10**12
+    return max(spec.choices, key=len)
+
+
+def _did_you_mean(name: str) -> str:
+    close = difflib.get_close_matches(name, list(ATTRIBUTES), n=1)
+    return f"; did you mean {{{close[0]}}}?" if close else ""
+
+
+def check_message(rule: Rule) -> list[str]:
+    """Problems with a rule's message templates, one per language, found by compiling each as the
+    advice will (see `check_template`). A problem in a translation names its language."""
+    read = set(rule.attributes())
+    return [
+        problem
+        for lang, template in rule.message.items()
+        for problem in check_template(template, read, "message" if lang == FALLBACK else f"message ({lang})")
+    ]
+
+
+def check_template(message: str, read: set[str], label: str = "message") -> list[str]:
+    """Problems with one message template.
+
+    NOTE: a placeholder receives the attribute's value already written as text ("36", "1,200,000",
+    "yes", "enterprise, government"), or "unknown". So a placeholder is a plain attribute name the
+    rule reads, with no conversion and at most a text format (alignment, a width up to 100):
+    `{duration_months:d}` fails on the text "36", and `{x:>300000000}` would write 300 MB.
+    """
+    if len(message) > MAX_MESSAGE_LENGTH:
+        return [f"{label} has {len(message):,} characters; at most {MAX_MESSAGE_LENGTH:,} are allowed"]
+    try:
+        parts = list(string.Formatter().parse(message))
+    except ValueError as error:
+        return [f"{label} is not a valid template: {error} (write a literal brace as {{{{ or }}}})"]
+    problems = []
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        shown = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if not field.isidentifier():
+            problems.append(
+                f"{label} placeholder {shown} is not an attribute name: write the attribute, e.g. "
+                f"{{{sorted(read)[0] if read else 'duration_months'}}}"
+            )
+            continue
+        if field not in ATTRIBUTES:
+            problems.append(f"{label} uses {shown}, which is not a profile attribute{_did_you_mean(field)}")
+            continue
+        if field not in read:
+            problems.append(
+                f"{label} uses {{{field}}}, which the rule does not read (it reads {', '.join(sorted(read))})"
+            )
+        if conversion is not None:
+            problems.append(
+                f"{label} placeholder {shown} has the conversion '!{conversion}'; placeholders take none "
+                f"(the value is written as the profile shows it): {{{field}}}"
+            )
+        if spec:
+            problems += _format_problems(field, spec, shown, label)
+    if problems:
+        return problems
+    values = {name: format_value(_sample_value(name)) for name in read}
+    for sample in (values, {}):
+        try:
+            render_message(message, sample)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+            return [f"{label} cannot be written: {error}"]
+    return []
+
+
+def _format_problems(field: str, spec: str, shown: str, label: str = "message") -> list[str]:
+    match = _TEXT_FORMAT.fullmatch(spec)
+    if "{" in spec or match is None:
+        return [
+            f"{label} placeholder {shown} has the format ':{spec}', which text cannot take: {{{field}}} "
+            f"is written as text (e.g. '36' or '1,200,000'); only alignment and a width up to "
+            f"{MAX_FIELD_WIDTH} are allowed, e.g. {{{field}:>12}}"
+        ]
+    for part in ("width", "precision"):
+        number = match.group(part)
+        if number and int(number) > MAX_FIELD_WIDTH:
+            return [f"{label} placeholder {shown} has a {part} of {int(number):,}; at most {MAX_FIELD_WIDTH}"]
+    return []
 
 
 def check_rule(rule: Rule, knowledge: KnowledgeBase) -> list[str]:
@@ -64,18 +161,7 @@ def check_rule(rule: Rule, knowledge: KnowledgeBase) -> list[str]:
         problems.append(f"{effect.kind} unknown mode {effect.target!r} (known: {', '.join(knowledge.modes)})")
     known_ids = knowledge.ids()
     problems += [f"cites unknown knowledge id {cited!r}" for cited in rule.cites if cited not in known_ids]
-    read = set(rule.attributes())
-    for lang, message in rule.message.items():
-        try:
-            fields = _placeholders(message)
-        except ValueError as error:
-            problems.append(f"message ({lang}) is not a valid template: {error}")
-            fields = []
-        problems += [
-            f"message ({lang}) uses {{{field}}}, which the rule does not read (it reads {', '.join(sorted(read))})"
-            for field in fields
-            if field not in read
-        ]
+    problems += check_message(rule)
     for case in rule.cases:
         try:
             Profile.model_validate(case.profile)

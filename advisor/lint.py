@@ -14,8 +14,9 @@ from .knowledge import load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
 from .rulebook import Rulebook, attribute_tests, read_rulebook
+from .scoring import Scorer
 from .texts import FALLBACK, LANGS
-from .whatif import can_fire, candidate_answers, combination_count
+from .whatif import WhatIf, can_fire, candidate_answers, combination_count
 
 # Rules reading more attributes than this many combinations are checked on their cases only.
 _MAX_COMBINATIONS = 20000
@@ -52,7 +53,10 @@ def lint_pack(rules_dir: Path | str | None = None, knowledge_dir: Path | str | N
     if report.errors:
         return report  # the engine checks below need a pack that compiles sensibly
     try:
+        # Compiled exactly as Advisor compiles it (the main engine and the what-if's rulesets), so
+        # a pack that passes here cannot fail to load in `advise`.
         engine = RuleEngine(rulebook)
+        WhatIf(rulebook, Scorer(rulebook, knowledge))
     except RulePackError as error:
         report.errors += error.problems
         return report

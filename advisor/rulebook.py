@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import PackProblem, RulePackError
 from .texts import LocalText
@@ -14,6 +24,32 @@ from .yamlfile import read_yaml
 Scalar = bool | int | float | str
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "known")
 ORDERING_OPERATORS = ("gt", "gte", "lt", "lte")
+
+# Limits that keep every pack loadable in bounded time and memory (docs/engine.md): the loader
+# checks them on the raw YAML, before a condition is built, so a condition nested thousands
+# deep is refused with this message instead of exhausting the stack.
+MAX_RULES = 20_000
+MAX_NESTING = 8
+MAX_TESTS_PER_RULE = 40
+MAX_IN_VALUES = 100_000
+
+
+class ValueList(list):  # type: ignore[type-arg]
+    """The values of an `in` test: a list that answers `value in ...` from a set.
+
+    NOTE: `in` lists may hold 100,000 values; the what-if and the linter ask membership of
+    thousands of candidate answers, which a plain list answers in linear time.
+    """
+
+    def __init__(self, values: Any = ()) -> None:
+        super().__init__(values)
+        self._members = frozenset(self)
+
+    def __contains__(self, value: object) -> bool:
+        try:
+            return value in self._members
+        except TypeError:  # an unhashable value is in no list of scalars
+            return False
 
 
 class Record(BaseModel):
@@ -38,6 +74,11 @@ class AttributeTest(Record):
     contains: str | None = Field(None, description="A list attribute holds this value.")
     known: bool | None = None
 
+    @field_validator("in_", mode="after")
+    @classmethod
+    def _fast_membership(cls, values: list[Scalar] | None) -> list[Scalar] | None:
+        return None if values is None else ValueList(values)
+
     @model_validator(mode="after")
     def _one_operator(self) -> AttributeTest:
         used = self.operators()
@@ -50,11 +91,13 @@ class AttributeTest(Record):
     def operators(self) -> list[str]:
         return [op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None]
 
-    @property
+    # NOTE: cached: the what-if and the linter ask a test for its operator millions of times on
+    # big packs, and finding it means looking at all nine operator fields.
+    @cached_property
     def operator(self) -> str:
         return self.operators()[0]
 
-    @property
+    @cached_property
     def operand(self) -> Any:
         return getattr(self, "in_" if self.operator == "in" else self.operator)
 
@@ -231,11 +274,10 @@ def read_rulebook(directory: Path | str) -> tuple[Rulebook | None, list[PackProb
             PackProblem(str(pack_path), None, "missing: every rule pack needs pack.yml with name and version")
         )
     else:
+        data = _read_yaml(pack_path, problems)
         try:
-            data = read_yaml(pack_path)
-            meta = PackMeta.model_validate(data if data is not None else {})
-        except RulePackError as error:
-            problems.extend(error.problems)
+            if data is not _UNREADABLE:
+                meta = PackMeta.model_validate(data if data is not None else {})
         except ValidationError as error:
             problems.extend(PackProblem.from_validation(str(pack_path), error, data))
     rules: dict[str, Rule] = {}
@@ -252,15 +294,17 @@ def read_rulebook(directory: Path | str) -> tuple[Rulebook | None, list[PackProb
                 continue
             rules[rule.id] = rule
             files[rule.id] = str(path)
+    if len(rules) > MAX_RULES:
+        problems.append(
+            PackProblem(str(directory), None, f"the pack has {len(rules):,} rules; at most {MAX_RULES:,} are allowed")
+        )
     return Rulebook(meta=meta, directory=str(directory), rules=rules, files=files), problems
 
 
 def _read_rule_file(path: Path, problems: list[PackProblem]) -> list[Rule]:
     """The valid rules of one file; the problems of the others are added to `problems`."""
-    try:
-        data = read_yaml(path)
-    except RulePackError as error:
-        problems.extend(error.problems)
+    data = _read_yaml(path, problems)
+    if data is _UNREADABLE:
         return []
     try:
         shape = _FileShape.model_validate(data if data is not None else {})
@@ -269,10 +313,14 @@ def _read_rule_file(path: Path, problems: list[PackProblem]) -> list[Rule]:
         return []
     rules = []
     for index, raw in enumerate(shape.rules):
+        record = str(raw["id"]) if raw.get("id") else f"rules[{index}]"
+        too_big = condition_limits(raw.get("when"))
+        if too_big:
+            problems.extend(PackProblem(str(path), record, f"when: {problem}") for problem in too_big)
+            continue
         try:
             rules.append(Rule.model_validate(raw))
         except ValidationError as error:
-            record = str(raw["id"]) if raw.get("id") else f"rules[{index}]"
             problems.extend(PackProblem.from_validation(str(path), error, raw, record))
     return rules
 
@@ -281,3 +329,54 @@ class _FileShape(Record):
     """A rule file before its rules are validated one by one."""
 
     rules: list[dict[str, Any]] = Field(default_factory=list)
+
+
+_UNREADABLE = object()
+
+
+def _read_yaml(path: Path, problems: list[PackProblem]) -> Any:
+    """A YAML file's data, or _UNREADABLE with the reason added to `problems`."""
+    try:
+        return read_yaml(path)
+    except RulePackError as error:
+        problems.extend(error.problems)
+    except RecursionError:
+        problems.append(PackProblem(str(path), None, "the YAML is nested too deeply to read"))
+    return _UNREADABLE
+
+
+def condition_limits(when: Any) -> list[str]:
+    """What is too big about a raw condition (nesting, tests, `in` values); [] when it is fine.
+
+    NOTE: walked with an explicit stack, before any model is built: a condition nested thousands
+    deep must get this message, not a RecursionError.
+    """
+    problems: list[str] = []
+    tests = 0
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(when, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict):
+            continue  # the model reports what is wrong with it
+        groups = [key for key in ("all", "any", "not") if key in node]
+        if not groups:
+            tests += 1
+            values = node.get("in")
+            if isinstance(values, list) and len(values) > MAX_IN_VALUES:
+                problems.append(
+                    f"the 'in' list of {node.get('attr')!r} has {len(values):,} values; "
+                    f"at most {MAX_IN_VALUES:,} are allowed"
+                )
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            problems.append(f"conditions nest deeper than {MAX_NESTING} levels of all/any/not")
+            return problems
+        for key in groups:
+            children = node[key]
+            for child in children if isinstance(children, list) else [children]:
+                stack.append((child, depth + 1))
+    if tests > MAX_TESTS_PER_RULE:
+        problems.append(f"the condition has {tests} attribute tests; at most {MAX_TESTS_PER_RULE} are allowed")
+    return problems

@@ -91,6 +91,11 @@ class _Values(dict):
         return "unknown"
 
 
+def render_message(template: str, values: Mapping[str, str]) -> str:
+    """A rule's message with the formatted values filled in (the linter compiles messages with it)."""
+    return string.Formatter().vformat(template, (), values if isinstance(values, _Values) else _Values(values))
+
+
 class Scorer:
     """Turns fired rule ids into mode standings and full advice parts, per a pack's scoring policy."""
 
@@ -256,8 +261,7 @@ class Scorer:
         return {rule_id: self._reason(rules[rule_id], known, values, lang) for rule_id in sorted(fired)}
 
     def _reason(self, rule: Rule, known: Mapping[str, Any], values: Mapping[str, _Values], lang: str) -> Reason:
-        formatter = string.Formatter()
-        messages = {language: formatter.vformat(rule.message.get(language), (), values[language]) for language in LANGS}
+        messages = {language: render_message(rule.message.get(language), values[language]) for language in LANGS}
         rationales = {language: rule.rationale.get(language) for language in LANGS}
         return Reason(
             rule_id=rule.id,

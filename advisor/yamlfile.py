@@ -9,6 +9,8 @@ import yaml
 
 from .errors import PackProblem, RulePackError
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_yaml(path: Path) -> Any:
     try:
@@ -16,7 +18,8 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise RulePackError([PackProblem(str(path), None, f"cannot read file: {error}")]) from None
     try:
-        return yaml.safe_load(text)
+        # NOTE: libyaml's loader when PyYAML has it: about 10x faster on packs of thousands of rules.
+        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader either way
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

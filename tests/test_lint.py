@@ -78,7 +78,7 @@ def test_the_good_rule_is_fine(pack):
         (("cites: [technology_service]", "cites: [nowhere]"), "[ZZ001]: cites unknown knowledge id 'nowhere'"),
         (
             ("Runs {duration_months} months.", "Runs {scope}."),
-            "[ZZ001]: message (en) uses {scope}, which the rule does not read",
+            "[ZZ001]: message uses {scope}, which the rule does not read",
         ),
         (
             ("weight: 10}", "weight: 500}"),
@@ -180,3 +180,96 @@ def test_a_broken_rule_hides_neither_other_problems_nor_the_good_rules(pack):
         "zz_other.yml [ZZ002]: unknown attribute 'duraton_months'; did you mean 'duration_months'?" in m for m in found
     ), found
     assert report.rules == len(load_rulebook(default_rules_dir()).rules) + 1  # the shipped ones and ZZ002
+
+
+# -- a linter that cannot be fooled (issue 12, rows 11, 12, 14): what validate passes, advise loads --
+
+
+def _deep_condition(levels: int) -> str:
+    condition = "{attr: duration_months, gte: 24}"
+    for level in range(levels):
+        condition = f"{{{'all' if level % 2 else 'any'}: [{condition}]}}"
+    return condition
+
+
+UNUSABLE_PACKS = {
+    "positional-placeholder": (("Runs {duration_months} months.", "Runs {} months."), "placeholder {} is not"),
+    "numeric-format-on-text": (
+        ("Runs {duration_months} months.", "Runs {duration_months:d} months."),
+        "has the format ':d', which text cannot take",
+    ),
+    "unknown-conversion": (
+        ("Runs {duration_months} months.", "Runs {duration_months!z} months."),
+        "has the conversion '!z'",
+    ),
+    "huge-width": (
+        ("Runs {duration_months} months.", "Runs {duration_months:>300000000} months."),
+        "has a width of 300,000,000; at most 100",
+    ),
+    "nested-format": (
+        ("Runs {duration_months} months.", "Runs {duration_months:{scope}} months."),
+        "which text cannot take",
+    ),
+    "unknown-field": (
+        ("Runs {duration_months} months.", "Runs {duraton_months} months."),
+        "message uses {duraton_months}, which is not a profile attribute; did you mean {duration_months}?",
+    ),
+    "attribute-access": (("Runs {duration_months} months.", "Runs {duration_months.real}."), "is not an attribute"),
+    "lone-brace": (("Runs {duration_months} months.", "Runs } months."), "message is not a valid template"),
+    "nested-300-deep": (
+        ("when: {attr: duration_months, gte: 24}", f"when: {_deep_condition(300)}"),
+        "when: conditions nest deeper than 8 levels of all/any/not",
+    ),
+    "too-many-tests": (
+        (
+            "when: {attr: duration_months, gte: 24}",
+            "when: {any: [" + ", ".join(f"{{attr: duration_months, gte: {n}}}" for n in range(1, 42)) + "]}",
+        ),
+        "when: the condition has 41 attribute tests; at most 40 are allowed",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(UNUSABLE_PACKS))
+def test_validate_rejects_what_advise_cannot_use(pack, tmp_path, name):
+    (old, new), expected = UNUSABLE_PACKS[name]
+    assert old in GOOD_RULE
+    path = add_rules(pack, GOOD_RULE.replace(old, new))
+    report = lint_pack(pack)
+    assert any(m.startswith(path) and "[ZZ001]" in m and expected in m for m in messages(report)), messages(report)
+    # The same check guards loading: advise --rules exits 1 with the message, never 70.
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"duration_months": 30}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["advise", "--rules", str(pack), str(profile)])
+    assert result.exit_code == EXIT_PACK, result.output
+    assert expected in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_every_message_that_validate_passes_renders(pack, tmp_path):
+    """Allowed formats (alignment, a modest width) pass validate and render in advise."""
+    rule = GOOD_RULE.replace("Runs {duration_months} months.", "Runs {duration_months:>8} months, {{braces}}.")
+    add_rules(pack, rule)
+    assert lint_pack(pack).ok
+    from advisor.core import Advisor
+
+    advice = Advisor(rules_dir=pack).advise({"duration_months": 30})
+    reasons = [r for mode in advice.modes for r in mode.reasons_for if r.rule_id == "ZZ001"]
+    assert reasons[0].message == "Runs       30 months, {braces}."
+
+
+def test_too_many_rules_is_a_clear_limit(pack, monkeypatch):
+    import advisor.rulebook as rulebook
+
+    monkeypatch.setattr(rulebook, "MAX_RULES", 50)
+    report = lint_pack(pack)
+    count = len(load_rulebook.__wrapped__(pack).rules) if hasattr(load_rulebook, "__wrapped__") else None
+    assert any("rules; at most 50 are allowed" in m for m in messages(report)), (count, messages(report))
+
+
+def test_a_yaml_file_nested_beyond_the_stack_is_a_message(pack):
+    (pack / "zz_deep.yml").write_text("rules: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    report = lint_pack(pack)
+    # libyaml names the depth it refuses; the pure-Python loader runs out of stack instead
+    found = [m for m in messages(report) if "zz_deep.yml" in m]
+    assert found and all("nest" in m for m in found), messages(report)

@@ -1,0 +1,199 @@
+"""Big packs through durable-rules: long `in:` lists, packs split across rulesets, the engine's limits.
+
+Issue 12, rows 13, 15 and 18: a 500-value list hung create_ruleset; 5,000 rules failed with a bare
+"error code: 106". Each test here compares the engine with the plain-Python oracle (tests/oracle.py).
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import oracle
+import pytest
+from click.testing import CliRunner
+from profiles import random_profile
+
+import advisor.engine as engine_module
+from advisor.cli import EXIT_PACK, cli
+from advisor.core import Advisor, validate_profile
+from advisor.engine import RuleEngine, explain_engine_error
+from advisor.errors import RulePackError
+from advisor.lint import lint_pack
+from advisor.paths import default_rules_dir
+from advisor.rulebook import load_rulebook
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_pack import write_long_list_pack, write_synthetic_pack  # noqa: E402
+
+
+def _write_rules(directory: Path, rules: list[tuple[str, str]]) -> Path:
+    """A pack of (id, condition) rules that all support one mode."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "pack.yml").write_text("name: test\nversion: '1'\n", encoding="utf-8")
+    lines = ["rules:"]
+    for rule_id, condition in rules:
+        lines += [
+            f"  - id: {rule_id}",
+            f"    name: test.{rule_id.lower()}",
+            f"    when: {condition}",
+            "    effect: {supports: technology_transfer, weight: 1}",
+            "    message: test",
+            "    rationale: test",
+            "    cites: [technology_transfer]",
+        ]
+    (directory / "rules.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+def _profiles(count: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    return [validate_profile(random_profile(rng, density=0.6)).known() for _ in range(count)]
+
+
+def test_split_and_unsplit_packs_fire_the_same_rules(monkeypatch):
+    rulebook = load_rulebook(default_rules_dir())
+    whole = RuleEngine(rulebook)
+    assert whole.rulesets == 1
+    monkeypatch.setattr(engine_module, "MAX_RULES_PER_RULESET", 7)
+    split = RuleEngine(rulebook)
+    assert split.rulesets == -(-len(rulebook.rules) // 7)
+    fired_somewhere = set()
+    for known in _profiles(1500, seed=12):
+        expected = oracle.fired_rules(rulebook, known)
+        assert whole.fired(known) == expected
+        assert split.fired(known) == expected
+        fired_somewhere |= expected
+    assert len(fired_somewhere) > len(rulebook.rules) // 2  # else the comparison says little
+
+
+def test_a_generated_pack_of_900_rules_is_split_and_agrees_with_the_oracle(tmp_path):
+    rulebook = load_rulebook(write_synthetic_pack(tmp_path / "rules", 900))
+    engine = RuleEngine(rulebook)
+    assert engine.rulesets > 1
+    fired = 0
+    for known in _profiles(400, seed=5):
+        expected = oracle.fired_rules(rulebook, known)
+        assert engine.fired(known) == expected
+        fired += len(expected)
+    for rule in rulebook.rules.values():  # each rule's own cases, through the split engine
+        for case in rule.cases:
+            assert (rule.id in engine.fired(validate_profile(case.profile).known())) == case.fires, (rule.id, case)
+    assert fired > 400
+
+
+def test_many_tests_true_at_once_are_split_instead_of_failing_with_error_303(tmp_path):
+    """100 thresholds all passed by one profile: one ruleset would overflow durable's stack of 64."""
+    pack = _write_rules(tmp_path, [(f"TH{n:03d}", f"{{attr: duration_months, gte: {n}}}") for n in range(1, 101)])
+    engine = RuleEngine(load_rulebook(pack))
+    assert engine.rulesets >= 2
+    assert engine.fired({"duration_months": 600}) == {f"TH{n:03d}" for n in range(1, 101)}
+    assert engine.fired({"duration_months": 50}) == {f"TH{n:03d}" for n in range(1, 51)}
+
+
+def test_more_different_tests_than_durable_can_hang_below_one_is_split(tmp_path):
+    """600 rules testing 600 different values: one ruleset never returns from create_ruleset (a
+    hang that ignores Ctrl-C), so it runs in a child process with a time limit."""
+    rules = [(f"EQ{n:03d}", f"{{attr: duration_months, eq: {n}}}") for n in range(1, 600)]
+    pack = _write_rules(tmp_path, rules)
+    script = textwrap.dedent(
+        f"""
+        from advisor.engine import RuleEngine
+        from advisor.rulebook import load_rulebook
+        engine = RuleEngine(load_rulebook({str(pack)!r}))
+        print(engine.rulesets, sorted(engine.fired({{"duration_months": 599}})))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rulesets, fired = result.stdout.split(" ", 1)
+    assert int(rulesets) >= 2
+    assert fired.strip() == "['EQ599']"
+
+
+@pytest.mark.parametrize("values", [600, 10_000])
+def test_a_long_in_list_loads_and_answers_like_the_oracle(tmp_path, values):
+    amounts = ", ".join(str(1000 * (step + 1)) for step in range(values))
+    pack = _write_rules(
+        tmp_path,
+        [
+            ("IN001", f"{{attr: funding_cny, in: [{amounts}]}}"),
+            ("IN002", f"{{not: {{attr: funding_cny, in: [{amounts}]}}}}"),
+            (
+                "IN003",
+                "{attr: sector, in: [solar, wind_power, biotechnology, healthcare, agriculture, "
+                "manufacturing, other, new_materials, electric_vehicles]}",
+            ),
+            (
+                "IN004",
+                "{not: {attr: sector, in: [solar, wind_power, biotechnology, healthcare, agriculture, "
+                "manufacturing, other, new_materials, electric_vehicles]}}",
+            ),
+        ],
+    )
+    rulebook = load_rulebook(pack)
+    engine = RuleEngine(rulebook)
+    for known in [
+        {"funding_cny": 1000.0, "sector": "solar"},
+        {"funding_cny": 1000.0 * values, "sector": "information_technology"},
+        {"funding_cny": 1500.0},
+        {"funding_cny": 1000.0 * values + 1000},
+        {"sector": "other"},
+        {},
+    ]:
+        assert engine.fired(known) == oracle.fired_rules(rulebook, known), known
+    assert engine.fired({}) == set()  # unknown is never "no": not-in stays silent
+
+
+def test_validate_and_advise_take_a_10000_value_list(tmp_path):
+    pack = write_long_list_pack(tmp_path / "rules", 10_000)
+    result = CliRunner().invoke(cli, ["validate", "--rules", str(pack)])
+    assert result.exit_code == 0, result.output
+    advice = Advisor(rules_dir=pack).advise({"funding_cny": 10_000_000, "enterprise_size": "large"})
+    assert "XL001" in advice.fired_rules
+
+
+def test_a_rule_with_too_many_alternatives_is_refused_by_name(tmp_path):
+    pairs = ", ".join(
+        f"{{any: [{{attr: duration_months, gte: {n}}}, {{attr: funding_cny, gte: {n}}}]}}" for n in range(1, 12)
+    )
+    pack = _write_rules(tmp_path, [("AL001", "{attr: duration_months, gte: 3}"), ("AL002", f"{{all: [{pairs}]}}")])
+    with pytest.raises(RulePackError) as raised:
+        RuleEngine(load_rulebook(pack))
+    (problem,) = raised.value.problems
+    assert problem.record_id == "AL002"
+    assert "2,048 alternative paths" in problem.message and "at most 1,024" in problem.message
+
+
+def test_validate_names_a_rule_durable_cannot_compile(tmp_path):
+    pack = _write_rules(
+        tmp_path,
+        [
+            (
+                "AL002",
+                "{all: ["
+                + ", ".join(
+                    f"{{any: [{{attr: duration_months, gte: {n}}}, {{attr: funding_cny, gte: {n}}}]}}"
+                    for n in range(1, 12)
+                )
+                + "]}",
+            )
+        ],
+    )
+    result = CliRunner().invoke(cli, ["validate", "--rules", str(pack)])
+    assert result.exit_code == EXIT_PACK
+    assert "[AL002]: the condition has 2,048 alternative paths" in result.stderr
+    assert any("AL002" in problem.describe() for problem in lint_pack(pack).errors)
+
+
+@pytest.mark.parametrize(
+    ("code", "meaning"),
+    [(106, "511"), (107, "128"), (108, "256"), (113, "and/or"), (202, "Infinity"), (204, "exponent"), (303, "64")],
+)
+def test_durable_error_codes_are_explained(code, meaning):
+    explained = explain_engine_error(Exception(f"Could not create ruleset, error code: {code}"))
+    assert meaning in explained and f"durable-rules error {code}" in explained
