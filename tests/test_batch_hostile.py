@@ -184,7 +184,7 @@ def test_control_characters_never_break_an_xlsx_output(tmp_path):
     assert advice == ["a", "d"]
     errors = list(load_workbook(tmp_path / "out.errors.xlsx").active.iter_rows(min_row=2, values_only=True))
     assert {(row[0], row[2]) for row in errors} >= {(3, "id"), (4, "title")}
-    assert "b\\x01" in [row[3] for row in errors]
+    assert "b\\u0001" in [row[3] for row in errors]
 
 
 # -- row 5: encodings ----------------------------------------------------------------------
