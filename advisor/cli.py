@@ -25,7 +25,13 @@ EXIT_PACK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 1, 2, 3, 70
 # The surfaces that live in modules of their own, each defining a click command named `command`.
 # NOTE: loaded on demand so `advisor --help` stays fast; those modules import heavy libraries
 # (FastAPI, openpyxl, ...) inside their functions, not at module level.
-SURFACE_MODULES = {"ask": "advisor.questionnaire", "batch": "advisor.batch", "serve": "advisor.service"}
+SURFACE_MODULES = {
+    "ask": "advisor.questionnaire",
+    "batch": "advisor.batch",
+    "serve": "advisor.service",
+    "evaluate": "advisor.evaluate_cli",
+    "diff": "advisor.diff_cli",
+}
 
 
 class AdvisorGroup(click.Group):

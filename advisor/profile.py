@@ -59,6 +59,12 @@ class Profile(BaseModel):
     enterprise_size: EnterpriseSize | None = Field(
         None, description="Size of the enterprise partner; none = no outside enterprise."
     )
+    enterprise_count: Annotated[int, Field(ge=0, le=100000)] | None = Field(
+        None, description="How many enterprises take part (0 = none; an alliance joins several large ones)."
+    )
+    institution_count: Annotated[int, Field(ge=1, le=100000)] | None = Field(
+        None, description="How many universities / research institutes take part."
+    )
     enterprise_engagement: Engagement | None = Field(
         None, description="Whether the enterprise is actively driving the cooperation."
     )
@@ -129,7 +135,7 @@ class Profile(BaseModel):
             return seen
         return value
 
-    @field_validator("duration_months", "funding_cny", mode="before")
+    @field_validator("duration_months", "funding_cny", "enterprise_count", "institution_count", mode="before")
     @classmethod
     def _no_booleans_for_numbers(cls, value: Any) -> Any:
         # NOTE: pydantic's lax mode reads true as 1; for a duration or an amount that is a mistake.

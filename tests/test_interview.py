@@ -28,6 +28,8 @@ _NUMBERS = {
     "funding_cny": sorted(
         {0, 1, 50_000_000, 10**12} | {t + d for t in (10**5, 5 * 10**5, 10**6, 5 * 10**6, 10**7) for d in (-1, 0, 1)}
     ),
+    "enterprise_count": [0, 1, 2, 3, 4, 100_000],
+    "institution_count": [1, 2, 3, 4, 100_000],
 }
 
 
