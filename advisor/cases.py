@@ -4,7 +4,6 @@ precedents every advice lists. Loaded from evaluation/cases/ (one YAML file per 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +136,14 @@ _PLAIN = {
     "string_type": "not text",
     "model_type": "not a mapping",
     "dict_type": "not a mapping",
+    "greater_than_equal": "out of range",
+    "less_than_equal": "out of range",
+    "int_parsing": "not an integer",
+    "int_type": "not an integer",
+    "int_from_float": "not a whole number",
+    "float_parsing": "not a number",
+    "bool_parsing": "not true or false",
+    "bool_type": "not true or false",
 }
 
 
@@ -249,16 +256,3 @@ def load_cases(path: Path | str | None = None) -> list[Case]:
     if not cases:
         raise InputError(f"{folder}: no cases found (a case file holds one case, a list, or `cases: [...]`)")
     return [cases[key] for key in sorted(cases)]
-
-
-def case_attributes(cases: Iterable[Case]) -> dict[str, int]:
-    """How many cases state each profile attribute (for the evaluation report)."""
-    counts = dict.fromkeys(ATTRIBUTES, 0)
-    for case in cases:
-        for name in case.known():
-            counts[name] += 1
-    return counts
-
-
-def id_is_valid(text: str) -> bool:
-    return re.match(_ID_PATTERN, text) is not None

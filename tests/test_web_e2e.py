@@ -129,7 +129,11 @@ def answer_by_keyboard(
         question = questions[attribute]
         focused = page.evaluate("() => document.activeElement && document.activeElement.closest('#q-input') !== null")
         assert focused, "the answer field must have the keyboard focus"
-        if attribute not in profile:
+        if attribute not in profile and question["kind"] in ("integer", "number"):
+            # a number's text field takes every key: "-" and Enter is its "don't know"
+            page.keyboard.type("-")
+            page.keyboard.press("Enter")
+        elif attribute not in profile:
             page.keyboard.press("-")
         else:
             value = profile[attribute]

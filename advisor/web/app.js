@@ -662,6 +662,7 @@
       return String(value);
     }
     var number = Number(value).toLocaleString(state.lang === "zh" ? "zh-CN" : "en");
+    if (question.unit === "count") return number;
     return question.unit === "months" ? t("months", { n: number }) : t("cny", { n: number });
   }
 
