@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,12 +88,14 @@ class Case(_Record):
         # meaning is unambiguous, so a bare year is accepted as its text.
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
-    @property
-    def country(self) -> str:
-        return self.region.split("·")[0].strip()
+    @cached_property
+    def profile_values(self) -> dict[str, Any]:
+        """The attributes the sources support, computed once; do not modify (see known())."""
+        return self.profile.known()
 
     def known(self) -> dict[str, Any]:
-        return self.profile.known()
+        """The attributes the sources support (a copy; computed once per case)."""
+        return dict(self.profile_values)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def find_precedents(known: Mapping[str, Any], cases: Sequence[Case], limit: int 
     """Up to `limit` cases most like the known attributes, best first, each explained."""
     scored = []
     for case in cases:
-        theirs = case.known()
+        theirs = case.profile_values  # NOTE: the cached values, read only; known() would copy them
         shared = [name for name in known if name in theirs]
         matching = []
         total = 0.0
@@ -81,7 +81,7 @@ def find_precedents(known: Mapping[str, Any], cases: Sequence[Case], limit: int 
             source_title=case.sources[0].title,
             similarity=round(total, 2),
             matching={name: known[name] for name in matching},
-            differing={name: {"yours": known[name], "theirs": case.known()[name]} for name in differing},
+            differing={name: {"yours": known[name], "theirs": case.profile_values[name]} for name in differing},
         )
         for _, case, matching, differing, total in scored[:limit]
     ]
