@@ -94,6 +94,35 @@ class NextQuestion(Model):
     answers: list[WhatIfAnswer] = Field(description="The answers that change the leading mode or the decision.")
 
 
+class Precedent(Model):
+    """A documented cooperation like the profile: what it was, what mode it used, why it is alike."""
+
+    id: str = Field(description="The case id (language-neutral), e.g. tt-hnu-eddy-current-damper.")
+    name: str
+    name_zh: str
+    mode: str = Field(description="The mode the partnership actually used (a mode id).")
+    years: str
+    region: str
+    source_url: str
+    source_title: str
+    similarity: float = Field(description="Sum over the shared attributes of how far they agree (0-1 each).")
+    matching: dict[str, Any] = Field(description="The profile's values that the case shares.")
+    differing: dict[str, Any] = Field(description="Attributes both know that disagree: {yours, theirs}.")
+
+
+class Reliability(Model):
+    """What the decision label has meant on the documented cases, measured with this rule pack."""
+
+    decision: Decision
+    measure: Literal["top1", "top2"] = Field(
+        description="top1: the leader was the mode used; top2: the mode used was one of the two leaders."
+    )
+    right: int
+    cases: int
+    in_ten: int = Field(description="right / cases, out of 10, rounded.")
+    sentence: str = Field(description="The meaning of the label in one English sentence.")
+
+
 class Versions(Model):
     advisor: str
     knowledge: str
@@ -110,6 +139,12 @@ class Advice(Model):
     fired_rules: list[str]
     answered: list[str] = Field(description="The profile attributes that were known.")
     profile: dict[str, Any] = Field(description="The validated profile the advice is about.")
+    reliability: Reliability | None = Field(
+        None, description="How often this decision label was right on the documented cases (None without cases)."
+    )
+    precedents: list[Precedent] = Field(
+        default_factory=list, description="Up to three documented cases most like the profile, best first."
+    )
     versions: Versions
     lang: str = Field("en", description="The language of each reason's `message` and `rationale`.")
 

@@ -47,6 +47,8 @@ SURFACE_MODULES = {
     "batch": "advisor.batch",
     "serve": "advisor.service",
     "template": "advisor.template",
+    "evaluate": "advisor.evaluate_cli",
+    "diff": "advisor.diff_cli",
 }
 
 

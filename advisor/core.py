@@ -11,12 +11,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .advice import Advice, NextQuestion
+from .advice import Advice, NextQuestion, Reliability
+from .cases import Case, load_cases
 from .checks import check_pack
 from .engine import RuleEngine
 from .errors import _MISSING, FieldProblem, ProfileError, RulePackError
+from .evaluation import evaluate, label_reliability
 from .knowledge import KnowledgeBase, load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
+from .precedents import find_precedents
 from .profile import ATTRIBUTES, Profile
 from .questions import QUESTIONS_FILE, load_questions
 from .rulebook import Rulebook, load_rulebook
@@ -108,7 +111,12 @@ class Advisor:
     read-only after construction. Two Advisors with different packs can live in one process.
     """
 
-    def __init__(self, rules_dir: Path | str | None = None, knowledge_dir: Path | str | None = None):
+    def __init__(
+        self,
+        rules_dir: Path | str | None = None,
+        knowledge_dir: Path | str | None = None,
+        cases_dir: Path | str | None = None,
+    ):
         self.knowledge: KnowledgeBase = load_knowledge(knowledge_dir or default_knowledge_dir())
         self.rulebook: Rulebook = load_rulebook(rules_dir or default_rules_dir())
         problems = check_pack(self.rulebook, self.knowledge)
@@ -118,6 +126,29 @@ class Advisor:
         self.scorer = Scorer(self.rulebook, self.knowledge, _value_labels(knowledge_dir or default_knowledge_dir()))
         self.what_if = WhatIf(self.rulebook, self.scorer)
         self.version = _advisor_version()
+        self._cases_dir = cases_dir
+        self._cases: list[Case] | None = None
+        self._calibration: dict[str, Reliability] | None = None
+        self._cases_lock = threading.Lock()
+
+    # -- documented cases: precedents and the meaning of the decision labels -------------
+
+    @property
+    def cases(self) -> list[Case]:
+        """The documented cases (the shipped set unless `cases_dir` was given), loaded on first use."""
+        with self._cases_lock:
+            if self._cases is None:
+                self._cases = load_cases(self._cases_dir)
+            return self._cases
+
+    def reliability(self, decision: str) -> Reliability:
+        """How often `decision` kept its promise on the documented cases, with this rule pack.
+        NOTE: measured, never typed in: a rule edit changes it on the next run."""
+        cases = self.cases
+        with self._cases_lock:
+            if self._calibration is None:
+                self._calibration = label_reliability(evaluate(self, cases))
+            return self._calibration[decision]
 
     # -- evaluation ----------------------------------------------------------------------
 
@@ -163,6 +194,8 @@ class Advisor:
             fired_rules=sorted(fired),
             answered=[name for name in ATTRIBUTES if name in known],
             profile=valid.model_dump(exclude_none=True),
+            reliability=self.reliability(standing.decision),
+            precedents=find_precedents(known, self.cases),
             versions={
                 "advisor": self.version,
                 "knowledge": self.knowledge.version,

@@ -61,6 +61,12 @@ class Profile(BaseModel):
     enterprise_size: EnterpriseSize | None = Field(
         None, description="Size of the enterprise partner; none = no outside enterprise."
     )
+    enterprise_count: Annotated[int, Field(ge=0, le=100000)] | None = Field(
+        None, description="How many enterprises take part (0 = none; an alliance joins several large ones)."
+    )
+    institution_count: Annotated[int, Field(ge=1, le=100000)] | None = Field(
+        None, description="How many universities / research institutes take part."
+    )
     enterprise_engagement: Engagement | None = Field(
         None, description="Whether the enterprise is actively driving the cooperation."
     )

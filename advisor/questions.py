@@ -53,8 +53,8 @@ class Question(_Record):
     text: Text
     help: Text = Field(description="One line shown when the user types '?'.")
     choices: list[Choice] = Field(default_factory=list, description="For boolean, choice and list questions.")
-    unit: Literal["months", "cny"] | None = Field(
-        default=None, description="How a numeric answer is read (1.5y, 200万)."
+    unit: Literal["months", "cny", "count"] | None = Field(
+        default=None, description="How a numeric answer is read (1.5y, 200万; count: a whole number)."
     )
     example: Text | None = Field(default=None, description="How to write a numeric answer.")
     ask_if: dict[str, list[str | bool]] = Field(
@@ -126,7 +126,9 @@ def _check(questions: list[Question], where: str) -> list[PackProblem]:
             shown = ", ".join(str(v).lower() for v in expected) or "no choices"
             problems.append(PackProblem(where, name, f"choices must be exactly: {shown} (got {values})"))
         if spec.kind in ("integer", "number") and (question.unit is None or question.example is None):
-            problems.append(PackProblem(where, name, "a numeric question needs a unit (months or cny) and an example"))
+            problems.append(
+                PackProblem(where, name, "a numeric question needs a unit (months, cny or count) and an example")
+            )
         for other, allowed in question.ask_if.items():
             other_spec = ATTRIBUTES.get(other)
             if other_spec is None or other == name:

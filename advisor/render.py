@@ -37,6 +37,10 @@ _WORDS = {
         "if": "if ",
         "moves": "(an answer can move scores by up to {impact} points)",
         "versions": "knowledge {knowledge} · rulebook {rulebook} · advisor {advisor}",
+        "precedents": "Partnerships like yours (documented cases)",
+        "alike": "Alike in: ",
+        "differs": "Differs in: ",
+        "source": "Source: ",
     },
     "zh": {
         "advice_for": "咨询对象：",
@@ -58,6 +62,10 @@ _WORDS = {
         "if": "若答",
         "moves": "（回答后得分最多可变动 {impact} 分）",
         "versions": "知识库 {knowledge} · 规则库 {rulebook} · 程序 {advisor}",
+        "precedents": "与您相似的合作（有据可查的案例）",
+        "alike": "相似之处：",
+        "differs": "不同之处：",
+        "source": "出处：",
     },
 }
 
@@ -134,6 +142,54 @@ def _decision_reason_zh(advice: Advice) -> str:
     return f"{leader.name_zh}领先{runner.name_zh} {leader.score - runner.score} 分。"
 
 
+def reliability_sentence(advice: Advice, lang: str = "en") -> str:
+    """The decision label's meaning in one sentence, from the numbers measured on the documented cases."""
+    reliability = advice.reliability
+    if reliability is None:
+        return ""
+    if lang != "zh":
+        return reliability.sentence
+    if not reliability.cases:
+        return "尚无有据可查的案例得到这一结论，其可靠程度尚未测得。"
+    n, right, cases = reliability.in_ten, reliability.right, reliability.cases
+    if reliability.decision == "clear":
+        return f"在类似的有据可查案例中，“明确”约有 {n}/10 是对的：{cases} 个明确结论中有 {right} 个领先模式正是实际采用的模式。"
+    if reliability.decision == "close_call":
+        return (
+            f"在类似的有据可查案例中，“难分高下”时实际采用的模式约有 {n}/10 在前两名之中（{cases} 个中有 {right} 个）。"
+        )
+    return f"在类似的有据可查案例中，“信息不足”时领先模式约有 {n}/10 是实际采用的模式（{cases} 个中有 {right} 个）。"
+
+
+def _precedent_values(values: Mapping[str, object], lang: str) -> str:
+    parts = []
+    for name, value in values.items():
+        text = format_value(value)
+        if lang == "zh" and isinstance(value, bool):
+            text = "是" if value else "否"
+        parts.append(f"{name} {text}")
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def _precedent_lines(advice: Advice, lang: str) -> list[str]:
+    words = _WORDS[lang]
+    zh = lang == "zh"
+    names = {mode.id: mode.name_zh if zh else mode.name for mode in advice.modes}
+    lines = [words["precedents"]]
+    for number, case in enumerate(advice.precedents, start=1):
+        name = case.name_zh if zh else case.name
+        separator = "，" if zh else " · "
+        head = f"{name} — {names.get(case.mode, case.mode)}{separator}{case.years}{separator}{case.region} [{case.id}]"
+        lines += _wrap(head, "     ", f"  {number}. ")
+        lines += _wrap(words["alike"] + _precedent_values(case.matching, lang), "         ", "     ")
+        if case.differing:
+            theirs = {name: value["theirs"] for name, value in case.differing.items()}
+            lines += _wrap(words["differs"] + _precedent_values(theirs, lang), "         ", "     ")
+        lines += _wrap(f"{words['source']}{case.source_title}", "         ", "     ")
+        lines.append(f"         {case.source_url}")  # NOTE: never wrapped, so terminals keep it clickable
+    return lines
+
+
 def _featured(advice: Advice) -> list[ModeAssessment]:
     """The modes worth explaining: the leader, and any runner-up that is recommended or close."""
     if not advice.modes:
@@ -169,6 +225,9 @@ def render_text(
     reason = _decision_reason_zh(advice) if zh else advice.decision_reason
     separator = "。" if zh else ". "
     lines += _wrap(reason, "  ", f"{words['decision']}{words['decisions'][advice.decision]}{separator}")
+    meaning = reliability_sentence(advice, lang)
+    if meaning:
+        lines += _wrap(meaning, "  ", "  ")
     lines.append("")
     lines.append(pad(words["modes"], _NAME_COLUMN) + words["columns"])
     for mode in advice.modes:
@@ -206,6 +265,9 @@ def render_text(
                 lines += _wrap(f"{words['do']}{action}", "          ", "      ")
     else:
         lines.append(words["no_difficulties"])
+    if advice.precedents:
+        lines.append("")
+        lines += _precedent_lines(advice, lang)
     if advice.next_questions:
         lines.append("")
         lines.append(words["find_out"])

@@ -46,6 +46,8 @@ def test_wheel_contains_the_data_and_the_typing_marker(wheel):
     assert "advisor/_data/knowledge/sources/hunan-university-enterprise-cooperation.txt" in names
     rule_files = {Path(n).name for n in names if n.startswith("advisor/_data/rules/")}
     assert rule_files == {p.name for p in (ROOT / "rules").glob("*.yml")}
+    case_files = {Path(n).name for n in names if n.startswith("advisor/_data/evaluation/cases/")}
+    assert case_files == {p.name for p in (ROOT / "evaluation" / "cases").glob("*.yml")}
     assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
 
 
@@ -58,13 +60,16 @@ def test_the_installed_package_runs_from_another_directory(wheel, tmp_path):
     code = (
         "import advisor, advisor.paths as p, sys, json;"
         "print(advisor.__file__); print(p.default_rules_dir());"
-        "a = advisor.advise(json.loads(sys.stdin.read())); print(a.leading_mode)"
+        "a = advisor.advise(json.loads(sys.stdin.read())); print(a.leading_mode);"
+        "print(len(a.precedents), a.reliability.decision)"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     proc = subprocess.run(
         [sys.executable, "-c", code], input=example, cwd=elsewhere, env=env, capture_output=True, text=True, check=True
     )
-    module_file, rules_dir, leader = proc.stdout.split()
+    module_file, rules_dir, leader, precedents, decision = proc.stdout.split()
     assert module_file.startswith(str(site))
     assert rules_dir == str(site / "advisor" / "_data" / "rules")
     assert leader == "technology_transfer"
+    # the documented cases ship in the wheel: precedents and the label's measured meaning
+    assert int(precedents) == 3 and decision == "clear"

@@ -40,7 +40,7 @@ def test_question_matches_the_profile_attribute(attribute):
         assert all(isinstance(value, str) for value in values)
     else:
         assert values == []
-        assert question.unit in ("months", "cny") and question.example is not None
+        assert question.unit in ("months", "cny", "count") and question.example is not None
     for lang in LANGS:
         assert question.text.get(lang).strip() and question.help.get(lang).strip()
         labels = [choice.label.get(lang) for choice in question.choices]

@@ -111,7 +111,11 @@ def answer_by_keyboard(
         question = questions[attribute]
         focused = page.evaluate("() => document.activeElement && document.activeElement.closest('#q-input') !== null")
         assert focused, "the answer field must have the keyboard focus"
-        if attribute not in profile:
+        if attribute not in profile and question["kind"] in ("integer", "number"):
+            # a number's text field takes every key: "-" and Enter is its "don't know"
+            page.keyboard.type("-")
+            page.keyboard.press("Enter")
+        elif attribute not in profile:
             page.keyboard.press("-")
         else:
             value = profile[attribute]
@@ -142,6 +146,9 @@ def test_keyboard_only_questionnaire_reaches_the_advice(server, questions, page)
     assert advice.leading_mode == "technology_transfer" and advice.decision == "clear"
     assert leading_on_page(page) == advice.leading_mode
     assert page.inner_text("#decision .big") == "Technology Transfer"
+    assert page.inner_text("#decision .reliability") == advice.reliability.sentence
+    links = page.eval_on_selector_all(".precedents li.precedent a", "links => links.map(a => a.href)")
+    assert links == [p.source_url for p in advice.precedents]
     assert page.inner_text("#chart li:first-child .name").startswith("Technology Transfer")
     assert page.inner_text("#chart li:first-child .score") == str(advice.modes[0].score)
     # the adaptive order is the service's: fewer questions than the questionnaire has
@@ -213,6 +220,13 @@ def test_chinese_questionnaire_with_back_and_dont_know(server, questions, page):
     assert advice.decision == "clear"
     assert page.inner_text("#decision .big") == "技术入股"
     assert "为什么是技术入股" in page.inner_text("#advice")
+    # the label's measured meaning and the precedents, in Chinese
+    reliability = advice.reliability
+    assert f"约有 {reliability.in_ten}/10" in page.inner_text("#decision .reliability")
+    assert f"{reliability.cases} 个" in page.inner_text("#decision .reliability")
+    shown = page.eval_on_selector_all(".precedents li.precedent", "items => items.map(i => i.dataset.case)")
+    assert shown == [p.id for p in advice.precedents]
+    assert advice.precedents[0].name_zh in page.inner_text(".precedents")
     # switching the language keeps the answers and redraws the advice
     page.click("button[data-lang=en]")
     page.wait_for_function("() => document.querySelector('#decision .big').textContent === 'Technology Equity'")

@@ -45,6 +45,9 @@
       decisions: { clear: "clear", close_call: "close call", insufficient_information: "not enough information yet" },
       verdicts: { clear: "clear", close_call: "close call", insufficient_information: "insufficient information" },
       stop: "The questionnaire stops here: {reason}",
+      precedents: "Partnerships like yours (documented cases)",
+      alike: "Alike in:",
+      source: "Source:",
       why: "Why {mode} ({score})",
       otherModes: "The other modes",
       reasonsFor: "For",
@@ -110,6 +113,15 @@
       decisions: { clear: "结论明确", close_call: "难分高下", insufficient_information: "信息尚不足" },
       verdicts: { clear: "明确", close_call: "难分高下", insufficient_information: "信息不足" },
       stop: "问卷到此结束：{reason}",
+      precedents: "与您相似的合作（有据可查的案例）",
+      alike: "相似之处：",
+      source: "出处：",
+      // The label's meaning, filled in with the numbers measured on the documented cases.
+      reliability: {
+        clear: "在类似的有据可查案例中，“明确”约有 {n}/10 是对的（{cases} 个明确结论中有 {right} 个领先模式正是实际采用的模式）。",
+        close_call: "在类似的有据可查案例中，“难分高下”时实际采用的模式约有 {n}/10 在前两名之中（{cases} 个中有 {right} 个）。",
+        insufficient_information: "在类似的有据可查案例中，“信息不足”时领先模式约有 {n}/10 是实际采用的模式（{cases} 个中有 {right} 个）。"
+      },
       why: "为什么是{mode}（{score}）",
       otherModes: "其他模式",
       reasonsFor: "支持",
@@ -511,6 +523,8 @@
       decision.appendChild(line);
     }
     decision.appendChild(el("p", { lang: "en" }, advice.decision_reason));
+    var meaning = reliabilitySentence(advice.reliability);
+    if (meaning) decision.appendChild(el("p", { class: "reliability" }, meaning));
     if (state.step && state.step.done) decision.appendChild(el("p", { class: "hint" }, t("stop", { reason: state.step.reason })));
     $("keep-asking").hidden = !!(state.step && state.step.done && state.step.stop_reason === "all_asked");
 
@@ -524,6 +538,7 @@
       out.appendChild(details);
     }
     out.appendChild(difficultiesSection(advice));
+    if (advice.precedents && advice.precedents.length) out.appendChild(precedentsSection(advice));
     if (advice.next_questions.length) out.appendChild(nextQuestionsSection(advice));
     out.appendChild(answersSection());
     out.appendChild(el("p", { class: "versions" }, t("versions", advice.versions)));
@@ -572,6 +587,36 @@
     return el("div", { class: "reason-group" }, el("p", { class: "group-title" }, title), list);
   }
 
+  // What the decision label has meant on the documented cases: one sentence from measured numbers.
+  function reliabilitySentence(reliability) {
+    if (!reliability) return "";
+    if (state.lang !== "zh" || !reliability.cases) return reliability.sentence;
+    return TEXT.zh.reliability[reliability.decision].replace(/\{(\w+)\}/g, function (_, name) {
+      return String({ n: reliability.in_ten, right: reliability.right, cases: reliability.cases }[name]);
+    });
+  }
+
+  // Documented partnerships like this one, each with its mode, years, region, source and what is alike.
+  function precedentsSection(advice) {
+    var names = {};
+    advice.modes.forEach(function (mode) { names[mode.id] = modeName(mode); });
+    var section = el("section", { class: "precedents" }, el("h3", null, t("precedents")));
+    var list = el("ol", null);
+    advice.precedents.forEach(function (p) {
+      var alike = Object.keys(p.matching).map(function (name) {
+        var value = p.matching[name];
+        return name + " " + (Array.isArray(value) ? value.join(", ") : String(value));
+      }).join("; ");
+      list.appendChild(el("li", { class: "precedent", "data-case": p.id },
+        el("strong", null, state.lang === "zh" ? p.name_zh : p.name), " — ", names[p.mode] || p.mode,
+        " · " + p.years + " · " + p.region,
+        el("br", null), el("span", { class: "hint" }, t("alike") + " " + alike),
+        el("br", null), t("source") + " ", el("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, p.source_title)));
+    });
+    section.appendChild(list);
+    return section;
+  }
+
   function difficultiesSection(advice) {
     var section = el("section", { class: "difficulties" }, el("h3", null, t("difficulties")));
     if (!advice.difficulties.length) {
@@ -617,6 +662,7 @@
       return String(value);
     }
     var number = Number(value).toLocaleString(state.lang === "zh" ? "zh-CN" : "en");
+    if (question.unit === "count") return number;
     return question.unit === "months" ? t("months", { n: number }) : t("cny", { n: number });
   }
 

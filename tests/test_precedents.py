@@ -1,0 +1,85 @@
+"""Precedents: the documented cases most like a profile, explained, in every surface."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from advisor.cases import load_cases
+from advisor.cli import cli
+from advisor.precedents import agreement, find_precedents
+from advisor.render import render_markdown, render_text
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "technology_transfer.json"
+
+
+def test_agreement_of_values():
+    assert agreement("enterprise_size", "large", "large") == 1
+    assert agreement("enterprise_size", "large", "small") == 0
+    assert agreement("funding_sources", ["enterprise"], ["enterprise", "government"]) == 0.5
+    assert agreement("duration_months", 36, 60) == 1
+    assert agreement("duration_months", 12, 60) == 0
+    assert agreement("enterprise_count", 3, 7) == 1
+    assert agreement("enterprise_count", 1, 2) == 0
+
+
+def test_a_case_is_its_own_closest_precedent():
+    cases = load_cases()
+    for case in cases[:: max(1, len(cases) // 12)]:
+        found = find_precedents(case.known(), cases)
+        assert found[0].similarity == max(p.similarity for p in found)
+        assert case.id in {p.id for p in found if p.similarity == found[0].similarity}
+
+
+def test_precedents_explain_the_match():
+    cases = load_cases()
+    known = {"existing_result": True, "enterprise_can_industrialize": True, "sector": "healthcare"}
+    found = find_precedents(known, cases)
+    assert 1 <= len(found) <= 3
+    for precedent in found:
+        case = next(c for c in cases if c.id == precedent.id)
+        assert precedent.mode == case.mode and precedent.source_url == case.sources[0].url
+        for name, value in precedent.matching.items():
+            assert case.known()[name] == value
+        assert precedent.similarity == len(precedent.matching)
+    similarities = [p.similarity for p in found]
+    assert similarities == sorted(similarities, reverse=True)
+
+
+def test_ties_go_to_hunan_then_china():
+    cases = load_cases()
+    known = {"enterprise_count": 1}
+    found = find_precedents(known, cases)
+    regions = [p.region for p in found]
+    rank = [0 if r == "China · Hunan" else 1 if r.startswith("China") else 2 for r in regions]
+    assert rank == sorted(rank)
+    assert regions[0] == "China · Hunan"
+
+
+def test_nothing_in_common_means_no_precedent():
+    assert find_precedents({}, load_cases()) == []
+
+
+def test_every_surface_shows_precedents(shipped):
+    advice = shipped.advise(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+    assert advice.precedents
+    first = advice.precedents[0]
+    text = render_text(advice)
+    assert "Partnerships like yours (documented cases)" in text and first.id in text
+    assert f"         {first.source_url}" in text.splitlines()
+    assert first.name_zh in render_text(advice, "zh")
+    assert first.source_url in render_markdown(advice)
+    data = json.loads(CliRunner().invoke(cli, ["advise", str(EXAMPLE), "--format", "json"]).stdout)
+    assert data["precedents"][0]["id"] == first.id
+    assert set(data["precedents"][0]) >= {"id", "name", "name_zh", "mode", "years", "region", "source_url", "matching"}
+
+
+def test_the_label_sentence_is_in_text_and_markdown(shipped):
+    advice = shipped.advise(json.loads(EXAMPLE.read_text(encoding="utf-8")), what_if=False)
+    assert advice.reliability.decision == advice.decision
+    assert advice.reliability.sentence in " ".join(render_text(advice).split())
+    assert advice.reliability.sentence in render_markdown(advice)
+    assert f"{advice.reliability.in_ten}/10" in render_text(advice, "zh")
