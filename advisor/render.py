@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
-from .scoring import format_value
+from .catalogue import attribute_label
+from .scoring import format_amount, format_duration, format_value
 from .textwidth import pad, width, wrap
 
 _NAME_COLUMN = 58
@@ -161,17 +162,32 @@ def reliability_sentence(advice: Advice, lang: str = "en") -> str:
     return f"在类似的有据可查案例中，“信息不足”时领先模式约有 {n}/10 是实际采用的模式（{cases} 个中有 {right} 个）。"
 
 
-def _precedent_values(values: Mapping[str, object], lang: str) -> str:
-    parts = []
-    for name, value in values.items():
-        text = format_value(value)
-        if lang == "zh" and isinstance(value, bool):
-            text = "是" if value else "否"
-        parts.append(f"{name} {text}")
-    return ("、" if lang == "zh" else ", ").join(parts)
+def precedent_values(
+    values: Mapping[str, object],
+    lang: str,
+    value_labels: Mapping[str, Mapping[Any, Mapping[str, str]]] | None = None,
+) -> str:
+    """Shared or differing attributes of a documented case, as a reader words them
+    ("Enterprise size: large" / "企业规模：大型企业")."""
+    colon = "：" if lang == "zh" else ": "
+    parts = [
+        f"{attribute_label(name, lang)}{colon}{_shown(name, value, lang, value_labels)}"
+        for name, value in values.items()
+    ]
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
-def _precedent_lines(advice: Advice, lang: str) -> list[str]:
+def _shown(name: str, value: Any, lang: str, value_labels: Mapping[str, Any] | None) -> str:
+    if name == "funding_cny" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_amount(value, lang)
+    if name == "duration_months" and isinstance(value, int) and not isinstance(value, bool):
+        return format_duration(value, lang)
+    return format_value(value, lang, (value_labels or {}).get(name))
+
+
+def _precedent_lines(
+    advice: Advice, lang: str, value_labels: Mapping[str, Mapping[Any, Mapping[str, str]]] | None = None
+) -> list[str]:
     words = _WORDS[lang]
     zh = lang == "zh"
     names = {mode.id: mode.name_zh if zh else mode.name for mode in advice.modes}
@@ -181,10 +197,10 @@ def _precedent_lines(advice: Advice, lang: str) -> list[str]:
         separator = "，" if zh else " · "
         head = f"{name} — {names.get(case.mode, case.mode)}{separator}{case.years}{separator}{case.region} [{case.id}]"
         lines += _wrap(head, "     ", f"  {number}. ")
-        lines += _wrap(words["alike"] + _precedent_values(case.matching, lang), "         ", "     ")
+        lines += _wrap(words["alike"] + precedent_values(case.matching, lang, value_labels), "         ", "     ")
         if case.differing:
             theirs = {name: value["theirs"] for name, value in case.differing.items()}
-            lines += _wrap(words["differs"] + _precedent_values(theirs, lang), "         ", "     ")
+            lines += _wrap(words["differs"] + precedent_values(theirs, lang, value_labels), "         ", "     ")
         lines += _wrap(f"{words['source']}{case.source_title}", "         ", "     ")
         lines.append(f"         {case.source_url}")  # NOTE: never wrapped, so terminals keep it clickable
     return lines
@@ -267,7 +283,7 @@ def render_text(
         lines.append(words["no_difficulties"])
     if advice.precedents:
         lines.append("")
-        lines += _precedent_lines(advice, lang)
+        lines += _precedent_lines(advice, lang, value_labels)
     if advice.next_questions:
         lines.append("")
         lines.append(words["find_out"])

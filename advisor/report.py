@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -19,9 +20,10 @@ import jinja2
 from .advice import Advice, ModeAssessment, Reason
 from .catalogue import words
 from .questions import QuestionSet
-from .render import _decision_reason_zh, _featured, answer_effects
-from .scoring import format_value
+from .render import _decision_reason_zh, _featured, answer_effects, precedent_values, reliability_sentence
+from .scoring import format_amount, format_duration, format_value
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 BAR_COLOURS = {"recommended": "#2e7d32", "possible": "#1565c0", "unlikely": "#8a8a8a", "excluded": "#c62828"}
 # Browsers tried for --format pdf, in order; the first one on PATH prints the page.
@@ -88,16 +90,6 @@ def _labels(question: Any) -> dict[Any, dict[str, str]] | None:
     return {choice.value: {"en": choice.label.en, "zh": choice.label.zh} for choice in question.choices}
 
 
-def format_duration(months: int, lang: str) -> str:
-    """18 months / 18 个月; whole years as years (3 年)."""
-    if lang == "zh":
-        return f"{months // 12} 年" if months % 12 == 0 else f"{months} 个月"
-    if months % 12 == 0:
-        years = months // 12
-        return f"{years} year" + ("" if years == 1 else "s")
-    return f"{months} month" + ("" if months == 1 else "s")
-
-
 def _with_new_quotes(reasons: list[Reason], lang: str, seen: set[str]) -> list[tuple[Reason, str, Any]]:
     """(reason, message, the first passage it rests on unless an earlier reason quoted it)."""
     rows = []
@@ -130,17 +122,6 @@ def _answers(advice: Advice, lang: str, questions: QuestionSet | None) -> list[t
             shown = format_duration(value, lang)
         rows.append((question.text.get(lang) if question is not None else attribute, shown))
     return rows
-
-
-def format_amount(value: float, lang: str) -> str:
-    """An amount of CNY as a reader writes it: 5,000 万元 / 1.2 亿元 in Chinese, CNY 50,000,000 in English."""
-    if lang == "zh":
-        if value >= 1e8:
-            return f"{value / 1e8:,.4g} 亿元"
-        if value >= 1e4:
-            return f"{value / 1e4:,.6g} 万元"
-        return f"{value:,.2f}".rstrip("0").rstrip(".") + " 元"
-    return "CNY " + (f"{value:,.2f}".rstrip("0").rstrip("."))
 
 
 def render_html(
@@ -207,8 +188,28 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
         }
         for flag in advice.difficulties
     ]
+    value_labels = {name: _labels(question) or {} for name, question in by_attribute.items()}
+    mode_names = {mode.id: _name(mode, lang) for mode in advice.modes}
+    precedents = [
+        {
+            "case": case,
+            "name": case.name_zh if lang == "zh" and case.name_zh else case.name,
+            "mode": mode_names.get(case.mode, case.mode),
+            # NOTE: a case's source title and region are written as the source wrote them; the
+            # page marks their language so a reader (and a screen reader) knows.
+            "title_lang": "zh" if _CJK.search(case.source_title) else "en",
+            "region_lang": "zh" if _CJK.search(case.region) else "en",
+            "alike": precedent_values(case.matching, lang, value_labels),
+            "differs": precedent_values(
+                {name: value["theirs"] for name, value in case.differing.items()}, lang, value_labels
+            ),
+        }
+        for case in advice.precedents
+    ]
     return dict(
         w=w,
+        reliability=reliability_sentence(advice, lang),
+        precedents=precedents,
         lang=lang,
         other_lang="en" if lang == "zh" else "zh",
         advice=advice,

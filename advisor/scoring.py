@@ -78,6 +78,27 @@ def format_value(value: Any, lang: str = "en", labels: Mapping[Any, Mapping[str,
     return str(value)
 
 
+def format_amount(value: float, lang: str) -> str:
+    """An amount of CNY as a reader writes it: 5,000 万元 / 1.2 亿元 in Chinese, CNY 50,000,000 in English."""
+    if lang == "zh":
+        if value >= 1e8:
+            return f"{value / 1e8:,.4g} 亿元"
+        if value >= 1e4:
+            return f"{value / 1e4:,.6g} 万元"
+        return f"{value:,.2f}".rstrip("0").rstrip(".") + " 元"
+    return "CNY " + (f"{value:,.2f}".rstrip("0").rstrip("."))
+
+
+def format_duration(months: int, lang: str) -> str:
+    """18 months / 18 个月; whole years as years (3 年)."""
+    if lang == "zh":
+        return f"{months // 12} 年" if months % 12 == 0 else f"{months} 个月"
+    if months % 12 == 0:
+        years = months // 12
+        return f"{years} year" + ("" if years == 1 else "s")
+    return f"{months} month" + ("" if months == 1 else "s")
+
+
 _VALUE_WORDS = {
     "en": {"yes": "yes", "no": "no", "none": "none", "sep": ", "},
     "zh": {"yes": "是", "no": "否", "none": "无", "sep": "、"},

@@ -71,7 +71,9 @@ def test_a_valid_body_of_the_wrong_shape_gets_the_api_shape_too(api):
 def test_a_lone_surrogate_is_answered_as_json_never_a_500(api):
     response = api.post("/v1/interview/next", content=b'{"answers": {"scope": "\\ud800"}}')
     body = assert_error(response, 422, "invalid_profile")
-    assert body["problems"][0]["field"] == "scope" and body["problems"][0]["value"] == "\\ud800"  # quoted with the character escaped
+    assert (
+        body["problems"][0]["field"] == "scope" and body["problems"][0]["value"] == "\\ud800"
+    )  # quoted with the character escaped
 
 
 # -- row 18: HEAD, CORS refusals, disconnects -------------------------------------------------------

@@ -15,7 +15,8 @@ from advisor import advise
 from advisor.catalogue import catalogue
 from advisor.cli import cli
 from advisor.questions import load_questions
-from advisor.report import find_browser, format_amount, format_duration, render_html
+from advisor.report import find_browser, render_html
+from advisor.scoring import format_amount, format_duration
 from advisor.texts import LANGS
 
 EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.json"))
