@@ -7,7 +7,7 @@ from typing import Any
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .catalogue import attribute_label
-from .scoring import format_amount, format_duration, format_value
+from .scoring import format_amount, format_value
 from .textwidth import pad, width, wrap
 
 _NAME_COLUMN = 58
@@ -180,8 +180,6 @@ def precedent_values(
 def _shown(name: str, value: Any, lang: str, value_labels: Mapping[str, Any] | None) -> str:
     if name == "funding_cny" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_amount(value, lang)
-    if name == "duration_months" and isinstance(value, int) and not isinstance(value, bool):
-        return format_duration(value, lang)
     return format_value(value, lang, (value_labels or {}).get(name))
 
 

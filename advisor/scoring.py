@@ -79,14 +79,14 @@ def format_value(value: Any, lang: str = "en", labels: Mapping[Any, Mapping[str,
 
 
 def format_amount(value: float, lang: str) -> str:
-    """An amount of CNY as a reader writes it: 5,000 万元 / 1.2 亿元 in Chinese, CNY 50,000,000 in English."""
+    """An amount of CNY as a reader writes it: 5,000 万元 / 1.2 亿元 in Chinese, 50,000,000 in English."""
     if lang == "zh":
         if value >= 1e8:
             return f"{value / 1e8:,.4g} 亿元"
         if value >= 1e4:
             return f"{value / 1e4:,.6g} 万元"
         return f"{value:,.2f}".rstrip("0").rstrip(".") + " 元"
-    return "CNY " + (f"{value:,.2f}".rstrip("0").rstrip("."))
+    return f"{value:,.2f}".rstrip("0").rstrip(".")  # the field's label says CNY
 
 
 def format_duration(months: int, lang: str) -> str:

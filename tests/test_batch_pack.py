@@ -135,6 +135,6 @@ def test_serve_lists_and_advises_seven_modes(advisor7):
 def test_ask_with_answers_shows_seven_modes(seven):
     result = invoke("ask", "--answers", str(EXAMPLE), *pack_args(seven), input="")
     assert result.exit_code == 0, result.output
-    ranking = result.output.split("Modes, best first")[1]
+    ranking = result.output.split("Modes, best first")[1].split("\n\n")[0]
     numbered = re.findall(r"^\s+(\d+)\. ", ranking, flags=re.M)
     assert numbered == [str(n) for n in range(1, 8)]
