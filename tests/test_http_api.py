@@ -584,10 +584,10 @@ def test_serve_help_documents_the_defaults():
 
 
 def test_interview_stops_when_the_two_leaders_cannot_be_separated(api):
-    from test_interview import CLOSE_CALL
+    from test_interview import CLOSE_CALL, LAST_ANSWER
 
     for lang, sentence in (("en", "The remaining questions cannot separate"), ("zh", "剩下的问题已无法区分")):
-        answers = {**CLOSE_CALL, "duration_months": 47}
+        answers = dict(CLOSE_CALL, **dict([LAST_ANSWER]))
         step = api.post("/v1/interview/next", json={"answers": answers, "lang": lang}).json()
         assert step["done"] and step["stop_reason"] == "inseparable" and step["question"] is None
         assert step["decision"] == "close_call" and step["reason"].startswith(sentence)

@@ -211,22 +211,26 @@ def test_when_stopped_no_pair_of_answers_changes_the_leader_either(shipped, path
     assert all(shipped.standing(v).leader == leader for v in variants)
 
 
-# A close call found by running the interview with seeded answers: Technology Equity and
-# University-Run Enterprises stay within the margin whatever the remaining questions are answered.
+# A close call found by running the interview with seeded answers (random choices among each
+# question's candidate answers, seed 7, with the rule pack 1.1.0): the two leaders stay within the
+# margin whatever the remaining questions are answered, once the duration is known.
 CLOSE_CALL = {
-    "funding_sources": ["government"],
-    "enterprise_size": "small",
-    "university_discipline_strength": "ordinary",
-    "scope": "single_problem",
-    "technology_level": "high",
-    "existing_result": False,
+    "enterprise_size": "none",
+    "university_commercializes": False,
     "university_takes_equity": True,
-    "university_commercializes": True,
-    "joint_entity": True,
-    "government_roles": [],
-    "university_goal": "public_interest",
     "risk_sharing": "low",
+    "government_roles": [],
+    "university_goal": "commercial",
+    "technology_level": "conventional",
+    "scope": "single_problem",
+    "existing_result": True,
+    "research_stages": ["fundamental"],
+    "sector": "other",
+    "enterprise_count": 0,
+    "institution_count": 3,
 }
+LAST_ANSWER = ("duration_months", 48)  # the one question the interview still asks
+SEPARATOR = "university_takes_equity"  # unknown, its answer would still tip the balance
 
 
 def test_a_close_call_whose_leaders_cannot_be_separated_ends_on_its_own(shipped):
@@ -234,8 +238,8 @@ def test_a_close_call_whose_leaders_cannot_be_separated_ends_on_its_own(shipped)
     # separate the two leaders, and it stops instead of asking every remaining question.
     interview = Interview(shipped, CLOSE_CALL)
     step = interview.step()
-    assert step.attribute == "duration_months" and step.ask_reason is not None
-    interview.answer("duration_months", 47)
+    assert step.attribute == LAST_ANSWER[0] and step.ask_reason is not None
+    interview.answer(*LAST_ANSWER)
     step = interview.step()
     assert step.done and step.stop_reason == "inseparable"
     assert open_questions(interview.answers, interview.skipped), "it must stop before all is asked"
@@ -249,18 +253,18 @@ def test_a_close_call_whose_leaders_cannot_be_separated_ends_on_its_own(shipped)
 
 
 def test_ask_all_and_thorough_go_past_an_inseparable_close_call(shipped):
-    answers = {**CLOSE_CALL, "duration_months": 47}
+    answers = dict(CLOSE_CALL, **dict([LAST_ANSWER]))
     assert next_question(shipped, answers).stop_reason == "inseparable"
     assert not next_question(shipped, answers, ask_all=True).done
     assert not next_question(shipped, answers, thorough=True).done
 
 
 def test_a_close_call_that_one_answer_can_still_separate_is_not_stopped(shipped):
-    answers = {**CLOSE_CALL, "duration_months": 47}
-    del answers["enterprise_size"]  # a small enterprise or a large one tips the balance
+    answers = dict(CLOSE_CALL, **dict([LAST_ANSWER]))
+    del answers[SEPARATOR]
     assert shipped.standing(answers).decision == "close_call"
     step = next_question(shipped, answers)
-    assert not step.done and step.attribute == "enterprise_size" and step.could_lead
+    assert not step.done and step.attribute == SEPARATOR and step.could_lead
 
 
 def test_one_step_runs_the_main_engine_once(shipped, monkeypatch):
@@ -450,7 +454,7 @@ def test_ask_says_when_the_remaining_questions_cannot_separate_the_two_leaders(t
     for lang, sentence in (("en", "The remaining questions cannot separate"), ("zh", "剩下的问题已无法区分")):
         result = subprocess.run(
             [sys.executable, "-m", "advisor", "ask", "--answers", str(answers), "--lang", lang],
-            input="47\n",  # the one question left before the stop: the duration, in months
+            input=f"{LAST_ANSWER[1]}\n",  # the one question left before the stop: the duration, in months
             capture_output=True,
             text=True,
             timeout=120,
