@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import string
+import unicodedata
 from typing import Any
 
 from pydantic import ValidationError
@@ -83,6 +84,9 @@ def check_message(rule: Rule) -> list[str]:
     `{duration_months:d}` fails on the text "36", and `{x:>300000000}` would write 300 MB.
     """
     message = rule.message
+    problems = _text_problems("message", message) + _text_problems("rationale", rule.rationale)
+    if problems:
+        return problems
     if len(message) > MAX_MESSAGE_LENGTH:
         return [f"message has {len(message):,} characters; at most {MAX_MESSAGE_LENGTH:,} are allowed"]
     try:
@@ -123,6 +127,15 @@ def check_message(rule: Rule) -> list[str]:
             render_message(message, sample)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
             return [f"message cannot be written: {error}"]
+    return []
+
+
+def _text_problems(field: str, text: str) -> list[str]:
+    """A lone surrogate or a control character cannot be written to JSON, a terminal or a sheet."""
+    for position, character in enumerate(text):
+        category = unicodedata.category(character)
+        if category == "Cs" or (category == "Cc" and character not in "\n\t"):
+            return [f"{field} holds the character {character!r} at position {position + 1}, which cannot be written"]
     return []
 
 

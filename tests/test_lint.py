@@ -216,6 +216,10 @@ UNUSABLE_PACKS = {
     ),
     "attribute-access": (("Runs {duration_months} months.", "Runs {duration_months.real}."), "is not an attribute"),
     "lone-brace": (("Runs {duration_months} months.", "Runs } months."), "message is not a valid template"),
+    "control-character": (
+        ('rationale: "For the test."', 'rationale: "For the\\x01 test."'),
+        "rationale holds the character '\\x01' at position 8",
+    ),
     "nested-300-deep": (
         ("when: {attr: duration_months, gte: 24}", f"when: {_deep_condition(300)}"),
         "when: conditions nest deeper than 8 levels of all/any/not",
@@ -273,3 +277,13 @@ def test_a_yaml_file_nested_beyond_the_stack_is_a_message(pack):
     # libyaml names the depth it refuses; the pure-Python loader runs out of stack instead
     found = [m for m in messages(report) if "zz_deep.yml" in m]
     assert found and all("nest" in m for m in found), messages(report)
+
+
+def test_a_lone_surrogate_in_a_message_is_refused():
+    """libyaml already refuses "\\ud800" escapes; the check covers packs read by other loaders."""
+    from advisor.checks import check_message
+
+    rule = next(iter(load_rulebook(default_rules_dir()).rules.values()))
+    problems = check_message(rule.model_copy(update={"message": "Runs \ud800 long."}))
+    assert problems == ["message holds the character '\\ud800' at position 6, which cannot be written"]
+    assert check_message(rule) == []
