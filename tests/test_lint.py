@@ -287,3 +287,23 @@ def test_a_lone_surrogate_in_a_message_is_refused():
     problems = check_message(rule.model_copy(update={"message": "Runs \ud800 long."}))
     assert problems == ["message holds the character '\\ud800' at position 6, which cannot be written"]
     assert check_message(rule) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "old", "new"),
+    [
+        ("pack.yml", "points_per_weight: 0.5", "points_per_weight: .inf"),
+        ("zz_extra.yml", "attr: duration_months, gte: 24", "attr: duration_months, gte: .nan"),
+    ],
+)
+def test_infinite_and_nan_numbers_are_refused_before_they_reach_the_engine(pack, tmp_path, where, old, new):
+    add_rules(pack, GOOD_RULE)
+    path = pack / where
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    assert any("Input should be a finite number" in m for m in messages(lint_pack(pack))), messages(lint_pack(pack))
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"duration_months": 30}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["advise", "--rules", str(pack), str(profile)])
+    assert result.exit_code == EXIT_PACK, result.output
