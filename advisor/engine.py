@@ -34,6 +34,12 @@ _PRIMER = {"$ex": {"primer": 1}}
 # Result codes of the C engine's assert_fact (durable.engine.Ruleset._handle_result); code 2,
 # "already observed", cannot happen here: every fact carries a fresh pid.
 _OK, _NOT_HANDLED, _QUEUED = 0, 1, 3
+_HANDLED = frozenset({_OK, _NOT_HANDLED, _QUEUED})
+# The C calls of the hot path, bound once (each is called about 20 times per profile).
+_assert_fact = _engine.assert_fact
+_start_action_for_state = _engine.start_action_for_state
+_complete_and_start_action = _engine.complete_and_start_action
+_retract_fact = _engine.retract_fact
 
 _NEGATED_COMPARISON = {"gt": "$lte", "gte": "$lt", "lt": "$gte", "lte": "$gt"}
 _COMPARISON = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
@@ -572,21 +578,22 @@ class _Session:
         handle = self.handle
         payload = body + self.suffix
         try:
-            code, state = _engine.assert_fact(handle, payload)
+            code, state = _assert_fact(handle, payload)
         except Exception as error:
             raise EngineError(f"durable-rules refused the profile: {explain_engine_error(error)}") from None
-        if code not in (_OK, _QUEUED, _NOT_HANDLED):
+        if code not in _HANDLED:
             raise EngineError(f"durable-rules returned code {code} for the profile")
         try:
-            started = _engine.start_action_for_state(handle, state) if code != _NOT_HANDLED else None
+            started = _start_action_for_state(handle, state) if code != _NOT_HANDLED else None
             message = started[1] if started else None
+            add = ids.add
             while message:
                 # NOTE: a message is {"<rule id>":{"m":<fact>}} and rule ids are validated to
                 # five characters (two letters, three digits): read the id off the front
                 # instead of parsing the fact back.
-                ids.add(message[2:7])
-                message = _engine.complete_and_start_action(handle, state)
-            _engine.retract_fact(handle, payload)
+                add(message[2:7])
+                message = _complete_and_start_action(handle, state)
+            _retract_fact(handle, payload)
         except BaseException:
             self.restart()
             raise
