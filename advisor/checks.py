@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import string
+import unicodedata
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,7 +15,7 @@ from .knowledge import KnowledgeBase
 from .profile import ATTRIBUTES, Profile
 from .rulebook import ORDERING_OPERATORS, AttributeTest, Rule, Rulebook, attribute_tests
 from .scoring import format_value, render_message
-from .texts import FALLBACK
+from .texts import FALLBACK, LANGS
 
 _NUMERIC = ("integer", "number")
 MAX_MESSAGE_LENGTH = 1_000
@@ -79,10 +80,19 @@ def check_message(rule: Rule) -> list[str]:
     """Problems with a rule's message templates, one per language, found by compiling each as the
     advice will (see `check_template`). A problem in a translation names its language."""
     read = set(rule.attributes())
+    labels = {lang: part if lang == FALLBACK else f"{part} ({lang})" for part in ("message",) for lang in LANGS}
+    problems = [
+        problem
+        for part, text in (("message", rule.message), ("rationale", rule.rationale))
+        for lang, wording in text.items()
+        for problem in _text_problems(part if lang == FALLBACK else f"{part} ({lang})", wording)
+    ]
+    if problems:
+        return problems
     return [
         problem
         for lang, template in rule.message.items()
-        for problem in check_template(template, read, "message" if lang == FALLBACK else f"message ({lang})")
+        for problem in check_template(template, read, labels.get(lang, f"message ({lang})"))
     ]
 
 
@@ -133,6 +143,15 @@ def check_template(message: str, read: set[str], label: str = "message") -> list
             render_message(message, sample)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
             return [f"{label} cannot be written: {error}"]
+    return []
+
+
+def _text_problems(field: str, text: str) -> list[str]:
+    """A lone surrogate or a control character cannot be written to JSON, a terminal or a sheet."""
+    for position, character in enumerate(text):
+        category = unicodedata.category(character)
+        if category == "Cs" or (category == "Cc" and character not in "\n\t"):
+            return [f"{field} holds the character {character!r} at position {position + 1}, which cannot be written"]
     return []
 
 

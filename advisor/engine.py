@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import re
+import string
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -33,6 +34,12 @@ _PRIMER = {"$ex": {"primer": 1}}
 # Result codes of the C engine's assert_fact (durable.engine.Ruleset._handle_result); code 2,
 # "already observed", cannot happen here: every fact carries a fresh pid.
 _OK, _NOT_HANDLED, _QUEUED = 0, 1, 3
+_HANDLED = frozenset({_OK, _NOT_HANDLED, _QUEUED})
+# The C calls of the hot path, bound once (each is called about 20 times per profile).
+_assert_fact = _engine.assert_fact
+_start_action_for_state = _engine.start_action_for_state
+_complete_and_start_action = _engine.complete_and_start_action
+_retract_fact = _engine.retract_fact
 
 _NEGATED_COMPARISON = {"gt": "$lte", "gte": "$lt", "lt": "$gte", "lte": "$gt"}
 _COMPARISON = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
@@ -49,15 +56,21 @@ def flag_name(attribute: str, value: str) -> str:
 
 
 def _short_keys() -> dict[str, str]:
-    # NOTE: the engine copies the whole fact into the message of every rule that fires; short
-    # keys ("a3", "a3_1") make those copies, and so each fired rule, about a third cheaper.
-    keys = {}
-    for number, (name, spec) in enumerate(ATTRIBUTES.items()):
-        keys[name] = f"a{number}"
+    # NOTE: the engine copies the whole fact into the message of every rule that fires; one-letter
+    # keys ("c", "D") make those copies, and so each fired rule, cheaper. (Membership fields are
+    # "_0", "_1", ...; the engine's own are "pid" and "sid".)
+    names = []
+    for name, spec in ATTRIBUTES.items():
+        names.append(name)
         if spec.kind == "list":
-            for index, choice in enumerate(spec.choices):
-                keys[flag_name(name, choice)] = f"a{number}_{index}"
-    return keys
+            names += [flag_name(name, choice) for choice in spec.choices]
+    letters = string.ascii_letters
+    return {
+        name: letters[index]
+        if index < len(letters)
+        else letters[index // len(letters) - 1] + letters[index % len(letters)]
+        for index, name in enumerate(names)
+    }
 
 
 _KEY = _short_keys()
@@ -82,7 +95,7 @@ def to_fact(known: Mapping[str, Any]) -> dict[str, Any]:
         if spec is not None and spec.kind == "list":
             fact[_key(name)] = len(value)
             for choice in spec.choices:
-                fact[_key(flag_name(name, choice))] = choice in value
+                fact[_key(flag_name(name, choice))] = int(choice in value)
         elif isinstance(value, float):
             fact[_key(name)] = _plain_number(value)
         else:
@@ -97,15 +110,23 @@ _CHOICE_CODES = {
 }
 
 
-def choice_code(attribute: str, value: Any) -> Any:
-    """A choice as the engine sees it: its position among the attribute's choices.
+_BOOLEANS = frozenset(name for name, spec in ATTRIBUTES.items() if spec.kind == "boolean")
 
-    NOTE: "university_enterprise" is copied into the message of every rule that fires; 5 is not.
-    Smaller facts made each fired rule cheaper. A value that is no choice stays as it is (and so
-    equals no profile's value, as before).
+
+def choice_code(attribute: str, value: Any) -> Any:
+    """A choice or yes/no as the engine sees it: a choice's position among the attribute's choices,
+    1 or 0 for a boolean attribute's true or false.
+
+    NOTE: "university_enterprise" and "false" are copied into the message of every rule that
+    fires; 4 and 0 are not. Smaller facts made each fired rule cheaper. Any other value stays as
+    it is (and so equals no profile's value, as before).
     """
     codes = _CHOICE_CODES.get(attribute)
-    return codes.get(value, value) if codes is not None and isinstance(value, str) else value
+    if codes is not None:
+        return codes.get(value, value) if isinstance(value, str) else value
+    if attribute in _BOOLEANS and isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _plain_number(value: float) -> int | float:
@@ -132,7 +153,7 @@ class _Memberships:
         members = frozenset(values)
         found = self.keys.get((attribute, members))
         if found is None:
-            found = self.keys[(attribute, members)] = f"s{len(self.keys)}"
+            found = self.keys[(attribute, members)] = f"_{len(self.keys)}"
             self.by_attribute.setdefault(attribute, []).append((found, members))
         return found
 
@@ -163,7 +184,7 @@ class _FactWriter:
                 fact = {key: item for key, item in fact.items() if key in wanted}
             text = "," + json.dumps(fact, ensure_ascii=False, separators=(",", ":"))[1:-1] if fact else ""
         for key, members in self._sets.get(name, ()):
-            text += f',"{key}":{"true" if value in members else "false"}'
+            text += f',"{key}":{1 if value in members else 0}'
         return text
 
     def write(self, known: Mapping[str, Any], pid: int) -> str:
@@ -194,7 +215,7 @@ def _compile_test(test: AttributeTest, negated: bool, memberships: _Memberships)
         present = bool(value) != negated
         return {"$ex" if present else "$nex": {attr: 1}}
     if op == "contains":
-        return {_key(flag_name(test.attr, value)): not negated}
+        return {_key(flag_name(test.attr, value)): int(not negated)}
     if op in _COMPARISON:
         return {(_NEGATED_COMPARISON if negated else _COMPARISON)[op]: {attr: value}}
     if op == "eq" or op == "ne":
@@ -203,7 +224,7 @@ def _compile_test(test: AttributeTest, negated: bool, memberships: _Memberships)
     if op == "in":
         if len(value) > INLINE_IN_VALUES:
             # Absent when the attribute is unknown, so neither form matches then.
-            return {memberships.key(test.attr, value): not negated}
+            return {memberships.key(test.attr, value): int(not negated)}
         if negated:
             return (
                 {"$and": [{"$neq": {attr: item}} for item in value]} if len(value) > 1 else {"$neq": {attr: value[0]}}
@@ -557,21 +578,22 @@ class _Session:
         handle = self.handle
         payload = body + self.suffix
         try:
-            code, state = _engine.assert_fact(handle, payload)
+            code, state = _assert_fact(handle, payload)
         except Exception as error:
             raise EngineError(f"durable-rules refused the profile: {explain_engine_error(error)}") from None
-        if code not in (_OK, _QUEUED, _NOT_HANDLED):
+        if code not in _HANDLED:
             raise EngineError(f"durable-rules returned code {code} for the profile")
         try:
-            started = _engine.start_action_for_state(handle, state) if code != _NOT_HANDLED else None
+            started = _start_action_for_state(handle, state) if code != _NOT_HANDLED else None
             message = started[1] if started else None
+            add = ids.add
             while message:
                 # NOTE: a message is {"<rule id>":{"m":<fact>}} and rule ids are validated to
                 # five characters (two letters, three digits): read the id off the front
                 # instead of parsing the fact back.
-                ids.add(message[2:7])
-                message = _engine.complete_and_start_action(handle, state)
-            _engine.retract_fact(handle, payload)
+                add(message[2:7])
+                message = _complete_and_start_action(handle, state)
+            _retract_fact(handle, payload)
         except BaseException:
             self.restart()
             raise

@@ -53,7 +53,9 @@ class ValueList(list):  # type: ignore[type-arg]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # NOTE: no NaN or infinity anywhere in a pack: durable-rules cannot read them (error 202) and a
+    # scoring policy with an infinite number cannot be turned into scores.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class AttributeTest(Record):

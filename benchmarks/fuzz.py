@@ -292,7 +292,9 @@ class Fuzzer:
     def _check_exit(self, surface: str, profile: Any, result: Any) -> None:
         output = (result.stdout or "") + (result.stderr or "")
         if result.exit_code == EXIT_INTERNAL:
-            self.report.violation(f"{surface}: exit 70", profile, output.strip().splitlines()[-1] if output else "")
+            last = output.strip().splitlines()[-1] if output.strip() else ""
+            cause = last.removeprefix("internal error: ").split(":", 1)[0] if "internal error: " in last else "?"
+            self.report.violation(f"{surface}: exit 70 ({cause})", profile, last)
         elif result.exception is not None and not isinstance(result.exception, SystemExit):
             self.report.violation(f"{surface}: {type(result.exception).__name__}", profile, str(result.exception))
         if _has_traceback(output):
@@ -316,7 +318,12 @@ class Fuzzer:
         if self._logged:
             self.report.violation("http: traceback logged", profile, self._logged[0])
         if response.status_code >= 500:
-            self.report.violation(f"http: {response.status_code}", profile, response.text[:200])
+            cause = (
+                response.text.split("internal error (", 1)[-1].split(")", 1)[0]
+                if "internal error (" in response.text
+                else "?"
+            )
+            self.report.violation(f"http: {response.status_code} ({cause})", profile, response.text[:200])
             return
         if _has_traceback(response.text):
             self.report.violation("http: traceback in body", profile)

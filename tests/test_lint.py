@@ -216,6 +216,10 @@ UNUSABLE_PACKS = {
     ),
     "attribute-access": (("Runs {duration_months} months.", "Runs {duration_months.real}."), "is not an attribute"),
     "lone-brace": (("Runs {duration_months} months.", "Runs } months."), "message is not a valid template"),
+    "control-character": (
+        ('rationale: "For the test."', 'rationale: "For the\\x01 test."'),
+        "rationale holds the character '\\x01' at position 8",
+    ),
     "nested-300-deep": (
         ("when: {attr: duration_months, gte: 24}", f"when: {_deep_condition(300)}"),
         "when: conditions nest deeper than 8 levels of all/any/not",
@@ -273,3 +277,33 @@ def test_a_yaml_file_nested_beyond_the_stack_is_a_message(pack):
     # libyaml names the depth it refuses; the pure-Python loader runs out of stack instead
     found = [m for m in messages(report) if "zz_deep.yml" in m]
     assert found and all("nest" in m for m in found), messages(report)
+
+
+def test_a_lone_surrogate_in_a_message_is_refused():
+    """libyaml already refuses "\\ud800" escapes; the check covers packs read by other loaders."""
+    from advisor.checks import check_message
+
+    rule = next(iter(load_rulebook(default_rules_dir()).rules.values()))
+    problems = check_message(rule.model_copy(update={"message": "Runs \ud800 long."}))
+    assert problems == ["message holds the character '\\ud800' at position 6, which cannot be written"]
+    assert check_message(rule) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "old", "new"),
+    [
+        ("pack.yml", "points_per_weight: 0.5", "points_per_weight: .inf"),
+        ("zz_extra.yml", "attr: duration_months, gte: 24", "attr: duration_months, gte: .nan"),
+    ],
+)
+def test_infinite_and_nan_numbers_are_refused_before_they_reach_the_engine(pack, tmp_path, where, old, new):
+    add_rules(pack, GOOD_RULE)
+    path = pack / where
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    assert any("Input should be a finite number" in m for m in messages(lint_pack(pack))), messages(lint_pack(pack))
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"duration_months": 30}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["advise", "--rules", str(pack), str(profile)])
+    assert result.exit_code == EXIT_PACK, result.output
