@@ -15,7 +15,7 @@ from .knowledge import KnowledgeBase
 from .profile import ATTRIBUTES, Profile
 from .rulebook import ORDERING_OPERATORS, AttributeTest, Rule, Rulebook, attribute_tests
 from .scoring import format_value, render_message
-from .texts import FALLBACK, LANGS
+from .texts import FALLBACK
 
 _NUMERIC = ("integer", "number")
 MAX_MESSAGE_LENGTH = 1_000
@@ -80,7 +80,6 @@ def check_message(rule: Rule) -> list[str]:
     """Problems with a rule's message templates, one per language, found by compiling each as the
     advice will (see `check_template`). A problem in a translation names its language."""
     read = set(rule.attributes())
-    labels = {lang: part if lang == FALLBACK else f"{part} ({lang})" for part in ("message",) for lang in LANGS}
     problems = [
         problem
         for part, text in (("message", rule.message), ("rationale", rule.rationale))
@@ -92,7 +91,7 @@ def check_message(rule: Rule) -> list[str]:
     return [
         problem
         for lang, template in rule.message.items()
-        for problem in check_template(template, read, labels.get(lang, f"message ({lang})"))
+        for problem in check_template(template, read, "message" if lang == FALLBACK else f"message ({lang})")
     ]
 
 
