@@ -102,7 +102,7 @@ class Columns:
         seen: dict[str, int] = {}
         for position, cell in enumerate(cells, start=1):
             text = "" if cell is None else str(cell)
-            name = normalise_name(text)
+            name = self._attribute(text)
             if not name:
                 names.append(None)
                 unnamed.append(position - 1)
@@ -138,12 +138,22 @@ class Columns:
             )
         return names, unnamed
 
+    def _attribute(self, text: str) -> str:
+        """The attribute a header names: its own name (any case, spaces or hyphens for
+        underscores) or its label in any language of the catalogues (企业规模, Enterprise size)."""
+        name = normalise_name(text)
+        if name in self._known or not name:
+            return name
+        from .catalogue import header_names, normalise_header
+
+        return header_names().get(normalise_header(text.lstrip("\ufeff")), name)
+
     def key(self, key: str) -> str | None:
         """The attribute a JSON key names; the key itself when unknown (validation reports it), None to drop it."""
         found = self._cache.get(key, "")
         if found != "":
             return found
-        name = normalise_name(key)
+        name = self._attribute(key)
         result: str | None = name if name in self._known else (None if self.ignore_unknown else key)
         if len(self._cache) < 10_000:
             self._cache[key] = result

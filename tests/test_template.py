@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -71,3 +72,25 @@ def test_the_template_refuses_to_overwrite_and_odd_suffixes(tmp_path):
     assert result.exit_code == 2 and "--force" in result.output and out.read_text() == "mine"
     result = CliRunner().invoke(cli, ["template", "-o", str(tmp_path / "p.ods")])
     assert result.exit_code == 2 and ".xlsx or a .csv" in result.output
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_filled_template_scores_without_any_edit(tmp_path, lang, suffix):
+    sheet = tmp_path / f"proposals.{suffix}"
+    assert CliRunner().invoke(cli, ["template", "--lang", lang, "-o", str(sheet)]).exit_code == 0
+    out = tmp_path / "scored.csv"
+    result = CliRunner().invoke(cli, ["batch", str(sheet), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(row["id"], row["leading_mode"]) for row in rows] == [("P-0001", "program_cooperation")]
+
+
+def test_batch_reads_headers_by_their_label_in_any_language(tmp_path):
+    sheet = tmp_path / "p.csv"
+    sheet.write_text("项目编号,企业规模,Existing result,ＳＣＯＰＥ\nA1,大型企业,yes,单个项目\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(cli, ["batch", str(sheet), "-o", str(out), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    profile = json.loads(out.read_text(encoding="utf-8").splitlines()[0])["advice"]["profile"]
+    assert profile == {"id": "A1", "enterprise_size": "large", "existing_result": True, "scope": "single_program"}
