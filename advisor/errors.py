@@ -37,7 +37,14 @@ _MISSING: Any = _Missing()
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A refused value as a message quotes it: repr, cut to 80 characters. An integer too long
+    for Python to write (over 4,300 digits) is described by its size instead."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # NOTE: a huge integer inside a list or mapping
+        return f"a {type(value).__name__} holding an integer too long to show"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -130,11 +130,16 @@ class Profile(BaseModel):
         try:
             return _readers()[str(info.field_name)](value)
         except ValueError as error:
-            ctx = {"message": str(error), "problem": getattr(error, "problem", "invalid")}
+            from .values import printable
+
+            # NOTE: pydantic renders the message as UTF-8; a lone surrogate quoted in it (or in
+            # the refused list item) would turn the clear refusal into a UnicodeEncodeError.
+            ctx = {"message": printable(str(error)), "problem": getattr(error, "problem", "invalid")}
             index = getattr(error, "index", None)
             if index is not None:
+                item = getattr(error, "details", {}).get("item")
                 ctx["index"] = index
-                ctx["item"] = getattr(error, "details", {}).get("item")
+                ctx["item"] = printable(item) if isinstance(item, str) else item
             raise PydanticCustomError("profile_value", "{message}", ctx) from None
 
     @classmethod

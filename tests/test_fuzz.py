@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import fuzz  # noqa: E402
@@ -56,3 +58,25 @@ def test_the_fuzzer_finds_a_planted_violation(monkeypatch):
     monkeypatch.setattr(Advisor, "advise", flaky)
     report = fuzz.run(5, seed=1, surfaces=("library",), kinds=("schema",))
     assert report.violations["library: not deterministic"] == 5
+
+
+@pytest.mark.parametrize(
+    ("profile", "field"),
+    [
+        ({"funding_sources": ["\ud800", "a\udfffb"]}, "funding_sources[0]"),
+        ({"duration_months": 10**5000}, "duration_months"),
+        ({"enterprise_count": -(10**4400)}, "enterprise_count"),
+    ],
+    ids=["surrogate-in-a-list", "5000-digit-int", "huge-negative-int"],
+)
+def test_the_library_refuses_what_the_fuzzer_found_with_a_clear_message(profile, field):
+    """Found by benchmarks/fuzz.py after the branches merged: these were ValueError and
+    UnicodeEncodeError (exit 70, HTTP 500) instead of a ProfileError naming the field."""
+    from advisor.core import validate_profile
+    from advisor.errors import ProfileError
+
+    with pytest.raises(ProfileError) as caught:
+        validate_profile(profile)
+    message = str(caught.value)
+    message.encode("utf-8")  # printable anywhere: no lone surrogate left in it
+    assert caught.value.problems[0].field == field
