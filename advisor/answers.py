@@ -345,7 +345,7 @@ def _number(text: str, lang: Lang, attribute: str, unreadable: str) -> Any:
 
 
 def display_value(question: Question, value: Any, lang: Lang = "en") -> str:
-    """An answer as the user reads it back: labels for choices, '18 months', '1,200,000 CNY'."""
+    """An answer as the user reads it back: labels for choices, '18 months', '1,200,000 CNY', '3'."""
     if question.kind in ("boolean", "choice"):
         choice = question.choice(value)
         return choice.label.get(lang) if choice else str(value)
@@ -359,5 +359,7 @@ def display_value(question: Question, value: Any, lang: Lang = "en") -> str:
         )
     if question.unit == "months":
         return f"{value}个月" if lang == "zh" else f"{value} month{'s' if value != 1 else ''}"
+    if question.unit == "count":
+        return f"{value:,}"
     amount = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
     return f"{amount} 元" if lang == "zh" else f"{amount} CNY"

@@ -332,3 +332,11 @@ def test_display_value_reads_like_the_choices():
     assert display_value(QUESTIONS.get("government_roles"), [], "en") == "none"
     assert display_value(QUESTIONS.get("funding_cny"), 1_500_000, "en") == "1,500,000 CNY"
     assert parse_answer(QUESTIONS.get("funding_cny"), display_value(QUESTIONS.get("funding_cny"), 1234.5)) == 1234.5
+
+
+@pytest.mark.parametrize("attribute", ["enterprise_count", "institution_count"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_count_reads_back_as_a_number_not_an_amount(attribute, lang):
+    question = load_questions().get(attribute)
+    value = parse_answer(question, "3", lang)
+    assert value == 3 and display_value(question, value, lang) == "3"
