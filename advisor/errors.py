@@ -45,6 +45,8 @@ def _show(value: Any) -> str:
         text = repr(value)
     except ValueError:  # NOTE: a huge integer inside a list or mapping
         return f"a {type(value).__name__} holding an integer too long to show"
+    except RecursionError:  # NOTE: a value nested thousands deep (a library caller's dict)
+        return f"a {type(value).__name__} nested too deeply to show"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

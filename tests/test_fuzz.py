@@ -60,14 +60,22 @@ def test_the_fuzzer_finds_a_planted_violation(monkeypatch):
     assert report.violations["library: not deterministic"] == 5
 
 
+def _nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [{"x": value}]
+    return value
+
+
 @pytest.mark.parametrize(
     ("profile", "field"),
     [
         ({"funding_sources": ["\ud800", "a\udfffb"]}, "funding_sources[0]"),
         ({"duration_months": 10**5000}, "duration_months"),
         ({"enterprise_count": -(10**4400)}, "enterprise_count"),
+        ({"duration_months": _nested(5000)}, "duration_months"),
     ],
-    ids=["surrogate-in-a-list", "5000-digit-int", "huge-negative-int"],
+    ids=["surrogate-in-a-list", "5000-digit-int", "huge-negative-int", "nested-5000-deep"],
 )
 def test_the_library_refuses_what_the_fuzzer_found_with_a_clear_message(profile, field):
     """Found by benchmarks/fuzz.py after the branches merged: these were ValueError and
