@@ -105,7 +105,9 @@ class Precedent(Model):
     region: str
     source_url: str
     source_title: str
-    similarity: float = Field(description="Sum over the shared attributes of how far they agree (0-1 each).")
+    similarity: float = Field(
+        description="Sum over the shared attributes: +1 for each that agrees, -1 for each that disagrees."
+    )
     matching: dict[str, Any] = Field(description="The profile's values that the case shares.")
     differing: dict[str, Any] = Field(description="Attributes both know that disagree: {yours, theirs}.")
 

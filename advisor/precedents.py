@@ -1,9 +1,10 @@
 """Precedents: the documented cases most like a profile, with the attributes that make them alike.
 
 The similarity is deliberately simple so a person can check it: over the attributes known in
-both the profile and the case, each attribute scores 1 when the values agree (a list agrees by
-the share of values in common; a number agrees when it is in the same band), and the
-similarity is the sum. Cases that share no agreeing attribute are never shown. Ties go to the
+both the profile and the case, each attribute scores +1 when the values agree and -1 when they
+disagree (a list by the share of values in common, from +1 to -1; a number agrees when it is in
+the same band), and the similarity is the sum: a case that contradicts the profile on what it
+knows ranks below one that does not. Cases whose sum is not above zero are never shown. Ties go to the
 case closest to home (Hunan, then elsewhere in China, then abroad), then to the case that
 disagrees on fewer attributes, then to the id.
 """
@@ -60,10 +61,10 @@ def find_precedents(known: Mapping[str, Any], cases: Sequence[Case], limit: int 
         total = 0.0
         for name in shared:
             value = agreement(name, known[name], theirs[name])
-            total += value
+            total += 2 * value - 1
             if value >= 0.5:
                 matching.append(name)
-        if not matching:
+        if not matching or total <= 0:
             continue
         differing = [name for name in shared if name not in matching]
         key = (-round(total, 6), _home_rank(case.region), len(differing), case.id)

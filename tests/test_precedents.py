@@ -83,3 +83,25 @@ def test_the_label_sentence_is_in_text_and_markdown(shipped):
     assert advice.reliability.sentence in " ".join(render_text(advice).split())
     assert advice.reliability.sentence in render_markdown(advice)
     assert f"{advice.reliability.in_ten}/10" in render_text(advice, "zh")
+
+
+def test_a_case_that_contradicts_the_profile_ranks_below_one_that_does_not():
+    """A profile that declines shares should not be shown equity cases first: each disagreeing
+    attribute counts against a case (found looking at the `ask` report of a transfer)."""
+    from advisor.core import default_advisor
+
+    profile = {
+        "enterprise_size": "large",
+        "university_takes_equity": False,
+        "university_commercializes": False,
+        "existing_result": True,
+        "enterprise_can_industrialize": True,
+        "enterprise_count": 1,
+    }
+    found = default_advisor().advise(profile, what_if=False).precedents
+    assert found
+    for precedent in found:
+        assert precedent.similarity == len(precedent.matching) - len(precedent.differing)
+        assert precedent.similarity > 0
+    equity = [p for p in found if p.differing.get("university_takes_equity")]
+    assert all(p.similarity < found[0].similarity for p in equity)
