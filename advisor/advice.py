@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 Verdict = Literal["recommended", "possible", "unlikely", "excluded"]
 Decision = Literal["clear", "close_call", "insufficient_information"]
@@ -150,8 +150,28 @@ class Advice(Model):
     versions: Versions
     lang: str = Field("en", description="The language of each reason's `message` and `rationale`.")
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def decision_reasons(self) -> dict[str, str]:
+        """The decision's reason in every language, by code (`decision_reason` is the English one)."""
+        return {"en": self.decision_reason, "zh": _decision_reason_zh(self.decision, self.modes)}
+
     def mode(self, mode_id: str) -> ModeAssessment:
         for mode in self.modes:
             if mode.id == mode_id:
                 return mode
         raise KeyError(mode_id)
+
+
+def _decision_reason_zh(decision: str, ranked: list[ModeAssessment]) -> str:
+    """The decision's reason in Chinese, from the ranking, as a programme officer words it."""
+    modes = [mode for mode in ranked if mode.verdict != "excluded"]
+    if decision == "insufficient_information" or not modes:
+        return "已知信息不足，暂不能给出明确建议；请回答下列问题。"
+    leader = modes[0]
+    if len(modes) == 1:
+        return f"{leader.name_zh}领先，其余模式均被排除。"
+    runner = modes[1]
+    if decision == "close_call":
+        return f"{leader.name_zh}（{leader.score} 分）与{runner.name_zh}（{runner.score} 分）相差不大。"
+    return f"{leader.name_zh}领先{runner.name_zh} {leader.score - runner.score} 分。"

@@ -51,6 +51,9 @@ class Question(_Record):
     kind: Kind = Field(description="As in advisor.profile.ATTRIBUTES: integer, number, boolean, choice or list.")
     order: int = Field(description="Tie-break of the adaptive order: lower is asked first when the what-if ties.")
     text: Text
+    label: Text | None = Field(
+        default=None, description="The field's short label (set from the language catalogues, not the file)."
+    )
     help: Text = Field(description="One line shown when the user types '?'.")
     choices: list[Choice] = Field(default_factory=list, description="For boolean, choice and list questions.")
     unit: Literal["months", "cny", "count"] | None = Field(
@@ -162,7 +165,17 @@ def _load(path: str) -> QuestionSet:
     if problems:
         raise RulePackError(problems)
     ordered = sorted(parsed.questions, key=lambda q: (q.order, q.attribute))
-    return QuestionSet(version=parsed.version, questions=ordered)
+    # NOTE: a question's short label (企业规模, "Enterprise size") lives in the language catalogues,
+    # where spreadsheet headers and messages read it too; the questions carry it for their users.
+    from .catalogue import attribute_label
+
+    labelled = [
+        q.model_copy(
+            update={"label": Text(en=attribute_label(q.attribute, "en"), zh=attribute_label(q.attribute, "zh"))}
+        )
+        for q in ordered
+    ]
+    return QuestionSet(version=parsed.version, questions=labelled)
 
 
 def load_questions(knowledge_dir: Path | str | None = None) -> QuestionSet:

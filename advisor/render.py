@@ -130,17 +130,8 @@ def answer_effects(
 
 
 def _decision_reason_zh(advice: Advice) -> str:
-    """The decision's reason in Chinese, from the ranking (the library words it in English)."""
-    modes = [mode for mode in advice.modes if mode.verdict != "excluded"]
-    if advice.decision == "insufficient_information" or not modes:
-        return "已知信息不足，暂不能给出明确建议；请回答下列问题。"
-    leader = modes[0]
-    if len(modes) == 1:
-        return f"{leader.name_zh}领先，其余模式均被排除。"
-    runner = modes[1]
-    if advice.decision == "close_call":
-        return f"{leader.name_zh}（{leader.score} 分）与{runner.name_zh}（{runner.score} 分）相差很小，难分高下。"
-    return f"{leader.name_zh}领先{runner.name_zh} {leader.score - runner.score} 分。"
+    """The decision's reason in Chinese (see Advice.decision_reasons)."""
+    return advice.decision_reasons["zh"]
 
 
 def reliability_sentence(advice: Advice, lang: str = "en") -> str:

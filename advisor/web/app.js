@@ -522,7 +522,8 @@
       });
       decision.appendChild(line);
     }
-    decision.appendChild(el("p", { lang: "en" }, advice.decision_reason));
+    var reasons = advice.decision_reasons || {};
+    decision.appendChild(el("p", { lang: reasons[state.lang] ? state.lang : "en" }, reasons[state.lang] || advice.decision_reason));
     var meaning = reliabilitySentence(advice.reliability);
     if (meaning) decision.appendChild(el("p", { class: "reliability" }, meaning));
     if (state.step && state.step.done) decision.appendChild(el("p", { class: "hint" }, t("stop", { reason: state.step.reason })));
@@ -604,9 +605,10 @@
     var list = el("ol", null);
     advice.precedents.forEach(function (p) {
       var alike = Object.keys(p.matching).map(function (name) {
-        var value = p.matching[name];
-        return name + " " + (Array.isArray(value) ? value.join(", ") : String(value));
-      }).join("; ");
+        var question = state.questions[name];
+        var label = question && question.label ? text(question.label) : name;
+        return label + (state.lang === "zh" ? "：" : ": ") + displayValue(question, p.matching[name]);
+      }).join(state.lang === "zh" ? "；" : "; ");
       list.appendChild(el("li", { class: "precedent", "data-case": p.id },
         el("strong", null, state.lang === "zh" ? p.name_zh : p.name), " — ", names[p.mode] || p.mode,
         " · " + p.years + " · " + p.region,
