@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from .options import EXIT_INPUT, EXIT_INTERRUPTED, lang_option, load_pack, with_
 
 __all__ = ["command", "EXIT_INTERRUPTED", "profile_text"]
 PROFILE_SUFFIXES = (".json", ".yaml", ".yml")
+REPORT_SUFFIXES = (".md", ".html", ".htm")
 
 _UI: dict[str, dict[str, str]] = {
     "en": {
@@ -50,16 +52,16 @@ _UI: dict[str, dict[str, str]] = {
             " Answer them now? [y/N]"
         ),
         "saved": "Answers saved to {file} ({count} answers). Continue later with: advisor ask --answers {file}",
-        "report": "Advice written to {file} (Markdown).",
+        "report": "Advice written to {file}.",
         "interrupted": "Interrupted.",
         "kept": "Your {count} answers are kept in {file}; continue with: advisor ask --answers {file} --save {file}",
         "not_kept": "Nothing was saved (use --save FILE to keep answers as you go).",
         "offer": (
             "Save? Type a file name: .json or .yaml keeps your answers (advisor advise FILE, "
-            "advisor ask --answers FILE), .md keeps this advice as a report. Enter = done."
+            "advisor ask --answers FILE), .md or .html keeps this advice as a report. Enter = done."
         ),
         "offer_again": "Another file? (Enter = done)",
-        "bad_name": "Use a name ending in .json, .yaml, .yml or .md.",
+        "bad_name": "Use a name ending in .json, .yaml, .yml, .md or .html.",
         "exists": "{file} exists. Overwrite? [y/N]",
         "cannot_write": "Cannot write {file}: {reason}",
         "save_prompt": "save> ",
@@ -85,16 +87,16 @@ _UI: dict[str, dict[str, str]] = {
         "already": "已有的回答足以给出建议，无需再提问。",
         "more_offer": "还有 {remaining} 个问题可以补充细节（需要防范的困难、得分）。现在回答吗？[y/N]",
         "saved": "回答已保存到 {file}（{count} 个回答）。之后可继续：advisor ask --answers {file}",
-        "report": "建议已写入 {file}（Markdown）。",
+        "report": "建议已写入 {file}。",
         "interrupted": "已中断。",
         "kept": "您的 {count} 个回答已保存在 {file}；继续请运行：advisor ask --answers {file} --save {file}",
         "not_kept": "没有保存任何内容（使用 --save FILE 可以边答边保存）。",
         "offer": (
             "保存吗？输入文件名：.json 或 .yaml 保存回答（可用于 advisor advise FILE、advisor ask --answers FILE），"
-            ".md 保存这份建议报告。直接回车 = 完成。"
+            ".md 或 .html 保存这份建议报告。直接回车 = 完成。"
         ),
         "offer_again": "还要保存其他文件吗？（回车 = 完成）",
-        "bad_name": "文件名请以 .json、.yaml、.yml 或 .md 结尾。",
+        "bad_name": "文件名请以 .json、.yaml、.yml、.md 或 .html 结尾。",
         "exists": "{file} 已存在。覆盖吗？[y/N]",
         "cannot_write": "无法写入 {file}：{reason}",
         "save_prompt": "保存> ",
@@ -208,7 +210,10 @@ def profile_text(profile: dict[str, Any], path: str) -> str:
     help="Keep the answers in this profile file (.json, .yaml or .yml), saved after every answer.",
 )
 @click.option(
-    "--report", "report_file", type=click.Path(dir_okay=False), help="Write the advice as Markdown to this file."
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False),
+    help="Write the advice to this file: .html a report to forward (see docs/reports.md), else Markdown.",
 )
 @click.option("--title", help="A name for the partnership, shown in the advice and saved with the answers.")
 @with_pack
@@ -313,16 +318,25 @@ class _Session:
         if settled and not self.terminal.interactive:
             say(text("more", remaining=step.remaining))
         say()
-        advice = advisor.advise(self.interview.profile())
+        advice = advisor.advise(self.interview.profile(), lang=self.lang)
         questions = pack.question_texts("zh") if self.lang == "zh" else None  # English: as `advisor advise`
-        click.echo(render_text(advice, self.lang, questions), nl=False)
+        click.echo(render_text(advice, self.lang, questions, advisor.scorer.value_labels), nl=False)
         say()
         if self.save_file is not None:
             self._save_answers(self.save_file, announce=True)
+
+        def report(name: str) -> str:
+            """The advice as the file's suffix asks: .html a report to forward, else Markdown."""
+            if Path(name).suffix.lower() in (".html", ".htm"):
+                from .report import render_html
+
+                return render_html(advice, self.lang, questions=pack.questions)
+            return render_markdown(advice, self.lang, pack.questions)
+
         if report_file is not None:
-            self._write(report_file, render_markdown(advice), "report")
+            self._write(report_file, report(report_file), "report")
         if self.terminal.interactive and self.save_file is None:
-            self._offer_to_save(render_markdown(advice))
+            self._offer_to_save(report)
         if self.failed:
             sys.exit(EXIT_INPUT)
 
@@ -468,7 +482,7 @@ class _Session:
             self.terminal.say(self.terminal.text("report", file=path))
         return True
 
-    def _offer_to_save(self, report: str) -> None:
+    def _offer_to_save(self, report: Callable[[str], str]) -> None:
         say, text = self.terminal.say, self.terminal.text
         say(text("offer"))
         while True:
@@ -479,7 +493,7 @@ class _Session:
             if not name:
                 return
             suffix = Path(name).suffix.lower()
-            if suffix not in PROFILE_SUFFIXES + (".md",):
+            if suffix not in PROFILE_SUFFIXES + REPORT_SUFFIXES:
                 say("  " + text("bad_name"), fg="yellow")
                 continue
             target = Path(name).expanduser()
@@ -497,8 +511,8 @@ class _Session:
                     return
                 if confirm not in ("y", "yes", "是", "覆盖"):
                     continue
-            if suffix == ".md":
-                self._write(str(target), report, "report", required=False)
+            if suffix in REPORT_SUFFIXES:
+                self._write(str(target), report(str(target)), "report", required=False)
             else:
                 self._save_answers(str(target), announce=True, required=False)
             say(text("offer_again"))

@@ -190,3 +190,15 @@ def test_the_pdf_is_a4_with_numbered_pages(tmp_path, lang):
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
     assert boxes and all(abs(float(w) - 595) < 1.5 and abs(float(h) - 842) < 1.5 for w, h in boxes)
     assert 1 <= len(boxes) <= 6
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_ask_writes_the_html_report_in_its_language(tmp_path, lang):
+    answers = tmp_path / "answers.json"
+    answers.write_text(EXAMPLES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "advice.html"
+    result = CliRunner().invoke(cli, ["ask", "--answers", str(answers), "--report", str(out), "--lang", lang], input="")
+    assert result.exit_code == 0, result.output
+    page = parse(out.read_text(encoding="utf-8"))
+    assert page.attrs[0][1]["lang"] == ("zh-CN" if lang == "zh" else "en")
+    assert catalogue(lang)["report"]["ranking"] in "".join(page.text)
