@@ -80,8 +80,12 @@ def _pack(request: Request) -> Pack:
     response_model=Advice,
     responses={
         200: {
-            "content": {"text/markdown": {"schema": {"type": "string"}}},
-            "description": "The advice (JSON, or Markdown with format=markdown).",
+            "content": {
+                "text/markdown": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+            "description": "The advice (JSON; a Markdown report with format=markdown; a self-contained HTML "
+            "report with format=html).",
         },
         **ERROR_RESPONSES,
     },
@@ -107,8 +111,15 @@ async def advise(
         int, Query(ge=0, le=50, description="How many next questions to list when what_if is on.")
     ] = 5,
     format: Annotated[
-        Literal["json", "markdown"], Query(description="`markdown`: the advice as a Markdown report.")
+        Literal["json", "markdown", "html"],
+        Query(description="`markdown`: the advice as a Markdown report; `html`: as a report to forward."),
     ] = "json",
+    lang: Annotated[
+        Literal["en", "zh"],
+        Query(
+            description="Language of the reasons' `message` (all languages stay under `messages`) and of the reports."
+        ),
+    ] = "en",
 ) -> Response:
     """Every attribute is optional: a missing attribute means unknown. The body is a JSON object
     with the attributes of `GET /v1/schema/profile` (whatever the Content-Type says); the answer
@@ -117,9 +128,14 @@ async def advise(
     data = parse_json_body(await request.body(), "a JSON object of profile attributes")
     # NOTE: the engine runs in the event loop: it holds the GIL and a lock for about a
     # millisecond, and a thread hop would only add to that (measured).
-    advice = _pack(request).advisor.advise(data, what_if=what_if, max_questions=questions)
+    pack = _pack(request)
+    advice = pack.advisor.advise(data, what_if=what_if, max_questions=questions, lang=lang)
     if format == "markdown":
-        return Response(render_markdown(advice), media_type="text/markdown; charset=utf-8")
+        return Response(render_markdown(advice, lang, pack.questions), media_type="text/markdown; charset=utf-8")
+    if format == "html":
+        from .report import render_html
+
+        return Response(render_html(advice, lang, questions=pack.questions), media_type="text/html; charset=utf-8")
     # NOTE: serialised directly: returning the model would make FastAPI validate it again.
     return Response(advice.model_dump_json(), media_type="application/json")
 

@@ -172,7 +172,7 @@ def test_a_body_that_is_not_an_object_gets_422(api):
     [
         ({"what_if": "maybe"}, "what_if", "true or false"),
         ({"questions": "99"}, "questions", "a number <= 50"),
-        ({"format": "pdf"}, "format", "one of 'json' or 'markdown'"),
+        ({"format": "pdf"}, "format", "one of 'json', 'markdown' or 'html'"),
     ],
 )
 def test_bad_query_parameter_gets_422(api, params, field, allowed):
@@ -594,3 +594,15 @@ def test_interview_stops_when_the_two_leaders_cannot_be_separated(api):
         leader, runner = step["modes"][0], step["modes"][1]
         name = "name_zh" if lang == "zh" else "name"
         assert leader[name] in step["reason"] and runner[name] in step["reason"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_advise_writes_the_reports_in_the_asked_language(api, lang):
+    html = api.post("/v1/advise", params={"format": "html", "lang": lang}, json=EXAMPLE)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert html.text.startswith("<!DOCTYPE html>") and f'lang="{"zh-CN" if lang == "zh" else "en"}"' in html.text
+    markdown = api.post("/v1/advise", params={"format": "markdown", "lang": lang}, json=EXAMPLE).text
+    assert ("合作模式咨询报告" in markdown) is (lang == "zh")
+    advice = api.post("/v1/advise", params={"lang": lang}, json=EXAMPLE).json()
+    reason = advice["modes"][0]["reasons_for"][0]
+    assert advice["lang"] == lang and reason["message"] == reason["messages"][lang]

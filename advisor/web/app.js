@@ -26,6 +26,7 @@
       resultTitle: "The advice",
       print: "Print",
       downloadMd: "Download Markdown",
+      downloadHtml: "Download report (HTML)",
       downloadJson: "Download JSON",
       keepAsking: "Answer more questions",
       restart: "Start over",
@@ -94,6 +95,7 @@
       resultTitle: "建议",
       print: "打印",
       downloadMd: "下载 Markdown",
+      downloadHtml: "下载报告（HTML）",
       downloadJson: "下载 JSON",
       keepAsking: "继续回答问题",
       restart: "重新开始",
@@ -720,15 +722,19 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
-  function downloadMarkdown() {
-    fetch("/v1/advise?what_if=true&format=markdown", {
+  // A report of the advice in the page's language, from the same templates as `advisor advise`.
+  function downloadReport(format, name, type) {
+    var again = function () { downloadReport(format, name, type); };
+    fetch("/v1/advise?what_if=true&format=" + format + "&lang=" + state.lang, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(profile())
     }).then(function (response) {
       if (!response.ok) throw new Error(response.status + " " + response.statusText);
       return response.text();
-    }).then(function (markdown) { download(markdown, "coop-advice.md", "text/markdown;charset=utf-8"); })
-      .catch(function (error) { failed(error, downloadMarkdown); });
+    }).then(function (report) { download(report, name, type); })
+      .catch(function (error) { failed(error, again); });
   }
+  function downloadMarkdown() { downloadReport("markdown", "coop-advice.md", "text/markdown;charset=utf-8"); }
+  function downloadHtml() { downloadReport("html", "coop-advice.html", "text/html;charset=utf-8"); }
 
   function downloadJson() {
     if (state.advice) download(JSON.stringify(state.advice, null, 2) + "\n", "coop-advice.json", "application/json");
@@ -841,6 +847,7 @@
     $("finish").addEventListener("click", showResult);
     $("print").addEventListener("click", function () { window.print(); });
     $("download-md").addEventListener("click", downloadMarkdown);
+    $("download-html").addEventListener("click", downloadHtml);
     $("download-json").addEventListener("click", downloadJson);
     $("restart").addEventListener("click", restart);
     $("keep-asking").addEventListener("click", function () {
