@@ -23,6 +23,7 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check advisor tests benchmarks
 	$(BIN)/ruff format --check advisor tests benchmarks
+	$(BIN)/mypy advisor
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed

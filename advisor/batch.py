@@ -226,8 +226,8 @@ def render_summary(tally: Tally, advisor: Advisor, duplicates: DuplicateIds | No
     if difficulties:
         lines += ["| difficulty | 困难 | proposals | share |", "|---|---|---:|---:|"]
         for difficulty_id, count in difficulties.most_common():
-            record = knowledge.difficulties.get(difficulty_id)
-            name, name_zh = (record.name, record.name_zh) if record else (difficulty_id, "")
+            difficulty = knowledge.difficulties.get(difficulty_id)
+            name, name_zh = (difficulty.name, difficulty.name_zh) if difficulty else (difficulty_id, "")
             lines.append(f"| {_cell(name)} | {name_zh} | {count:,} | {_share(count, tally.scored)} |")
     else:
         lines.append("No proposal raised a documented difficulty.")

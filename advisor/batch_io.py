@@ -183,7 +183,7 @@ class _TextSource:
             binary: IO[bytes] = sys.stdin.buffer
         else:
             binary = _open_binary(path)
-        self.stream = io.TextIOWrapper(binary, encoding=self.encoding, newline="")  # type: ignore[arg-type]
+        self.stream = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
 
     def readline(self, number: int) -> str:
         """The next line (with its newline), "" at the end; InputError for a line over MAX_LINE_CHARS.

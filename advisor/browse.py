@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .knowledge import KnowledgeBase, Mode
-from .rulebook import AllOf, AnyOf, AttributeTest, NotOf, Rule, Rulebook
+from .rulebook import AllOf, AttributeTest, Condition, NotOf, Rule, Rulebook
 from .texts import LocalText
 from .textwidth import WIDTH, wrap
 
@@ -88,7 +88,7 @@ def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
-def describe_condition(condition: object, depth: int = 0) -> list[str]:
+def describe_condition(condition: Condition, depth: int = 0) -> list[str]:
     """A condition as indented plain-language lines."""
     pad = "  " * depth
     if isinstance(condition, AttributeTest):
@@ -107,8 +107,7 @@ def describe_condition(condition: object, depth: int = 0) -> list[str]:
         return [f"{pad}{condition.attr} {_OPERATOR_TEXT[condition.operator]} {shown}"]
     if isinstance(condition, NotOf):
         return [f"{pad}not (the attribute must be known):", *describe_condition(condition.not_, depth + 1)]
-    label, parts = ("all of:", condition.all) if isinstance(condition, AllOf) else ("any of:", condition.any)  # type: ignore[union-attr]
-    assert isinstance(condition, (AllOf, AnyOf))
+    label, parts = ("all of:", condition.all) if isinstance(condition, AllOf) else ("any of:", condition.any)
     return [f"{pad}{label}", *[line for part in parts for line in describe_condition(part, depth + 1)]]
 
 

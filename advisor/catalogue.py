@@ -24,7 +24,7 @@ def catalogue(lang: str) -> Mapping[str, Any]:
     """Every phrase of one language, by section; a phrase missing in `lang` reads in the fallback."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; allowed: {', '.join(LANGS)}")
-    fallback = read_yaml(_LOCALES / f"{FALLBACK}.yml") or {}
+    fallback: Mapping[str, Any] = read_yaml(_LOCALES / f"{FALLBACK}.yml") or {}
     if lang == FALLBACK:
         return fallback
     return _merged(fallback, read_yaml(_LOCALES / f"{lang}.yml") or {})
@@ -42,7 +42,8 @@ def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 def words(lang: str, section: str) -> Mapping[str, Any]:
     """The phrases of one section (e.g. "report") in `lang`."""
-    return catalogue(lang)[section]
+    phrases: Mapping[str, Any] = catalogue(lang)[section]
+    return phrases
 
 
 def attribute_label(name: str, lang: str) -> str:

@@ -62,7 +62,8 @@ class AdvisorGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         module = SURFACE_MODULES.get(name)
         if module is not None and importlib.util.find_spec(module):
-            return importlib.import_module(module).command
+            command: click.Command = importlib.import_module(module).command
+            return command
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -81,8 +82,8 @@ class AdvisorGroup(click.Group):
             ctx.exit(EXIT_INPUT)
         except RulePackError as error:
             click.echo("error: the rule pack or knowledge base cannot be used:", err=True)
-            for problem in error.problems:
-                click.echo(f"  {problem.describe()}", err=True)
+            for pack_problem in error.problems:
+                click.echo(f"  {pack_problem.describe()}", err=True)
             ctx.exit(EXIT_PACK)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .advice import Advice, NextQuestion, Reliability
+from .advice import Advice, NextQuestion, Reliability, Versions
 from .cases import Case, load_cases
 from .checks import check_pack
 from .engine import RuleEngine
@@ -196,11 +196,11 @@ class Advisor:
             profile=valid.model_dump(exclude_none=True),
             reliability=self.reliability(standing.decision),
             precedents=find_precedents(known, self.cases),
-            versions={
-                "advisor": self.version,
-                "knowledge": self.knowledge.version,
-                "rulebook": f"{self.rulebook.meta.name} {self.rulebook.meta.version}",
-            },
+            versions=Versions(
+                advisor=self.version,
+                knowledge=self.knowledge.version,
+                rulebook=f"{self.rulebook.meta.name} {self.rulebook.meta.version}",
+            ),
             lang=lang,
         )
 

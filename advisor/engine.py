@@ -477,7 +477,11 @@ def plan_rulesets(definitions: Mapping[str, dict[str, Any]]) -> tuple[list[list[
 
 
 def _create(definition: dict[str, Any]) -> int:
-    return _engine.create_ruleset(f"coop_advisor_{next(_ruleset_numbers)}", json.dumps(definition, ensure_ascii=False))
+    # NOTE: the C extension is untyped; create_ruleset returns the new ruleset's handle, an int.
+    handle: int = _engine.create_ruleset(
+        f"coop_advisor_{next(_ruleset_numbers)}", json.dumps(definition, ensure_ascii=False)
+    )
+    return handle
 
 
 def _fields_read(definitions: Mapping[str, dict[str, Any]]) -> set[str]:

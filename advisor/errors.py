@@ -94,7 +94,7 @@ class PackProblem:
         return problems
 
 
-def _record_id_at(data: Any, loc: tuple) -> str | None:
+def _record_id_at(data: Any, loc: tuple[int | str, ...]) -> str | None:
     # loc looks like ("rules", 3, "effect", ...): the record is data[loc[0]][loc[1]].
     try:
         record = data[loc[0]][loc[1]]

@@ -204,7 +204,7 @@ def command(
     failed = [
         f"{GATES[gate]} is {percent(values[gate])}, below {percent(minimum)}"
         for gate, minimum in gates.items()
-        if minimum is not None and (values[gate] is None or values[gate] < minimum)
+        if minimum is not None and ((value := values[gate]) is None or value < minimum)
     ]
     for message in failed:
         click.echo(f"gate failed: {message}", err=True)

@@ -130,7 +130,8 @@ def validation_problems(errors: list[Any], prefix: tuple[str, ...] = ()) -> list
     """pydantic/FastAPI validation errors (query and path parameters, bodies) as problems."""
     problems: list[dict[str, Any]] = []
     for item in errors:
-        where, *parts = (*prefix, *item["loc"])
+        path: tuple[int | str, ...] = (*prefix, *item["loc"])
+        where, *parts = path
         if where == "body" and item["type"] == "json_invalid":
             detail = (item.get("ctx") or {}).get("error", "malformed")
             problems.append(problem("(body)", _MISSING, f"the body is not valid JSON ({detail})", "a JSON object"))

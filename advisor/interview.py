@@ -352,7 +352,9 @@ def next_question(
     if not reasons and not ask_all:
         return Step(attribute=None, stop_reason="settled", remaining=0, field=field, modes=modes)
 
-    def rank(name: str) -> tuple:
+    # The smallest key is asked: attributes with a reason first, then those that move the leader or the
+    # leading pair, have what-if answers and move the most points; the question order breaks ties.
+    def rank(name: str) -> tuple[bool, bool, bool, bool, int, int]:
         question = what_if(name)
         if name not in reasons or question is None:
             return (True, True, True, True, 0, order[name])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -142,7 +142,14 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     if not directory.is_dir():
         raise RulePackError([PackProblem(str(directory), None, "knowledge directory does not exist")])
     problems: list[PackProblem] = []
-    tables: dict[str, dict] = {"sources": {}, "modes": {}, "difficulties": {}, "mitigations": {}, "context": {}}
+    # Record tables by name; each holds its own record type (Source, Mode, ...), checked by KnowledgeBase.
+    tables: dict[str, dict[str, Any]] = {
+        "sources": {},
+        "modes": {},
+        "difficulties": {},
+        "mitigations": {},
+        "context": {},
+    }
     versions: list[str] = []
     files = sorted(p for p in directory.glob("*.y*ml") if p.name not in NON_RECORD_FILES)
     if not files:

@@ -31,8 +31,8 @@ class Text(_Record):
     en: str = Field(min_length=1)
     zh: str = Field(min_length=1)
 
-    def get(self, lang: Lang) -> str:
-        """The text in `lang` ("en" or "zh")."""
+    def get(self, lang: str) -> str:
+        """The text in `lang` ("en" or "zh"; any other code reads the English)."""
         return self.zh if lang == "zh" else self.en
 
 

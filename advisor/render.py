@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .catalogue import attribute_label
@@ -16,8 +16,42 @@ _DECISION_LABEL = {
     "close_call": "CLOSE CALL",
     "insufficient_information": "INSUFFICIENT INFORMATION",
 }
+
+
+# The words of the terminal text in one language: phrases, and labels by decision, verdict and severity.
+# NOTE: the functional form because one key ("if") is a Python keyword.
+_TextWords = TypedDict(
+    "_TextWords",
+    {
+        "advice_for": str,
+        "decision": str,
+        "decisions": dict[str, str],
+        "modes": str,
+        "columns": str,
+        "verdicts": dict[str, str],
+        "why": str,
+        "silent": str,
+        "sources": str,
+        "difficulties": str,
+        "no_difficulties": str,
+        "severity": dict[str, str],
+        "colon": str,
+        "seen": str,
+        "do": str,
+        "find_out": str,
+        "if": str,
+        "moves": str,
+        "versions": str,
+        "precedents": str,
+        "alike": str,
+        "differs": str,
+        "source": str,
+    },
+)
+
+
 # The words of the terminal text in each language (rule messages come from the rules, in every language).
-_WORDS = {
+_WORDS: dict[str, _TextWords] = {
     "en": {
         "advice_for": "Advice for: ",
         "decision": "Decision: ",
@@ -227,9 +261,9 @@ def render_text(
     label = advice.profile.get("title") or advice.profile.get("id")
     if label:
         lines += _wrap(f"{words['advice_for']}{label}", "  ", "")
-    reason = _decision_reason_zh(advice) if zh else advice.decision_reason
+    decision_reason = _decision_reason_zh(advice) if zh else advice.decision_reason
     separator = "。" if zh else ". "
-    lines += _wrap(reason, "  ", f"{words['decision']}{words['decisions'][advice.decision]}{separator}")
+    lines += _wrap(decision_reason, "  ", f"{words['decision']}{words['decisions'][advice.decision]}{separator}")
     meaning = reliability_sentence(advice, lang)
     if meaning:
         lines += _wrap(meaning, "  ", "  ")

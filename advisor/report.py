@@ -65,11 +65,14 @@ class _Bar:
 
 
 def _name(item: Any, lang: str) -> str:
-    return item.name_zh if lang == "zh" and getattr(item, "name_zh", "") else item.name
+    name_zh: str = getattr(item, "name_zh", "")
+    name: str = name_zh if lang == "zh" and name_zh else item.name
+    return name
 
 
 def _other_name(item: Any, lang: str) -> str:
-    return item.name if lang == "zh" else item.name_zh
+    other: str = item.name if lang == "zh" else item.name_zh
+    return other
 
 
 def _bars(modes: list[ModeAssessment], lang: str) -> list[_Bar]:
@@ -170,7 +173,7 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
         {
             "mode": mode,
             "name": _name(mode, lang),
-            "reasons_for": _with_new_quotes(mode.reasons_for, lang, seen := set()),
+            "reasons_for": _with_new_quotes(mode.reasons_for, lang, seen := set[str]()),
             "reasons_against": _with_new_quotes(mode.reasons_against, lang, seen),
         }
         for mode in _featured(advice)

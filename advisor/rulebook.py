@@ -181,12 +181,13 @@ class Effect(Record):
     def kind(self) -> Literal["supports", "opposes", "excludes", "raises"]:
         for kind in ("supports", "opposes", "excludes", "raises"):
             if getattr(self, kind) is not None:
-                return kind  # type: ignore[return-value]
+                return kind
         raise AssertionError("validated effect has a kind")
 
     @property
     def target(self) -> str:
-        return getattr(self, self.kind)
+        target: str = getattr(self, self.kind)  # the validator above makes the kind's field a str
+        return target
 
 
 class Case(Record):
@@ -222,16 +223,21 @@ class Rule(Record):
 class ScoringPolicy(Record):
     """How fired rules become scores, verdicts and a decision; part of the pack so packs can tune it."""
 
+    # NOTE: defaults are given as `default=` so type checkers see each field as optional in ScoringPolicy().
     # NOTE: linear and clamped rather than a sigmoid, so a user can recompute a score by hand
     # from the reasons shown: score = 50 + points_per_weight * (support - opposition).
-    points_per_weight: float = Field(0.5, gt=0, description="Score points per unit of net rule weight.")
-    recommended: float = Field(65, description="Score from which a mode is 'recommended'.")
-    possible: float = Field(45, description="Score from which a mode is 'possible'; below: 'unlikely'.")
+    points_per_weight: float = Field(default=0.5, gt=0, description="Score points per unit of net rule weight.")
+    recommended: float = Field(default=65, description="Score from which a mode is 'recommended'.")
+    possible: float = Field(default=45, description="Score from which a mode is 'possible'; below: 'unlikely'.")
     close_call_margin: float = Field(
-        5, ge=0, description="Leader within this many points of the runner-up: close call."
+        default=5, ge=0, description="Leader within this many points of the runner-up: close call."
     )
-    min_support: float = Field(25, ge=0, description="Leader needs at least this much supporting weight to be advised.")
-    min_answered: int = Field(3, ge=0, description="Fewer answered attributes than this: insufficient information.")
+    min_support: float = Field(
+        default=25, ge=0, description="Leader needs at least this much supporting weight to be advised."
+    )
+    min_answered: int = Field(
+        default=3, ge=0, description="Fewer answered attributes than this: insufficient information."
+    )
 
 
 class PackMeta(Record):

@@ -105,7 +105,7 @@ _VALUE_WORDS = {
 }
 
 
-class _Values(dict):
+class _Values(dict[str, str]):
     """Formatted profile values for message templates; an unknown attribute reads "unknown"."""
 
     def __missing__(self, key: str) -> str:
@@ -272,7 +272,7 @@ class Scorer:
     def reasons(self, fired: Collection[str], known: Mapping[str, Any], lang: str = "en") -> dict[str, Reason]:
         """A Reason for each fired rule, by rule id, in id order; `message` and `rationale` in
         `lang`, every language under `messages` and `rationales`."""
-        values = {
+        values: dict[str, _Values] = {
             language: _Values(
                 {name: format_value(value, language, self.value_labels.get(name)) for name, value in known.items()}
             )
@@ -282,8 +282,10 @@ class Scorer:
         return {rule_id: self._reason(rules[rule_id], known, values, lang) for rule_id in sorted(fired)}
 
     def _reason(self, rule: Rule, known: Mapping[str, Any], values: Mapping[str, _Values], lang: str) -> Reason:
-        messages = {language: render_message(rule.message.get(language), values[language]) for language in LANGS}
-        rationales = {language: rule.rationale.get(language) for language in LANGS}
+        messages: dict[str, str] = {
+            language: render_message(rule.message.get(language), values[language]) for language in LANGS
+        }
+        rationales: dict[str, str] = {language: rule.rationale.get(language) for language in LANGS}
         return Reason(
             rule_id=rule.id,
             rule_name=rule.name,
@@ -360,7 +362,7 @@ class Scorer:
                     name_zh=difficulty.name_zh,
                     description=difficulty.description,
                     description_zh=difficulty.description_zh,
-                    severity=severity,  # type: ignore[arg-type]
+                    severity=severity,
                     triggered_by=sorted(triggers, key=lambda r: r.rule_id),
                     mitigations=[
                         MitigationAdvice(

@@ -43,7 +43,7 @@ LIST_SEPARATOR = {"en": "; ", "zh": "、"}
 
 
 def _choices(question: Question | None, lang: str) -> list[tuple[Any, str]]:
-    return [(choice.value, choice.label.get(lang)) for choice in question.choices] if question else []  # type: ignore[arg-type]
+    return [(choice.value, choice.label.get(lang)) for choice in question.choices] if question else []
 
 
 def _cell(name: str, value: Any, question: Question | None, lang: str) -> Any:
@@ -69,7 +69,8 @@ def example(lang: str, questions: dict[str, Question]) -> list[Any]:
 def _help(name: str, question: Question | None, lang: str) -> str:
     w = words(lang, "template")
     if question is None:
-        return w["free_text"]
+        free_text: str = w["free_text"]
+        return free_text
     lines = [question.text.get(lang), question.help.get(lang)]
     spec = ATTRIBUTES[name]
     if spec.kind == "list":
@@ -99,11 +100,14 @@ def write_xlsx(path: Path, lang: str) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter, quote_sheetname
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     w = words(lang, "template")
     questions = load_questions().by_attribute()
     book = Workbook()
     sheet = book.active
+    # NOTE: a new Workbook always has one active worksheet; the stubs allow None and a chartsheet.
+    assert isinstance(sheet, Worksheet)
     sheet.title = w["sheet"]
     lists = book.create_sheet(w["lists_sheet"])
     lists.sheet_state = "hidden"

@@ -26,16 +26,16 @@ def _holds(test: AttributeTest, value: Any) -> bool:
     if op == "known":
         return bool(operand)
     if op == "contains":
-        return operand in value
+        return bool(operand in value)
     if op == "eq":
-        return value == operand
+        return bool(value == operand)
     if op == "ne":
-        return value != operand
+        return bool(value != operand)
     if op == "in":
         return value in operand
     if isinstance(value, (list, str, bool)):
         return False
-    return {"gt": value > operand, "gte": value >= operand, "lt": value < operand, "lte": value <= operand}[op]
+    return bool({"gt": value > operand, "gte": value >= operand, "lt": value < operand, "lte": value <= operand}[op])
 
 
 def _raw_candidates(spec: AttributeSpec, tests: list[AttributeTest]) -> list[Any]:
