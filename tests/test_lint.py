@@ -282,9 +282,11 @@ def test_a_yaml_file_nested_beyond_the_stack_is_a_message(pack):
 def test_a_lone_surrogate_in_a_message_is_refused():
     """libyaml already refuses "\\ud800" escapes; the check covers packs read by other loaders."""
     from advisor.checks import check_message
+    from advisor.texts import LocalText
 
     rule = next(iter(load_rulebook(default_rules_dir()).rules.values()))
-    problems = check_message(rule.model_copy(update={"message": "Runs \ud800 long."}))
+    # NOTE: model_copy does not validate, so the message is given as the LocalText a rule holds.
+    problems = check_message(rule.model_copy(update={"message": LocalText.model_validate("Runs \ud800 long.")}))
     assert problems == ["message holds the character '\\ud800' at position 6, which cannot be written"]
     assert check_message(rule) == []
 
