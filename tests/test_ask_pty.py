@@ -245,7 +245,7 @@ def test_more_detail_and_the_offer_to_save(tmp_path):
         if name:
             assert session.wait() == "save"
     assert session.end() == 0
-    assert "Use a name ending in .json, .yaml, .yml or .md." in session.transcript
+    assert "Use a name ending in .json, .yaml, .yml, .md or .html." in session.transcript
     saved = yaml.safe_load((tmp_path / "mine.yaml").read_text(encoding="utf-8"))
     assert saved and set(saved) <= set(profile)
     assert default_advisor().advise(saved).leading_mode == "university_enterprise"

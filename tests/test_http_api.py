@@ -104,7 +104,7 @@ def test_advise_as_markdown(api):
     response = api.post("/v1/advise", params={"format": "markdown"}, json=EXAMPLE)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/markdown")
-    assert response.text == render_markdown(default_advisor().advise(EXAMPLE, what_if=False))
+    assert response.text == render_markdown(default_advisor().advise(EXAMPLE, what_if=False), "en", load_questions())
 
 
 def test_advise_reads_json_whatever_the_content_type(api):

@@ -171,9 +171,16 @@ def test_advice_downloads_as_json_and_markdown_by_keyboard(server, questions, pa
     expected = httpx.post(server + "/v1/advise", params={"what_if": "true"}, json=given).json()
     assert leading_on_page(page) == expected["leading_mode"] == "program_cooperation"
 
-    # focus is on the advice's heading; Tab reaches Print, Download Markdown, Download JSON
+    # focus is on the advice's heading; Tab reaches Print, Download report, Download Markdown, Download JSON
     assert page.evaluate("() => document.activeElement.id") == "result-title"
     page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "download-html"
+    with page.expect_download() as report:
+        page.keyboard.press("Enter")
+    assert report.value.suggested_filename == "coop-advice.html"
+    html = Path(report.value.path()).read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "University–Enterprise Program Cooperation" in html
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.id") == "download-md"
     with page.expect_download() as markdown:
