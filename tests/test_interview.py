@@ -211,26 +211,24 @@ def test_when_stopped_no_pair_of_answers_changes_the_leader_either(shipped, path
     assert all(shipped.standing(v).leader == leader for v in variants)
 
 
-# A close call found by running the interview with seeded answers (random choices among each
-# question's candidate answers, seed 7, with the rule pack 1.1.0): the two leaders stay within the
-# margin whatever the remaining questions are answered, once the duration is known.
+# A close call found by running the interview with seeded answers (random choices among every
+# answer of each question, seed 22, with the rule pack after issue 8's second pass: close-call
+# margin 6): the two leaders stay within the margin whatever the remaining questions are answered,
+# once the joint entity is known.
 CLOSE_CALL = {
-    "enterprise_size": "none",
-    "university_commercializes": False,
+    "enterprise_size": "medium",
     "university_takes_equity": True,
-    "risk_sharing": "low",
-    "government_roles": [],
+    "university_commercializes": True,
     "university_goal": "commercial",
-    "technology_level": "conventional",
-    "scope": "single_problem",
-    "existing_result": True,
-    "research_stages": ["fundamental"],
-    "sector": "other",
-    "enterprise_count": 0,
-    "institution_count": 3,
+    "enterprise_can_industrialize": False,
+    "university_discipline_strength": "leading",
+    "risk_sharing": "high",
+    "technology_level": "high",
+    "existing_result": False,
+    "government_roles": ["funder"],
 }
-LAST_ANSWER = ("duration_months", 48)  # the one question the interview still asks
-SEPARATOR = "university_takes_equity"  # unknown, its answer would still tip the balance
+LAST_ANSWER = ("joint_entity", True)  # the one question the interview still asks
+SEPARATOR = "enterprise_size"  # unknown, its answer would still tip the balance
 
 
 def test_a_close_call_whose_leaders_cannot_be_separated_ends_on_its_own(shipped):
@@ -454,7 +452,7 @@ def test_ask_says_when_the_remaining_questions_cannot_separate_the_two_leaders(t
     for lang, sentence in (("en", "The remaining questions cannot separate"), ("zh", "剩下的问题已无法区分")):
         result = subprocess.run(
             [sys.executable, "-m", "advisor", "ask", "--answers", str(answers), "--lang", lang],
-            input=f"{LAST_ANSWER[1]}\n",  # the one question left before the stop: the duration, in months
+            input=f"{LAST_ANSWER[1]}\n",  # the one question left before the stop: is a joint entity planned
             capture_output=True,
             text=True,
             timeout=120,
