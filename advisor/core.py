@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import metadata
@@ -47,16 +48,35 @@ def validate_profile(data: ProfileInput, source: str | None = None) -> Profile:
     try:
         return Profile.model_validate(dict(data))
     except ValidationError as error:
-        raise ProfileError([_field_problem(item) for item in error.errors(include_url=False)], source) from None
+        items = error.errors(include_url=False)
+        unknown = 0
+        problems = []
+        for item in items:
+            unknown += item["type"] == "extra_forbidden"
+            problems.append(_field_problem(item, suggest=unknown <= SUGGESTED_UNKNOWN))
+        raise ProfileError(problems, source) from None
 
 
-def _field_problem(item: Mapping[str, Any]) -> FieldProblem:
+# NOTE: a "did you mean" costs a fuzzy match against every attribute; a hostile document with
+# thousands of unknown keys spent 0.1 s per profile on hints nobody reads. Every unknown key is
+# still reported; only the first ones get a suggestion.
+SUGGESTED_UNKNOWN = 10
+
+
+@functools.lru_cache(maxsize=4096)
+def _suggestion(field: str) -> str:
+    if len(field) > 4 * max(map(len, ATTRIBUTES)):
+        return ""
+    close = difflib.get_close_matches(field, list(ATTRIBUTES), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _field_problem(item: Mapping[str, Any], suggest: bool = True) -> FieldProblem:
     loc = item["loc"]
     field = str(loc[0]) if loc else "(profile)"
     value = item.get("input", _MISSING)
     if item["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(field, list(ATTRIBUTES), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = _suggestion(field) if suggest else ""
         return FieldProblem(field, _MISSING, f"unknown attribute{hint}", "the attributes listed by `advisor schema`")
     spec = ATTRIBUTES.get(field)
     where = field + "".join(f"[{part}]" for part in loc[1:])

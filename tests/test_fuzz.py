@@ -88,3 +88,30 @@ def test_the_library_refuses_what_the_fuzzer_found_with_a_clear_message(profile,
     message = str(caught.value)
     message.encode("utf-8")  # printable anywhere: no lone surrogate left in it
     assert caught.value.problems[0].field == field
+
+
+def test_advice_without_the_what_if_is_the_advice_less_its_next_questions():
+    """fuzz.py derives a batch row's expected advice this way instead of advising a third time."""
+    from advisor.core import default_advisor
+
+    advisor = default_advisor()
+    compared = 0
+    for _, profile in fuzz.profiles(150, seed=21, kinds=("schema",)):
+        full = fuzz._advice_json(advisor.advise(profile))
+        plain = fuzz._advice_json(advisor.advise(profile, what_if=False))
+        assert {**full, "next_questions": []} == plain
+        compared += bool(full["next_questions"])
+    assert compared > 50  # the what-if did add questions, so the comparison meant something
+
+
+def test_every_unknown_attribute_is_reported_and_only_the_first_get_a_hint():
+    from advisor.core import SUGGESTED_UNKNOWN, validate_profile
+    from advisor.errors import ProfileError
+
+    document = {f"duration_month{index}": 1 for index in range(3000)}
+    with pytest.raises(ProfileError) as caught:
+        validate_profile(document)
+    problems = caught.value.problems
+    assert [problem.field for problem in problems] == list(document)
+    hinted = [problem for problem in problems if "did you mean 'duration_months'" in problem.message]
+    assert len(hinted) == SUGGESTED_UNKNOWN
