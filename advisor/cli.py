@@ -61,11 +61,27 @@ class AdvisorGroup(click.Group):
         return sorted(set(super().list_commands(ctx)) | set(available))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from .help_text import localise
+        from .options import default_lang
+
         module = SURFACE_MODULES.get(name)
+        command: click.Command | None
         if module is not None and importlib.util.find_spec(module):
-            command: click.Command = importlib.import_module(module).command
-            return command
-        return super().get_command(ctx, name)
+            command = importlib.import_module(module).command
+        else:
+            command = super().get_command(ctx, name)
+        # NOTE: the help of the default language ($ADVISOR_LANG, a zh_* locale): click's help
+        # strings are fixed at declaration, so they are swapped in before the command runs.
+        return localise(command, name, default_lang()) if command is not None else None
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        from .help_text import localise
+        from .options import default_lang
+
+        localise(self, "advisor", default_lang())
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         from .errors import InputError, ProfileError, RulePackError

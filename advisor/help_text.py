@@ -1,0 +1,92 @@
+"""`--help` in the reader's language: the command line's help texts from the catalogues.
+
+Click fixes a command's help when it is declared (the English, in the decorators). Before a
+command shows its help, `localise` puts in the texts of the default language ($ADVISOR_LANG, or
+zh under a zh_* locale): catalogue section `help`, keyed by command and option name (an option
+shared by many commands once, under `help.options`); a text missing there stays English. Click's
+own words (Usage:, Options, [default: …]) are replaced by `HelpFormatter`.
+NOTE: only click and the catalogue are imported here: `advisor --help` loads this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import click
+
+from .catalogue import catalogue
+
+_ENGLISH = "_advisor_english_help"
+
+
+def _help(lang: str) -> Mapping[str, Any]:
+    found: Mapping[str, Any] = catalogue(lang).get("help", {})
+    return found
+
+
+class HelpFormatter(click.HelpFormatter):
+    """Click's formatter with its fixed words in the default language."""
+
+    lang = "en"
+
+    def _word(self, text: str) -> str:
+        return str(_help(self.lang).get("click", {}).get(text, text))
+
+    def _words_in(self, text: str) -> str:
+        for english, local in _help(self.lang).get("click", {}).items():
+            text = text.replace(english, local)
+        return text
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        word = self._word("Usage:")
+        super().write_usage(prog, args, prefix=word if word.endswith("：") else word + " ")
+
+    def write_heading(self, heading: str) -> None:
+        word = self._word(heading + ":")
+        if word == heading + ":":  # NOTE: click's own form, "Options:"
+            super().write_heading(heading)
+        else:
+            self.write(f"{'':>{self.current_indent}}{word}\n")
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(self._words_in(term), self._words_in(text)) for term, text in rows], col_max, col_spacing)
+
+
+class LocalContext(click.Context):
+    formatter_class = HelpFormatter
+
+    def make_formatter(self) -> click.HelpFormatter:
+        from .options import default_lang
+
+        formatter = super().make_formatter()
+        if isinstance(formatter, HelpFormatter):
+            formatter.lang = default_lang()
+        return formatter
+
+
+def localise(command: click.Command, name: str, lang: str) -> click.Command:
+    """`command` with its help texts in `lang` (the English ones kept aside, to come back to)."""
+    command.context_class = LocalContext
+    english = getattr(command, _ENGLISH, None)
+    if english is None:
+        english = {
+            "help": command.help,
+            "short_help": command.short_help,
+            "params": {p.name: (getattr(p, "help", None), getattr(p, "show_default", None)) for p in command.params},
+        }
+        setattr(command, _ENGLISH, english)
+    texts = _help(lang)
+    own = texts.get("commands", {}).get(name, {}) if lang != "en" else {}
+    shared = texts.get("options", {}) if lang != "en" else {}
+    command.help = own.get("help", english["help"])
+    command.short_help = own.get("short", english["short_help"])
+    for param in command.params:
+        if not isinstance(param, click.Option):
+            continue
+        help_en, default_en = english["params"].get(param.name, (None, None))
+        local = own.get("options", {}).get(param.name) or shared.get(str(param.name))
+        param.help = local or help_en
+        if param.name == "lang" and isinstance(default_en, str):
+            param.show_default = shared.get("lang_default", default_en)
+    return command
