@@ -203,7 +203,7 @@ def advise(
     elif fmt == "markdown":
         text = render_markdown(advice, lang, pack.questions)
     else:
-        questions = pack.question_texts("zh") if lang == "zh" else None
+        questions = pack.question_texts(lang) if lang != "en" else None  # type: ignore[arg-type]  # English: the attributes' descriptions
         text = render_text(advice, lang, questions, pack.advisor.scorer.value_labels)
     _write_text(text, sink)
 

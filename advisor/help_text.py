@@ -10,7 +10,7 @@ NOTE: only click and the catalogue are imported here: `advisor --help` loads thi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import click
@@ -49,7 +49,7 @@ class HelpFormatter(click.HelpFormatter):
         else:
             self.write(f"{'':>{self.current_indent}}{word}\n")
 
-    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
         super().write_dl([(self._words_in(term), self._words_in(text)) for term, text in rows], col_max, col_spacing)
 
 

@@ -491,7 +491,7 @@ def test_openapi_document_validates_and_documents_every_route(api):
     expected_paths = {
         "/v1/advise", "/v1/batch", "/v1/modes", "/v1/modes/{mode_id}", "/v1/rules", "/v1/rules/{rule_id}",
         "/v1/schema/profile", "/v1/schema/advice", "/v1/questions", "/v1/interview/next",
-        "/v1/questions/{attribute}/parse", "/healthz",
+        "/v1/questions/{attribute}/parse", "/healthz", "/v1/catalogue",
     }  # fmt: skip
     assert set(document["paths"]) == expected_paths
     schemas = document["components"]["schemas"]
