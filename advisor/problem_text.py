@@ -90,7 +90,7 @@ def allowed_text(field: str, allowed: str, lang: str, labels: ValueLabels | None
     spec = ATTRIBUTES.get(match["base"] if match else field)
     if spec is None or spec.allowed() != allowed:
         return translate(allowed, lang, "allowed_values")
-    w = words(lang, "problems")["allowed_values"]
+    w = {**words(lang, "problems")["allowed_values"], **words(lang, "problems")["allowed_parts"]}
     if spec.kind == "boolean":
         return str(w["boolean"])
     if spec.kind in ("choice", "list"):

@@ -474,8 +474,8 @@
       list.appendChild(el("li", { class: "precedent", "data-case": p.id },
         el("strong", null, state.lang === "zh" ? p.name_zh : p.name), " — ", names[p.mode] || p.mode,
         " · " + p.years + " · " + p.region,
-        el("br", null), el("span", { class: "hint" }, t("alike") + " " + alike),
-        el("br", null), t("source") + " ", el("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, p.source_title)));
+        el("br", null), el("span", { class: "hint" }, t("alike") + alike),
+        el("br", null), t("caseSource"), el("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, p.source_title)));
     });
     section.appendChild(list);
     return section;
