@@ -317,8 +317,9 @@ def test_every_help_translation_names_a_real_command_and_option():
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[str]:
-    from advisor.http_api import create_app
     from test_http_api import serving
+
+    from advisor.http_api import create_app
 
     with serving(create_app()) as url:
         yield url
