@@ -489,18 +489,18 @@
     }
     advice.difficulties.forEach(function (flag) {
       var card = el("article", { class: "difficulty s-" + flag.severity },
-        el("h4", null, el("span", { class: "badge s-" + flag.severity }, t("severity")[flag.severity]), " ",
+        el("h4", null, el("span", { class: "badge s-" + flag.severity }, t("severityBadge", { level: t("severity")[flag.severity] })), " ",
           state.lang === "zh" ? flag.name_zh : flag.name, " ", el("span", { class: "alt" }, state.lang === "zh" ? flag.name : flag.name_zh)),
         state.lang === "zh" && flag.description_zh
           ? el("p", { lang: "zh" }, flag.description_zh)
           : el("p", { lang: "en" }, flag.description));
       var list = el("ul", null);
       flag.triggered_by.forEach(function (reason) {
-        list.appendChild(el("li", { class: "seen" }, el("strong", null, t("seen")), " ", el("span", { lang: reasonLang(reason) }, reasonMessage(reason)), " ",
+        list.appendChild(el("li", { class: "seen" }, el("strong", null, t("seen")), el("span", { lang: reasonLang(reason) }, reasonMessage(reason)), " ",
           el("a", { class: "rule", href: "/v1/rules/" + encodeURIComponent(reason.rule_id) }, reason.rule_id)));
       });
       flag.mitigations.forEach(function (mitigation) {
-        list.appendChild(el("li", { class: "do" }, el("strong", null, t("doThis")), " ",
+        list.appendChild(el("li", { class: "do" }, el("strong", null, t("doThis")),
           el("span", { class: "mitigation-name" }, state.lang === "zh" ? mitigation.name_zh : mitigation.name), " — ",
           state.lang === "zh" && mitigation.action_zh
             ? el("span", { lang: "zh" }, mitigation.action_zh)
