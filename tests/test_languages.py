@@ -390,3 +390,26 @@ def test_an_english_help_text_is_reported(monkeypatch):
     monkeypatch.delitem(catalogue("zh")["help"]["commands"]["modes"], "help")
     result = run("modes", "--help", env={"ADVISOR_LANG": "zh"})
     assert english_sentences(result.output) == ["List the eight cooperation modes."]
+
+
+def test_batch_row_errors_in_chinese_keep_ids_in_json(tmp_path):
+    source = tmp_path / "proposals.csv"
+    source.write_text("id,enterprise_size,funding_cny\np1,huge,5000000\np2,large,12 dollars\n", "utf-8")
+    out = tmp_path / "advice.jsonl"
+    result = run("batch", str(source), "-o", str(out), env={"ADVISOR_LANG": "zh"})
+    assert result.exit_code == 4
+    records = [json.loads(line) for line in (tmp_path / "advice.errors.jsonl").read_text("utf-8").splitlines()]
+    assert [(r["row"], r["id"], r["field"], r["value"]) for r in records] == [
+        (2, "p1", "enterprise_size", "huge"),
+        (3, "p2", "funding_cny", "12 dollars"),
+    ]
+    assert records[0]["message"] == "不是可选的值" and "大型企业（large）" in records[0]["allowed"]
+    for record in records:
+        assert english_sentences(without(record["message"], ["dollars"])) == []
+        assert english_sentences(record["allowed"]) == []
+    # to stderr when the advice goes to stdout
+    result = run("batch", str(source), "-o", "-", env={"ADVISOR_LANG": "zh"})
+    assert "未能评估：第 2 行（项目编号 p1）：“企业规模”（enterprise_size）：不是可选的值" in result.stderr
+    # and English stays English
+    result = run("batch", str(source), "-o", "-", env={"ADVISOR_LANG": "en"})
+    assert "rejected: row 2 (id p1): enterprise_size: not an allowed value" in result.stderr
