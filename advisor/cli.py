@@ -80,8 +80,17 @@ class AdvisorGroup(click.Group):
         from .help_text import localise
         from .options import default_lang
 
-        localise(self, "advisor", default_lang())
-        return super().make_context(info_name, args, parent, **extra)
+        lang = default_lang()
+        localise(self, "advisor", lang)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:  # an unknown option of `advisor` itself
+            if lang == "en":
+                raise
+            from .help_text import usage_error_text
+
+            click.echo(usage_error_text(error, lang), err=True)
+            raise click.exceptions.Exit(error.exit_code) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from .errors import InputError, ProfileError, RulePackError
@@ -107,6 +116,14 @@ class AdvisorGroup(click.Group):
             for pack_problem in error.problems:
                 click.echo(f"  {pack_problem.describe()}", err=True)
             ctx.exit(EXIT_PACK)
+        except click.UsageError as error:
+            from .help_text import usage_error_text
+
+            lang = command_lang(ctx)
+            if lang == "en":
+                raise
+            click.echo(usage_error_text(error, lang), err=True)
+            ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:

@@ -10,6 +10,8 @@ NOTE: only click and the catalogue are imported here: `advisor --help` loads thi
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -90,3 +92,50 @@ def localise(command: click.Command, name: str, lang: str) -> click.Command:
         if param.name == "lang" and isinstance(default_en, str):
             param.show_default = shared.get("lang_default", default_en)
     return command
+
+
+def _messages(lang: str) -> Mapping[str, str]:
+    found: Mapping[str, str] = _help(lang).get("click_messages", {})
+    return found
+
+
+@functools.cache
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    return re.compile(regex + r"\Z", re.DOTALL)
+
+
+def translate_message(text: str, lang: str) -> str:
+    """One of click's messages (or the command line's own usage messages) in `lang`, found by its
+    English template in the catalogue's `help.click_messages`; a `{message}` inside is translated
+    too. Unchanged when no template matches."""
+    if lang == "en":
+        return text
+    # NOTE: templates that start with words before those that start with a value ("Invalid value
+    # for {param}: {message}" wraps the others), then the most specific (longest) first: "No such
+    # command … Did you mean …?" before "No such command …".
+    for english, local in sorted(_messages(lang).items(), key=lambda pair: (pair[0].startswith("{"), -len(pair[0]))):
+        match = _pattern(english).match(text)
+        if match:
+            values = match.groupdict()
+            if "message" in values:
+                values["message"] = translate_message(values["message"], lang)
+            return local.format(**values)
+    return text
+
+
+def usage_error_text(error: click.UsageError, lang: str) -> str:
+    """What click prints for a usage error (usage, a hint, the error), in `lang`."""
+    words = _messages(lang)
+    lines = ""
+    ctx = error.ctx
+    if ctx is not None:
+        lines = ctx.get_usage() + "\n"
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = "Try '{command} {option}' for help."
+            option = max(ctx.help_option_names, key=len)
+            lines += words.get(hint, hint).format(command=ctx.command_path, option=option) + "\n"
+        lines += "\n"
+    error_line = words.get("Error: {message}", "Error: {message}")
+    return lines + error_line.format(message=translate_message(error.format_message(), lang))

@@ -413,3 +413,28 @@ def test_batch_row_errors_in_chinese_keep_ids_in_json(tmp_path):
     # and English stays English
     result = run("batch", str(source), "-o", "-", env={"ADVISOR_LANG": "en"})
     assert "rejected: row 2 (id p1): enterprise_size: not an allowed value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["advise", "--nope", "x"], "错误：没有选项 '--nope'。"),
+        (["advize", "x"], "错误：没有命令 'advize'。是否想用 'advise'？"),
+        (["--nope"], "错误：没有选项 '--nope'。"),
+        (["advise", "--questions", "99", "x"], "错误：'--questions' 的值无效：99 超出允许范围 0<=x<=50。"),
+        (["advise", "--questions", "x", "y"], "错误：'--questions' 的值无效：'x' 不是整数。"),
+        (["advise", "--lang", "fr", "x"], "错误：'--lang' 的值无效：'fr' 不是可选值；可选：'en', 'zh'。"),
+        (["advise"], "错误：缺少参数 'FILE|-'。"),
+        (["advise", "a", "b"], "错误：多出了参数（b）"),
+        (["advise", "x.json", "--format", "pdf"], "错误：--format pdf 会写出文件：请用 -o FILE.pdf 指定文件名。"),
+        (["mode", "joint_venture"], "错误：ID 的值无效：'joint_venture' 不是合作模式编号"),
+        (["explain", "ZZ999"], "错误：RULE_ID 的值无效：'ZZ999' 不是规则编号"),
+    ],
+)
+def test_usage_errors_in_chinese(args, expected):
+    result = run(*args, env={"ADVISOR_LANG": "zh"})
+    assert result.exit_code == 2 and expected in result.stderr
+    assert "用法：advisor" in result.stderr or "--format pdf" in expected
+    assert english_sentences(without(result.stderr, [arg for arg in args if len(arg) > 2])) == []
+    english = run(*args, env={"ADVISOR_LANG": "en"})
+    assert english.exit_code == 2 and "Error: " in english.stderr
