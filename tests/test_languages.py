@@ -438,3 +438,23 @@ def test_usage_errors_in_chinese(args, expected):
     assert english_sentences(without(result.stderr, [arg for arg in args if len(arg) > 2])) == []
     english = run(*args, env={"ADVISOR_LANG": "en"})
     assert english.exit_code == 2 and "Error: " in english.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_catalogue_key_is_written_twice(lang):
+    """YAML keeps the last of two equal keys silently: a second `amount:` would hide the first."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        keys = [loader.construct_object(key) for key, _ in node.value]
+        doubled = {key for key in keys if keys.count(key) > 1}
+        assert not doubled, f"{lang}.yml line {node.start_mark.line + 1}: {sorted(map(str, doubled))} twice"
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    data = yaml.load((ROOT / "advisor" / "locales" / f"{lang}.yml").read_text("utf-8"), Loader=Strict)  # noqa: S506
+    assert {"text", "web", "problems", "help" if lang == "zh" else "report"} <= set(data)
+    assert all(isinstance(key, str) for section in data.values() for key in section)  # no yes:/no: read as booleans
