@@ -17,12 +17,15 @@ from typing import Any
 
 import click
 
-from .catalogue import catalogue
-
 _ENGLISH = "_advisor_english_help"
 
 
 def _help(lang: str) -> Mapping[str, Any]:
+    """The `help` section of `lang`'s catalogue (none for English: its help is the decorators')."""
+    if lang == "en":
+        return {}
+    from .catalogue import catalogue  # NOTE: here, so `advisor --help` in English reads no catalogue
+
     found: Mapping[str, Any] = catalogue(lang).get("help", {})
     return found
 
@@ -79,8 +82,8 @@ def localise(command: click.Command, name: str, lang: str) -> click.Command:
         }
         setattr(command, _ENGLISH, english)
     texts = _help(lang)
-    own = texts.get("commands", {}).get(name, {}) if lang != "en" else {}
-    shared = texts.get("options", {}) if lang != "en" else {}
+    own = texts.get("commands", {}).get(name, {})
+    shared = texts.get("options", {})
     command.help = own.get("help", english["help"])
     command.short_help = own.get("short", english["short_help"])
     for param in command.params:

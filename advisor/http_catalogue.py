@@ -13,7 +13,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from .catalogue import words
-from .texts import FALLBACK, LANGS
+from .langs import FALLBACK, LANGS
 
 catalogue_routes = APIRouter()
 

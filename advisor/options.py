@@ -67,7 +67,7 @@ def default_lang() -> str:
     """The language without --lang: $ADVISOR_LANG, else zh under a zh_* locale, else en."""
     import os
 
-    from .texts import default_lang as choose
+    from .langs import default_lang as choose
 
     return choose(os.environ)
 
