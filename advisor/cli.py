@@ -109,7 +109,11 @@ class AdvisorGroup(click.Group):
                 click.echo(f"  {describe(problem, lang)}", err=True)
             ctx.exit(EXIT_INPUT)
         except InputError as error:
-            click.echo(f"error: {error}", err=True)
+            from .catalogue import words
+            from .problem_text import translate
+
+            lang = command_lang(ctx)
+            click.echo(f"{words(lang, 'problems')['error']}{translate(str(error), lang, 'input')}", err=True)
             ctx.exit(EXIT_INPUT)
         except RulePackError as error:
             click.echo("error: the rule pack or knowledge base cannot be used:", err=True)

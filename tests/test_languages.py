@@ -458,3 +458,28 @@ def test_no_catalogue_key_is_written_twice(lang):
     data = yaml.load((ROOT / "advisor" / "locales" / f"{lang}.yml").read_text("utf-8"), Loader=Strict)  # noqa: S506
     assert {"text", "web", "problems", "help" if lang == "zh" else "report"} <= set(data)
     assert all(isinstance(key, str) for section in data.values() for key in section)  # no yes:/no: read as booleans
+
+
+def test_unreadable_files_in_chinese(tmp_path):
+    (tmp_path / "bad.json").write_text("{", "utf-8")
+    (tmp_path / "list.json").write_text("[1]", "utf-8")
+    (tmp_path / "empty.json").write_text("", "utf-8")
+    (tmp_path / "twice.csv").write_text("id,id\n1,2\n", "utf-8")
+    (tmp_path / "bad.docx").write_text("id\n1\n", "utf-8")
+    cases = [
+        (["advise", str(tmp_path / "nope.json")], "：文件不存在"),
+        (["advise", str(tmp_path)], "：这是文件夹，不是合作概况文件"),
+        (["advise", str(tmp_path / "bad.json")], "：JSON 格式有误（第 1 行第 2 列）："),
+        (["advise", str(tmp_path / "list.json")], "：应为合作概况的字段表（例如 "),
+        (["advise", str(tmp_path / "empty.json")], "：文件是空的；应为 JSON 或 YAML 格式的合作概况"),
+        (["advise", str(tmp_path / "bad.json"), "-o", str(tmp_path / "no" / "x.txt")], "不存在"),
+        (["batch", str(tmp_path / "twice.csv"), "-o", "-"], "：列 'id' 出现了两次（第 1 列和第 2 列）"),
+        (["batch", str(tmp_path / "bad.docx"), "-o", "-"], "：无法从扩展名 '.docx' 判断格式；请使用 "),
+    ]
+    for args, expected in cases:
+        result = run(*args, env={"ADVISOR_LANG": "zh"})
+        assert result.exit_code == 3 and result.stderr.startswith("错误：") and expected in result.stderr, result.stderr
+        # the JSON parser's own words are quoted as it gives them
+        shown = without(result.stderr, [str(tmp_path), "Expecting property name enclosed in double quotes"])
+        assert english_sentences(shown) == [], shown
+        assert run(*args, env={"ADVISOR_LANG": "en"}).stderr.startswith("error: ")
