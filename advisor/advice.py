@@ -167,7 +167,7 @@ def _decision_reason_zh(decision: str, ranked: list[ModeAssessment]) -> str:
     """The decision's reason in Chinese, from the ranking, as a programme officer words it."""
     modes = [mode for mode in ranked if mode.verdict != "excluded"]
     if decision == "insufficient_information" or not modes:
-        return "已知信息不足，暂不能给出明确建议；请回答下列问题。"
+        return "暂不能给出明确建议，请先回答下列问题。"
     leader = modes[0]
     if len(modes) == 1:
         return f"{leader.name_zh}领先，其余模式均被排除。"

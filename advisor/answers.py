@@ -15,8 +15,10 @@ import re
 import unicodedata
 from typing import Any
 
+from .catalogue import words
 from .profile import ATTRIBUTES
 from .questions import Lang, Question
+from .scoring import format_amount, format_duration
 from .values import ALL_WORDS, EMPTY_LIST_WORDS, ValueProblem, fold, read_value
 
 __all__ = [
@@ -67,76 +69,6 @@ _COMMANDS: dict[str, Command] = {
 _NONE = frozenset(EMPTY_LIST_WORDS)
 _ALL = frozenset(ALL_WORDS)
 
-_MESSAGES: dict[str, dict[Lang, str]] = {
-    "choice": {
-        "en": '"{text}" is not one of the choices; answer {numbers} or a name ({names}), or ? for help',
-        "zh": "“{text}”不是可选项；请回答编号 {numbers} 或名称（{names}），输入 ? 查看帮助",
-    },
-    "ambiguous": {
-        "en": '"{text}" could mean {names}; type more of the name or the number',
-        "zh": "“{text}”可能指 {names}；请多输入几个字或回答编号",
-    },
-    "number_range": {
-        "en": "{number} is not a choice; answer {numbers}",
-        "zh": "没有第 {number} 项；请回答 {numbers}",
-    },
-    "boolean": {
-        "en": '"{text}" is neither yes nor no; answer y or n (or 1/2), or press Enter if you don\'t know',
-        "zh": "“{text}”不是“是”或“否”；请回答 是 或 否（或 1/2），不知道请直接回车",
-    },
-    "list_item": {
-        "en": '"{item}" is not one of the choices; answer numbers or names separated by commas ({names}), or "none"',
-        "zh": "“{item}”不是可选项；请用逗号分隔编号或名称（{names}），没有请答“无”",
-    },
-    "amount": {
-        "en": '"{text}" is not an amount in CNY; write e.g. 800000, 1,200,000, 1.5m, 500k or 200万',
-        "zh": "“{text}”不是人民币金额；请写成例如 800000、1,200,000、200万、1.2亿、1.5m",
-    },
-    "currency": {
-        "en": "give the amount in CNY (yuan), not {currency}",
-        "zh": "请以人民币（元）为单位填写，而不是 {currency}",
-    },
-    "separators": {
-        "en": (
-            '"{number}" is not a number: use a point for decimals (1.5m) '
-            "and commas only between groups of three digits (1,500,000)"
-        ),
-        "zh": "“{number}”不是有效数字：小数用点（1.5m），逗号只用于每三位分隔（1,500,000）",
-    },
-    "duration": {
-        "en": '"{text}" is not a duration; write months or years, e.g. 18, 18 months, 1.5y or 3 years',
-        "zh": "“{text}”不是时长；请按月或年填写，例如 18、18个月、1.5年、3年",
-    },
-    "whole_months": {
-        "en": "{months:g} months is not a whole number of months; round it, e.g. {rounded}",
-        "zh": "{months:g} 个月不是整月数；请取整，例如 {rounded}",
-    },
-    "duration_range": {
-        "en": "the duration must be between {low} and {high} months (got {value})",
-        "zh": "时长必须在 {low} 到 {high} 个月之间（输入的是 {value}）",
-    },
-    "amount_range": {
-        "en": "the amount must be between 0 and {high} CNY (got {value})",
-        "zh": "金额必须在 0 到 {high} 元之间（输入的是 {value}）",
-    },
-    "negative": {
-        "en": "the value cannot be negative (got {text})",
-        "zh": "不能为负数（输入的是 {text}）",
-    },
-    "integer": {
-        "en": '"{text}" is not a whole number; write e.g. 3',
-        "zh": "“{text}”不是整数；请写成例如 3",
-    },
-    "integer_range": {
-        "en": "the number must be between {low} and {high} (got {value})",
-        "zh": "数字必须在 {low} 到 {high} 之间（输入的是 {value}）",
-    },
-    "control": {
-        "en": "the answer contains a control character; type it again",
-        "zh": "答案中含有控制字符；请重新输入",
-    },
-}
-
 
 def _shown(text: str) -> str:
     """What the user typed, fit to quote in a one-line message: no control characters, not too long."""
@@ -150,7 +82,7 @@ def _error(key: str, lang: Lang, **values: Any) -> AnswerError:
     quoted = {
         name: _shown(value) if name in typed and isinstance(value, str) else value for name, value in values.items()
     }
-    return AnswerError(_MESSAGES[key][lang].format(**quoted), key)
+    return AnswerError(str(words(lang, "answers")[key]).format(**quoted), key)
 
 
 def _normalise(text: str) -> str:
@@ -350,16 +282,17 @@ def display_value(question: Question, value: Any, lang: Lang = "en") -> str:
         choice = question.choice(value)
         return choice.label.get(lang) if choice else str(value)
     if question.kind == "list":
+        w = words(lang, "answers")
         if not value:
-            return "无" if lang == "zh" else "none"
+            return str(w["none"])
         labels = [question.choice(item) for item in value]
-        joiner = "、" if lang == "zh" else ", "
-        return joiner.join(
+        return str(w["list_sep"]).join(
             choice.label.get(lang) if choice else str(item) for choice, item in zip(labels, value, strict=True)
         )
     if question.unit == "months":
-        return f"{value}个月" if lang == "zh" else f"{value} month{'s' if value != 1 else ''}"
+        return format_duration(value, lang)  # 18 个月, 3 年 / 18 months, 3 years
     if question.unit == "count":
         return f"{value:,}"
-    amount = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-    return f"{amount} 元" if lang == "zh" else f"{amount} CNY"
+    return str(
+        words(lang, "answers")["amount_shown"].format(amount=format_amount(value, lang))
+    )  # 120 万元 / 1,200,000 CNY

@@ -541,13 +541,21 @@ def _json_text(text: str) -> str:
 
 def _report_rejected(number: int, ident: str | None, problems: list[FieldProblem], errors: Any) -> None:
     from .batch_io import neutralise, printable
+    from .catalogue import words
+    from .options import command_lang
+    from .problem_text import allowed_text, describe, translate
 
+    # NOTE: messages in the command's language (field ids and values stay as they are).
+    lang = command_lang()
     shown = ident if ident is not None else ""
     for problem in problems:
         value = _show(problem.value)
+        message = translate(problem.message, lang)
+        allowed = allowed_text(problem.field, problem.allowed, lang) if problem.allowed else problem.allowed
         if errors is None:
-            where = f"row {number}" + (f" (id {shown})" if shown else "")
-            click.echo(printable(f"rejected: {where}: {problem.describe()}"), err=True)
+            w = words(lang, "problems")
+            where = w["rejected_id"].format(number=number, id=shown) if shown else w["rejected"].format(number=number)
+            click.echo(printable(f"{where}{w['colon']}{describe(problem, lang)}"), err=True)
         elif errors.fmt == "jsonl":
             import json
 
@@ -556,8 +564,8 @@ def _report_rejected(number: int, ident: str | None, problems: list[FieldProblem
                 "id": ident,
                 "field": problem.field,
                 "value": None if value == "" else problem.value if _json_safe(problem.value) else value,
-                "message": problem.message,
-                "allowed": problem.allowed,
+                "message": message,
+                "allowed": allowed,
             }
             # NOTE: a lone surrogate is written by the errors file as the JSON escape \udXXX itself.
             errors.write_line(json.dumps(record, ensure_ascii=False))
@@ -568,8 +576,8 @@ def _report_rejected(number: int, ident: str | None, problems: list[FieldProblem
                     neutralise(printable(shown)),
                     neutralise(printable(problem.field)),
                     neutralise(printable(value)),
-                    neutralise(printable(problem.message)),
-                    neutralise(printable(problem.allowed or "")),
+                    neutralise(printable(message)),
+                    neutralise(printable(allowed or "")),
                 ]
             )
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .texts import FALLBACK, LANGS
+from .langs import FALLBACK, LANGS
 from .yamlfile import read_yaml
 
 _LOCALES = Path(__file__).resolve().parent / "locales"

@@ -27,6 +27,7 @@ from .options import (
     EXIT_INTERNAL,
     EXIT_PACK,
     EXIT_USAGE,
+    command_lang,
     format_option,
     knowledge_option,
     lang_option,
@@ -60,11 +61,36 @@ class AdvisorGroup(click.Group):
         return sorted(set(super().list_commands(ctx)) | set(available))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from .help_text import localise
+        from .options import default_lang
+
         module = SURFACE_MODULES.get(name)
+        command: click.Command | None
         if module is not None and importlib.util.find_spec(module):
-            command: click.Command = importlib.import_module(module).command
-            return command
-        return super().get_command(ctx, name)
+            command = importlib.import_module(module).command
+        else:
+            command = super().get_command(ctx, name)
+        # NOTE: the help of the default language ($ADVISOR_LANG, a zh_* locale): click's help
+        # strings are fixed at declaration, so they are swapped in before the command runs.
+        return localise(command, name, default_lang()) if command is not None else None
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        from .help_text import localise
+        from .options import default_lang
+
+        lang = default_lang()
+        localise(self, "advisor", lang)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:  # an unknown option of `advisor` itself
+            if lang == "en":
+                raise
+            from .help_text import usage_error_text
+
+            click.echo(usage_error_text(error, lang), err=True)
+            raise click.exceptions.Exit(error.exit_code) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from .errors import InputError, ProfileError, RulePackError
@@ -72,19 +98,36 @@ class AdvisorGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ProfileError as error:
-            source = f"{error.source}: " if error.source else ""
-            click.echo(f"error: {source}invalid profile", err=True)
+            from .catalogue import words
+            from .problem_text import describe
+
+            lang = command_lang(ctx)
+            w = words(lang, "problems")
+            source = f"{error.source}{w['colon']}" if error.source else ""
+            click.echo(f"{w['error']}{source}{w['invalid_profile']}", err=True)
             for problem in error.problems:
-                click.echo(f"  {problem.describe()}", err=True)
+                click.echo(f"  {describe(problem, lang)}", err=True)
             ctx.exit(EXIT_INPUT)
         except InputError as error:
-            click.echo(f"error: {error}", err=True)
+            from .catalogue import words
+            from .problem_text import translate
+
+            lang = command_lang(ctx)
+            click.echo(f"{words(lang, 'problems')['error']}{translate(str(error), lang, 'input')}", err=True)
             ctx.exit(EXIT_INPUT)
         except RulePackError as error:
             click.echo("error: the rule pack or knowledge base cannot be used:", err=True)
             for pack_problem in error.problems:
                 click.echo(f"  {pack_problem.describe()}", err=True)
             ctx.exit(EXIT_PACK)
+        except click.UsageError as error:
+            from .help_text import usage_error_text
+
+            lang = command_lang(ctx)
+            if lang == "en":
+                raise
+            click.echo(usage_error_text(error, lang), err=True)
+            ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:
@@ -181,7 +224,7 @@ def advise(
     elif fmt == "markdown":
         text = render_markdown(advice, lang, pack.questions)
     else:
-        questions = pack.question_texts("zh") if lang == "zh" else None
+        questions = pack.question_texts(lang) if lang != "en" else None  # type: ignore[arg-type]  # English: the attributes' descriptions
         text = render_text(advice, lang, questions, pack.advisor.scorer.value_labels)
     _write_text(text, sink)
 
@@ -217,14 +260,16 @@ def _write_text(text: str, sink: AtomicFile | None) -> None:
 @knowledge_option
 def modes(lang: str, fmt: str, knowledge_dir: str | None) -> None:
     """List the eight cooperation modes."""
+    from .browse import mode_line
+    from .catalogue import words
+
     knowledge = _knowledge(knowledge_dir)
     if fmt == "json":
         _echo_json([mode.model_dump() for mode in knowledge.modes.values()])
         return
     for mode in knowledge.modes.values():
-        first, second = (mode.name_zh, mode.name) if lang == "zh" else (mode.name, mode.name_zh)
-        click.echo(f"{mode.id:<24} {first} ({second})")
-    click.echo("\n`advisor mode ID` shows one mode in full.", err=True)
+        click.echo(mode_line(mode, lang))
+    click.echo("\n" + words(lang, "browse")["modes_hint"], err=True)
 
 
 @cli.command()
@@ -235,13 +280,13 @@ def modes(lang: str, fmt: str, knowledge_dir: str | None) -> None:
 def mode(mode_id: str, lang: str, fmt: str, knowledge_dir: str | None) -> None:
     """Show one cooperation mode: what it is, whom it suits, strengths, weaknesses, legal form."""
     from .browse import render_mode
+    from .catalogue import words
 
     knowledge = _knowledge(knowledge_dir)
     record = knowledge.modes.get(mode_id)
     if record is None:
-        raise click.BadParameter(
-            f"{mode_id!r} is not a mode; choose one of: {', '.join(knowledge.modes)}", param_hint="ID"
-        )
+        message = words(lang, "browse")["unknown_mode"].format(value=repr(mode_id), allowed=", ".join(knowledge.modes))
+        raise click.BadParameter(message, param_hint="ID")
     if fmt == "json":
         _echo_json(record.model_dump())
     else:
@@ -251,35 +296,43 @@ def mode(mode_id: str, lang: str, fmt: str, knowledge_dir: str | None) -> None:
 @cli.command("rules")
 @click.option("--mode", "mode_id", help="Only rules about this mode or difficulty id.")
 @format_option("text", "json")
+@lang_option()
 @with_pack
-def list_rules(mode_id: str | None, fmt: str, rules_dir: str | None, knowledge_dir: str | None) -> None:
+def list_rules(mode_id: str | None, fmt: str, lang: str, rules_dir: str | None, knowledge_dir: str | None) -> None:
     """List the rules of the rule pack."""
+    from .browse import rule_line
+    from .catalogue import words
+
     advisor = _advisor(rules_dir, knowledge_dir)
     rules = [r for r in advisor.rulebook.rules.values() if mode_id is None or r.effect.target == mode_id]
     if mode_id is not None and not rules:
         targets = sorted({r.effect.target for r in advisor.rulebook.rules.values()})
-        raise click.BadParameter(f"no rule is about {mode_id!r}; known: {', '.join(targets)}", param_hint="--mode")
+        message = words(lang, "browse")["unknown_target"].format(value=repr(mode_id), allowed=", ".join(targets))
+        raise click.BadParameter(message, param_hint="--mode")
     if fmt == "json":
         _echo_json([rule.model_dump(by_alias=True, exclude_none=True) for rule in rules])
         return
     for rule in rules:
-        effect = rule.effect
-        amount = f" {effect.weight}" if effect.weight else f" ({effect.severity})" if effect.severity else ""
-        click.echo(f"{rule.id}  {rule.name:<48} {effect.kind} {effect.target}{amount}")
+        click.echo(rule_line(rule, advisor.knowledge, lang))
 
 
 @cli.command()
 @click.argument("rule_id")
+@lang_option()
 @with_pack
-def explain(rule_id: str, rules_dir: str | None, knowledge_dir: str | None) -> None:
+def explain(rule_id: str, lang: str, rules_dir: str | None, knowledge_dir: str | None) -> None:
     """Explain one rule: when it fires, what it does, why, and where that comes from."""
     from .browse import render_rule
+    from .catalogue import words
 
     advisor = _advisor(rules_dir, knowledge_dir)
     rule = advisor.rulebook.rules.get(rule_id.upper())
     if rule is None:
-        raise click.BadParameter(f"{rule_id!r} is not a rule id; `advisor rules` lists them", param_hint="RULE_ID")
-    click.echo(render_rule(rule, advisor.rulebook, advisor.knowledge), nl=False)
+        raise click.BadParameter(
+            words(lang, "browse")["unknown_rule"].format(value=repr(rule_id)), param_hint="RULE_ID"
+        )
+    labels = advisor.scorer.value_labels
+    click.echo(render_rule(rule, advisor.rulebook, advisor.knowledge, lang, labels), nl=False)
 
 
 @cli.command()

@@ -50,6 +50,10 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+#: A refused value as a message quotes it (for messages worded elsewhere, e.g. advisor.problem_text).
+show_value = _show
+
+
 class ProfileError(AdvisorError):
     """A profile that does not validate; `problems` lists every field at fault."""
 

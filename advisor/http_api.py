@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from .core import Advisor
+from .http_catalogue import catalogue_routes
 from .http_docs import API_DESCRIPTION
 from .http_errors import ErrorBody, Problem, install_error_handlers, profile_problems
 from .http_guards import (
@@ -92,6 +93,7 @@ def create_app(
     app.state.questions_json = json.dumps(pack.questions.model_dump(mode="json"), ensure_ascii=False).encode()
     app.state.docs_page = None
     app.include_router(api)
+    app.include_router(catalogue_routes)
     app.include_router(web)
     install_error_handlers(app)
     # Innermost first: the limits, then 500s, then CORS, and the headers on every answer outermost.

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .advice import Decision, NextQuestion
+from .catalogue import attribute_label, words
 from .core import validate_profile
 from .errors import FieldProblem, ProfileError
 from .profile import ATTRIBUTES, Profile
@@ -71,40 +72,27 @@ class FieldSummary(_Model):
 
     def line(self, lang: Lang = "en") -> str:
         """One line: who leads, how many modes are still in the running, and the decision."""
-        zh = lang == "zh"
+        w = words(lang, "interview")
         leader, runner = self.leader, self.runner_up
         if leader is None:
-            head = "所有模式都被排除" if zh else "every mode is excluded"
+            head = w["all_excluded"]
         elif self.tied > 1:
             if self.tied == 2 and runner is not None:
-                names = f"{leader.name_zh}与{runner.name_zh}" if zh else f"{leader.name} and {runner.name}"
-                head = f"{names}并列（{leader.score}）" if zh else f"{names} level at {leader.score}"
+                head = w["two_level"].format(first=_name(leader, lang), second=_name(runner, lang), score=leader.score)
             else:
-                head = (
-                    f"{self.tied} 种模式并列（{leader.score}）" if zh else f"{self.tied} modes level at {leader.score}"
-                )
+                head = w["many_level"].format(count=self.tied, score=leader.score)
         else:
-            head = f"领先：{leader.name_zh}（{leader.score}）" if zh else f"{leader.name} leads ({leader.score})"
+            head = w["leads"].format(name=_name(leader, lang), score=leader.score)
             if runner is not None and runner.id not in self.excluded:
-                head += (
-                    f"，其次：{runner.name_zh}（{runner.score}）" if zh else f", then {runner.name} ({runner.score})"
-                )
-        running = len(self.in_running)
-        if zh:
-            field = f"{self.total} 种模式中 {running} 种仍在考虑" + (
-                f"，{len(self.excluded)} 种已排除" if self.excluded else ""
-            )
-        else:
-            field = f"{running} of {self.total} modes in the running" + (
-                f", {len(self.excluded)} excluded" if self.excluded else ""
-            )
-        return f"{head} · {field} · {_DECISION_WORDS[lang][self.decision]}"
+                head += w["then"].format(name=_name(runner, lang), score=runner.score)
+        field = w["running"].format(running=len(self.in_running), total=self.total)
+        if self.excluded:
+            field += w["excluded"].format(count=len(self.excluded))
+        return str(w["line"].format(head=head, field=field, decision=w["decisions"][self.decision]))
 
 
-_DECISION_WORDS: dict[str, dict[str, str]] = {
-    "en": {"clear": "clear", "close_call": "close call", "insufficient_information": "not enough information yet"},
-    "zh": {"clear": "结论明确", "close_call": "难分高下", "insufficient_information": "信息尚不足"},
-}
+def _name(mode: ModeStanding, lang: Lang) -> str:
+    return mode.name_zh if lang == "zh" else mode.name
 
 
 class Step(_Model):
@@ -130,61 +118,32 @@ class Step(_Model):
 
     def explain(self, advisor: Advisor, lang: Lang = "en") -> str:
         """One sentence: why this question is asked now, or why the interview stops."""
-        zh = lang == "zh"
+        w = words(lang, "interview")
         names = [_mode_name(advisor, mode, lang) for mode in self.could_lead]
-        joined = ("或".join(names)) if zh else " or ".join(names)
         leader = self.field.leader
         leader_name = _mode_name(advisor, leader.id, lang) if leader else ""
         if self.stop_reason == "clear":
-            if zh:
-                sentence = (
-                    f"可以给出建议了：{leader_name}明显领先，"
-                    "尚未问到的问题无论怎样回答（单独或两两组合）都不会改变领先模式。"
-                )
-                if self.unknown_that_matter:
-                    doubts = "、".join(self.unknown_that_matter)
-                    sentence += f"但您回答“不知道”的 {doubts} 仍可能改变结果，见“What else to find out”。"
-                return sentence
-            sentence = (
-                f"Enough to advise: {leader_name} leads clearly, and no answer to the questions not yet asked "
-                "(alone or two together) could put another mode first."
-            )
+            sentence = str(w["clear"].format(leader=leader_name))
             if self.unknown_that_matter:
-                sentence += (
-                    f" But what you did not know ({', '.join(self.unknown_that_matter)}) could still change it:"
-                    ' see "What else to find out".'
-                )
+                # NOTE: English names the attributes as typed; other languages by their labels.
+                shown = [name if lang == "en" else attribute_label(name, lang) for name in self.unknown_that_matter]
+                doubts = str(w["list_sep"]).join(shown)
+                sentence += w["clear_doubts"].format(doubts=doubts)
             return sentence
         if self.stop_reason == "inseparable":
             runner = self.field.runner_up
             runner_name = _mode_name(advisor, runner.id, lang) if runner else ""
-            if zh:
-                return f"剩下的问题已无法区分{leader_name}和{runner_name}：两种模式都适合。"
-            return f"The remaining questions cannot separate {leader_name} and {runner_name}; both fit."
-        if self.stop_reason == "settled":
-            return "剩下的问题已不会改变建议。" if zh else "No remaining question can change the advice."
-        if self.stop_reason == "all_asked":
-            return "所有问题都已回答或跳过。" if zh else "Every question has been answered or skipped."
+            return str(w["inseparable"].format(leader=leader_name, runner=runner_name))
+        if self.stop_reason in ("settled", "all_asked"):
+            return str(w[self.stop_reason])
         reason = self.ask_reason
         if reason == "changes_leader" and names:
-            return f"某个回答可能让{joined}领先。" if zh else f"An answer could put {joined} first."
+            return str(w["changes_leader_to"].format(names=str(w["or"]).join(names)))
         if reason in ("changes_leader", "changes_leader_with_another"):
-            return (
-                "这个回答（可能与另一个回答一起）会改变领先模式。"
-                if zh
-                else "This answer, with one more, could change which mode leads."
-            )
-        if reason == "changes_decision":
-            return "某个回答会改变结论。" if zh else "An answer could change the decision."
-        if reason == "moves_scores":
-            return "回答会改变各模式的得分。" if zh else "The answer moves the modes' scores."
-        if reason == "may_matter":
-            return (
-                "与其他回答结合，这个回答可能改变建议。"
-                if zh
-                else "Together with other answers, this one can still change the advice."
-            )
-        return "完整问卷（--all）。" if zh else "Asked because every question is asked (--all)."
+            return str(w["changes_leader"])
+        if reason in ("changes_decision", "moves_scores", "may_matter"):
+            return str(w[reason])
+        return str(w["ask_all"])
 
 
 def _mode_name(advisor: Advisor, mode_id: str, lang: Lang) -> str:

@@ -67,9 +67,23 @@ def default_lang() -> str:
     """The language without --lang: $ADVISOR_LANG, else zh under a zh_* locale, else en."""
     import os
 
-    from .texts import default_lang as choose
+    from .langs import default_lang as choose
 
     return choose(os.environ)
+
+
+def _remember_lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # NOTE: ctx.meta is shared by the whole command line, so the group's error handler words
+    # its messages in the language the command was asked for.
+    ctx.meta["advisor.lang"] = value
+    return value
+
+
+def command_lang(ctx: click.Context | None = None) -> str:
+    """The language of the running command: its --lang, else the default language."""
+    ctx = ctx or click.get_current_context(silent=True)
+    chosen = ctx.meta.get("advisor.lang") if ctx is not None else None
+    return str(chosen) if chosen else default_lang()
 
 
 def lang_option(help: str = "Language of the output.") -> Callable[[F], F]:
@@ -80,6 +94,8 @@ def lang_option(help: str = "Language of the output.") -> Callable[[F], F]:
         default=default_lang,
         show_default="$ADVISOR_LANG, or zh under a zh_* locale, else en",
         help=help,
+        callback=_remember_lang,
+        is_eager=True,
     )
 
 

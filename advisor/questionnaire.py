@@ -18,90 +18,12 @@ from typing import Any
 
 import click
 
+from .catalogue import words
 from .options import EXIT_INPUT, EXIT_INTERRUPTED, lang_option, load_pack, with_pack
 
 __all__ = ["command", "EXIT_INTERRUPTED", "profile_text"]
 PROFILE_SUFFIXES = (".json", ".yaml", ".yml")
 REPORT_SUFFIXES = (".md", ".html", ".htm")
-
-_UI: dict[str, dict[str, str]] = {
-    "en": {
-        "intro": "coop-advisor: which university–enterprise cooperation mode fits your partnership?",
-        "how": (
-            'Answer by number or by name. Enter = don\'t know (never taken as "no") · ? = help · '
-            "b = back · q = stop and see the advice · Ctrl-C = quit"
-        ),
-        "resumed": "Starting from {count} answers in {file}.",
-        "question": "Q{number}",
-        "choose_any": "choose any: numbers or names separated by commas; none = none of them",
-        "was": "(before: {value})",
-        "dont_know": "don't know",
-        "nothing_back": "This is the first question; there is nothing to go back to.",
-        "why": "Why now",
-        "commands": "Enter = don't know · b = back · q = stop and see the advice · Ctrl-C = quit",
-        "finished": "Stopped at your request.",
-        "eof": "End of input.",
-        "count": '{asked} questions asked, {skipped} answered "don\'t know".',
-        "more": (
-            "{remaining} more questions could still add detail (scores, difficulties) without changing the leader;"
-            " `--all` asks them."
-        ),
-        "already": "Your answers already settle it; no question needed.",
-        "more_offer": (
-            "{remaining} more questions could still add detail (difficulties to prepare for, scores)."
-            " Answer them now? [y/N]"
-        ),
-        "saved": "Answers saved to {file} ({count} answers). Continue later with: advisor ask --answers {file}",
-        "report": "Advice written to {file}.",
-        "interrupted": "Interrupted.",
-        "kept": "Your {count} answers are kept in {file}; continue with: advisor ask --answers {file} --save {file}",
-        "not_kept": "Nothing was saved (use --save FILE to keep answers as you go).",
-        "offer": (
-            "Save? Type a file name: .json or .yaml keeps your answers (advisor advise FILE, "
-            "advisor ask --answers FILE), .md or .html keeps this advice as a report. Enter = done."
-        ),
-        "offer_again": "Another file? (Enter = done)",
-        "bad_name": "Use a name ending in .json, .yaml, .yml, .md or .html.",
-        "exists": "{file} exists. Overwrite? [y/N]",
-        "cannot_write": "Cannot write {file}: {reason}",
-        "save_prompt": "save> ",
-    },
-    "zh": {
-        "intro": "coop-advisor：哪种产学研合作模式适合您的合作项目？",
-        "how": (
-            "请回答编号或名称。直接回车 = 不知道（不会当作“否”）· ? = 帮助 · "
-            "b = 返回上一题 · q = 结束并查看建议 · Ctrl-C = 退出"
-        ),
-        "resumed": "已从 {file} 读入 {count} 个回答。",
-        "question": "第 {number} 题",
-        "choose_any": "可多选：用逗号分隔编号或名称；都没有请答“无”",
-        "was": "（之前的回答：{value}）",
-        "dont_know": "不知道",
-        "nothing_back": "这是第一题，无法返回。",
-        "why": "为什么问这个",
-        "commands": "回车 = 不知道 · b = 返回上一题 · q = 结束并查看建议 · Ctrl-C = 退出",
-        "finished": "已按您的要求结束提问。",
-        "eof": "输入结束。",
-        "count": "共问了 {asked} 个问题，其中 {skipped} 个回答“不知道”。",
-        "more": "还有 {remaining} 个问题可以补充细节（得分、困难），但不会改变领先模式；使用 --all 可回答全部问题。",
-        "already": "已有的回答足以给出建议，无需再提问。",
-        "more_offer": "还有 {remaining} 个问题可以补充细节（需要防范的困难、得分）。现在回答吗？[y/N]",
-        "saved": "回答已保存到 {file}（{count} 个回答）。之后可继续：advisor ask --answers {file}",
-        "report": "建议已写入 {file}。",
-        "interrupted": "已中断。",
-        "kept": "您的 {count} 个回答已保存在 {file}；继续请运行：advisor ask --answers {file} --save {file}",
-        "not_kept": "没有保存任何内容（使用 --save FILE 可以边答边保存）。",
-        "offer": (
-            "保存吗？输入文件名：.json 或 .yaml 保存回答（可用于 advisor advise FILE、advisor ask --answers FILE），"
-            ".md 或 .html 保存这份建议报告。直接回车 = 完成。"
-        ),
-        "offer_again": "还要保存其他文件吗？（回车 = 完成）",
-        "bad_name": "文件名请以 .json、.yaml、.yml、.md 或 .html 结尾。",
-        "exists": "{file} 已存在。覆盖吗？[y/N]",
-        "cannot_write": "无法写入 {file}：{reason}",
-        "save_prompt": "保存> ",
-    },
-}
 
 
 def _indents(line: str) -> tuple[str, str]:
@@ -130,7 +52,7 @@ class _Terminal:
                 pass
 
     def text(self, key: str, **values: Any) -> str:
-        return _UI[self.lang][key].format(**values)
+        return str(words(self.lang, "ask")[key].format(**values))
 
     def say(self, line: str = "", **style: Any) -> None:
         """Write a line, wrapped to the terminal with its indent (and a marker like "→ ") kept."""
@@ -319,7 +241,7 @@ class _Session:
             say(text("more", remaining=step.remaining))
         say()
         advice = advisor.advise(self.interview.profile(), lang=self.lang)
-        questions = pack.question_texts("zh") if self.lang == "zh" else None  # English: as `advisor advise`
+        questions = pack.question_texts(self.lang) if self.lang != "en" else None  # English: as `advisor advise`
         click.echo(render_text(advice, self.lang, questions, advisor.scorer.value_labels), nl=False)
         say()
         if self.save_file is not None:
@@ -373,15 +295,7 @@ class _Session:
                 except EOFError:
                     return "eof", step
                 except UnicodeDecodeError:
-                    say(
-                        "  ! "
-                        + (
-                            "无法读取输入（不是 UTF-8）"
-                            if self.lang == "zh"
-                            else "could not read that (not UTF-8 text)"
-                        ),
-                        fg="red",
-                    )
+                    say("  ! " + self.terminal.text("not_utf8"), fg="red")
                     continue
                 try:
                     reply = parse_answer(question, typed, self.lang)
@@ -430,14 +344,14 @@ class _Session:
             for index, choice in enumerate(question.choices, start=1):
                 say(f"    {index}. {choice.label.get(lang)}")
             if question.kind == "list":
-                say("    " + ("（{}）" if lang == "zh" else "({})").format(text("choose_any")))
+                say("    " + text("paren", text=text("choose_any")))
         elif question.example is not None:
-            say("    " + ("（{}）" if lang == "zh" else "({})").format(question.example.get(lang)))
+            say("    " + text("paren", text=question.example.get(lang)))
 
     def _help(self, question: Any, step: Any) -> None:
         say, text, lang = self.terminal.say, self.terminal.text, self.lang
         say(f"    {question.help.get(lang)}")
-        separator = "：" if lang == "zh" else ": "
+        separator = text("colon")
         for index, choice in enumerate(question.choices, start=1):
             say(f"    {index}. {choice.label.get(lang)}{separator}{choice.meaning.get(lang)}")
         if question.example is not None:

@@ -3,106 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
-from .catalogue import attribute_label
+from .catalogue import attribute_label, words
 from .scoring import format_amount, format_value
 from .textwidth import pad, width, wrap
 
 _NAME_COLUMN = 58
-_DECISION_LABEL = {
-    "clear": "CLEAR",
-    "close_call": "CLOSE CALL",
-    "insufficient_information": "INSUFFICIENT INFORMATION",
-}
 
 
-# The words of the terminal text in one language: phrases, and labels by decision, verdict and severity.
-# NOTE: the functional form because one key ("if") is a Python keyword.
-_TextWords = TypedDict(
-    "_TextWords",
-    {
-        "advice_for": str,
-        "decision": str,
-        "decisions": dict[str, str],
-        "modes": str,
-        "columns": str,
-        "verdicts": dict[str, str],
-        "why": str,
-        "silent": str,
-        "sources": str,
-        "difficulties": str,
-        "no_difficulties": str,
-        "severity": dict[str, str],
-        "colon": str,
-        "seen": str,
-        "do": str,
-        "find_out": str,
-        "if": str,
-        "moves": str,
-        "versions": str,
-        "precedents": str,
-        "alike": str,
-        "differs": str,
-        "source": str,
-    },
-)
-
-
-# The words of the terminal text in each language (rule messages come from the rules, in every language).
-_WORDS: dict[str, _TextWords] = {
-    "en": {
-        "advice_for": "Advice for: ",
-        "decision": "Decision: ",
-        "decisions": _DECISION_LABEL,
-        "modes": "Modes, best first",
-        "columns": " score  verdict",
-        "verdicts": {v: v for v in ("recommended", "possible", "unlikely", "excluded")},
-        "why": "Why {name} ({score})",
-        "silent": "No rule spoke for or against it yet.",
-        "sources": "Sources:",
-        "difficulties": "Difficulties to expect, and what to do",
-        "no_difficulties": "Difficulties to expect: none flagged by the answers given.",
-        "severity": {"high": "HIGH", "medium": "MEDIUM", "low": "LOW"},
-        "colon": ": ",
-        "seen": "Seen: ",
-        "do": "Do: ",
-        "find_out": "What else to find out",
-        "if": "if ",
-        "moves": "(an answer can move scores by up to {impact} points)",
-        "versions": "knowledge {knowledge} · rulebook {rulebook} · advisor {advisor}",
-        "precedents": "Partnerships like yours (documented cases)",
-        "alike": "Alike in: ",
-        "differs": "Differs in: ",
-        "source": "Source: ",
-    },
-    "zh": {
-        "advice_for": "咨询对象：",
-        "decision": "结论：",
-        "decisions": {"clear": "明确", "close_call": "难分高下", "insufficient_information": "信息不足"},
-        "modes": "合作模式（按适合程度排序）",
-        "columns": " 得分  评价",
-        "verdicts": {"recommended": "推荐", "possible": "可考虑", "unlikely": "不太适合", "excluded": "排除"},
-        "why": "为何是{name}（{score} 分）",
-        "silent": "尚无规则支持或反对。",
-        "sources": "出处：",
-        "difficulties": "可能遇到的困难及对策",
-        "no_difficulties": "可能遇到的困难：根据已有回答，未发现需要预警的困难。",
-        "severity": {"high": "高", "medium": "中", "low": "低"},
-        "colon": "：",
-        "seen": "依据：",
-        "do": "对策：",
-        "find_out": "还需了解",
-        "if": "若答",
-        "moves": "（回答后得分最多可变动 {impact} 分）",
-        "versions": "知识库 {knowledge} · 规则库 {rulebook} · 程序 {advisor}",
-        "precedents": "与您相似的合作（有据可查的案例）",
-        "alike": "相似之处：",
-        "differs": "不同之处：",
-        "source": "出处：",
-    },
-}
+def _words(lang: str) -> Mapping[str, Any]:
+    """The words of the terminal text in `lang` (catalogue section `text`; rule messages come from
+    the rules, in every language)."""
+    return words(lang, "text")
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
@@ -142,30 +56,42 @@ def answer_effects(
     """Each what-if answer as a phrase: 'university: Technology Equity would lead (78)'.
 
     `labels` (value -> {lang: label}) shows the answer as the questionnaire words it (“中介/信息平台”)."""
-    names = {mode.id: mode.name_zh if lang == "zh" else mode.name for mode in advice.modes}
-    decisions = _WORDS["zh"]["decisions"] if lang == "zh" else None
+    names = {mode.id: _name(mode, lang) for mode in advice.modes}
+    whatif = words(lang, "whatif")
     phrases = []
     for answer in question.answers[:3]:
-        value = format_value(answer.value, lang, labels)
-        if lang == "zh":
-            value = f"“{value}”"
-        decision = decisions[answer.decision] if decisions else answer.decision.replace("_", " ")
-        leader = names.get(answer.leading_mode or "", "no mode")
+        value = whatif["value"].format(value=format_value(answer.value, lang, labels))
+        decision = whatif["decisions"][answer.decision]
         if answer.leading_mode != advice.leading_mode:
-            if lang == "zh":
-                phrases.append(f"{value}，{leader}将领先（{answer.leading_score} 分，{decision}）")
-            else:
-                phrases.append(f"{value}: {leader} would lead ({answer.leading_score}; {decision})")
-        elif lang == "zh":
-            phrases.append(f"{value}，结论将变为“{decision}”")
+            leader = names.get(answer.leading_mode or "", whatif["no_mode"])
+            phrases.append(
+                whatif["leads"].format(value=value, mode=leader, score=answer.leading_score, decision=decision)
+            )
         else:
-            phrases.append(f"{value}: the decision would become {decision}")
+            phrases.append(whatif["becomes"].format(value=value, decision=decision))
     return phrases
 
 
+def _name(item: Any, lang: str) -> str:
+    """A mode's, difficulty's or case's name in `lang` (the Chinese name where there is one)."""
+    name_zh: str = getattr(item, "name_zh", "")
+    name: str = item.name
+    return name_zh if lang == "zh" and name_zh else name
+
+
+def _other_name(item: Any, lang: str) -> str:
+    """The name in the other language, shown beside it."""
+    return str(item.name if lang == "zh" else item.name_zh)
+
+
+def decision_reason(advice: Advice, lang: str) -> str:
+    """The decision's reason in `lang` (see Advice.decision_reasons)."""
+    return advice.decision_reasons.get(lang, advice.decision_reason)
+
+
 def _decision_reason_zh(advice: Advice) -> str:
-    """The decision's reason in Chinese (see Advice.decision_reasons)."""
-    return advice.decision_reasons["zh"]
+    """The decision's reason in Chinese (kept for report.py; see decision_reason)."""
+    return decision_reason(advice, "zh")
 
 
 def reliability_sentence(advice: Advice, lang: str = "en") -> str:
@@ -173,18 +99,12 @@ def reliability_sentence(advice: Advice, lang: str = "en") -> str:
     reliability = advice.reliability
     if reliability is None:
         return ""
-    if lang != "zh":
-        return reliability.sentence
+    sentences = words(lang, "reliability")
     if not reliability.cases:
-        return "尚无有据可查的案例得到这一结论，其可靠程度尚未测得。"
-    n, right, cases = reliability.in_ten, reliability.right, reliability.cases
-    if reliability.decision == "clear":
-        return f"在类似的有据可查案例中，“明确”约有 {n}/10 是对的：{cases} 个明确结论中有 {right} 个领先模式正是实际采用的模式。"
-    if reliability.decision == "close_call":
-        return (
-            f"在类似的有据可查案例中，“难分高下”时实际采用的模式约有 {n}/10 在前两名之中（{cases} 个中有 {right} 个）。"
-        )
-    return f"在类似的有据可查案例中，“信息不足”时领先模式约有 {n}/10 是实际采用的模式（{cases} 个中有 {right} 个）。"
+        return str(sentences["unmeasured"])
+    return str(sentences[reliability.decision]).format(
+        n=reliability.in_ten, right=reliability.right, cases=reliability.cases
+    )
 
 
 def precedent_values(
@@ -194,12 +114,12 @@ def precedent_values(
 ) -> str:
     """Shared or differing attributes of a documented case, as a reader words them
     ("Enterprise size: large" / "企业规模：大型企业")."""
-    colon = "：" if lang == "zh" else ": "
+    text = _words(lang)
     parts = [
-        f"{attribute_label(name, lang)}{colon}{_shown(name, value, lang, value_labels)}"
+        f"{attribute_label(name, lang)}{text['colon']}{_shown(name, value, lang, value_labels)}"
         for name, value in values.items()
     ]
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return str(text["pair_sep"]).join(parts)
 
 
 def _shown(name: str, value: Any, lang: str, value_labels: Mapping[str, Any] | None) -> str:
@@ -211,20 +131,19 @@ def _shown(name: str, value: Any, lang: str, value_labels: Mapping[str, Any] | N
 def _precedent_lines(
     advice: Advice, lang: str, value_labels: Mapping[str, Mapping[Any, Mapping[str, str]]] | None = None
 ) -> list[str]:
-    words = _WORDS[lang]
-    zh = lang == "zh"
-    names = {mode.id: mode.name_zh if zh else mode.name for mode in advice.modes}
-    lines = [words["precedents"]]
+    text = _words(lang)
+    names = {mode.id: _name(mode, lang) for mode in advice.modes}
+    lines = [text["precedents"]]
     for number, case in enumerate(advice.precedents, start=1):
-        name = case.name_zh if zh else case.name
-        separator = "，" if zh else " · "
+        name = _name(case, lang)
+        separator = text["precedent_sep"]
         head = f"{name} — {names.get(case.mode, case.mode)}{separator}{case.years}{separator}{case.region} [{case.id}]"
         lines += _wrap(head, "     ", f"  {number}. ")
-        lines += _wrap(words["alike"] + precedent_values(case.matching, lang, value_labels), "         ", "     ")
+        lines += _wrap(text["alike"] + precedent_values(case.matching, lang, value_labels), "         ", "     ")
         if case.differing:
             theirs = {name: value["theirs"] for name, value in case.differing.items()}
-            lines += _wrap(words["differs"] + precedent_values(theirs, lang, value_labels), "         ", "     ")
-        lines += _wrap(f"{words['source']}{case.source_title}", "         ", "     ")
+            lines += _wrap(text["differs"] + precedent_values(theirs, lang, value_labels), "         ", "     ")
+        lines += _wrap(f"{text['source']}{case.source_title}", "         ", "     ")
         lines.append(f"         {case.source_url}")  # NOTE: never wrapped, so terminals keep it clickable
     return lines
 
@@ -255,73 +174,71 @@ def render_text(
     to question texts to show instead of the attributes' descriptions, `value_labels` (attribute ->
     value -> {lang: label}) words the what-if answers as the questionnaire does.
     """
-    words = _WORDS[lang]
-    zh = lang == "zh"
+    text = _words(lang)
     lines: list[str] = []
     label = advice.profile.get("title") or advice.profile.get("id")
     if label:
-        lines += _wrap(f"{words['advice_for']}{label}", "  ", "")
-    decision_reason = _decision_reason_zh(advice) if zh else advice.decision_reason
-    separator = "。" if zh else ". "
-    lines += _wrap(decision_reason, "  ", f"{words['decision']}{words['decisions'][advice.decision]}{separator}")
+        lines += _wrap(f"{text['advice_for']}{label}", "  ", "")
+    head = f"{text['decision']}{text['decisions'][advice.decision]}{text['decision_end']}"
+    lines += _wrap(decision_reason(advice, lang), "  ", head)
     meaning = reliability_sentence(advice, lang)
     if meaning:
         lines += _wrap(meaning, "  ", "  ")
     lines.append("")
-    lines.append(pad(words["modes"], _NAME_COLUMN) + words["columns"])
+    lines.append(pad(text["modes"], _NAME_COLUMN) + text["columns"])
     for mode in advice.modes:
-        name = f"{mode.name_zh}（{mode.name}）" if zh else f"{mode.name} ({mode.name_zh})"
+        name = text["name_pair"].format(name=_name(mode, lang), other=_other_name(mode, lang))
         label = f"  {mode.rank}. {name}"
         if width(label) > _NAME_COLUMN:  # a long name gets a line of its own
             lines.append(label)
             label = ""
-        lines.append(f"{pad(label, _NAME_COLUMN)} {mode.score:>5}  {words['verdicts'][mode.verdict]}")
+        lines.append(f"{pad(label, _NAME_COLUMN)} {mode.score:>5}  {text['verdicts'][mode.verdict]}")
     for mode in _featured(advice):
         lines.append("")
-        lines.append(words["why"].format(name=mode.name_zh if zh else mode.name, score=mode.score))
+        lines.append(text["why"].format(name=_name(mode, lang), score=mode.score))
         if not mode.reasons_for and not mode.reasons_against:
-            lines.append("  " + words["silent"])
+            lines.append("  " + text["silent"])
         for reason in mode.reasons_for + mode.reasons_against:
             marker = "+" if reason.effect == "supports" else "-"
             lines += _wrap(f"{_message(reason, lang)} [{reason.rule_id} {_signed(reason)}]", "    ", f"  {marker} ")
         sources = _sources(mode.reasons_for + mode.reasons_against)
         if sources:
-            lines.append("  " + words["sources"])
+            lines.append("  " + text["sources"])
             for source in sources:
                 lines += _wrap(source, "      ", "    ")
     lines.append("")
     if advice.difficulties:
-        lines.append(words["difficulties"])
+        lines.append(text["difficulties"])
         for flag in advice.difficulties:
-            name = f"{flag.name_zh}（{flag.name}）" if zh else f"{flag.name} ({flag.name_zh})"
-            lines.append(f"  ! {words['severity'][flag.severity]}{words['colon']}{name}")
-            if zh and flag.description_zh:
+            name = text["name_pair"].format(name=_name(flag, lang), other=_other_name(flag, lang))
+            lines.append(f"  ! {text['severity'][flag.severity]}{text['colon']}{name}")
+            if lang == "zh" and flag.description_zh:  # NOTE: the English description is not shown in English
                 lines += _wrap(flag.description_zh, "      ", "      ")
             for reason in flag.triggered_by:
-                lines += _wrap(f"{words['seen']}{_message(reason, lang)} [{reason.rule_id}]", "          ", "      ")
+                lines += _wrap(f"{text['seen']}{_message(reason, lang)} [{reason.rule_id}]", "          ", "      ")
             for mitigation in flag.mitigations:
-                action = mitigation.action_zh if zh and mitigation.action_zh else mitigation.action
-                lines += _wrap(f"{words['do']}{action}", "          ", "      ")
+                action = mitigation.action_zh if lang == "zh" and mitigation.action_zh else mitigation.action
+                lines += _wrap(f"{text['do']}{action}", "          ", "      ")
     else:
-        lines.append(words["no_difficulties"])
+        lines.append(text["no_difficulties"])
     if advice.precedents:
         lines.append("")
         lines += _precedent_lines(advice, lang, value_labels)
     if advice.next_questions:
         lines.append("")
-        lines.append(words["find_out"])
+        lines.append(text["find_out"])
         for question in advice.next_questions:
-            text = (questions or {}).get(question.attribute, question.question)
-            lines += _wrap(f"? {question.attribute}: {text}", "    ", "  ")
+            asked = (questions or {}).get(question.attribute, question.question)
+            lines += _wrap(f"? {question.attribute}{text['colon']}{asked}", "    ", "  ")
             labels = (value_labels or {}).get(question.attribute)
             for phrase in answer_effects(question, advice, lang, labels):
-                lines += _wrap(phrase, "        ", "      " + words["if"])
+                lines += _wrap(phrase, "        ", "      " + text["if"])
             if not question.answers:
-                lines.append("      " + words["moves"].format(impact=question.impact))
+                lines.append("      " + text["moves"].format(impact=question.impact))
     lines.append("")
     versions = advice.versions
     lines.append(
-        words["versions"].format(knowledge=versions.knowledge, rulebook=versions.rulebook, advisor=versions.advisor)
+        text["versions"].format(knowledge=versions.knowledge, rulebook=versions.rulebook, advisor=versions.advisor)
     )
     return "\n".join(lines) + "\n"
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Mapping
-from typing import Any, Literal
+from collections.abc import ItemsView
+from typing import Any
 
 from pydantic import RootModel, model_validator
 
-Lang = Literal["en", "zh"]
-#: The languages every user-facing text of a pack is written in; the first is the fallback.
-LANGS: tuple[Lang, ...] = ("en", "zh")
-FALLBACK: Lang = LANGS[0]
+from .langs import FALLBACK, LANGS, Lang, default_lang
+
+__all__ = ["FALLBACK", "LANGS", "Lang", "LocalText", "default_lang"]
 
 
 class LocalText(RootModel[dict[str, str]]):
@@ -50,18 +49,3 @@ class LocalText(RootModel[dict[str, str]]):
 
     def __str__(self) -> str:
         return self.get(FALLBACK)
-
-
-def default_lang(environ: Mapping[str, str]) -> Lang:
-    """The language a person gets without --lang: $ADVISOR_LANG, else Chinese when the locale
-    ($LC_ALL, $LC_MESSAGES, $LANG, the first set) is a zh_* one, else English."""
-    chosen = environ.get("ADVISOR_LANG", "").strip().lower()
-    if chosen:
-        for lang in LANGS:
-            if chosen == lang or chosen.startswith(lang + "_") or chosen.startswith(lang + "-"):
-                return lang
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(variable, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else FALLBACK
-    return FALLBACK

@@ -8,6 +8,8 @@ import unicodedata
 
 WIDTH = 96
 _TOKENS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
+#: Punctuation a Chinese line never starts with: it hangs at the end of the line before instead.
+_NO_LINE_START = set("，。、；：？！）》」』”’…·")
 
 
 def columns(char: str) -> int:
@@ -32,7 +34,7 @@ def wrap(text: str, first: str, rest: str, size: int = WIDTH) -> list[str]:
     lines, line, used = [], first, len(first)
     for token in _TOKENS.findall(text):
         token_width = width(token)
-        if used + token_width > size and line.strip():
+        if used + token_width > size and line.strip() and token not in _NO_LINE_START:
             lines.append(line.rstrip())
             line, used = rest, len(rest)
             if token.isspace():

@@ -126,7 +126,7 @@ def test_modes_and_mode_in_both_languages():
     result = run("modes")
     assert result.stdout.count("\n") == len(default_advisor().knowledge.modes) and "technology_equity" in result.stdout
     result = run("modes", "--lang", "zh")
-    assert "技术入股 (Technology Equity)" in result.stdout
+    assert "技术入股（Technology Equity）" in result.stdout
     result = run("mode", "technology_equity")
     assert "Weaknesses" in result.stdout and "inferior position" in result.stdout
     assert "作价投资" in result.stdout

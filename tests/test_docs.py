@@ -31,6 +31,16 @@ def test_readme_shows_the_real_demo_output():
     assert shown == result.stdout, "README demo output is stale: paste `make demo` output again"
 
 
+def test_readme_shows_the_real_chinese_output():
+    section = README.split("## 中文", 1)[1].split("\n## ", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    example = "examples/program_cooperation.json"
+    assert f"`advisor advise {example} --lang zh` prints:" in section
+    result = CliRunner().invoke(cli, ["advise", str(ROOT / example), "--lang", "zh"])
+    assert result.exit_code == 0 and "结论：明确。" in shown
+    assert shown == result.stdout, "README Chinese example is stale: paste `advisor advise ... --lang zh` again"
+
+
 def test_readme_documents_every_profile_attribute():
     table = README.split("## The partnership profile", 1)[1].split("## ", 1)[0]
     documented = re.findall(r"^\| `(\w+)` \|", table, flags=re.MULTILINE)

@@ -226,7 +226,7 @@ def test_chinese_questionnaire_with_back_and_dont_know(server, questions, page):
     assert leading_on_page(page) == advice.leading_mode == "technology_equity"
     assert advice.decision == "clear"
     assert page.inner_text("#decision .big") == "技术入股"
-    assert "为什么是技术入股" in page.inner_text("#advice")
+    assert "为何是技术入股" in page.inner_text("#advice")
     # the label's measured meaning and the precedents, in Chinese
     reliability = advice.reliability
     assert f"约有 {reliability.in_ten}/10" in page.inner_text("#decision .reliability")
@@ -238,3 +238,23 @@ def test_chinese_questionnaire_with_back_and_dont_know(server, questions, page):
     page.click("button[data-lang=en]")
     page.wait_for_function("() => document.querySelector('#decision .big').textContent === 'Technology Equity'")
     assert leading_on_page(page) == "technology_equity"
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang", "next_label"), [("zh-CN,zh;q=0.9,en;q=0.5", "zh-CN", "下一题"), ("en-GB", "en", "Next")]
+)
+def test_a_first_visit_reads_the_browser_language(server, browser, accept, lang, next_label):
+    """No ?lang and nothing saved: the page asks the service, which reads Accept-Language."""
+    page = browser.new_page()
+    try:
+        page.goto(server + "/")
+        page.evaluate("() => localStorage.clear()")  # a first visit: nothing kept from other tests
+        # NOTE: the browser's own language (navigator.language) stays the same: only the header differs.
+        page.set_extra_http_headers({"Accept-Language": accept})
+        page.reload()
+        page.wait_for_function(SETTLED, arg="")
+        assert page.get_attribute("html", "lang") == lang
+        assert page.inner_text("#next") == next_label
+    finally:
+        page.evaluate("() => localStorage.clear()")
+        page.close()

@@ -8,152 +8,9 @@
 "use strict";
 
 (function () {
-  var TEXT = {
-    en: {
-      skipLink: "Skip to the question",
-      title: "Which cooperation mode fits your partnership?",
-      lede: "Answer a few questions about the planned university–enterprise partnership. The questions come in the order that tells the modes apart fastest; answer “don’t know” whenever you are unsure.",
-      next: "Next",
-      skip: "Don’t know",
-      back: "Back",
-      finish: "Show the advice now",
-      keys: "Keyboard: 1–9 choose (0 is the tenth) · Enter next · − don’t know · b back · q advice now",
-      standingTitle: "Leading modes",
-      recommended: "recommended",
-      possible: "possible",
-      unlikely: "unlikely",
-      excluded: "excluded",
-      resultTitle: "The advice",
-      print: "Print",
-      downloadMd: "Download Markdown",
-      downloadHtml: "Download report (HTML)",
-      downloadJson: "Download JSON",
-      keepAsking: "Answer more questions",
-      restart: "Start over",
-      footer: "Advice from the rules of the Hunan S&T Department’s account of university–enterprise cooperation; every reason cites its source.",
-      apiLink: "HTTP API",
-      question: "Question {n}",
-      progress: "Question {n} · {answered} answered · {skipped} “don’t know”",
-      whyAsked: "Why this question: {reason}",
-      noneOfThese: "None of these",
-      chooseOne: "Choose an answer (or press “Don’t know”).",
-      chooseSome: "Choose one or more answers, “None of these”, or press “Don’t know”.",
-      typeSomething: "Type an answer (or press “Don’t know”).",
-      working: "Working…",
-      unreachable: "The advisor service did not answer ({detail}). Check that `advisor serve` is still running, then try again.",
-      retry: "Try again",
-      decision: "Decision: {label}.",
-      decisions: { clear: "clear", close_call: "close call", insufficient_information: "not enough information yet" },
-      verdicts: { clear: "clear", close_call: "close call", insufficient_information: "insufficient information" },
-      stop: "The questionnaire stops here: {reason}",
-      precedents: "Partnerships like yours (documented cases)",
-      alike: "Alike in:",
-      source: "Source:",
-      why: "Why {mode} ({score})",
-      otherModes: "The other modes",
-      reasonsFor: "For",
-      reasonsAgainst: "Against",
-      noReasons: "No rule spoke for or against it yet.",
-      excludes: "excludes",
-      source: "Source",
-      difficulties: "Difficulties to expect, and what to do",
-      noDifficulties: "No difficulty is flagged by the answers given.",
-      seen: "Seen:",
-      doThis: "Do:",
-      severity: { high: "high", medium: "medium", low: "low" },
-      nextQuestions: "What else to find out",
-      ifAnswer: "If “{value}”: {effect}",
-      wouldLead: "{mode} would lead ({score})",
-      decisionWould: "the decision would become “{decision}”",
-      answerIt: "Answer it",
-      yourAnswers: "Your answers",
-      noAnswers: "No answers yet.",
-      dontKnow: "don’t know",
-      change: "Change",
-      versions: "knowledge {knowledge} · rulebook {rulebook} · advisor {advisor}",
-      score: "score",
-      months: "{n} months",
-      cny: "{n} CNY",
-      yes: "yes",
-      no: "no",
-      none: "none"
-    },
-    zh: {
-      skipLink: "跳到问题",
-      title: "哪种产学研合作模式适合您的合作？",
-      lede: "回答几个关于拟开展的校企合作的问题。问题按最能区分各种模式的顺序提出；不确定时请选择“不知道”。",
-      next: "下一题",
-      skip: "不知道",
-      back: "上一题",
-      finish: "现在查看建议",
-      keys: "键盘：1–9 选择（0 为第十项）· 回车 下一题 · − 不知道 · b 上一题 · q 现在查看建议",
-      standingTitle: "领先的合作模式",
-      recommended: "推荐",
-      possible: "可以考虑",
-      unlikely: "不太适合",
-      excluded: "已排除",
-      resultTitle: "建议",
-      print: "打印",
-      downloadMd: "下载 Markdown",
-      downloadHtml: "下载报告（HTML）",
-      downloadJson: "下载 JSON",
-      keepAsking: "继续回答问题",
-      restart: "重新开始",
-      footer: "建议来自依据湖南省科技厅关于产学研合作的材料编写的规则；每条理由都注明出处。",
-      apiLink: "HTTP 接口",
-      question: "第 {n} 题",
-      progress: "第 {n} 题 · 已回答 {answered} 题 · “不知道” {skipped} 题",
-      whyAsked: "为什么问这个：{reason}",
-      noneOfThese: "都没有",
-      chooseOne: "请选择一个答案（或点“不知道”）。",
-      chooseSome: "请选择一项或多项、“都没有”，或点“不知道”。",
-      typeSomething: "请输入答案（或点“不知道”）。",
-      working: "正在计算…",
-      unreachable: "顾问服务没有响应（{detail}）。请确认 `advisor serve` 仍在运行，然后重试。",
-      retry: "重试",
-      decision: "结论：{label}。",
-      decisions: { clear: "结论明确", close_call: "难分高下", insufficient_information: "信息尚不足" },
-      verdicts: { clear: "明确", close_call: "难分高下", insufficient_information: "信息不足" },
-      stop: "问卷到此结束：{reason}",
-      precedents: "与您相似的合作（有据可查的案例）",
-      alike: "相似之处：",
-      source: "出处：",
-      // The label's meaning, filled in with the numbers measured on the documented cases.
-      reliability: {
-        clear: "在类似的有据可查案例中，“明确”约有 {n}/10 是对的（{cases} 个明确结论中有 {right} 个领先模式正是实际采用的模式）。",
-        close_call: "在类似的有据可查案例中，“难分高下”时实际采用的模式约有 {n}/10 在前两名之中（{cases} 个中有 {right} 个）。",
-        insufficient_information: "在类似的有据可查案例中，“信息不足”时领先模式约有 {n}/10 是实际采用的模式（{cases} 个中有 {right} 个）。"
-      },
-      why: "为什么是{mode}（{score}）",
-      otherModes: "其他模式",
-      reasonsFor: "支持",
-      reasonsAgainst: "反对",
-      noReasons: "目前还没有规则支持或反对它。",
-      excludes: "排除",
-      source: "出处",
-      difficulties: "可能遇到的困难及对策",
-      noDifficulties: "根据目前的回答，没有发现需要注意的困难。",
-      seen: "依据：",
-      doThis: "对策：",
-      severity: { high: "高", medium: "中", low: "低" },
-      nextQuestions: "还值得了解的问题",
-      ifAnswer: "如果回答“{value}”：{effect}",
-      wouldLead: "{mode}将领先（{score}）",
-      decisionWould: "结论将变为“{decision}”",
-      answerIt: "回答这个问题",
-      yourAnswers: "您的回答",
-      noAnswers: "还没有回答。",
-      dontKnow: "不知道",
-      change: "修改",
-      versions: "知识库 {knowledge} · 规则库 {rulebook} · 程序 {advisor}",
-      score: "得分",
-      months: "{n} 个月",
-      cny: "{n} 元",
-      yes: "是",
-      no: "否",
-      none: "无"
-    }
-  };
+  // The page's words, by language, from GET /v1/catalogue (advisor/locales/<lang>.yml): the same
+  // catalogues as the command line, so the page keeps no word tables of its own.
+  var TEXT = {};
   var STORE = "coop-advisor-session";
   var state = {
     lang: "en",
@@ -174,8 +31,9 @@
   function $(id) { return document.getElementById(id); }
 
   function t(key, vars) {
-    var text = TEXT[state.lang][key];
-    if (text === undefined) text = TEXT.en[key];
+    var words = TEXT[state.lang] ? TEXT[state.lang].web : {};
+    var text = words[key];
+    if (text === undefined) text = key;
     if (typeof text === "string" && vars) {
       text = text.replace(/\{(\w+)\}/g, function (_, name) { return vars[name] === undefined ? "" : String(vars[name]); });
     }
@@ -348,7 +206,7 @@
     } else {
       var multiple = question.kind === "list";
       var choices = question.choices.slice();
-      if (multiple) choices.push({ value: "__none__", label: { en: TEXT.en.noneOfThese, zh: TEXT.zh.noneOfThese }, meaning: null });
+      if (multiple) choices.push({ value: "__none__", label: { en: t("noneOfThese"), zh: t("noneOfThese") }, meaning: null });
       choices.forEach(function (choice, index) {
         var key = index < 9 ? String(index + 1) : index === 9 ? "0" : "";
         var selected = multiple
@@ -511,7 +369,7 @@
     var decision = clear($("decision"));
     decision.className = "decision d-" + advice.decision;
     decision.dataset.leadingMode = advice.leading_mode || "";
-    decision.appendChild(el("p", { class: "verdict-line" }, el("strong", null, t("decision", { label: t("verdicts")[advice.decision] }))));
+    decision.appendChild(el("p", { class: "verdict-line" }, el("strong", null, t("decision", { label: t("decisions")[advice.decision] }))));
     // The leader is named big only when it can be advised: a close call names the two at the top,
     // and with too little information no mode is put forward.
     var shown = advice.decision === "clear" ? advice.modes.slice(0, 1) : advice.decision === "close_call" ? advice.modes.slice(0, 2) : [];
@@ -593,8 +451,10 @@
   // What the decision label has meant on the documented cases: one sentence from measured numbers.
   function reliabilitySentence(reliability) {
     if (!reliability) return "";
-    if (state.lang !== "zh" || !reliability.cases) return reliability.sentence;
-    return TEXT.zh.reliability[reliability.decision].replace(/\{(\w+)\}/g, function (_, name) {
+    var sentences = TEXT[state.lang] && TEXT[state.lang].reliability;
+    if (!sentences) return reliability.sentence;
+    if (!reliability.cases) return sentences.unmeasured;
+    return sentences[reliability.decision].replace(/\{(\w+)\}/g, function (_, name) {
       return String({ n: reliability.in_ten, right: reliability.right, cases: reliability.cases }[name]);
     });
   }
@@ -609,13 +469,13 @@
       var alike = Object.keys(p.matching).map(function (name) {
         var question = state.questions[name];
         var label = question && question.label ? text(question.label) : name;
-        return label + (state.lang === "zh" ? "：" : ": ") + displayValue(question, p.matching[name]);
-      }).join(state.lang === "zh" ? "；" : "; ");
+        return label + t("colon") + displayValue(question, p.matching[name]);
+      }).join(t("pairSep"));
       list.appendChild(el("li", { class: "precedent", "data-case": p.id },
         el("strong", null, state.lang === "zh" ? p.name_zh : p.name), " — ", names[p.mode] || p.mode,
         " · " + p.years + " · " + p.region,
-        el("br", null), el("span", { class: "hint" }, t("alike") + " " + alike),
-        el("br", null), t("source") + " ", el("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, p.source_title)));
+        el("br", null), el("span", { class: "hint" }, t("alike") + alike),
+        el("br", null), t("caseSource"), el("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, p.source_title)));
     });
     section.appendChild(list);
     return section;
@@ -629,18 +489,18 @@
     }
     advice.difficulties.forEach(function (flag) {
       var card = el("article", { class: "difficulty s-" + flag.severity },
-        el("h4", null, el("span", { class: "badge s-" + flag.severity }, t("severity")[flag.severity]), " ",
+        el("h4", null, el("span", { class: "badge s-" + flag.severity }, t("severityBadge", { level: t("severity")[flag.severity] })), " ",
           state.lang === "zh" ? flag.name_zh : flag.name, " ", el("span", { class: "alt" }, state.lang === "zh" ? flag.name : flag.name_zh)),
         state.lang === "zh" && flag.description_zh
           ? el("p", { lang: "zh" }, flag.description_zh)
           : el("p", { lang: "en" }, flag.description));
       var list = el("ul", null);
       flag.triggered_by.forEach(function (reason) {
-        list.appendChild(el("li", { class: "seen" }, el("strong", null, t("seen")), " ", el("span", { lang: reasonLang(reason) }, reasonMessage(reason)), " ",
+        list.appendChild(el("li", { class: "seen" }, el("strong", null, t("seen")), el("span", { lang: reasonLang(reason) }, reasonMessage(reason)), " ",
           el("a", { class: "rule", href: "/v1/rules/" + encodeURIComponent(reason.rule_id) }, reason.rule_id)));
       });
       flag.mitigations.forEach(function (mitigation) {
-        list.appendChild(el("li", { class: "do" }, el("strong", null, t("doThis")), " ",
+        list.appendChild(el("li", { class: "do" }, el("strong", null, t("doThis")),
           el("span", { class: "mitigation-name" }, state.lang === "zh" ? mitigation.name_zh : mitigation.name), " — ",
           state.lang === "zh" && mitigation.action_zh
             ? el("span", { lang: "zh" }, mitigation.action_zh)
@@ -657,7 +517,7 @@
     if (!question) return JSON.stringify(value);
     if (question.kind === "list") {
       if (!value.length) return t("none");
-      return value.map(function (item) { return displayValue(Object.assign({}, question, { kind: "choice" }), item); }).join(state.lang === "zh" ? "、" : ", ");
+      return value.map(function (item) { return displayValue(Object.assign({}, question, { kind: "choice" }), item); }).join(t("listSep"));
     }
     if (question.kind === "choice" || question.kind === "boolean") {
       for (var i = 0; i < question.choices.length; i++) {
@@ -665,9 +525,20 @@
       }
       return String(value);
     }
-    var number = Number(value).toLocaleString(state.lang === "zh" ? "zh-CN" : "en");
+    var locale = t("numberLocale");
+    var number = Number(value).toLocaleString(locale);
     if (question.unit === "count") return number;
-    return question.unit === "months" ? t("months", { n: number }) : t("cny", { n: number });
+    if (question.unit === "months") return t("months", { n: number });
+    // An amount in the largest unit it fills (5,000 万元; 1.2 亿元): the catalogue's [size, wording] pairs.
+    var units = t("amounts");
+    for (var i = 0; i < units.length; i++) {
+      if (Number(value) >= units[i][0]) {
+        var scaled = units[i][0] > 0 ? Number(value) / units[i][0] : Number(value);
+        var shown = scaled.toLocaleString(locale, { maximumFractionDigits: 4 });
+        return units[i][1].replace("{n}", shown);
+      }
+    }
+    return number;
   }
 
   function nextQuestionsSection(advice) {
@@ -749,9 +620,21 @@
 
   // -- language -------------------------------------------------------------------------------
 
+  // The words of `lang` (fetched once); without `lang`, the service picks by Accept-Language.
+  function loadWords(lang) {
+    if (lang && TEXT[lang]) return Promise.resolve(lang);
+    return request("GET", "/v1/catalogue" + (lang ? "?lang=" + encodeURIComponent(lang) : "")).then(function (words) {
+      TEXT[words.lang] = words;
+      return words.lang;
+    });
+  }
+
   function setLanguage(lang, rerender) {
-    state.lang = lang === "zh" ? "zh" : "en";
-    document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
+    if (!TEXT[lang]) {
+      return loadWords(lang).then(function (loaded) { setLanguage(loaded, rerender); }).catch(function (error) { failed(error); });
+    }
+    state.lang = lang;
+    document.documentElement.lang = t("htmlLang");
     try { localStorage.setItem("coop-advisor-lang", state.lang); } catch (e) { /* not kept */ }
     Array.prototype.forEach.call(document.querySelectorAll("[data-t]"), function (node) { node.textContent = t(node.dataset.t); });
     Array.prototype.forEach.call(document.querySelectorAll("[data-lang]"), function (button) {
@@ -784,7 +667,7 @@
       var saved = localStorage.getItem("coop-advisor-lang");
       if (saved) return saved;
     } catch (e) { /* not kept */ }
-    return (navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
+    return null;  // a first visit: the service reads the browser's Accept-Language
   }
 
   // -- keyboard -------------------------------------------------------------------------------
@@ -840,7 +723,13 @@
 
   function start() {
     restore();
-    setLanguage(initialLanguage(), false);
+    loadWords(initialLanguage()).then(function (lang) {
+      setLanguage(lang, false);
+      wire();
+    }).catch(function (error) { failed(error, start); });
+  }
+
+  function wire() {
     $("question-form").addEventListener("submit", function (event) { event.preventDefault(); submitAnswer(); });
     $("skip").addEventListener("click", skip);
     $("back").addEventListener("click", back);

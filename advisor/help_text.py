@@ -1,0 +1,144 @@
+"""`--help` in the reader's language: the command line's help texts from the catalogues.
+
+Click fixes a command's help when it is declared (the English, in the decorators). Before a
+command shows its help, `localise` puts in the texts of the default language ($ADVISOR_LANG, or
+zh under a zh_* locale): catalogue section `help`, keyed by command and option name (an option
+shared by many commands once, under `help.options`); a text missing there stays English. Click's
+own words (Usage:, Options, [default: …]) are replaced by `HelpFormatter`.
+NOTE: only click and the catalogue are imported here: `advisor --help` loads this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import click
+
+_ENGLISH = "_advisor_english_help"
+
+
+def _help(lang: str) -> Mapping[str, Any]:
+    """The `help` section of `lang`'s catalogue (none for English: its help is the decorators')."""
+    if lang == "en":
+        return {}
+    from .catalogue import catalogue  # NOTE: here, so `advisor --help` in English reads no catalogue
+
+    found: Mapping[str, Any] = catalogue(lang).get("help", {})
+    return found
+
+
+class HelpFormatter(click.HelpFormatter):
+    """Click's formatter with its fixed words in the default language."""
+
+    lang = "en"
+
+    def _word(self, text: str) -> str:
+        return str(_help(self.lang).get("click", {}).get(text, text))
+
+    def _words_in(self, text: str) -> str:
+        for english, local in _help(self.lang).get("click", {}).items():
+            text = text.replace(english, local)
+        return text
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        word = self._word("Usage:")
+        super().write_usage(prog, args, prefix=word if word.endswith("：") else word + " ")
+
+    def write_heading(self, heading: str) -> None:
+        word = self._word(heading + ":")
+        if word == heading + ":":  # NOTE: click's own form, "Options:"
+            super().write_heading(heading)
+        else:
+            self.write(f"{'':>{self.current_indent}}{word}\n")
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(self._words_in(term), self._words_in(text)) for term, text in rows], col_max, col_spacing)
+
+
+class LocalContext(click.Context):
+    formatter_class = HelpFormatter
+
+    def make_formatter(self) -> click.HelpFormatter:
+        from .options import default_lang
+
+        formatter = super().make_formatter()
+        if isinstance(formatter, HelpFormatter):
+            formatter.lang = default_lang()
+        return formatter
+
+
+def localise(command: click.Command, name: str, lang: str) -> click.Command:
+    """`command` with its help texts in `lang` (the English ones kept aside, to come back to)."""
+    command.context_class = LocalContext
+    english = getattr(command, _ENGLISH, None)
+    if english is None:
+        english = {
+            "help": command.help,
+            "short_help": command.short_help,
+            "params": {p.name: (getattr(p, "help", None), getattr(p, "show_default", None)) for p in command.params},
+        }
+        setattr(command, _ENGLISH, english)
+    texts = _help(lang)
+    own = texts.get("commands", {}).get(name, {})
+    shared = texts.get("options", {})
+    command.help = own.get("help", english["help"])
+    command.short_help = own.get("short", english["short_help"])
+    for param in command.params:
+        if not isinstance(param, click.Option):
+            continue
+        help_en, default_en = english["params"].get(param.name, (None, None))
+        local = own.get("options", {}).get(param.name) or shared.get(str(param.name))
+        param.help = local or help_en
+        if param.name == "lang" and isinstance(default_en, str):
+            param.show_default = shared.get("lang_default", default_en)
+    return command
+
+
+def _messages(lang: str) -> Mapping[str, str]:
+    found: Mapping[str, str] = _help(lang).get("click_messages", {})
+    return found
+
+
+@functools.cache
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    return re.compile(regex + r"\Z", re.DOTALL)
+
+
+def translate_message(text: str, lang: str) -> str:
+    """One of click's messages (or the command line's own usage messages) in `lang`, found by its
+    English template in the catalogue's `help.click_messages`; a `{message}` inside is translated
+    too. Unchanged when no template matches."""
+    if lang == "en":
+        return text
+    # NOTE: templates that start with words before those that start with a value ("Invalid value
+    # for {param}: {message}" wraps the others), then the most specific (longest) first: "No such
+    # command … Did you mean …?" before "No such command …".
+    for english, local in sorted(_messages(lang).items(), key=lambda pair: (pair[0].startswith("{"), -len(pair[0]))):
+        match = _pattern(english).match(text)
+        if match:
+            values = match.groupdict()
+            if "message" in values:
+                values["message"] = translate_message(values["message"], lang)
+            return local.format(**values)
+    return text
+
+
+def usage_error_text(error: click.UsageError, lang: str) -> str:
+    """What click prints for a usage error (usage, a hint, the error), in `lang`."""
+    words = _messages(lang)
+    lines = ""
+    ctx = error.ctx
+    if ctx is not None:
+        lines = ctx.get_usage() + "\n"
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = "Try '{command} {option}' for help."
+            option = max(ctx.help_option_names, key=len)
+            lines += words.get(hint, hint).format(command=ctx.command_path, option=option) + "\n"
+        lines += "\n"
+    error_line = words.get("Error: {message}", "Error: {message}")
+    return lines + error_line.format(message=translate_message(error.format_message(), lang))

@@ -1,0 +1,124 @@
+"""Problems with a profile or a row, worded in a language from the catalogues (section `problems`).
+
+The code words each problem in English (advisor.errors.FieldProblem); the English catalogue
+holds those wordings as templates ("not in CNY ({currency})"), so a message is found by its
+template and its {placeholders} carried into the other language's template. A field is shown
+with its label (企业规模（enterprise_size）), what is allowed with the values' labels
+(大型企业（large）). A message no template matches reads in English.
+NOTE: templates rather than codes on every FieldProblem: the problems are raised in a dozen
+modules (values, core, row_scoring, batch_io ...) and their English wording is already tested.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .catalogue import attribute_label, words
+from .errors import _MISSING, FieldProblem, show_value
+
+#: attribute -> value -> {lang: label}
+ValueLabels = Mapping[str, Mapping[Any, Mapping[str, str]]]
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_INDEX = re.compile(r"^(?P<base>[^\[]+)(?P<index>(\[[^\]]*\])*)$")
+
+
+@functools.cache
+def _patterns(section: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(key, pattern) for each English template of `problems.<section>`, longest first (the most
+    specific wins: "unknown attribute; did you mean …" before "unknown attribute")."""
+    templates = words("en", "problems")[section]
+    found = []
+    for key, template in templates.items():
+        parts = _PLACEHOLDER.split(str(template))
+        # split() alternates literal text and placeholder names
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+        found.append((key, re.compile(regex + r"\Z", re.DOTALL)))
+    return tuple(sorted(found, key=lambda pair: -len(str(templates[pair[0]]))))
+
+
+def translate(text: str, lang: str, section: str = "messages") -> str:
+    """An English problem text of `problems.<section>` in `lang`; unchanged when none matches."""
+    if lang == "en" or not text:
+        return text
+    target = words(lang, "problems")[section]
+    for key, pattern in _patterns(section):
+        match = pattern.match(text)
+        if match and key in target:
+            return str(target[key]).format(**match.groupdict())
+    return text
+
+
+@functools.cache
+def default_value_labels() -> ValueLabels:
+    """The shipped questionnaire's choice labels (empty if it cannot be read: the values then read as they are)."""
+    from .errors import AdvisorError
+    from .paths import default_knowledge_dir
+    from .questions import load_questions
+
+    try:
+        questions = load_questions(default_knowledge_dir()).questions
+    except (AdvisorError, OSError):
+        return {}
+    return {q.attribute: {c.value: {"en": c.label.en, "zh": c.label.zh} for c in q.choices} for q in questions}
+
+
+def field_name(field: str, lang: str) -> str:
+    """A field as a reader knows it: 企业规模（enterprise_size）, 政府作用（government_roles[1]）, 整行."""
+    if lang == "en":
+        return field
+    w = words(lang, "problems")
+    if field in w["fields"]:
+        return str(w["fields"][field])
+    match = _INDEX.match(field)
+    base = match["base"] if match else field
+    label = attribute_label(base, lang)
+    return field if label == base else str(w["field"].format(label=label, field=field))
+
+
+def allowed_text(field: str, allowed: str, lang: str, labels: ValueLabels | None = None) -> str:
+    """What a field allows, in `lang`: from the attribute's own spec (with the values' labels)
+    when `allowed` is the spec's wording, else by the catalogue's templates."""
+    if lang == "en":
+        return allowed
+    from .profile import ATTRIBUTES
+
+    match = _INDEX.match(field)
+    spec = ATTRIBUTES.get(match["base"] if match else field)
+    if spec is None or spec.allowed() != allowed:
+        return translate(allowed, lang, "allowed_values")
+    w = {**words(lang, "problems")["allowed_values"], **words(lang, "problems")["allowed_parts"]}
+    if spec.kind == "boolean":
+        return str(w["boolean"])
+    if spec.kind in ("choice", "list"):
+        by_value = (labels if labels is not None else default_value_labels()).get(spec.name, {})
+        shown = [
+            str(w["value"].format(label=by_value[value][lang], value=value))
+            if by_value.get(value, {}).get(lang)
+            else str(value)
+            for value in spec.choices
+        ]
+        return str(w[spec.kind].format(values=str(w["value_sep"]).join(shown)))
+    if spec.unit == "cny":
+        bounds = _patterns("allowed_values")
+        for key, pattern in bounds:
+            match = pattern.match(allowed)
+            if key == "number_range" and match:
+                return str(w["amount_range"].format(**match.groupdict()))
+    return translate(allowed, lang, "allowed_values")
+
+
+def describe(problem: FieldProblem, lang: str = "en", labels: ValueLabels | None = None) -> str:
+    """One problem as one line in `lang`: field, message, the value given, what is allowed."""
+    if lang == "en":
+        return problem.describe()
+    w = words(lang, "problems")
+    text = str(w["line"].format(field=field_name(problem.field, lang), message=translate(problem.message, lang)))
+    if problem.value is not _MISSING:
+        text += str(w["got"].format(value=show_value(problem.value)))
+    if problem.allowed:
+        text += str(w["allowed"].format(allowed=allowed_text(problem.field, problem.allowed, lang, labels)))
+    return text

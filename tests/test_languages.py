@@ -1,0 +1,485 @@
+"""Chinese everywhere: every surface rendered in zh, and no sentence without Chinese characters.
+
+The check (`english_sentences`) splits a text into sentences at line ends and Chinese
+punctuation, and reports each one that has no Chinese character but still has a word once the
+language-neutral parts are taken out by one regex (`NEUTRAL`): placeholders, ids and codes
+(snake_case, dotted, hyphenated, rule ids, UPPER-CASE formats and metavariables), options,
+file names, URLs, `code`, numbers, and the program's own codes (attribute names, values, mode,
+difficulty and rule ids, command names, choices). Data shown verbatim (quotations of the English
+source, English names beside the Chinese ones, the user's own input, source titles and regions)
+is taken out by value before the check, field by field: it is the source's or the user's text,
+not the program's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from advisor import browse, render
+from advisor.catalogue import catalogue
+from advisor.cli import cli
+from advisor.core import default_advisor
+from advisor.profile import ATTRIBUTES
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Where a sentence ends: a line end, or Chinese punctuation between clauses.
+BREAK = re.compile(r"[\n。；，、：（）“”！？]")
+#: Names of formats and tools a Chinese text writes as they are (JSON Lines, Markdown, Excel ...).
+PROPER_NAMES = r"\b(?:Markdown|Excel|LibreOffice|OpenAPI|JSON Schema|JSON Lines|Ctrl-C|Enter)\b"
+
+
+def _codes() -> str:
+    """The program's own codes: attribute names and values, knowledge and rule ids, command
+    names and option choices, language codes."""
+    advisor = default_advisor()
+    codes: set[str] = {"en", "zh", "advisor", "true", "false", "null"}
+    for name, spec in ATTRIBUTES.items():
+        codes.add(name)
+        codes.update(str(choice) for choice in spec.choices)
+    codes.update(advisor.knowledge.modes)
+    codes.update(advisor.knowledge.difficulties)
+    codes.update(advisor.knowledge.mitigations)
+    codes.update(advisor.rulebook.rules)
+    ctx = click.Context(cli)
+    for command_name in cli.list_commands(ctx):
+        codes.add(command_name)
+        command = cli.get_command(ctx, command_name)
+        assert command is not None
+        for param in command.params:
+            if isinstance(param.type, click.Choice):
+                codes.update(str(choice) for choice in param.type.choices)
+    return r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, codes), key=len, reverse=True)) + r")(?![\w-])"
+
+
+NEUTRAL = re.compile(
+    "|".join(
+        [
+            PROPER_NAMES,
+            r"https?://\S+",  # URLs
+            r"`[^`]*`",  # code
+            r"\{[^{}]*\}",  # placeholders
+            r"<[\w.]+>",  # <stdin>, <format>
+            r"\$\w+",  # environment variables
+            r"(?<![\w-])--?[A-Za-z][\w-]*",  # options
+            r"[\w./<>*-]*\.(?:json|jsonl|ya?ml|md|html?|xlsx|csv|txt|py)\b",  # file names
+            r"\b[a-z0-9]+(?:[_.\-/*][a-z0-9*]*)+",  # snake_case, dotted and hyphenated ids, versions, zh_*
+            r"\b[A-Z][A-Z0-9_]+\b(?:-\d+)?",  # rule ids (TT001), formats and metavariables (JSON, FILE, UTF-8)
+            r"\[[\w|-]+\]",  # click's choice lists: [en|zh]
+            r"\b(?=[A-Za-z]*\d)\w+\b",  # codes with digits: gb18030, MP3
+            _codes(),
+        ]
+    )
+)
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def english_sentences(text: str) -> list[str]:
+    """Each sentence of `text` with no Chinese character and a word that is not language-neutral."""
+    found = []
+    for sentence in BREAK.split(text):
+        if HAN.search(sentence):
+            continue
+        if WORD.search(NEUTRAL.sub(" ", sentence)):
+            found.append(sentence.strip())
+    return found
+
+
+def strings(tree: Any) -> Iterator[str]:
+    """Every string in a catalogue section, a list or a mapping's values."""
+    if isinstance(tree, str):
+        yield tree
+    elif isinstance(tree, dict):
+        for value in tree.values():
+            yield from strings(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from strings(item)
+
+
+def without(text: str, values: Iterable[str]) -> str:
+    """`text` with data shown verbatim taken out (longest first, so a quotation goes whole)."""
+    for value in sorted({v for v in values if v}, key=len, reverse=True):
+        text = text.replace(value, " ")
+    return text
+
+
+def shown_data(advice: Any) -> list[str]:
+    """What an advice shows verbatim from its data: quotations, English names, source titles,
+    regions, the proposal's own title."""
+    values: list[str] = [str(advice.profile.get("title") or ""), str(advice.profile.get("id") or "")]
+    for mode in advice.modes:
+        values.append(mode.name)
+        for reason in mode.reasons_for + mode.reasons_against:
+            values += [f'{c.section}: "{c.quote}"' for c in reason.citations]
+            values += [part for c in reason.citations for part in (c.section, c.quote)]
+    for flag in advice.difficulties:
+        values.append(flag.name)
+        values += [m.name for m in flag.mitigations]
+    for case in advice.precedents:
+        values += [case.name, case.source_title, case.region]
+    return values
+
+
+def knowledge_data() -> list[str]:
+    knowledge = default_advisor().knowledge
+    values: list[str] = []
+    for table in (knowledge.modes, knowledge.difficulties, knowledge.mitigations, knowledge.context):
+        for record in table.values():
+            values.append(record.name)
+            values += [f'{c.section}: "{c.quote}"' for c in record.citations]
+    for mode in knowledge.modes.values():
+        for instrument in mode.legal_instruments:
+            values += [instrument.name, instrument.law]
+    return values
+
+
+@pytest.fixture
+def unwrapped(monkeypatch):
+    """The terminal texts without line wrapping, so a quotation can be taken out whole."""
+
+    def one_line(text: str, first: str, rest: str, size: int = 0) -> list[str]:
+        return [first + text]
+
+    monkeypatch.setattr(render, "wrap", one_line)
+    monkeypatch.setattr(browse, "wrap", one_line)
+
+
+def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Any:
+    result = CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False, prog_name="advisor")
+    assert "Traceback" not in result.output
+    return result
+
+
+# -- the check itself -------------------------------------------------------------------------
+
+
+def test_the_check_finds_english_and_lets_codes_through():
+    assert english_sentences("Decision: CLEAR. The leader is clear.") != []
+    assert english_sentences("结论：明确。The decision is clear.") == ["The decision is clear."]
+    neutral = (
+        "TT001 technology_transfer `advisor schema` --lang zh proposals.xlsx https://example.org/a?b=c "
+        "{name} <stdin> $ADVISOR_LANG FILE|- [en|zh] 5,000 1.2 JSON UTF-8 enterprise_size[1] large"
+    )
+    assert english_sentences(neutral) == []
+    assert english_sentences("Source") == ["Source"] and english_sentences("none of them") == ["none of them"]
+
+
+# -- every catalogue string, every rule text --------------------------------------------------
+
+
+def test_every_chinese_catalogue_string_is_chinese():
+    zh = catalogue("zh")
+    found = [(section, text) for section in zh for text in strings(zh[section]) if english_sentences(text)]
+    assert found == []
+
+
+def test_every_rule_message_and_rationale_is_chinese(shipped):
+    found = []
+    for rule in shipped.rulebook.rules.values():
+        for field in ("message", "rationale"):
+            text = getattr(rule, field).get("zh")
+            if english_sentences(text):
+                found.append((rule.id, field, english_sentences(text)))
+    assert found == []
+
+
+# -- the surfaces -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_advise_text_and_markdown_in_chinese(example, shipped, unwrapped):
+    advice = shipped.advise(json.loads(example.read_text("utf-8")), what_if=True, lang="zh")
+    data = shown_data(advice)
+    for fmt in ("text", "markdown"):
+        result = run("advise", str(example), "--lang", "zh", "--format", fmt)
+        assert result.exit_code == 0
+        assert english_sentences(without(result.stdout, data)) == [], fmt
+
+
+def test_what_if_lines_and_a_sparse_profile_in_chinese(tmp_path, shipped, unwrapped):
+    profile = {"enterprise_size": "large", "university_goal": "commercial"}
+    path = tmp_path / "sparse.json"
+    path.write_text(json.dumps(profile), "utf-8")
+    result = run("advise", str(path), "--lang", "zh")
+    assert "若答“中介”，政产学研合作将领先" in result.stdout
+    advice = shipped.advise(profile, what_if=True, lang="zh")
+    assert english_sentences(without(result.stdout, shown_data(advice))) == []
+
+
+@pytest.mark.parametrize("example", EXAMPLES[:3], ids=lambda p: p.stem)
+def test_json_messages_in_chinese(example):
+    result = run("advise", str(example), "--lang", "zh", "--format", "json")
+    advice = json.loads(result.stdout)
+    assert advice["lang"] == "zh" and english_sentences(advice["decision_reasons"]["zh"]) == []
+    reasons = [r for m in advice["modes"] for r in m["reasons_for"] + m["reasons_against"]]
+    reasons += [r for d in advice["difficulties"] for r in d["triggered_by"]]
+    assert reasons
+    for reason in reasons:
+        assert english_sentences(reason["message"]) == [] and english_sentences(reason["rationale"]) == []
+        assert reason["rule_id"].isascii() and reason["effect"] in ("supports", "opposes", "excludes", "raises")
+
+
+def test_browsing_in_chinese(shipped, unwrapped):
+    data = knowledge_data()
+    outputs = [run("modes", "--lang", "zh"), run("rules", "--lang", "zh")]
+    outputs += [run("mode", mode, "--lang", "zh") for mode in shipped.knowledge.modes]
+    outputs += [run("explain", rule, "--lang", "zh") for rule in shipped.rulebook.rules]
+    for result in outputs:
+        assert result.exit_code == 0
+        assert english_sentences(without(result.output, data)) == [], result.output[:200]
+
+
+HOSTILE = {
+    "enterprise_size": "huge",
+    "funding_cny": "12 dollars",
+    "duration_months": 999,
+    "scope": "x",
+    "foo": 1,
+    "enterprse_size": "large",
+    "government_roles": ["mediator", "bad"],
+    "enterprise_can_industrialize": "maybe",
+    "title": "a\u0001b",
+}
+
+
+def test_profile_errors_in_chinese_name_the_field_by_its_label(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(HOSTILE), "utf-8")
+    result = run("advise", str(path), "--lang", "zh")
+    assert result.exit_code == 3
+    assert "“企业规模”（enterprise_size）：不是可选的值（填写的是 'huge'）" in result.stderr
+    assert "可选：大型企业（large）、中型企业（medium）" in result.stderr
+    assert "是否想填 'enterprise_size'" in result.stderr
+    given = [str(path), *HOSTILE, *(repr(v) for v in HOSTILE.values()), "dollars"]
+    assert english_sentences(without(result.stderr, given)) == []
+    # the same under ADVISOR_LANG=zh, and English stays English
+    assert "合作概况填写有误" in run("advise", str(path), env={"ADVISOR_LANG": "zh"}).stderr
+    assert "invalid profile" in run("advise", str(path), "--lang", "en").stderr
+
+
+def test_every_problem_template_translates_every_english_one():
+    from advisor.problem_text import translate
+
+    english, chinese = catalogue("en")["problems"], catalogue("zh")["problems"]
+    for section in ("messages", "allowed_values"):
+        for key, template in english[section].items():
+            sample = re.sub(r"\{(\w+)\}", "7", str(template))
+            translated = translate(sample, "zh", section)
+            assert translated != sample and HAN.search(translated), (key, translated)
+            assert english_sentences(str(chinese[section][key])) == []
+
+
+def _commands() -> list[str]:
+    return sorted(cli.list_commands(click.Context(cli)))
+
+
+@pytest.mark.parametrize("command", ["", *_commands()])
+@pytest.mark.parametrize("env", [{"ADVISOR_LANG": "zh"}, {"ADVISOR_LANG": "", "LC_ALL": "", "LANG": "zh_CN.UTF-8"}])
+def test_help_of_every_command_in_chinese(command, env):
+    result = run(*([command] if command else []), "--help", env=env)
+    assert result.exit_code == 0 and "用法：" in result.output and "选项：" in result.output
+    assert english_sentences(result.output) == [], result.output
+
+
+def test_help_stays_english_without_a_chinese_language():
+    result = run("advise", "--help", env={"ADVISOR_LANG": "en"})
+    assert "Usage:" in result.output and "Advise on one partnership profile" in result.output
+    result = run("advise", "--help", env={"ADVISOR_LANG": "zh"})
+    assert "为一份合作概况给出建议" in result.output
+    result = run("advise", "--help", env={"ADVISOR_LANG": "en"})  # put back, not kept from the last run
+    assert "Advise on one partnership profile" in result.output
+
+
+def test_every_help_translation_names_a_real_command_and_option():
+    help_zh = catalogue("zh")["help"]
+    ctx = click.Context(cli)
+    for name, texts in help_zh["commands"].items():
+        command = cli if name == "advisor" else cli.get_command(ctx, name)
+        assert command is not None, name
+        params = {p.name for p in command.params}
+        assert set(texts.get("options", {})) <= params, name
+    assert {name for name in help_zh["commands"] if name != "advisor"} == set(_commands())
+
+
+# -- the web page -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[str]:
+    from test_http_api import serving
+
+    from advisor.http_api import create_app
+
+    with serving(create_app()) as url:
+        yield url
+
+
+@pytest.fixture
+def get(service):
+    import httpx
+
+    def fetch(path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        return httpx.get(service + path, headers=headers or {}, timeout=30)
+
+    return fetch
+
+
+def test_the_web_page_reads_every_word_from_the_catalogue(get):
+    body = get("/v1/catalogue?lang=zh").json()
+    assert body["lang"] == "zh" and body["web"] == dict(catalogue("zh")["web"])
+    assert [text for text in strings(body) if english_sentences(text)] == []
+    web = ROOT / "advisor" / "web"
+    used = set(re.findall(r'\bt\("(\w+)"', (web / "app.js").read_text("utf-8")))
+    used |= set(re.findall(r'data-t="(\w+)"', (web / "index.html").read_text("utf-8")))
+    assert used and used <= set(body["web"]), used - set(body["web"])
+    assert set(catalogue("en")["web"]) == set(body["web"])  # English has every word too
+    assert "var TEXT = {};" in (web / "app.js").read_text("utf-8")  # no word table of its own
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("en-US,en;q=0.9,zh;q=0.8", "en"),
+        ("fr-FR, zh-TW;q=0.5", "zh"),
+        ("zh;q=0, en", "en"),
+        ("de", "en"),
+        (None, "en"),
+    ],
+)
+def test_a_first_visit_follows_accept_language(header, lang, get):
+    headers = {"Accept-Language": header} if header is not None else {}
+    response = get("/v1/catalogue", headers)
+    assert response.json()["lang"] == lang and "Accept-Language" in response.headers["vary"]
+    assert get("/v1/catalogue?lang=en", headers).json()["lang"] == "en"
+
+
+# -- the check can fail -------------------------------------------------------------------------
+
+
+def test_an_english_catalogue_entry_is_reported(monkeypatch, unwrapped, tmp_path):
+    """Break one string: the Chinese heading of the next questions put back to English."""
+    path = tmp_path / "sparse.json"
+    path.write_text(json.dumps({"enterprise_size": "large"}), "utf-8")
+    before = run("advise", str(path), "--lang", "zh").stdout
+    monkeypatch.setitem(catalogue("zh")["text"], "find_out", "What else to find out")
+    after = run("advise", str(path), "--lang", "zh").stdout
+    assert sorted(english_sentences(after)) == sorted([*english_sentences(before), "What else to find out"])
+    zh = catalogue("zh")
+    assert any(english_sentences(text) for text in strings(zh["text"]))
+
+
+def test_an_english_rule_message_is_reported(shipped, monkeypatch):
+    rule = next(iter(shipped.rulebook.rules.values()))
+    monkeypatch.setitem(rule.message.root, "zh", rule.message.get("en"))
+    assert english_sentences(rule.message.get("zh"))
+
+
+def test_an_english_help_text_is_reported(monkeypatch):
+    monkeypatch.delitem(catalogue("zh")["help"]["commands"]["modes"], "help")
+    result = run("modes", "--help", env={"ADVISOR_LANG": "zh"})
+    assert english_sentences(result.output) == ["List the eight cooperation modes."]
+
+
+def test_batch_row_errors_in_chinese_keep_ids_in_json(tmp_path):
+    source = tmp_path / "proposals.csv"
+    source.write_text("id,enterprise_size,funding_cny\np1,huge,5000000\np2,large,12 dollars\n", "utf-8")
+    out = tmp_path / "advice.jsonl"
+    result = run("batch", str(source), "-o", str(out), env={"ADVISOR_LANG": "zh"})
+    assert result.exit_code == 4
+    records = [json.loads(line) for line in (tmp_path / "advice.errors.jsonl").read_text("utf-8").splitlines()]
+    assert [(r["row"], r["id"], r["field"], r["value"]) for r in records] == [
+        (2, "p1", "enterprise_size", "huge"),
+        (3, "p2", "funding_cny", "12 dollars"),
+    ]
+    assert records[0]["message"] == "不是可选的值" and "大型企业（large）" in records[0]["allowed"]
+    for record in records:
+        assert english_sentences(without(record["message"], ["dollars"])) == []
+        assert english_sentences(record["allowed"]) == []
+    # to stderr when the advice goes to stdout
+    result = run("batch", str(source), "-o", "-", env={"ADVISOR_LANG": "zh"})
+    assert "未能评估：第 2 行（项目编号 p1）：“企业规模”（enterprise_size）：不是可选的值" in result.stderr
+    # and English stays English
+    result = run("batch", str(source), "-o", "-", env={"ADVISOR_LANG": "en"})
+    assert "rejected: row 2 (id p1): enterprise_size: not an allowed value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["advise", "--nope", "x"], "错误：没有选项 '--nope'。"),
+        (["advize", "x"], "错误：没有命令 'advize'。是否想用 'advise'？"),
+        (["--nope"], "错误：没有选项 '--nope'。"),
+        (["advise", "--questions", "99", "x"], "错误：'--questions' 的值无效：99 超出允许范围 0<=x<=50。"),
+        (["advise", "--questions", "x", "y"], "错误：'--questions' 的值无效：'x' 不是整数。"),
+        (["advise", "--lang", "fr", "x"], "错误：'--lang' 的值无效：'fr' 不是可选值；可选：'en', 'zh'。"),
+        (["advise"], "错误：缺少参数 'FILE|-'。"),
+        (["advise", "a", "b"], "错误：多出了参数（b）"),
+        (["advise", "x.json", "--format", "pdf"], "错误：--format pdf 会写出文件：请用 -o FILE.pdf 指定文件名。"),
+        (["mode", "joint_venture"], "错误：ID 的值无效：'joint_venture' 不是合作模式编号"),
+        (["explain", "ZZ999"], "错误：RULE_ID 的值无效：'ZZ999' 不是规则编号"),
+    ],
+)
+def test_usage_errors_in_chinese(args, expected):
+    result = run(*args, env={"ADVISOR_LANG": "zh"})
+    assert result.exit_code == 2 and expected in result.stderr
+    assert "用法：advisor" in result.stderr or "--format pdf" in expected
+    assert english_sentences(without(result.stderr, [arg for arg in args if len(arg) > 2])) == []
+    english = run(*args, env={"ADVISOR_LANG": "en"})
+    assert english.exit_code == 2 and "Error: " in english.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_catalogue_key_is_written_twice(lang):
+    """YAML keeps the last of two equal keys silently: a second `amount:` would hide the first."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        keys = [loader.construct_object(key) for key, _ in node.value]
+        doubled = {key for key in keys if keys.count(key) > 1}
+        assert not doubled, f"{lang}.yml line {node.start_mark.line + 1}: {sorted(map(str, doubled))} twice"
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    data = yaml.load((ROOT / "advisor" / "locales" / f"{lang}.yml").read_text("utf-8"), Loader=Strict)  # noqa: S506
+    assert {"text", "web", "problems", "help" if lang == "zh" else "report"} <= set(data)
+    assert all(isinstance(key, str) for section in data.values() for key in section)  # no yes:/no: read as booleans
+
+
+def test_unreadable_files_in_chinese(tmp_path):
+    (tmp_path / "bad.json").write_text("{", "utf-8")
+    (tmp_path / "list.json").write_text("[1]", "utf-8")
+    (tmp_path / "empty.json").write_text("", "utf-8")
+    (tmp_path / "twice.csv").write_text("id,id\n1,2\n", "utf-8")
+    (tmp_path / "bad.docx").write_text("id\n1\n", "utf-8")
+    cases = [
+        (["advise", str(tmp_path / "nope.json")], "：文件不存在"),
+        (["advise", str(tmp_path)], "：这是文件夹，不是合作概况文件"),
+        (["advise", str(tmp_path / "bad.json")], "：JSON 格式有误（第 1 行第 2 列）："),
+        (["advise", str(tmp_path / "list.json")], "：应为合作概况的字段表（例如 "),
+        (["advise", str(tmp_path / "empty.json")], "：文件是空的；应为 JSON 或 YAML 格式的合作概况"),
+        (["advise", str(tmp_path / "bad.json"), "-o", str(tmp_path / "no" / "x.txt")], "不存在"),
+        (["batch", str(tmp_path / "twice.csv"), "-o", "-"], "：列 'id' 出现了两次（第 1 列和第 2 列）"),
+        (["batch", str(tmp_path / "bad.docx"), "-o", "-"], "：无法从扩展名 '.docx' 判断格式；请使用 "),
+    ]
+    for args, expected in cases:
+        result = run(*args, env={"ADVISOR_LANG": "zh"})
+        assert result.exit_code == 3 and result.stderr.startswith("错误：") and expected in result.stderr, result.stderr
+        # the JSON parser's own words are quoted as it gives them
+        shown = without(result.stderr, [str(tmp_path), "Expecting property name enclosed in double quotes"])
+        assert english_sentences(shown) == [], shown
+        assert run(*args, env={"ADVISOR_LANG": "en"}).stderr.startswith("error: ")
