@@ -51,6 +51,13 @@ def attribute_label(name: str, lang: str) -> str:
     return str(catalogue(lang).get("attributes", {}).get(name, name))
 
 
+def place_label(region: str, lang: str) -> str:
+    """A case's region ("China · Hunan") in `lang` (中国·湖南); unknown places as written."""
+    places = catalogue(lang).get("places", {})
+    parts = [str(places.get(part.strip(), part.strip())) for part in region.split("·")]
+    return str(places.get("sep", " · ")).join(parts)
+
+
 def normalise_header(text: str) -> str:
     """A header as compared: width-folded (ＡＢＣ = ABC), case-folded, inner spaces and
     underscores alike, outer spaces dropped."""

@@ -17,8 +17,8 @@ from .langs import FALLBACK, LANGS
 
 catalogue_routes = APIRouter()
 
-#: The sections the page reads (its own, and the shared decision wording and reliability sentences).
-SECTIONS = ("web", "reliability")
+#: The sections the page reads (its own, the shared reliability sentences, the cases' place names).
+SECTIONS = ("web", "reliability", "places")
 
 
 def accepted_lang(header: str | None) -> str:

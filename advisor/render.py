@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
-from .catalogue import attribute_label, words
+from .catalogue import attribute_label, place_label, words
 from .scoring import format_amount, format_value
 from .textwidth import pad, width, wrap
 
@@ -137,7 +137,7 @@ def _precedent_lines(
     for number, case in enumerate(advice.precedents, start=1):
         name = _name(case, lang)
         separator = text["precedent_sep"]
-        head = f"{name} — {names.get(case.mode, case.mode)}{separator}{case.years}{separator}{case.region} [{case.id}]"
+        head = f"{name} — {names.get(case.mode, case.mode)}{separator}{case.years}{separator}{place_label(case.region, lang)} [{case.id}]"
         lines += _wrap(head, "     ", f"  {number}. ")
         lines += _wrap(text["alike"] + precedent_values(case.matching, lang, value_labels), "         ", "     ")
         if case.differing:

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from .advice import Advice, ModeAssessment, Reason
-from .catalogue import words
+from .catalogue import place_label, words
 from .questions import QuestionSet
 from .render import _decision_reason_zh, _featured, answer_effects, precedent_values, reliability_sentence
 from .scoring import format_amount, format_duration, format_value
@@ -201,7 +201,8 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
             # NOTE: a case's source title and region are written as the source wrote them; the
             # page marks their language so a reader (and a screen reader) knows.
             "title_lang": "zh" if _CJK.search(case.source_title) else "en",
-            "region_lang": "zh" if _CJK.search(case.region) else "en",
+            "region": place_label(case.region, lang),
+            "region_lang": "zh" if _CJK.search(place_label(case.region, lang)) else "en",
             "alike": precedent_values(case.matching, lang, value_labels),
             "differs": precedent_values(
                 {name: value["theirs"] for name, value in case.differing.items()}, lang, value_labels

@@ -483,3 +483,18 @@ def test_unreadable_files_in_chinese(tmp_path):
         shown = without(result.stderr, [str(tmp_path), "Expecting property name enclosed in double quotes"])
         assert english_sentences(shown) == [], shown
         assert run(*args, env={"ADVISOR_LANG": "en"}).stderr.startswith("error: ")
+
+
+def test_every_case_region_reads_in_chinese():
+    """Precedents show their region; every place a shipped case names has its Chinese name."""
+    from advisor.catalogue import place_label
+    from advisor.core import default_advisor
+
+    regions = {case.region for case in default_advisor().cases}
+    assert len(regions) > 10
+    for region in regions:
+        shown = place_label(region, "zh")
+        assert not re.search(r"[A-Za-z]", shown), (region, shown)
+    assert place_label("China · Hunan", "zh") == "中国·湖南"
+    assert place_label("China · Hunan", "en") == "China · Hunan"
+    assert place_label("Atlantis", "zh") == "Atlantis"  # an unknown place is shown as written

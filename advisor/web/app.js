@@ -459,6 +459,15 @@
     });
   }
 
+  // A case's region ("China · Hunan") in the page's language (中国·湖南), from the catalogue's places.
+  function placeLabel(region) {
+    var places = (TEXT[state.lang] && TEXT[state.lang].places) || {};
+    return region.split("·").map(function (part) {
+      part = part.trim();
+      return places[part] === undefined ? part : places[part];
+    }).join(places.sep === undefined ? " · " : places.sep);
+  }
+
   // Documented partnerships like this one, each with its mode, years, region, source and what is alike.
   function precedentsSection(advice) {
     var names = {};
@@ -473,7 +482,7 @@
       }).join(t("pairSep"));
       list.appendChild(el("li", { class: "precedent", "data-case": p.id },
         el("strong", null, state.lang === "zh" ? p.name_zh : p.name), " — ", names[p.mode] || p.mode,
-        " · " + p.years + " · " + p.region,
+        " · " + p.years + " · " + placeLabel(p.region),
         el("br", null), el("span", { class: "hint" }, t("alike") + alike),
         el("br", null), t("caseSource"), el("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, p.source_title)));
     });
