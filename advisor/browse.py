@@ -78,9 +78,9 @@ def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
                 other_law=other_law,
             )
             lines += _bullets([shown])
-            # NOTE: the notes are written in English only (knowledge has no note_zh yet).
-            if instrument.note and lang == "en":
-                lines += _para(instrument.note, "    ")
+            note = str(_chinese(instrument.note_zh, instrument.note, lang))
+            if note:
+                lines += _para(note, "    ")
         lines.append("")
     related = [d for d in knowledge.difficulties.values() if mode.id in d.modes]
     if related:

@@ -6,16 +6,53 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import PackProblem, RulePackError
+from .langs import FALLBACK, LANGS
 from .yamlfile import read_yaml
 
 Id = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Stable snake_case identifier; never reused.")
 
 
 class Record(BaseModel):
+    """A knowledge record. Its texts are written in the files once per language,
+    `name: {en: …, zh: …}` (a list field: `suits: {en: [...], zh: [...]}`), so a language is data;
+    the model keeps each text under its field (English) and `<field>_zh`, which the surfaces read.
+    A file may still give `name:` and `name_zh:` side by side, as knowledge written before."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_languages(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name in cls.model_fields:
+            twin = f"{name}_zh"
+            if twin not in cls.model_fields or not isinstance(data.get(name), dict):
+                continue
+            texts = data.pop(name)
+            unknown = sorted(str(lang) for lang in texts if lang not in LANGS)
+            if unknown:
+                raise ValueError(f"{name}: unknown language {', '.join(unknown)}; allowed: {', '.join(LANGS)}")
+            if FALLBACK not in texts:
+                raise ValueError(f"{name} has no {FALLBACK!r} text; write it as {{{', '.join(LANGS)}}}")
+            if twin in data:
+                raise ValueError(f"{name} is given twice in Chinese: as {name}.zh and as {twin}")
+            data[name] = texts[FALLBACK]
+            if "zh" in texts:
+                data[twin] = texts["zh"]
+        return data
+
+    def missing_languages(self) -> list[tuple[str, str]]:
+        """(field, language) for every text given in English but not in another language."""
+        return [
+            (name, "zh")
+            for name in type(self).model_fields
+            if f"{name}_zh" in type(self).model_fields and getattr(self, name) and not getattr(self, f"{name}_zh")
+        ]
 
 
 class Citation(Record):
@@ -28,16 +65,17 @@ class Citation(Record):
 
 class LegalInstrument(Record):
     name: str
-    name_zh: str
+    name_zh: str = ""
     law: str
-    law_zh: str
+    law_zh: str = ""
     note: str = ""
+    note_zh: str = ""
 
 
 class Mode(Record):
     id: str = Id
     name: str
-    name_zh: str
+    name_zh: str = ""
     representation: str
     representation_zh: str = ""
     features: str
@@ -55,7 +93,7 @@ class Mode(Record):
 class Difficulty(Record):
     id: str = Id
     name: str
-    name_zh: str
+    name_zh: str = ""
     description: str
     description_zh: str = ""
     scope: Literal["domestic", "international", "mode"]
@@ -67,7 +105,7 @@ class Difficulty(Record):
 class Mitigation(Record):
     id: str = Id
     name: str
-    name_zh: str
+    name_zh: str = ""
     action: str = Field(description="What to do, as an instruction to the partners.")
     action_zh: str = ""
     citations: list[Citation] = Field(min_length=1)
@@ -79,7 +117,7 @@ class ContextEntry(Record):
     id: str = Id
     kind: Literal["international_form", "programme", "priority_field"]
     name: str
-    name_zh: str
+    name_zh: str = ""
     description: str
     description_zh: str = ""
     citations: list[Citation] = Field(min_length=1)
@@ -111,6 +149,7 @@ class KnowledgeBase(Record):
     difficulties: dict[str, Difficulty]
     mitigations: dict[str, Mitigation]
     context: dict[str, ContextEntry]
+    files: dict[str, str] = Field(default_factory=dict, description="The file each record id comes from.")
 
     def ids(self) -> set[str]:
         return set(self.modes) | set(self.difficulties) | set(self.mitigations) | set(self.context)
@@ -151,6 +190,7 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         "context": {},
     }
     versions: list[str] = []
+    record_files: dict[str, str] = {}
     files = sorted(p for p in directory.glob("*.y*ml") if p.name not in NON_RECORD_FILES)
     if not files:
         problems.append(PackProblem(str(directory), None, "no knowledge files (*.yml) found"))
@@ -179,12 +219,14 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
                     )
                     continue
                 seen_ids[record.id] = path.name
+                record_files[record.id] = str(path)
                 tables[table][record.id] = record
     if problems:
         raise RulePackError(problems)
     base = KnowledgeBase(
         version=versions[0] if versions else "unversioned",
         directory=str(directory),
+        files=record_files,
         **tables,
     )
     problems = _check_references(base)

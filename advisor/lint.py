@@ -10,7 +10,7 @@ from typing import Any
 from .checks import check_pack
 from .engine import RuleEngine
 from .errors import PackProblem, RulePackError
-from .knowledge import load_knowledge
+from .knowledge import KnowledgeBase, load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
 from .profile import ATTRIBUTES, Profile
 from .rulebook import Rulebook, attribute_tests, read_rulebook
@@ -49,7 +49,7 @@ def lint_pack(rules_dir: Path | str | None = None, knowledge_dir: Path | str | N
     report.errors += check_pack(rulebook, knowledge)
     # NOTE: a missing translation is a warning, not an error: the text falls back to English and
     # a pack written in one language still works; the shipped pack is held to no warnings by a test.
-    report.warnings += _check_languages(rulebook)
+    report.warnings += _check_languages(rulebook) + _check_knowledge_languages(knowledge)
     if report.errors:
         return report  # the engine checks below need a pack that compiles sensibly
     try:
@@ -85,6 +85,24 @@ def _check_languages(rulebook: Rulebook) -> list[PackProblem]:
             for lang, names in placeholders.items()
             if names != english
         ]
+    return problems
+
+
+def _check_knowledge_languages(knowledge: KnowledgeBase) -> list[PackProblem]:
+    """Every knowledge text given in English has its other languages too (legal notes included)."""
+    problems = []
+    for table in (knowledge.modes, knowledge.difficulties, knowledge.mitigations, knowledge.context):
+        for record_id, record in table.items():
+            where = knowledge.files.get(record_id, knowledge.directory)
+            missing = record.missing_languages()
+            for number, instrument in enumerate(getattr(record, "legal_instruments", []), start=1):
+                missing += [
+                    (f"legal_instruments[{number}].{name}", lang) for name, lang in instrument.missing_languages()
+                ]
+            problems += [
+                PackProblem(where, record_id, f"{name} has no {lang!r} text (write it as {{{', '.join(LANGS)}}})")
+                for name, lang in missing
+            ]
     return problems
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from advisor.errors import RulePackError
 from advisor.knowledge import load_knowledge, normalise_space
 from advisor.paths import default_knowledge_dir
 
@@ -112,3 +115,62 @@ def test_every_difficulty_has_mitigations_that_exist():
 def test_ids_are_unique_across_tables():
     ids = [record.id for record in RECORDS]
     assert len(ids) == len(set(ids))
+
+
+# -- texts in every language (issue 10: a language is data) ---------------------------------
+
+
+def _knowledge_with(tmp_path, mitigation_yaml: str):
+    import shutil
+
+    from advisor.paths import default_knowledge_dir
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), target)
+    path = target / "mitigations.yml"
+    path.write_text(path.read_text("utf-8") + mitigation_yaml, encoding="utf-8")
+    return target
+
+
+EXTRA = """
+- id: extra_mitigation
+  name: {name}
+  action: {action}
+  citations:
+  - section: Experience
+    quote: strengthen the incubation of high-tech
+"""
+
+
+def test_knowledge_texts_are_written_once_per_language():
+    base = load_knowledge(default_knowledge_dir())
+    raw = (Path(default_knowledge_dir()) / "modes.yml").read_text("utf-8")
+    assert "name_zh:" not in raw and "\n    zh: 战略联盟\n" in raw
+    assert base.modes["technology_transfer"].name_zh == "技术转让"
+    for mode in base.modes.values():
+        assert all(instrument.note_zh for instrument in mode.legal_instruments if instrument.note), mode.id
+
+
+def test_a_record_without_its_chinese_text_is_a_validate_warning_naming_file_and_id(tmp_path):
+    from advisor.lint import lint_pack
+
+    knowledge = _knowledge_with(tmp_path, EXTRA.format(name="{en: Extra}", action="{en: Do more., zh: 多做。}"))
+    report = lint_pack(knowledge_dir=knowledge)
+    shown = [problem.describe() for problem in report.warnings]
+    assert any("mitigations.yml [extra_mitigation]: name has no 'zh' text" in line for line in shown), shown
+    assert not any("action" in line for line in shown)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("{en: Extra, fr: Plus}", "unknown language fr; allowed: en, zh"),
+        ("{zh: 额外}", "name has no 'en' text"),
+    ],
+)
+def test_a_text_in_an_unknown_language_or_without_english_is_refused(tmp_path, name, message):
+    knowledge = _knowledge_with(tmp_path, EXTRA.format(name=name, action="Do more."))
+    with pytest.raises(RulePackError) as caught:
+        load_knowledge(knowledge)
+    shown = "\n".join(problem.describe() for problem in caught.value.problems)
+    assert "mitigations.yml" in shown and message in shown, shown
