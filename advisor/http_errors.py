@@ -16,7 +16,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .catalogue import attribute_label, words
 from .errors import _MISSING, ProfileError
+from .langs import FALLBACK, LANGS
+from .problem_text import allowed_text, field_name, translate
 
 ErrorCode = Literal[
     "invalid_profile",
@@ -38,8 +41,9 @@ class Problem(BaseModel):
         description="The attribute or part of the request at fault, e.g. `scope`, `funding_sources[1]`, `(body)`."
     )
     value: Any = Field(None, description="The value given; absent when nothing was given.")
-    message: str = Field(description="What is wrong with it.")
-    allowed: str | None = Field(None, description="What the field accepts.")
+    message: str = Field(description="What is wrong with it (in the language of `?lang=`).")
+    allowed: str | None = Field(None, description="What the field accepts (in the language of `?lang=`).")
+    label: str | None = Field(None, description="The field's label in the language of `?lang=`, when not English.")
 
 
 class ErrorBody(BaseModel):
@@ -97,11 +101,26 @@ def profile_problems(error: ProfileError) -> list[dict[str, Any]]:
     return problems
 
 
-def profile_error_body(error: ProfileError) -> dict[str, Any]:
+def profile_error_body(error: ProfileError, lang: str = FALLBACK) -> dict[str, Any]:
+    """The 422 body of a profile that does not validate, its sentences in `lang` (the `error` code,
+    the `field` names and the values stay as they are in every language)."""
     problems = profile_problems(error)
-    noun = "problem" if len(problems) == 1 else "problems"
-    fields = ", ".join(p["field"] for p in problems)
-    return error_body("invalid_profile", f"the profile has {len(problems)} {noun}: {fields}", problems)
+    if lang != FALLBACK:
+        for record, item in zip(problems, error.problems, strict=True):
+            record["label"] = attribute_label(item.field.split("[", 1)[0], lang)
+            record["message"] = translate(item.message, lang)
+            if record.get("allowed"):
+                record["allowed"] = allowed_text(item.field, record["allowed"], lang)
+    w = words(lang, "problems")
+    fields = str(w["field_sep"]).join(field_name(item.field, lang) for item in error.problems)
+    summary = w["summary_one"] if len(problems) == 1 else w["summary_many"]
+    return error_body("invalid_profile", str(summary).format(count=len(problems), fields=fields), problems)
+
+
+def request_lang(request: Request) -> str:
+    """The language a request asked for with `?lang=` (a language the advisor speaks), else English."""
+    lang = request.query_params.get("lang", FALLBACK)
+    return lang if lang in LANGS else FALLBACK
 
 
 def _allowed_from_error(item: Mapping[str, Any]) -> str | None:
@@ -110,9 +129,9 @@ def _allowed_from_error(item: Mapping[str, Any]) -> str | None:
     kind = item["type"]
     if "expected" in ctx:
         return f"one of {ctx['expected']}"
-    for key, words in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+    for key, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
         if key in ctx:
-            return f"a number {words} {ctx[key]}"
+            return f"a number {sign} {ctx[key]}"
     if kind.startswith("bool"):
         return "true or false"
     if kind.startswith("int"):
@@ -224,7 +243,7 @@ async def _invalid_request(request: Request, error: Exception) -> Response:
 
 async def _invalid_profile(request: Request, error: Exception) -> Response:
     assert isinstance(error, ProfileError)
-    return json_response(profile_error_body(error), 422)
+    return json_response(profile_error_body(error, request_lang(request)), 422)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

@@ -606,3 +606,18 @@ def test_advise_writes_the_reports_in_the_asked_language(api, lang):
     advice = api.post("/v1/advise", params={"lang": lang}, json=EXAMPLE).json()
     reason = advice["modes"][0]["reasons_for"][0]
     assert advice["lang"] == lang and reason["message"] == reason["messages"][lang]
+
+
+def test_a_profile_error_reads_in_the_language_asked_for(api):
+    """?lang=zh: the sentences in Chinese with each field's label; codes, fields and values as given."""
+    body = {"enterprise_size": "huge", "duration_months": -3}
+    english = api.post("/v1/advise", json=body).json()
+    chinese = api.post("/v1/advise?lang=zh", json=body).json()
+    assert english["error"] == chinese["error"] == "invalid_profile"
+    assert english["message"] == "the profile has 2 problems: duration_months, enterprise_size"
+    assert chinese["message"].startswith("合作概况有 2 处问题：") and "“企业规模”" in chinese["message"]
+    by_field = {problem["field"]: problem for problem in chinese["problems"]}
+    assert by_field["enterprise_size"]["value"] == "huge" and by_field["enterprise_size"]["label"] == "企业规模"
+    assert by_field["enterprise_size"]["message"] == "不是可选的值"
+    assert "大型企业（large）" in by_field["enterprise_size"]["allowed"]
+    assert all("label" not in problem for problem in english["problems"])
