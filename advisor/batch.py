@@ -150,7 +150,7 @@ class Tally:
     """
 
     EXAMPLES = 20
-    REVIEW = 200  # proposals to review listed in the report; the rest are counted
+    REVIEW = 100  # proposals to review listed in the report (a few printed pages); the rest are counted
     GROUP_VALUES = 1000  # distinct values counted per --group-by column; the rest as one "other"
     OTHER = "\x00other"  # the group of values beyond GROUP_VALUES (no cell can hold NUL)
 

@@ -353,6 +353,11 @@ def _breakdown(
     return Breakdown(column, cells_out, other_values, sum(total for total, _, _ in rest), scale)
 
 
+def _text_width(text: str, per_char: float) -> float:
+    """About how wide a text is drawn: wide (CJK) characters count twice."""
+    return sum(2 * per_char if ord(char) > 0x2E7F else per_char for char in text)
+
+
 def _shortened(name: str, width: int = 36) -> str:
     """A name that fits a small multiple's label (wide characters count twice)."""
     used = 0
@@ -464,7 +469,10 @@ def render_portfolio_html(figures: Figures, advisor: Advisor, today: datetime.da
     x = 0.0
     for d in figures.decisions:
         width = 640 * d.count / decision_total
-        segments.append((d, round(x, 1), round(width, 1)))
+        label = f"{d.name} {d.share}"
+        if _text_width(label, 7.5) + 12 > width:
+            label = d.share if _text_width(d.share, 7.5) + 12 <= width else ""
+        segments.append((d, round(x, 1), round(width, 1), label))
         x += width
     rules_shown = figures.rules
     versions = {
