@@ -1075,7 +1075,7 @@ def command(
     if tally.rejected and errors is not None:
         rejected += f" (see {errors})"
     line = (
-        f"batch: {tally.read:,} rows read, {tally.scored:,} scored, {rejected}{where}; "
+        f"batch: {tally.read:,} {'row' if tally.read == 1 else 'rows'} read, {tally.scored:,} scored, {rejected}{where}; "
         f"{tally.seconds:.1f} s, {rate:,.0f} rows/s"
     )
     if duplicates is not None and duplicates.duplicate_ids:

@@ -22,7 +22,7 @@ from advisor.cli import EXIT_INPUT, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
-SUMMARY_LINE = re.compile(r"batch: ([\d,]+) rows read, ([\d,]+) scored, ([\d,]+) rejected")
+SUMMARY_LINE = re.compile(r"batch: ([\d,]+) rows? read, ([\d,]+) scored, ([\d,]+) rejected")
 
 
 def run(*args: str, input: str | bytes | None = None):

@@ -551,3 +551,11 @@ window.addEventListener("load", function () {
     dom = _chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri()).stdout
     rows = [int(n) for n in re.search(r'data-rows="([^"]*)"', dom).group(1).split(",")]
     assert rows == sorted(rows, reverse=True) and rows[0] > 100
+
+
+def test_the_run_line_says_one_row_in_the_singular(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,scope\nP1,single_problem\n", encoding="utf-8")
+    result = run(str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0
+    assert "batch: 1 row read, 1 scored, 0 rejected" in result.stderr  # it said "1 rows read"
