@@ -972,6 +972,8 @@ def command(
     """
     from .batch_io import INPUT_FORMATS, OUTPUT_FORMATS, AtomicFile, detect_format
 
+    if group_by and not report_file:
+        raise click.UsageError("--group-by breaks down the portfolio report: give --report FILE.html too")
     in_format = detect_format(input_path, input_format, INPUT_FORMATS, "--input-format")
     output = output_path or _default_output(input_path, in_format, output_format)
     # NOTE: stdout, a pipe or a device (/dev/null) without an extension gets CSV, as stdout does.

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .catalogue import words
+from .catalogue import attribute_label, words
 
 if TYPE_CHECKING:
     from .batch import DuplicateIds, Tally
@@ -248,7 +248,14 @@ def build_figures(
         )
     labels = advisor.scorer.value_labels
     breakdowns = [
-        _breakdown(column, groups, tally.OTHER, mode_names, w, _value_namer(attribute, labels, lang))
+        _breakdown(
+            attribute_label(attribute, lang) if attribute else column,
+            groups,
+            tally.OTHER,
+            mode_names,
+            w,
+            _value_namer(attribute, labels, lang),
+        )
         for column, groups, attribute in zip(tally.group_by, tally.groups, tally.group_attributes, strict=True)
     ]
     rule_names = {rule_id: _rule_text(rule, lang) for rule_id, rule in advisor.rulebook.rules.items()}

@@ -449,6 +449,14 @@ def test_a_group_by_column_the_file_lacks_stops_before_any_work(tmp_path):
     assert fine.exit_code == 0, fine.stderr
 
 
+def test_group_by_without_a_report_is_a_usage_error(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,scope\nP1,single_problem\n", encoding="utf-8")
+    result = run(str(source), "-o", str(tmp_path / "out.csv"), "--group-by", "scope")
+    assert result.exit_code == 2 and "--report" in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_an_unwritable_report_stops_the_run_with_nothing_written(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("id,scope\nP1,single_problem\n", encoding="utf-8")
@@ -559,3 +567,40 @@ def test_the_run_line_says_one_row_in_the_singular(tmp_path):
     result = run(str(source), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 0
     assert "batch: 1 row read, 1 scored, 0 rejected" in result.stderr  # it said "1 rows read"
+
+
+def test_a_clear_proposal_with_a_high_severity_difficulty_is_reviewed(tmp_path, shipped):
+    profile = json.loads((ROOT / "examples" / "technology_transfer.json").read_text(encoding="utf-8"))
+    profile["pilot_funding_secured"] = False  # DF001: pilot-scale funding gap, high severity
+    advice = shipped.advise(profile, what_if=False)
+    assert advice.decision == "clear" and ("pilot_funding_gap", "high") in {
+        (d.id, d.severity) for d in advice.difficulties
+    }
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(profile) + "\n", encoding="utf-8")
+    report = tmp_path / "r.html"
+    assert run(str(source), "-o", str(tmp_path / "out.csv"), "--report", str(report)).exit_code == 0
+    shown = report_figures(report.read_text(encoding="utf-8"))
+    assert shown["review_total"] == shown["review_rows"] == 1
+    row = shown["page"].find("table", **{"class": "review sortable"})[0].find("tr")[1]
+    assert "example-technology-transfer" in row.text and "high-severity difficulty: Pilot-scale funding gap" in row.text
+    badge = shown["page"].find("tr", data_difficulty="pilot_funding_gap")[0].find("span", **{"class": "badge s-high"})
+    assert badge and badge[0].text == "high 1"
+    assert "1 proposal is a close call" in shown["text"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_batch_with_nothing_scored_still_reports(tmp_path, lang):
+    source = tmp_path / "in.csv"
+    source.write_text("id,scope\nP1,everything\nP2,nothing\n", encoding="utf-8")
+    report = tmp_path / "r.html"
+    result = run(str(source), "-o", str(tmp_path / "out.xlsx"), "--report", str(report), "--lang", lang)
+    assert result.exit_code == 4, result.stderr
+    shown = report_figures(report.read_text(encoding="utf-8"))
+    assert shown["stats"] == {"read": 2, "scored": 0, "rejected": 2, "duplicates": 0}
+    assert set(shown["data-mode"].values()) == {0}
+    assert ("No proposal needs a human look." if lang == "en" else "没有需要人工审阅的项目。") in shown["text"]
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "out.xlsx")
+    assert book.worksheets[0].max_row == 1 and book.worksheets[1]["B2"].value == 2
