@@ -138,7 +138,7 @@ def finish_sheet(sheet: Any, header: Sequence[str], rows: int) -> None:
     last = rows + 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last}"
     if rows:
-        scale = ColorScaleRule(
+        scale = ColorScaleRule(  # type: ignore[no-untyped-call]
             start_type="num", start_value=0, start_color="F8696B",
             mid_type="num", mid_value=50, mid_color="FFEB84",
             end_type="num", end_value=100, end_color="63BE7B",
