@@ -154,7 +154,10 @@ class Tally:
     GROUP_VALUES = 1000  # distinct values counted per --group-by column; the rest as one "other"
     OTHER = "\x00other"  # the group of values beyond GROUP_VALUES (no cell can hold NUL)
 
-    def __init__(self, advisor: Advisor | None = None, group_by: Iterable[str] = ()) -> None:
+    def __init__(self, advisor: Advisor | None = None, group_by: Iterable[str] = (), *, detailed: bool = True) -> None:
+        """`detailed`: count rules, severities and the proposals to review too (the portfolio
+        report and the workbook's Summary sheet need them; the Markdown summary does not)."""
+        self.detailed = detailed
         self.read = self.scored = self.rejected = 0
         self.by_outcome: dict[tuple[Any, ...], int] = {}
         self.close_pairs: Counter[tuple[str, str]] = Counter()
@@ -181,22 +184,23 @@ class Tally:
     ) -> None:
         key = outcome.tally_key
         self.by_outcome[key] = self.by_outcome.get(key, 0) + 1
-        fired = outcome.fired
-        if fired:
-            self.rules.update(fired)
-        high: tuple[str, ...] = ()
-        if outcome.difficulties:
-            worst = self._worst(fired)
-            severities = self.severities
-            for difficulty in outcome.difficulties:
-                severities[(difficulty, worst.get(difficulty, "low"))] += 1
-            high = tuple(difficulty for difficulty in outcome.difficulties if worst.get(difficulty) == "high")
         decision = outcome.decision
-        if decision != "clear" or high:
-            self.review_count += 1
-            if len(self.review) < self.REVIEW:
-                shown = ident if ident is not None else str(number)
-                self.review.append((number, shown, title or "", outcome, high))
+        if self.detailed:
+            fired = outcome.fired
+            if fired:
+                self.rules.update(fired)
+            high: tuple[str, ...] = ()
+            if outcome.difficulties:
+                worst = self._worst(fired)
+                severities = self.severities
+                for difficulty in outcome.difficulties:
+                    severities[(difficulty, worst.get(difficulty, "low"))] += 1
+                high = tuple(difficulty for difficulty in outcome.difficulties if worst.get(difficulty) == "high")
+            if decision != "clear" or high:
+                self.review_count += 1
+                if len(self.review) < self.REVIEW:
+                    shown = ident if ident is not None else str(number)
+                    self.review.append((number, shown, title or "", outcome, high))
         if decision == "close_call":
             runner = outcome.runner_up
             if runner is not None and outcome.leading_mode is not None:
@@ -319,6 +323,7 @@ class BatchOptions:
     lang: str = "en"
     group_by: tuple[str, ...] = ()
     carry_columns: bool = True  # columns that are clearly not attributes go through to the output
+    detailed: bool = True  # count what the portfolio report needs (rules, severities, the review)
 
 
 @dataclass
@@ -431,7 +436,7 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
     if what_if:
         header.append(WHAT_IF_COLUMN)
     header += _carried_header(carried_names, header)
-    tally = Tally(advisor, [label for label, _ in group_by])
+    tally = Tally(advisor, [label for label, _ in group_by], detailed=options.detailed or xlsx)
     tally.group_attributes = [key if kind == "data" else None for _, (kind, key) in group_by]
     writers: list[TableWriter] = []
     bar = None
@@ -1012,6 +1017,7 @@ def command(
         knowledge_dir=knowledge_dir,
         lang=lang,
         group_by=group_by,
+        detailed=report_file is not None,
     )
     # NOTE: the summary file is opened before any work, so a summary that cannot be written stops
     # the run before the advice and errors files are written.
