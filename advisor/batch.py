@@ -178,6 +178,8 @@ class Tally:
                 for rule_id, rule in advisor.rulebook.rules.items()
                 if rule.effect.raises
             }
+        self._raising = frozenset(self._raises)
+        self._worst_memo: dict[frozenset[str], dict[str, str]] = {}
 
     def add_scored(
         self, number: int, ident: str | None, title: str | None, outcome: Outcome, groups: tuple[str, ...] = ()
@@ -221,15 +223,20 @@ class Tally:
                 found[cell] += 1
 
     def _worst(self, fired: frozenset[str]) -> dict[str, str]:
-        """The most severe rule that raised each difficulty on a row."""
-        worst: dict[str, str] = {}
-        raises = self._raises
-        for rule_id in fired:
-            raised = raises.get(rule_id)
-            if raised is not None:
-                difficulty, severity = raised
+        """The severity of the most severe rule that raised each difficulty on a row.
+
+        NOTE: remembered by the set of difficulty rules that fired (one set intersection per
+        row): such sets are few, and this runs once per scored row."""
+        raising = fired & self._raising
+        worst = self._worst_memo.get(raising)
+        if worst is None:
+            worst = {}
+            for rule_id in raising:
+                difficulty, severity = self._raises[rule_id]
                 if _SEVERITY_RANK[severity] < _SEVERITY_RANK[worst.get(difficulty, "none")]:
                     worst[difficulty] = severity
+            if len(self._worst_memo) < 10_000:
+                self._worst_memo[raising] = worst
         return worst
 
     def add_rejected(self, problems: Iterable[FieldProblem]) -> None:
