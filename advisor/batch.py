@@ -125,13 +125,17 @@ class DuplicateIds:
                 rows[slot] = row
                 self._used += 1
 
-    def describe(self, limit: int = 5) -> str:
+    def describe(self, limit: int = 5, lang: str = "en") -> str:
         shown = []
         for ident, rows in list(self.repeats.items())[:limit]:
-            shown.append(
-                f"{ident!r} (rows {', '.join(map(str, rows))}{', ...' if len(rows) >= self.ROWS_PER_ID else ''})"
-            )
+            cut = len(rows) >= self.ROWS_PER_ID
+            if lang == "zh":
+                shown.append(f"“{ident}”（第 {'、'.join(map(str, rows))}{' 等' if cut else ''} 行）")
+            else:
+                shown.append(f"{ident!r} (rows {', '.join(map(str, rows))}{', ...' if cut else ''})")
         more = self.duplicate_ids - len(shown)
+        if lang == "zh":
+            return "；".join(shown) + (f"；另有 {more:,} 个" if more > 0 else "")
         return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 

@@ -298,7 +298,7 @@ def build_figures(
         close_pairs=pairs,
         close_examples=examples,
         rejected_fields=tally.rejected_fields.most_common(),
-        duplicates_text=duplicates.describe(20) if duplicates and duplicates.duplicate_ids else "",
+        duplicates_text=duplicates.describe(20, lang) if duplicates and duplicates.duplicate_ids else "",
         mode_names=mode_names,
     )
 

@@ -561,6 +561,15 @@ window.addEventListener("load", function () {
     assert rows == sorted(rows, reverse=True) and rows[0] > 100
 
 
+def test_repeated_ids_read_in_the_summary_language(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,scope\nP1,single_problem\nP1,single_program\nP2,single_problem\n", encoding="utf-8")
+    zh = run(str(source), "-o", str(tmp_path / "a.csv"), "--summary", "--lang", "zh").stdout
+    assert "有 1 个编号出现在多行（重复 1 次），均已评估。“P1”（第 2、3 行）。" in zh
+    en = run(str(source), "-o", str(tmp_path / "b.csv"), "--summary", "--lang", "en").stdout
+    assert "1 id appears on more than one row (1 repeat); all were scored. 'P1' (rows 2, 3)." in en
+
+
 def test_the_run_line_says_one_row_in_the_singular(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("id,scope\nP1,single_problem\n", encoding="utf-8")
