@@ -211,6 +211,27 @@ def add_summary_sheet(book: Any, figures: Figures) -> None:
                 severity[difficulty.worst],
             ]
         )
+    portfolio = words(figures.lang, "portfolio")
+    for breakdown in figures.breakdowns:
+        put([])
+        put(
+            heading(
+                portfolio["by_column"].format(column=breakdown.column),
+                w["proposals"],
+                *(name for name, _, _ in breakdown.groups[0].modes) if breakdown.groups else (),
+            )
+        )
+        for group in breakdown.groups:
+            put([group.value, group.total, *(n for _, _, n in group.modes)])
+        if breakdown.other_values:
+            other = portfolio["other_values"]["other"].replace("{n}", f"{breakdown.other_values:,}")
+            put([other.replace("{proposals}", f"{breakdown.other_count:,}")])
+    put([])
+    put(heading(w["rule"], w["proposals"], w["share"], w["rule_text"]))
+    for rule in figures.rules:
+        put([rule.id, rule.count, percent(rule.count / figures.scored if figures.scored else 0), rule.name])
+    for rule_id in figures.never_fired:
+        put([rule_id, 0, percent(0), w["never_fired"]])
     chart = BarChart()
     chart.type = "bar"
     chart.style = 10

@@ -285,6 +285,10 @@ def test_the_summary_sheet_equals_the_report(batch_runs, shipped):
         for mode_id, record in shipped.knowledge.modes.items():
             name = record.name_zh if lang == "zh" else record.name
             assert mode_rows[name] == shown["data-mode"][mode_id]
+        rule_rows = {row[0]: row[1] for row in values if row[0] in shipped.rulebook.rules}
+        assert rule_rows == {rule_id: shown["data-rule"].get(rule_id, 0) for rule_id in shipped.rulebook.rules}
+        group_rows = {row[0]: row[1] for row in values if row[0] in CITIES}
+        assert group_rows == {city: total for city, total in shown["groups"].items() if city in CITIES}
         # the advice sheet: names next to the ids, styled frozen header, filter, colour scale
         header = [cell.value for cell in advice[1]]
         assert header[:8] == [
