@@ -16,15 +16,15 @@ import signal
 import sys
 import time
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import EXIT_INTERRUPTED, EXIT_REJECTED, with_pack
+from .options import EXIT_INTERRUPTED, EXIT_REJECTED, lang_option, with_pack
 from .row_scoring import CHUNK, ROW_FIELD, Item, Outcome, Outcomes, RowValidator, scored_chunks
 from .row_scoring import Rejected as Rejected  # NOTE: re-exported: `advisor.batch` named them before
 from .row_scoring import Scored as Scored
@@ -125,13 +125,17 @@ class DuplicateIds:
                 rows[slot] = row
                 self._used += 1
 
-    def describe(self, limit: int = 5) -> str:
+    def describe(self, limit: int = 5, lang: str = "en") -> str:
         shown = []
         for ident, rows in list(self.repeats.items())[:limit]:
-            shown.append(
-                f"{ident!r} (rows {', '.join(map(str, rows))}{', ...' if len(rows) >= self.ROWS_PER_ID else ''})"
-            )
+            cut = len(rows) >= self.ROWS_PER_ID
+            if lang == "zh":
+                shown.append(f"“{ident}”（第 {'、'.join(map(str, rows))}{' 等' if cut else ''} 行）")
+            else:
+                shown.append(f"{ident!r} (rows {', '.join(map(str, rows))}{', ...' if cut else ''})")
         more = self.duplicate_ids - len(shown)
+        if lang == "zh":
+            return "；".join(shown) + (f"；另有 {more:,} 个" if more > 0 else "")
         return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
@@ -139,27 +143,71 @@ class DuplicateIds:
 
 
 class Tally:
-    """Counts for the summary line and the summary table.
+    """Counts for the summary, the portfolio report and the workbook's Summary sheet.
 
-    NOTE: scored rows are counted by (leading mode, decision, difficulties), a few hundred
-    distinct keys, with one dict update per row; the per-mode and per-difficulty counts are
-    summed from those at the end.
+    NOTE: memory stays flat in the number of rows: scored rows are counted by (leading mode,
+    decision, difficulties), a few hundred distinct keys, with one dict update per row; the
+    per-mode and per-difficulty counts are summed from those at the end. Rules are counted per
+    rule, difficulties per (difficulty, severity), groups per (value, leading mode, decision)
+    for at most GROUP_VALUES values a column; the proposals to review and the close-call
+    examples are capped lists.
     """
 
     EXAMPLES = 20
+    REVIEW = 100  # proposals to review listed in the report (a few printed pages); the rest are counted
+    GROUP_VALUES = 1000  # distinct values counted per --group-by column; the rest as one "other"
+    OTHER = "\x00other"  # the group of values beyond GROUP_VALUES (no cell can hold NUL)
 
-    def __init__(self) -> None:
+    def __init__(self, advisor: Advisor | None = None, group_by: Iterable[str] = (), *, detailed: bool = True) -> None:
+        """`detailed`: count rules, severities and the proposals to review too (the portfolio
+        report and the workbook's Summary sheet need them; the Markdown summary does not)."""
+        self.detailed = detailed
         self.read = self.scored = self.rejected = 0
         self.by_outcome: dict[tuple[Any, ...], int] = {}
         self.close_pairs: Counter[tuple[str, str]] = Counter()
         self.close_examples: list[tuple[int, str, str, tuple[str, int], tuple[str, int]]] = []
         self.rejected_fields: Counter[str] = Counter()
         self.seconds = 0.0
+        self.rules: Counter[str] = Counter()  # proposals on which each rule fired
+        self.severities: Counter[tuple[str, str]] = Counter()  # (difficulty, its severity on a row)
+        self.review: list[tuple[int, str, str, Outcome, tuple[str, ...]]] = []
+        self.review_count = 0
+        self.group_by = tuple(group_by)
+        self.groups: list[dict[str, Counter[tuple[str | None, str]]]] = [{} for _ in self.group_by]
+        self.group_attributes: list[str | None] = [None for _ in self.group_by]  # the attribute a column is
+        self._raises: dict[str, tuple[str, str]] = {}
+        if advisor is not None:
+            self._raises = {
+                rule_id: (rule.effect.raises, rule.effect.severity or "low")
+                for rule_id, rule in advisor.rulebook.rules.items()
+                if rule.effect.raises
+            }
+        self._raising = frozenset(self._raises)
+        self._worst_memo: dict[frozenset[str], dict[str, str]] = {}
 
-    def add_scored(self, number: int, ident: str | None, title: str | None, outcome: Outcome) -> None:
+    def add_scored(
+        self, number: int, ident: str | None, title: str | None, outcome: Outcome, groups: tuple[str, ...] = ()
+    ) -> None:
         key = outcome.tally_key
         self.by_outcome[key] = self.by_outcome.get(key, 0) + 1
-        if outcome.decision == "close_call":
+        decision = outcome.decision
+        if self.detailed:
+            fired = outcome.fired
+            if fired:
+                self.rules.update(fired)
+            high: tuple[str, ...] = ()
+            if outcome.difficulties:
+                worst = self._worst(fired)
+                severities = self.severities
+                for difficulty in outcome.difficulties:
+                    severities[(difficulty, worst.get(difficulty, "low"))] += 1
+                high = tuple(difficulty for difficulty in outcome.difficulties if worst.get(difficulty) == "high")
+            if decision != "clear" or high:
+                self.review_count += 1
+                if len(self.review) < self.REVIEW:
+                    shown = ident if ident is not None else str(number)
+                    self.review.append((number, shown, title or "", outcome, high))
+        if decision == "close_call":
             runner = outcome.runner_up
             if runner is not None and outcome.leading_mode is not None:
                 self.close_pairs[(outcome.leading_mode, runner[0])] += 1
@@ -168,6 +216,32 @@ class Tally:
                     self.close_examples.append(
                         (number, shown, title or "", (outcome.leading_mode, outcome.leading_score), runner)
                     )
+        if groups:
+            cell = (outcome.leading_mode, decision)
+            for counts, value in zip(self.groups, groups, strict=True):
+                found = counts.get(value)
+                if found is None:
+                    if len(counts) >= self.GROUP_VALUES:
+                        value = self.OTHER
+                    found = counts.setdefault(value, Counter())
+                found[cell] += 1
+
+    def _worst(self, fired: frozenset[str]) -> dict[str, str]:
+        """The severity of the most severe rule that raised each difficulty on a row.
+
+        NOTE: remembered by the set of difficulty rules that fired (one set intersection per
+        row): such sets are few, and this runs once per scored row."""
+        raising = fired & self._raising
+        worst = self._worst_memo.get(raising)
+        if worst is None:
+            worst = {}
+            for rule_id in raising:
+                difficulty, severity = self._raises[rule_id]
+                if _SEVERITY_RANK[severity] < _SEVERITY_RANK[worst.get(difficulty, "none")]:
+                    worst[difficulty] = severity
+            if len(self._worst_memo) < 10_000:
+                self._worst_memo[raising] = worst
+        return worst
 
     def add_rejected(self, problems: Iterable[FieldProblem]) -> None:
         self.rejected += 1
@@ -176,9 +250,10 @@ class Tally:
 
     @property
     def modes(self) -> Counter[str]:
-        counts: Counter[str] = Counter()
+        """Proposals by leading mode; the key None for those whose every mode is excluded."""
+        counts: Counter[Any] = Counter()
         for (leader, _, _), count in self.by_outcome.items():
-            counts[leader or "(none: every mode excluded)"] += count
+            counts[leader] += count
         return counts
 
     @property
@@ -197,80 +272,16 @@ class Tally:
         return counts
 
 
-def _share(count: int, total: int) -> str:
-    return f"{100 * count / total:.1f}%" if total else "-"
+_SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def render_summary(
+    tally: Tally, advisor: Advisor, duplicates: DuplicateIds | None, source: str, lang: str = "en"
+) -> str:
+    """The summary as Markdown in `lang`: leading modes, difficulties, close calls, rejects, duplicates."""
+    from .portfolio import build_figures, summary_markdown
 
-
-def render_summary(tally: Tally, advisor: Advisor, duplicates: DuplicateIds | None, source: str) -> str:
-    """The summary as Markdown: leading modes, difficulties, close calls, rejects, duplicates."""
-    knowledge = advisor.knowledge
-    lines = [f"# Batch summary: {source}", ""]
-    decisions, modes, difficulties = tally.decisions, tally.modes, tally.difficulties
-    lines.append(
-        f"{tally.read:,} proposals read, {tally.scored:,} scored, {tally.rejected:,} rejected. "
-        f"Decisions: {decisions['clear']:,} clear, {decisions['close_call']:,} close calls, "
-        f"{decisions['insufficient_information']:,} with too little information to advise."
-    )
-    lines += ["", "## Leading mode", "", "| mode | 模式 | proposals | share |", "|---|---|---:|---:|"]
-    for mode_id, record in knowledge.modes.items():
-        count = modes.get(mode_id, 0)
-        lines.append(f"| {record.name} | {record.name_zh} | {count:,} | {_share(count, tally.scored)} |")
-    for other, count in modes.items():
-        if other not in knowledge.modes:
-            lines.append(f"| {other} | | {count:,} | {_share(count, tally.scored)} |")
-    lines += ["", "## Difficulties raised", ""]
-    if difficulties:
-        lines += ["| difficulty | 困难 | proposals | share |", "|---|---|---:|---:|"]
-        for difficulty_id, count in difficulties.most_common():
-            difficulty = knowledge.difficulties.get(difficulty_id)
-            name, name_zh = (difficulty.name, difficulty.name_zh) if difficulty else (difficulty_id, "")
-            lines.append(f"| {_cell(name)} | {name_zh} | {count:,} | {_share(count, tally.scored)} |")
-    else:
-        lines.append("No proposal raised a documented difficulty.")
-    lines += ["", "## Close calls", ""]
-    if tally.close_pairs:
-        lines.append(
-            f"{decisions['close_call']:,} proposals have two modes within the close-call margin; "
-            "a person should choose between them."
-        )
-        lines += ["", "| leading mode | runner-up | proposals |", "|---|---|---:|"]
-        pairs = tally.close_pairs.most_common()
-        for (leader, runner), count in pairs[:PAIRS_SHOWN]:
-            lines.append(f"| {knowledge.modes[leader].name} | {knowledge.modes[runner].name} | {count:,} |")
-        if len(pairs) > PAIRS_SHOWN:
-            rest = sum(count for _, count in pairs[PAIRS_SHOWN:])
-            lines.append(f"| {len(pairs) - PAIRS_SHOWN} other pairs | | {rest:,} |")
-        lines += [
-            "",
-            f"The first {len(tally.close_examples)}:",
-            "",
-            "| row | id | title | leading (score) | runner-up (score) |",
-            "|---:|---|---|---|---|",
-        ]
-        for number, ident, title, (leader, score), (runner, runner_score) in tally.close_examples:
-            lines.append(
-                f"| {number} | {_cell(ident)} | {_cell(title)} | {knowledge.modes[leader].name} ({score}) "
-                f"| {knowledge.modes[runner].name} ({runner_score}) |"
-            )
-    else:
-        lines.append("None.")
-    if tally.rejected:
-        lines += ["", "## Rejected rows", "", "| field | problems |", "|---|---:|"]
-        for name, count in tally.rejected_fields.most_common():
-            lines.append(f"| {_cell(name)} | {count:,} |")
-    if duplicates is not None and duplicates.duplicate_ids:
-        lines += [
-            "",
-            "## Duplicate ids",
-            "",
-            f"{duplicates.duplicate_ids:,} ids appear on more than one row ({duplicates.duplicate_rows:,} repeats); "
-            f"all were scored. {duplicates.describe(20)}.",
-        ]
-    return "\n".join(lines) + "\n"
+    return summary_markdown(build_figures(tally, advisor, duplicates, lang=lang, source=source), PAIRS_SHOWN)
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -320,12 +331,17 @@ class BatchOptions:
     workers: int = 1
     rules_dir: str | None = None
     knowledge_dir: str | None = None
+    lang: str = "en"
+    group_by: tuple[str, ...] = ()
+    carry_columns: bool = True  # columns that are clearly not attributes go through to the output
+    detailed: bool = True  # count what the portfolio report needs (rules, severities, the review)
 
 
 @dataclass
 class BatchReport:
     tally: Tally
     duplicates: DuplicateIds | None
+    carried: list[str] = field(default_factory=list)  # the input columns carried to the output
 
 
 def _scored_chunks(
@@ -403,20 +419,42 @@ def _in_workers(rows: Iterable[Any], options: BatchOptions, settings: dict[str, 
 
 def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
     """Read, score and write a whole file; the outputs appear under their names only if it all succeeds."""
+    from itertools import chain
+
     from .batch_io import FORMULA_START, Columns, TableWriter, estimate_rows, read_rows
     from .profile import ATTRIBUTES
 
     started = time.perf_counter()
-    columns = Columns(["id", "title", *ATTRIBUTES], options.ignore_unknown_columns)
+    columns = Columns(["id", "title", *ATTRIBUTES], options.ignore_unknown_columns, carry=options.carry_columns)
     jsonl = options.output_format == "jsonl"
+    xlsx = options.output_format == "xlsx"
     what_if = options.what_if
-    header = [*SCORED_COLUMNS, WHAT_IF_COLUMN] if what_if else list(SCORED_COLUMNS)
-    tally = Tally()
+    # NOTE: the header is read first: the carried columns are part of the output's header, and a
+    # --group-by column the file does not have stops the run before any row is scored.
+    source_rows = read_rows(
+        options.input, options.input_format, columns, encoding=options.encoding, sheet=options.sheet
+    )
+    first = next(source_rows, None)
+    group_by = _group_columns(options.group_by, columns, "<stdin>" if options.input == "-" else options.input)
+    carried_names = list(columns.carried)
+    side = bool(carried_names or group_by)
+    header = list(SCORED_COLUMNS)
+    if xlsx:
+        from .workbook import Namer, named_header
+
+        header = named_header(header)
+        namer = Namer(advisor, options.lang)
+    if what_if:
+        header.append(WHAT_IF_COLUMN)
+    header += _carried_header(carried_names, header)
+    tally = Tally(advisor, [label for label, _ in group_by], detailed=options.detailed or xlsx)
+    tally.group_attributes = [key if kind == "data" else None for _, (kind, key) in group_by]
     writers: list[TableWriter] = []
     bar = None
     try:
-        # NOTE: the outputs are opened (and so checked) before the input is read.
-        output = TableWriter(options.output, options.output_format, header, encoding=options.output_encoding)
+        output = TableWriter(
+            options.output, options.output_format, header, encoding=options.output_encoding, styled=xlsx
+        )
         writers.append(output)
         errors = None
         if options.errors is not None:
@@ -429,7 +467,10 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
                 unencodable="backslashreplace",  # an error row is always written, escapes and all
             )
             writers.append(errors)
-        rows = read_rows(options.input, options.input_format, columns, encoding=options.encoding, sheet=options.sheet)
+        rows: Iterable[Any] = chain([first], source_rows) if first is not None else iter(())
+        pending: deque[tuple[int, tuple[Any, ...], tuple[str, ...]]] = deque()
+        if side:
+            rows = _split_carried(rows, group_by, pending)
         total = estimate_rows(options.input, options.input_format, options.sheet) if options.progress else None
         duplicates = DuplicateIds(total)
         if options.progress:
@@ -446,8 +487,12 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
         see = duplicates.see
         add_scored = tally.add_scored
         formula = FORMULA_START
+        carried: tuple[Any, ...] = ()
+        groups: tuple[str, ...] = ()
         for chunk in chunks:
             for number, ident, title, outcome, extra in chunk:
+                if side:
+                    carried, groups = _next_side(pending, number)
                 if outcome is None:
                     tally.add_rejected(extra)
                     if ident is not None:
@@ -457,7 +502,8 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
                 try:
                     if jsonl:
                         shown = ident if ident is not None else str(number)
-                        write_line(f'{{"row": {number}, "id": {_json_text(shown)}, "advice": {extra}}}')
+                        more = f', "columns": {_carried_json(carried_names, carried)}' if carried_names else ""
+                        write_line(f'{{"row": {number}, "id": {_json_text(shown)}, "advice": {extra}{more}}}')
                     else:
                         # NOTE: neutralise() inlined: this loop runs a million times for a million rows
                         if ident is None:
@@ -472,22 +518,26 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
                             shown_title = "'" + title
                         else:
                             shown_title = title
+                        cells = namer.cells(outcome.cells()) if xlsx else outcome.cells()
                         if what_if:
                             text = extra or ""
                             questions = "'" + text if text[:1] in formula and text else text
-                            write((number, shown_id, shown_title, *outcome.cells(), questions))
-                        else:
-                            write((number, shown_id, shown_title, *outcome.cells()))
+                            cells = (*cells, questions)
+                        if carried_names:
+                            cells = (*cells, *_carried_cells(carried))
+                        write((number, shown_id, shown_title, *cells))
                 except UnicodeEncodeError as error:
                     # NOTE: the CSV writer writes a whole row with one write() call, so a row that
                     # cannot be encoded leaves nothing behind; it is rejected and the run goes on.
-                    problem = _unwritable(header, (number, ident, title, *outcome.cells(), extra), error)
+                    advice_cells = namer.cells(outcome.cells()) if xlsx else outcome.cells()
+                    row_cells = (number, ident, title, *advice_cells, *([extra] if what_if else []), *carried)
+                    problem = _unwritable(header, row_cells, error)
                     tally.add_rejected([problem])
                     if ident is not None:
                         see(ident, number)
                     _report_rejected(number, ident, [problem], errors)
                     continue
-                add_scored(number, ident, title, outcome)
+                add_scored(number, ident, title, outcome, groups)
                 if ident is not None:
                     see(ident, number)
             tally.read += len(chunk)
@@ -497,6 +547,8 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
         if bar is not None:
             bar.close()
             bar = None
+        if xlsx:
+            output.finish = _workbook_finisher(advisor, options, header, output, tally, duplicates)
         # NOTE: the errors file first: if renaming the output then failed, no advice would stand
         # beside an errors file from another run.
         for writer in reversed(writers):
@@ -508,7 +560,178 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
             writer.abort()
         raise
     tally.seconds = time.perf_counter() - started
-    return BatchReport(tally, duplicates)
+    return BatchReport(tally, duplicates, carried_names)
+
+
+def _workbook_finisher(
+    advisor: Advisor, options: BatchOptions, header: list[str], output: Any, tally: Tally, duplicates: DuplicateIds
+) -> Any:
+    def finish(book: Any, sheet: Any) -> None:
+        from .portfolio import build_figures
+        from .workbook import add_summary_sheet, finish_sheet
+
+        finish_sheet(sheet, header, output.rows)
+        figures = build_figures(
+            tally, advisor, duplicates, lang=options.lang, source=_source_name(options.input), output=options.output
+        )
+        add_summary_sheet(book, figures)
+
+    return finish
+
+
+def _source_name(path: str) -> str:
+    return "<stdin>" if path == "-" else Path(path).name
+
+
+# -- columns carried through, and --group-by -------------------------------------------------
+
+
+def _carried_header(carried: list[str], header: list[str]) -> list[str]:
+    """The output headers of the carried columns: as in the input, unless an advice column has
+    that name (a column `decision` in the input becomes `decision (input)`)."""
+    taken = set(header)
+    out = []
+    for name in carried:
+        shown = name
+        while shown in taken:
+            shown = f"{shown} (input)"
+        taken.add(shown)
+        out.append(shown)
+    return out
+
+
+def _carried_cells(cells: tuple[Any, ...]) -> tuple[Any, ...]:
+    from .batch_io import neutralise
+
+    return tuple(neutralise(cell) if type(cell) is str else ("" if cell is None else cell) for cell in cells)
+
+
+def _carried_json(names: list[str], cells: tuple[Any, ...]) -> str:
+    import json
+
+    return json.dumps(
+        {name: (None if cell in (None, "") else cell) for name, cell in zip(names, cells, strict=False)},
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def _group_columns(names: tuple[str, ...], columns: Any, source: str) -> list[tuple[str, tuple[str, Any]]]:
+    """Each --group-by column as (its label, where its value is: ("data", attribute) or
+    ("carried", position)). Raises InputError for a column the file does not have."""
+    import difflib
+
+    from .catalogue import attribute_label, normalise_header
+    from .errors import InputError
+
+    found: list[tuple[str, tuple[str, Any]]] = []
+    carried = {normalise_header(name): index for index, name in enumerate(columns.carried)}
+    for name in names:
+        attribute = columns._attribute(name)
+        if attribute in columns._known and (columns.present is None or attribute in columns.present):
+            found.append((name.strip(), ("data", attribute)))
+            continue
+        position = carried.get(normalise_header(name))
+        if position is not None:
+            found.append((columns.carried[position], ("carried", position)))
+            continue
+        if columns.present is None:
+            raise InputError(
+                f"--group-by {name!r}: a JSON input has no header; group by a profile attribute "
+                f"(e.g. --group-by enterprise_size)"
+            )
+        available = [*columns.present, *columns.carried]
+        shown = [attribute_label(c, "en") if c in columns._known else c for c in available]
+        close = difflib.get_close_matches(name, [*available, *shown], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        if attribute in columns._known:
+            reason = "that attribute is not a column of the file"
+        elif columns.ignore_unknown:
+            reason = "no such column (--ignore-unknown-columns leaves out the columns that are not attributes)"
+        else:
+            reason = "no such column"
+        raise InputError(
+            f"{source}: --group-by {name!r}: {reason}{hint}; the columns are: {', '.join(available[:40])}"
+            f"{', ...' if len(available) > 40 else ''}"
+        )
+    return found
+
+
+def _group_value(value: Any) -> str:
+    """A cell as a group's name: text stripped; whole numbers without .0; dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        text = str(value.isoformat())
+        return text[:10] if text.endswith("T00:00:00") else text
+    return " ".join(str(value).split())
+
+
+class _AttributeValues:
+    """An attribute's cell as a group's name: its value as the advisor reads it (`Large`,
+    大型企业 and `large` are one group, `large`), or the text itself when it is not valid."""
+
+    def __init__(self, attribute: str):
+        from .cells import _BLANK, _SLOW, _converter
+        from .profile import ATTRIBUTES
+
+        self._convert = _converter(ATTRIBUTES[attribute]) if attribute in ATTRIBUTES else None
+        self._unknown = (_BLANK, _SLOW)
+        self._memo: dict[Any, str] = {}
+
+    def __call__(self, cell: Any) -> str:
+        try:
+            return self._memo[cell]
+        except (KeyError, TypeError):
+            pass
+        value: Any = cell
+        if self._convert is not None and cell is not None:
+            try:
+                value = self._convert(cell)
+            except Exception:  # a value the rows' validation rejects: grouped as typed
+                value = cell
+            if any(value is marker for marker in self._unknown):
+                value = "" if isinstance(cell, str) and not cell.strip() else cell
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (list, tuple)):
+            text = ";".join(map(str, value)) if value else "none"
+        else:
+            text = _group_value(value)
+        if len(self._memo) < 4096:
+            try:
+                self._memo[cell] = text
+            except TypeError:
+                pass
+        return text
+
+
+def _split_carried(
+    rows: Iterable[Any], group_by: list[tuple[str, tuple[str, Any]]], pending: deque[Any]
+) -> Iterator[Any]:
+    """The rows without their carried cells (which stay in this process, in `pending`, with the
+    row's --group-by values, until its advice is written)."""
+    from .batch_io import SourceRow
+
+    where = [place for _, place in group_by]
+    values = [_AttributeValues(key) if kind == "data" else None for kind, key in where]
+    for row in rows:
+        carried = row.carried if isinstance(row, SourceRow) else ()
+        groups = tuple(
+            read(row.data.get(key)) if read is not None else _group_value(carried[key] if key < len(carried) else None)
+            for (kind, key), read in zip(where, values, strict=True)
+        )
+        pending.append((row.number, carried, groups))
+        yield SourceRow(row.number, row.data, row.problem) if carried else row
+
+
+def _next_side(pending: deque[Any], number: int) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    row, carried, groups = pending.popleft()
+    if row != number:  # every row gives one item, in order; anything else is a bug
+        raise RuntimeError(f"batch: carried cells of row {row} met the advice of row {number}")
+    return carried, groups
 
 
 def _unwritable(header: list[str], cells: tuple[Any, ...], error: UnicodeEncodeError) -> FieldProblem:
@@ -711,6 +934,20 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 )
 @click.option("--summary-file", metavar="FILE.md", help="Write the summary table to a Markdown file.")
 @click.option(
+    "--report",
+    "report_file",
+    metavar="FILE.html",
+    help="Write the portfolio report (charts, the proposals to review, rule frequencies) as one HTML file.",
+)
+@click.option(
+    "--group-by",
+    "group_by",
+    metavar="COLUMN",
+    multiple=True,
+    help="With --report: break the leading modes down by this column (repeatable), e.g. --group-by region.",
+)
+@lang_option("Language of the summary, the report and the workbook's names.")
+@click.option(
     "--progress/--no-progress", default=None, help="A progress bar on stderr (default: when stderr is a terminal)."
 )
 @click.option(
@@ -736,6 +973,9 @@ def command(
     allow_rejects: bool,
     show_summary: bool,
     summary_file: str | None,
+    report_file: str | None,
+    group_by: tuple[str, ...],
+    lang: str,
     progress: bool | None,
     workers: int,
     rules_dir: str | None,
@@ -756,6 +996,8 @@ def command(
     """
     from .batch_io import INPUT_FORMATS, OUTPUT_FORMATS, AtomicFile, detect_format
 
+    if group_by and not report_file:
+        raise click.UsageError("--group-by breaks down the portfolio report: give --report FILE.html too")
     in_format = detect_format(input_path, input_format, INPUT_FORMATS, "--input-format")
     output = output_path or _default_output(input_path, in_format, output_format)
     # NOTE: stdout, a pipe or a device (/dev/null) without an extension gets CSV, as stdout does.
@@ -773,7 +1015,7 @@ def command(
         errors_format = out_format
     if errors == "-":
         errors = None
-    _check_distinct(input_path, output, errors, summary_file)
+    _check_distinct(input_path, output, errors, summary_file, report_file)
     _check_outputs(output, errors)
     options = BatchOptions(
         input=input_path,
@@ -792,10 +1034,19 @@ def command(
         workers=workers,
         rules_dir=rules_dir,
         knowledge_dir=knowledge_dir,
+        lang=lang,
+        group_by=group_by,
+        detailed=report_file is not None,
     )
     # NOTE: the summary file is opened before any work, so a summary that cannot be written stops
     # the run before the advice and errors files are written.
     summary_target = AtomicFile(summary_file) if summary_file else None
+    try:
+        report_target = AtomicFile(report_file) if report_file else None
+    except BaseException:
+        if summary_target is not None:
+            summary_target.abort()
+        raise
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -806,12 +1057,29 @@ def command(
         report = run_batch(advisor, options)
         tally, duplicates = report.tally, report.duplicates
         summary = None
-        if show_summary or summary_target:
-            summary = render_summary(tally, advisor, duplicates, "<stdin>" if input_path == "-" else input_path)
+        if show_summary or summary_target or report_target:
+            from .portfolio import build_figures, render_portfolio_html, summary_markdown
+
+            figures = build_figures(
+                tally,
+                advisor,
+                duplicates,
+                lang=lang,
+                source="<stdin>" if input_path == "-" else input_path,
+                output="<stdout>" if output == "-" else output,
+            )
+            summary = summary_markdown(figures, PAIRS_SHOWN)
+            if report_target is not None:
+                figures.source = _source_name(input_path)
+                figures.output = "<stdout>" if output == "-" else Path(output).name
+                report_target.temp.write_text(render_portfolio_html(figures, advisor), encoding="utf-8")
         if summary_target is not None:
             summary_target.temp.write_text(summary or "", encoding="utf-8")
             summary_target.commit()
             summary_target = None
+        if report_target is not None:
+            report_target.commit()
+            report_target = None
     except KeyboardInterrupt:
         click.echo("batch: interrupted (Ctrl-C); no output file was written or changed", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -822,6 +1090,8 @@ def command(
     finally:
         if summary_target is not None:
             summary_target.abort()
+        if report_target is not None:
+            report_target.abort()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     if show_summary and summary:
@@ -832,7 +1102,7 @@ def command(
     if tally.rejected and errors is not None:
         rejected += f" (see {errors})"
     line = (
-        f"batch: {tally.read:,} rows read, {tally.scored:,} scored, {rejected}{where}; "
+        f"batch: {tally.read:,} {'row' if tally.read == 1 else 'rows'} read, {tally.scored:,} scored, {rejected}{where}; "
         f"{tally.seconds:.1f} s, {rate:,.0f} rows/s"
     )
     if duplicates is not None and duplicates.duplicate_ids:
@@ -863,7 +1133,9 @@ def _check_outputs(*paths: str | None) -> None:
             AtomicFile(path).abort()
 
 
-def _check_distinct(input_path: str, output: str, errors: str | None, summary_file: str | None) -> None:
+def _check_distinct(
+    input_path: str, output: str, errors: str | None, summary_file: str | None, report_file: str | None = None
+) -> None:
     from .errors import InputError
 
     named = [
@@ -871,6 +1143,7 @@ def _check_distinct(input_path: str, output: str, errors: str | None, summary_fi
         ("the output", output),
         ("the errors file", errors),
         ("the summary file", summary_file),
+        ("the report", report_file),
     ]
     seen: dict[Path, str] = {}
     for role, path in named:

@@ -48,6 +48,8 @@ XLSX_MAX_ROWS = 1_048_576
 _CHUNK = 1 << 16  # characters read at a time from a JSON file
 #: Unknown column names a message lists before "and N more".
 UNKNOWN_SHOWN = 10
+#: Columns that are not attributes carried through to the output (备注, region); more stop the run.
+MAX_CARRIED = 200
 
 
 class SourceRow(NamedTuple):
@@ -56,11 +58,13 @@ class SourceRow(NamedTuple):
     `number` is the row a person finds it at: the spreadsheet row of a CSV or Excel file (the
     header is row 1), the line of a JSON Lines file, the position (from 1) in a JSON array.
     `data` holds only the non-empty cells; `problem` is set when the row could not be read at all.
+    `carried` holds the cells of the columns that are not attributes (`Columns.carried`), as read.
     """
 
     number: int
     data: dict[str, Any]
     problem: str | None = None
+    carried: tuple[Any, ...] = ()
 
 
 def detect_format(path: str, override: str | None, choices: Sequence[str], option: str) -> str:
@@ -87,10 +91,17 @@ def normalise_name(name: str) -> str:
 class Columns:
     """Maps a file's column names to profile attribute names (case-insensitively)."""
 
-    def __init__(self, known: Iterable[str], ignore_unknown: bool):
+    def __init__(self, known: Iterable[str], ignore_unknown: bool, *, carry: bool = False):
+        """With `carry`, a spreadsheet column that is clearly not an attribute (备注, region) is
+        carried through: its header is listed in `carried` and its cells in each row's
+        `SourceRow.carried`. A header that looks like a misspelt attribute stays an error."""
         self.known = tuple(known)
         self._known = set(self.known)
         self.ignore_unknown = ignore_unknown
+        self.carry = carry and not ignore_unknown
+        self.carried: list[str] = []  # headers of the carried columns, as written in the file
+        self.carried_positions: list[int] = []
+        self.present: list[str] | None = None  # the attributes a header named (None: no header read)
         self._cache: dict[str, str | None] = {}
 
     def header(self, cells: Sequence[Any], source: str) -> tuple[list[str | None], list[int]]:
@@ -100,6 +111,7 @@ class Columns:
         unnamed: list[int] = []
         unknown: list[str] = []
         seen: dict[str, int] = {}
+        others: list[int] = []  # positions of the unknown columns
         for position, cell in enumerate(cells, start=1):
             text = "" if cell is None else str(cell)
             name = self._attribute(text)
@@ -110,33 +122,79 @@ class Columns:
             if name not in self._known:
                 if not self.ignore_unknown:
                     unknown.append(text.strip())
+                    others.append(position - 1)
                 names.append(None)
                 continue
             if name in seen:
                 raise InputError(f"{source}: the column {name!r} appears twice (columns {seen[name]} and {position})")
             seen[name] = position
             names.append(name)
+        if unknown and self.carry and len(unknown) <= MAX_CARRIED:
+            # NOTE: a column that looks like a misspelt attribute stays an error; the others
+            # (备注, region, 负责人) are carried through to the output as they are.
+            misspelt = [(text, at) for text, at in zip(unknown, others, strict=True) if self.near_miss(text)]
+            if not misspelt:
+                self.carried = [text.lstrip("\ufeff").strip() for text in unknown]
+                self.carried_positions = others
+                unknown = []
+            else:
+                unknown = [text for text, _ in misspelt]
         if unknown:
             hints = []
             # NOTE: a file of 100,000 stray columns gets a message of a few lines, not a megabyte.
             for text in unknown[:UNKNOWN_SHOWN]:
                 if len(text) > 60:
                     text = text[:57] + "..."
-                close = difflib.get_close_matches(normalise_name(text), self.known, n=1)
+                close = self.near_miss(text) or difflib.get_close_matches(normalise_name(text), self.known, n=1)
                 hints.append(f"{text!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
             if len(unknown) > UNKNOWN_SHOWN:
                 hints.append(f"and {len(unknown) - UNKNOWN_SHOWN:,} more")
+            if self.carry and len(unknown) > MAX_CARRIED:
+                raise InputError(
+                    f"{source}: {len(unknown):,} columns are not profile attributes: {', '.join(hints)}; at most "
+                    f"{MAX_CARRIED} such columns are carried through to the output. Is the first row the header? "
+                    f"Or pass --ignore-unknown-columns to leave them out (`advisor schema` lists the attributes)"
+                )
+            if self.carry:
+                raise InputError(
+                    f"{source}: {'these columns look' if len(unknown) > 1 else 'this column looks'} like a misspelt "
+                    f"profile attribute: {', '.join(hints)}. Rename {'them' if len(unknown) > 1 else 'it'}, or pass "
+                    f"--ignore-unknown-columns to leave {'them' if len(unknown) > 1 else 'it'} out (columns that are "
+                    f"clearly not attributes, such as 备注 or region, are carried through to the output)"
+                )
             raise InputError(
                 f"{source}: {'these columns are' if len(unknown) > 1 else 'this column is'} not a profile attribute: "
                 f"{', '.join(hints)}. Rename {'them' if len(unknown) > 1 else 'it'}, or pass --ignore-unknown-columns "
                 f"to leave {'them' if len(unknown) > 1 else 'it'} out (`advisor schema` lists the attributes)"
             )
+        self.present = [name for name in names if name]
         if not any(names):
             raise InputError(
                 f"{source}: the first row names no profile attribute; it must be the header "
                 f"(e.g. id,title,enterprise_size,duration_months)"
             )
         return names, unnamed
+
+    def near_miss(self, text: str) -> list[str] | None:
+        """The attribute a header seems to misspell (`enterprise sise`, 企业规摸, `duration` for
+        duration_months), as a one-item list; None when it is clearly something else (备注, region).
+
+        NOTE: compared with the attribute names and their labels in every language; a ratio of
+        0.75 tells typos from other words, and a header that is the first words of an attribute's
+        name is taken as a shortening of it.
+        """
+        from .catalogue import header_names, normalise_header
+
+        names = header_names()
+        wanted = normalise_header(text.lstrip("\ufeff"))
+        if not wanted:
+            return None
+        close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.75)
+        if not close and len(wanted) >= 4:
+            close = [name for name in names if name.startswith(wanted + " ")][:1]
+        if not close or names[close[0]] not in self._known:
+            return None
+        return [names[close[0]]]
 
     def _attribute(self, text: str) -> str:
         """The attribute a header names: its own name (any case, spaces or hyphens for
@@ -313,6 +371,7 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
         width = len(names)
         kept = [(index, name) for index, name in enumerate(names) if name is not None]
         every_column_kept = len(kept) == width
+        carried_at = columns.carried_positions
         number = 1
         while True:
             try:
@@ -355,7 +414,16 @@ def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]
                     number, _cells(cells, kept), f"column {stray + 1} has no header but holds {cells[stray]!r}"
                 )
                 continue
-            yield SourceRow(number, {name: cells[index] for index, name in kept if cells[index]})
+            data = {name: cells[index] for index, name in kept if cells[index]}
+            if carried_at:
+                carried = tuple(cells[index] for index in carried_at)
+                # NOTE: a row with only carried cells (a note under no proposal) is not empty
+                if not data and any(cell.strip() for cell in carried):
+                    yield SourceRow(number, data, "the row holds only columns that are not attributes", carried)
+                    continue
+                yield SourceRow(number, data, None, carried)
+                continue
+            yield SourceRow(number, data)
     finally:
         source.close()
 
@@ -669,11 +737,18 @@ def _sheet_rows(book: Any, name: str, columns: Columns, sheet: str | None) -> It
     names, unnamed = columns.header(header, f"{name} (sheet {worksheet.title!r})")
     kept = [(index, col) for index, col in enumerate(names) if col is not None]
     width = len(names)
+    carried_at = columns.carried_positions
     for number, cells in enumerate(rows, start=2):
         stray = next((i for i in (*unnamed, *range(width, len(cells))) if i < len(cells) and _filled(cells[i])), None)
         data = {col: cells[index] for index, col in kept if index < len(cells) and _filled(cells[index])}
         if stray is not None:
             yield SourceRow(number, data, f"column {stray + 1} has no header but holds {cells[stray]!r}")
+        elif carried_at:
+            carried = tuple(cells[index] if index < len(cells) else None for index in carried_at)
+            if not data and any(_filled(cell) for cell in carried):
+                yield SourceRow(number, data, "the row holds only columns that are not attributes", carried)
+            else:
+                yield SourceRow(number, data, None, carried)
         else:
             yield SourceRow(number, data)
 
@@ -831,9 +906,12 @@ class TableWriter:
         encoding: str = "utf-8-sig",
         sheet: str = "advice",
         unencodable: str = "strict",
+        styled: bool = False,
     ):
         """`unencodable` is what a CSV does with a character its encoding lacks: "strict" raises
-        UnicodeEncodeError (the caller rejects the row), "backslashreplace" writes it as an escape."""
+        UnicodeEncodeError (the caller rejects the row), "backslashreplace" writes it as an escape.
+        `styled` (.xlsx): a styled, frozen header and column widths (advisor/workbook.py); the
+        caller may set `finish(book, sheet)` to add to the workbook before it is saved."""
         if fmt not in OUTPUT_FORMATS:
             raise InputError(f"unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}")
         self.fmt = fmt
@@ -844,6 +922,7 @@ class TableWriter:
         self._text: IO[str] | None = None
         self._sheet: Any = None
         self._book: Any = None
+        self.finish: Callable[[Any, Any], None] | None = None
         target = self._atomic.temp if self._atomic else None
         try:
             if fmt == "xlsx":
@@ -853,7 +932,12 @@ class TableWriter:
 
                 self._book = Workbook(write_only=True)
                 self._sheet = self._book.create_sheet(sheet)
-                self._sheet.append(self.header)
+                if styled:
+                    from .workbook import prepare_sheet
+
+                    self._sheet.append(prepare_sheet(self._sheet, self.header))
+                else:
+                    self._sheet.append(self.header)
             else:
                 if target is None:
                     self._text = sys.stdout
@@ -901,6 +985,8 @@ class TableWriter:
         """Finish the file and put it under its final name."""
         if self._book is not None:
             assert self._atomic is not None
+            if self.finish is not None:
+                self.finish(self._book, self._sheet)
             self._book.save(self._atomic.temp)
             self._book = None
         if self._text is not None:

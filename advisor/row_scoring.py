@@ -242,6 +242,7 @@ class Outcome:
         "difficulties",
         "_cells",
         "tally_key",
+        "fired",
     )
 
     def __init__(
@@ -252,6 +253,7 @@ class Outcome:
         decision_reason: str,
         top: tuple[tuple[str, int], ...],
         difficulties: tuple[str, ...],
+        fired: frozenset[str] = frozenset(),
     ):
         self.leading_mode = leading_mode
         self.leading_score = leading_score
@@ -261,6 +263,7 @@ class Outcome:
         self.difficulties = difficulties  # ids, in the order the advice lists them
         self._cells: tuple[Any, ...] | None = None
         self.tally_key = (leading_mode, decision, difficulties)  # what the summary counts
+        self.fired = fired  # the rules that fired (the portfolio report counts them); not part of equality
 
     def _key(self) -> tuple[Any, ...]:
         return (self.leading_mode, self.leading_score, self.decision, self.decision_reason, self.top, self.difficulties)
@@ -275,7 +278,7 @@ class Outcome:
         return "Outcome" + repr(self._key())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Outcome, self._key())
+        return (Outcome, (*self._key(), self.fired))
 
     @property
     def runner_up(self) -> tuple[str, int] | None:
@@ -311,6 +314,7 @@ class Outcome:
             advice.decision_reason,
             top,
             tuple(d.id for d in advice.difficulties),
+            frozenset(advice.fired_rules),
         )
 
 
@@ -387,7 +391,13 @@ class Outcomes:
         else:
             difficulties = (found[0][0],) if found else ()
         return Outcome(
-            standing.leader, standing.leader_score, standing.decision, standing.decision_reason, top, difficulties
+            standing.leader,
+            standing.leader_score,
+            standing.decision,
+            standing.decision_reason,
+            top,
+            difficulties,
+            fired,
         )
 
 
@@ -433,8 +443,8 @@ def _validated_chunks(rows: Iterable[Any], validate: RowValidator, size: int = C
     for row in rows:
         number += 1
         problem = None
-        if isinstance(row, tuple):  # a SourceRow: (number, data, problem)
-            number, data, problem = row
+        if isinstance(row, tuple):  # a SourceRow: (number, data, problem[, carried])
+            number, data, problem = row[0], row[1], row[2]
         else:
             data = row
         # NOTE: typed input (not text cells) keeps advise()'s own message for a non-mapping.

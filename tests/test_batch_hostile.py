@@ -376,6 +376,7 @@ def test_the_unknown_columns_message_is_capped(tmp_path):
     result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == EXIT_INPUT
     assert "and 99,990 more" in result.output and len(result.output) < 2_000
+    assert "at most 200 such columns are carried" in result.output
 
 
 def test_ctrl_c_exits_130_and_writes_nothing(tmp_path):
