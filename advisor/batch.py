@@ -1096,17 +1096,23 @@ def command(
             signal.signal(signal.SIGTERM, previous)
     if show_summary and summary:
         click.echo(summary, nl=False, err=output == "-")
+    from .catalogue import words
+    from .portfolio import counted
+
     rate = tally.read / tally.seconds if tally.seconds else 0.0
-    where = f" -> {output}" if output != "-" else ""
-    rejected = f"{tally.rejected:,} rejected"
-    if tally.rejected and errors is not None:
-        rejected += f" (see {errors})"
-    line = (
-        f"batch: {tally.read:,} {'row' if tally.read == 1 else 'rows'} read, {tally.scored:,} scored, {rejected}{where}; "
-        f"{tally.seconds:.1f} s, {rate:,.0f} rows/s"
+    w = words(lang, "batch")
+    line = str(w["run_line"]).format(
+        rows=counted(w["run_rows"], tally.read),
+        scored=f"{tally.scored:,}",
+        rejected=f"{tally.rejected:,}",
+        see=str(w["run_see"]).format(errors=errors) if tally.rejected and errors is not None else "",
+        where=str(w["run_where"]).format(output=output) if output != "-" else "",
+        seconds=f"{tally.seconds:.1f}",
+        rate=f"{rate:,.0f}",
+        duplicates=str(w["run_duplicates"]).format(ids=duplicates.describe(3, lang))
+        if duplicates is not None and duplicates.duplicate_ids
+        else "",
     )
-    if duplicates is not None and duplicates.duplicate_ids:
-        line += f"; duplicate ids: {duplicates.describe(3)}"
     click.echo(line, err=True)
     if tally.rejected and not allow_rejects:
         sys.exit(EXIT_REJECTS)

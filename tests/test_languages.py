@@ -498,3 +498,18 @@ def test_every_case_region_reads_in_chinese():
     assert place_label("China · Hunan", "zh") == "中国·湖南"
     assert place_label("China · Hunan", "en") == "China · Hunan"
     assert place_label("Atlantis", "zh") == "Atlantis"  # an unknown place is shown as written
+
+
+def test_the_batch_run_line_and_summary_in_chinese(tmp_path):
+    """The one line a batch ends with, the summary and the rejected rows, all in Chinese."""
+    source = tmp_path / "项目.csv"
+    source.write_text("id,scope,enterprise_size\na,single_problem,large\na,bogus,small\n", "utf-8")
+    output = tmp_path / "out.csv"
+    result = run("batch", str(source), "-o", str(output), "--lang", "zh", "--summary")
+    assert result.exit_code == 4
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("批量评估：读取 2 行，完成评估 1 行，拒收 1 行（见 ") and "编号重复：“a”" in line
+    given = [str(source), str(output), str(tmp_path / "out.errors.csv"), "bogus", "single_problem"]
+    assert english_sentences(without(result.output + result.stderr, given)) == []
+    english = run("batch", str(source), "-o", str(output), "--lang", "en")
+    assert english.stderr.strip().splitlines()[-1].startswith("batch: 2 rows read, 1 scored, 1 rejected")
