@@ -154,7 +154,8 @@ class Advice(Model):
     @property
     def decision_reasons(self) -> dict[str, str]:
         """The decision's reason in every language, by code (`decision_reason` is the English one)."""
-        return {"en": self.decision_reason, "zh": _decision_reason_zh(self.decision, self.modes)}
+        standing = [(mode.name_zh, mode.score) for mode in self.modes if mode.verdict != "excluded"]
+        return {"en": self.decision_reason, "zh": decision_reason_zh(self.decision, standing)}
 
     def mode(self, mode_id: str) -> ModeAssessment:
         for mode in self.modes:
@@ -163,15 +164,15 @@ class Advice(Model):
         raise KeyError(mode_id)
 
 
-def _decision_reason_zh(decision: str, ranked: list[ModeAssessment]) -> str:
-    """The decision's reason in Chinese, from the ranking, as a programme officer words it."""
-    modes = [mode for mode in ranked if mode.verdict != "excluded"]
-    if decision == "insufficient_information" or not modes:
+def decision_reason_zh(decision: str, standing: list[tuple[str, int]]) -> str:
+    """The decision's reason in Chinese, as a programme officer words it, from the (Chinese name,
+    score) of the modes not excluded, best first (a batch row knows its top ones only)."""
+    if decision == "insufficient_information" or not standing:
         return "暂不能给出明确建议，请先回答下列问题。"
-    leader = modes[0]
-    if len(modes) == 1:
-        return f"{leader.name_zh}领先，其余模式均被排除。"
-    runner = modes[1]
+    leader, score = standing[0]
+    if len(standing) == 1:
+        return f"{leader}领先，其余模式均被排除。"
+    runner, runner_score = standing[1]
     if decision == "close_call":
-        return f"{leader.name_zh}（{leader.score} 分）与{runner.name_zh}（{runner.score} 分）相差不大。"
-    return f"{leader.name_zh}领先{runner.name_zh} {leader.score - runner.score} 分。"
+        return f"{leader}（{score} 分）与{runner}（{runner_score} 分）相差不大。"
+    return f"{leader}领先{runner} {score - runner_score} 分。"

@@ -417,6 +417,27 @@ def _in_workers(rows: Iterable[Any], options: BatchOptions, settings: dict[str, 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+class LocalReasons:
+    """An outcome's cells with its decision reason in another language than English; one sentence
+    per distinct outcome (a million rows share a few thousand), so the fast path stays fast."""
+
+    def __init__(self, advisor: Advisor, lang: str):
+        from .advice import decision_reason_zh
+
+        self._reason = decision_reason_zh
+        self._names = {mode_id: record.name_zh or record.name for mode_id, record in advisor.knowledge.modes.items()}
+        self._cells: dict[Outcome, tuple[Any, ...]] = {}
+
+    def cells(self, outcome: Outcome) -> tuple[Any, ...]:
+        found = self._cells.get(outcome)
+        if found is None:
+            standing = [(self._names.get(mode, mode), score) for mode, score in outcome.top]
+            found = (*outcome.cells()[:-1], self._reason(outcome.decision, standing))
+            if len(self._cells) < 100_000:
+                self._cells[outcome] = found
+        return found
+
+
 def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
     """Read, score and write a whole file; the outputs appear under their names only if it all succeeds."""
     from itertools import chain
@@ -444,6 +465,8 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
 
         header = named_header(header)
         namer = Namer(advisor, options.lang)
+    # NOTE: a row's decision_reason is a sentence: in the run's language (ids and codes stay).
+    reasons = LocalReasons(advisor, options.lang) if options.lang != "en" else None
     if what_if:
         header.append(WHAT_IF_COLUMN)
     header += _carried_header(carried_names, header)
@@ -518,7 +541,9 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
                             shown_title = "'" + title
                         else:
                             shown_title = title
-                        cells = namer.cells(outcome.cells()) if xlsx else outcome.cells()
+                        cells = outcome.cells() if reasons is None else reasons.cells(outcome)
+                        if xlsx:
+                            cells = namer.cells(cells)
                         if what_if:
                             text = extra or ""
                             questions = "'" + text if text[:1] in formula and text else text
@@ -529,7 +554,9 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
                 except UnicodeEncodeError as error:
                     # NOTE: the CSV writer writes a whole row with one write() call, so a row that
                     # cannot be encoded leaves nothing behind; it is rejected and the run goes on.
-                    advice_cells = namer.cells(outcome.cells()) if xlsx else outcome.cells()
+                    advice_cells = outcome.cells() if reasons is None else reasons.cells(outcome)
+                    if xlsx:
+                        advice_cells = namer.cells(advice_cells)
                     row_cells = (number, ident, title, *advice_cells, *([extra] if what_if else []), *carried)
                     problem = _unwritable(header, row_cells, error)
                     tally.add_rejected([problem])

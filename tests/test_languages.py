@@ -13,6 +13,7 @@ not the program's.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -513,3 +514,19 @@ def test_the_batch_run_line_and_summary_in_chinese(tmp_path):
     assert english_sentences(without(result.output + result.stderr, given)) == []
     english = run("batch", str(source), "-o", str(output), "--lang", "en")
     assert english.stderr.strip().splitlines()[-1].startswith("batch: 2 rows read, 1 scored, 1 rejected")
+
+
+def test_a_batch_rows_decision_reason_is_in_the_runs_language(tmp_path):
+    """The decision_reason column reads as the advice's own Chinese reason, row by row."""
+    examples = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.json"))
+    profiles = [json.loads(path.read_text("utf-8")) for path in examples]
+    source = tmp_path / "rows.jsonl"
+    source.write_text("".join(json.dumps(profile, ensure_ascii=False) + "\n" for profile in profiles), "utf-8")
+    for lang in ("zh", "en"):
+        output = tmp_path / f"out.{lang}.csv"
+        assert run("batch", str(source), "-o", str(output), "--lang", lang).exit_code == 0
+        rows = list(csv.DictReader(output.read_text("utf-8-sig").splitlines()))
+        assert len(rows) == len(profiles)
+        for row, profile in zip(rows, profiles, strict=True):
+            advice = default_advisor().advise(profile, what_if=False)
+            assert row["decision_reason"] == advice.decision_reasons[lang], row["id"]
