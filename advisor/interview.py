@@ -294,7 +294,13 @@ def next_question(
         return (False, not question.answers, -(question.swing if firm else question.impact), order[name])
 
     if standing.decision == "clear" and not movers:
-        pairs = search.pairs(known, fired, open_attributes, lambda other: other.leader != leader)
+        pairs = search.pairs(
+            known,
+            fired,
+            open_attributes,
+            lambda other: other.leader != leader,
+            search.leader_bound(fired, standing),
+        )
         if stops:
             # NOTE: only the question asked next needs its reason; the pairs are searched in the
             # order the questions would be asked, and the search stops at the first that moves.

@@ -152,6 +152,13 @@ class Scorer:
             net: max(0, min(100, math.floor(50.5 + points * net))) for net in range(-reach, reach + 1)
         }
 
+    def score_of(self, net: int) -> int:
+        """The score of a mode with this net weight (support - opposition); it never falls as the net grows."""
+        score = self._score_of_net.get(net)
+        if score is None:  # beyond every reachable net (a bound adding up several answers)
+            score = max(0, min(100, math.floor(50.5 + self.policy.points_per_weight * net)))
+        return score
+
     # -- the standing ------------------------------------------------------------------
 
     def standing(self, fired: Collection[str], answered: int, explain: bool = True) -> Standing:
