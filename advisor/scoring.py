@@ -307,7 +307,9 @@ class Scorer:
     def reasons(self, fired: Collection[str], known: Mapping[str, Any], lang: str = "en") -> dict[str, Reason]:
         """A Reason for each fired rule, by rule id, in id order; `message` and `rationale` in
         `lang`, every language under `messages` and `rationales`."""
-        values = {language: _LazyValues(known, language, self.value_labels) for language in LANGS}
+        values: dict[str, _LazyValues] = {
+            language: _LazyValues(known, language, self.value_labels) for language in LANGS
+        }
         rules = self.rulebook.rules
         return {rule_id: self._reason(rules[rule_id], known, values, lang) for rule_id in sorted(fired)}
 
