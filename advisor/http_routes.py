@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -296,15 +296,16 @@ async def interview_next(request: Request) -> Response:
     web questionnaire at / is built on this."""
     asked: InterviewRequest = parse_json_model(await request.body(), InterviewRequest)
     # NOTE: a step takes 10-130 ms (the what-if and the searches): off the event loop.
-    return await run_in_threadpool(_interview_step, _pack(request), asked)
+    return await run_in_threadpool(_interview_step, _pack(request), asked, request.app.state.question_json)
 
 
-def _interview_step(pack: Pack, asked: InterviewRequest) -> Response:
+def _interview_step(pack: Pack, asked: InterviewRequest, question_json: Mapping[str, Any]) -> Response:
+    """One step's answer; `question_json` holds each question as JSON-ready data (made once per app)."""
     advisor = pack.advisor
     step = next_question(advisor, asked.answers, asked.skipped, ask_all=asked.ask_all, questions=pack.questions)
     body = {
         "done": step.done,
-        "question": pack.questions.get(step.attribute).model_dump(mode="json") if step.attribute else None,
+        "question": question_json[step.attribute] if step.attribute else None,
         "ask_reason": step.ask_reason,
         "stop_reason": step.stop_reason,
         "reason": step.explain(advisor, asked.lang),

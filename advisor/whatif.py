@@ -60,11 +60,18 @@ def _raw_candidates(spec: AttributeSpec, tests: list[AttributeTest]) -> list[Any
 
 
 def _tests_by_attribute(rulebook: Rulebook) -> dict[str, list[AttributeTest]]:
-    tests: dict[str, list[AttributeTest]] = {}
+    """The different tests of each attribute (one of each, in the order the rules first use them).
+
+    NOTE: answers are grouped by which tests hold for them, so a test repeated in many rules
+    counts once: comparing every candidate with every *repeated* test grew with the square of a
+    big pack's rules (docs/engine.md)."""
+    tests: dict[str, dict[tuple[Any, ...], AttributeTest]] = {}
     for rule in rulebook.rules.values():
         for test in attribute_tests(rule.when):
-            tests.setdefault(test.attr, []).append(test)
-    return tests
+            operand = test.operand
+            shown = tuple(operand) if isinstance(operand, list) else operand
+            tests.setdefault(test.attr, {}).setdefault((test.operator, type(operand).__name__, shown), test)
+    return {name: list(found.values()) for name, found in tests.items()}
 
 
 def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
@@ -489,7 +496,8 @@ class PairSearch:
         verdict = self._pairs.get(key)
         if verdict is None:
             # NOTE: most pairs are ruled out by the bound without evaluating a single answer.
-            possible = self.bound is None or self.bound.may_change(key)
+            bound = self.bound
+            possible = bound is None or (bound.may_change(key) and bound.may_change_pair(*key, self.known))
             verdict = self._pairs[key] = possible and self._together(*key)
         return verdict
 
@@ -616,6 +624,79 @@ class LeaderBound:
                 if amount > largest[mode]:
                     largest[mode] = amount
         return self._within({mode: amount + largest[mode] for mode, amount in first.items()})
+
+    def may_change_pair(self, first: str, second: str, known: Mapping[str, Any]) -> bool:
+        """`may_change((first, second))`, made tighter with the engine's answers for each alone.
+
+        NOTE: a rule that reads `first` but not `second` fires on an answer to both exactly as on
+        the answer to `first` alone, which the what-if has evaluated (and keeps in its memo); so
+        only the rules reading both are taken at their worst."""
+        if self.leader is None:
+            return True
+        readers = self._what_if.readers
+        shared = readers.get(first, frozenset()) & readers.get(second, frozenset())
+        totals = dict.fromkeys(self._net, 0)
+        for attribute in (first, second):
+            best = self._best_alone(attribute, shared, known)
+            if best is None:
+                return True
+            for mode, amount in best.items():
+                totals[mode] += amount
+        if shared:
+            worst = self._swing_of(shared)
+            if worst is None:
+                return True
+            for mode, amount in worst.items():
+                totals[mode] += amount
+        return self._within(totals)
+
+    def _best_alone(self, attribute: str, shared: frozenset[str], known: Mapping[str, Any]) -> dict[str, int] | None:
+        """Per mode, the largest swing any one answer to `attribute` gives through the rules that
+        read it and are not in `shared`; None if one of those answers excludes the leader."""
+        what_if = self._what_if
+        effects = what_if.scorer._effects
+        fired, leader = self._fired, self.leader
+        own = what_if.readers[attribute] - shared
+        best = dict.fromkeys(self._net, 0)
+        for ids in what_if._readers_fired(known, attribute):
+            swing = dict.fromkeys(self._net, 0)
+            for rule_id in own:
+                effect = effects.get(rule_id)
+                if effect is None:
+                    continue
+                now, then = rule_id in fired, rule_id in ids
+                if now == then:
+                    continue
+                mode, plus, minus, excludes = effect
+                if mode == leader:
+                    if excludes and then:
+                        return None
+                    swing[mode] += plus if now else minus
+                else:
+                    swing[mode] += minus if now else plus
+            for mode, amount in swing.items():
+                if amount > best[mode]:
+                    best[mode] = amount
+        return best
+
+    def _swing_of(self, rule_ids: Iterable[str]) -> dict[str, int] | None:
+        """As `_swing`, over the given rules."""
+        effects = self._what_if.scorer._effects
+        fired, leader = self._fired, self.leader
+        swing = dict.fromkeys(self._net, 0)
+        for rule_id in rule_ids:
+            effect = effects.get(rule_id)
+            if effect is None:
+                continue
+            mode, plus, minus, excludes = effect
+            on = rule_id in fired
+            if mode == leader:
+                if excludes and not on:
+                    return None
+                swing[mode] += plus if on else minus
+            else:
+                swing[mode] += minus if on else plus
+        return swing
 
     def _within(self, totals: Mapping[str, int]) -> bool:
         """Whether some mode, moved by `totals`, could score at least the leader moved by them."""
