@@ -304,8 +304,12 @@ class WhatIf:
             for value, standing in zip(
                 values, self.standings_with(known, fired, attribute, answered, seen, classes, tally), strict=True
             ):
+                if standing is current:  # the common case: the answer changes no rule
+                    if swing is None or current_gap > swing:
+                        swing = current_gap
+                    continue
                 ranking = standing.ranking
-                if ranking is now or ranking == now:  # the common case: the answer moves nothing
+                if ranking == now:  # the answer changes rules, but no score
                     gap = current_gap
                 else:
                     scores = dict(ranking)
