@@ -205,9 +205,8 @@ class WhatIf:
             key = (attribute, *(classes.get(name) for name in read))
         result = self._memo.get(key)
         if result is None:
-            relevant = {name: known[name] for name in read if name in known}
-            variants = [{**relevant, attribute: value} for value in self.candidates[attribute]]
-            result = self.engines[attribute].fired_many(variants)
+            relevant = {name: known[name] for name in read if name in known and name != attribute}
+            result = self.engines[attribute].fired_with_each(relevant, attribute, self.candidates[attribute])
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = result

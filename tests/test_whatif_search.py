@@ -86,3 +86,14 @@ def test_pair_search_with_the_leader_bound_finds_what_the_full_search_finds(ship
             fresh_full = what_if.pairs(known, fired, open_attributes, moves)
             fresh_bounded = what_if.pairs(known, fired, open_attributes, moves, bound)
             assert fresh_bounded.mover_among(order) == fresh_full.mover_among(order)
+
+
+@pytest.mark.parametrize("profile", PROFILES[:30])
+def test_fired_with_each_equals_fired_on_each_whole_profile(shipped, profile):
+    """The what-if writes the profile's fields once for all the answers: the same rules fire."""
+    known = validate_profile(profile).known()
+    what_if = shipped.what_if
+    for attribute, values in what_if.candidates.items():
+        for engine in (shipped.engine, what_if.engines[attribute]):
+            expected = [engine.fired({**known, attribute: value}) for value in values]
+            assert engine.fired_with_each(known, attribute, values) == expected
