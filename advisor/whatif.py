@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from .advice import NextQuestion, WhatIfAnswer
 from .engine import RuleEngine
@@ -98,6 +98,17 @@ def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
 
 
 _ATTRIBUTE_ORDER = {name: index for index, name in enumerate(ATTRIBUTES)}
+
+
+class Explored(NamedTuple):
+    """One explored attribute: a NextQuestion's numbers, each answer with the standing it gives."""
+
+    attribute: str
+    changes_leader: bool
+    swing: int
+    impact: int
+    answers: list[tuple[Any, Standing]]
+
 
 #: How many engine answers the what-if keeps (about 1 KB each); the memo starts over when full.
 _MEMO_SIZE = 20000
@@ -278,6 +289,33 @@ class WhatIf:
 
         With `worth_asking`, only the questions worth asking: those with an answer that changes the
         leader or the decision, or (without firm advice) that moves some score; at most `limit`."""
+        # NOTE: built without validation: every value here comes from the pack itself; and only for
+        # the questions returned.
+        return [
+            NextQuestion.model_construct(
+                attribute=found.attribute,
+                question=ATTRIBUTES[found.attribute].description,
+                changes_leader=found.changes_leader,
+                swing=found.swing,
+                impact=found.impact,
+                answers=[
+                    WhatIfAnswer.model_construct(
+                        value=value,
+                        leading_mode=standing.leader,
+                        leading_score=standing.leader_score,
+                        decision=standing.decision,
+                    )
+                    for value, standing in found.answers
+                ],
+            )
+            for found in self.explored(known, fired, current, worth_asking=worth_asking)[:limit]
+        ]
+
+    def explored(
+        self, known: Mapping[str, Any], fired: frozenset[str], current: Standing, *, worth_asking: bool = False
+    ) -> list[Explored]:
+        """What `explore` returns, as plain records (each answer with its standing), for callers
+        that read them rather than hand them on (the interview)."""
         leader = current.ranking[0][0]
         now = current.ranking
         firm = current.decision != "insufficient_information"
@@ -292,7 +330,7 @@ class WhatIf:
             seen[fired] = current
         tally = self.scorer.tally(fired)
         current_scores = dict(now)
-        found: list[tuple[str, bool, int, int, list[tuple[Any, Standing]]]] = []
+        found: list[Explored] = []
         for attribute, values in self.candidates.items():
             if attribute in known:
                 continue
@@ -323,30 +361,10 @@ class WhatIf:
                     answers.append((value, standing))
             if worth_asking and not (answers or (not firm and impact > 0)):
                 continue
-            found.append((attribute, changes_leader, swing if swing is not None else 0, impact, answers))
+            found.append(Explored(attribute, changes_leader, swing if swing is not None else 0, impact, answers))
         # NOTE: without firm advice the leader is arbitrary, so rank by how far any score can move.
         found.sort(key=lambda q: (not q[1], not q[4], -(q[2] if firm else q[3]), _ATTRIBUTE_ORDER[q[0]]))
-        # NOTE: built without validation: every value here comes from the pack itself; and only for
-        # the questions returned.
-        return [
-            NextQuestion.model_construct(
-                attribute=attribute,
-                question=ATTRIBUTES[attribute].description,
-                changes_leader=changes_leader,
-                swing=swing,
-                impact=impact,
-                answers=[
-                    WhatIfAnswer.model_construct(
-                        value=value,
-                        leading_mode=standing.leader,
-                        leading_score=standing.leader_score,
-                        decision=standing.decision,
-                    )
-                    for value, standing in answers
-                ],
-            )
-            for attribute, changes_leader, swing, impact, answers in found[:limit]
-        ]
+        return found
 
     def can_still_matter(self, known: Mapping[str, Any], closed: Iterable[str], attribute: str) -> bool:
         """Whether some rule reading `attribute` fires for one of its answers and not for another (or
