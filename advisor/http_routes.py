@@ -20,7 +20,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .advice import Advice
@@ -295,8 +294,11 @@ async def interview_next(request: Request) -> Response:
     separate the two leaders). Send all the answers each time (the service keeps no session). The
     web questionnaire at / is built on this."""
     asked: InterviewRequest = parse_json_model(await request.body(), InterviewRequest)
-    # NOTE: a step takes 10-130 ms (the what-if and the searches): off the event loop.
-    return await run_in_threadpool(_interview_step, _pack(request), asked, request.app.state.question_json)
+    # NOTE: run in the event loop, as /v1/advise is. A step now takes about 2 ms of CPU (p99 9 ms,
+    # the longest of 600 random interview states 25 ms), and the hop to a worker thread cost
+    # 0.3-0.5 ms of server CPU per step on top (benchmarks/bench_http.py --interview, measured);
+    # a thread gives no parallelism anyway, the engine and the scoring hold the GIL.
+    return _interview_step(_pack(request), asked, request.app.state.question_json)
 
 
 def _interview_step(pack: Pack, asked: InterviewRequest, question_json: Mapping[str, Any]) -> Response:
