@@ -200,10 +200,8 @@ class Advisor:
         reasons = self.scorer.reasons(fired, known, lang)
         questions: list[NextQuestion] = []
         if what_if:
-            explored = self.what_if.explore(known, fired, standing)
             # Without firm advice, any answer that moves the scores is worth asking for.
-            firm = standing.decision != "insufficient_information"
-            questions = [q for q in explored if q.answers or (not firm and q.impact > 0)][:max_questions]
+            questions = self.what_if.explore(known, fired, standing, worth_asking=True, limit=max_questions)
         return Advice(
             decision=standing.decision,
             decision_reason=standing.decision_reason,

@@ -189,7 +189,11 @@ class _FactWriter:
 
     def write(self, known: Mapping[str, Any], pid: int) -> str:
         """The fact without its closing brace: each ruleset adds its own session id."""
-        parts = [f'{{"pid":{pid}']
+        return f'{{"pid":{pid}' + self.fields(known)
+
+    def fields(self, known: Mapping[str, Any]) -> str:
+        """The fact's fields for these values, each after a comma (no pid, no braces)."""
+        parts: list[str] = []
         append = parts.append
         cached = self._cached
         for name, value in known.items():
@@ -645,6 +649,25 @@ class RuleEngine:
             for session in self._sessions:
                 session.collect(body, ids)
         return frozenset(ids)
+
+    def fired_with_each(self, known: Mapping[str, Any], attribute: str, values: Iterable[Any]) -> list[frozenset[str]]:
+        """`fired` for `known` plus each of `values` for `attribute`, in order.
+
+        NOTE: the what-if's path: the fields of `known` are written once for all the values (the
+        order of a fact's fields means nothing to the engine)."""
+        if attribute in known:
+            return [self.fired({**known, attribute: value}) for value in values]
+        results = []
+        writer = self._writer
+        with self._lock:
+            shared = writer.fields(known)
+            for value in values:
+                ids: set[str] = set()
+                body = f'{{"pid":{next(self._pids)}' + shared + writer.fields({attribute: value})
+                for session in self._sessions:
+                    session.collect(body, ids)
+                results.append(frozenset(ids))
+        return results
 
     def fired_many(self, profiles: Iterable[Mapping[str, Any]]) -> list[frozenset[str]]:
         """`fired` for each of several profiles, in order.

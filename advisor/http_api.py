@@ -91,6 +91,9 @@ def create_app(
     app.state.advisor = pack.advisor
     # NOTE: built once: the questionnaire and the versions never change while the service runs.
     app.state.questions_json = json.dumps(pack.questions.model_dump(mode="json"), ensure_ascii=False).encode()
+    app.state.question_json = {
+        question.attribute: question.model_dump(mode="json") for question in pack.questions.questions
+    }
     app.state.docs_page = None
     app.include_router(api)
     app.include_router(catalogue_routes)

@@ -13,14 +13,13 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .advice import Advice
@@ -295,16 +294,20 @@ async def interview_next(request: Request) -> Response:
     separate the two leaders). Send all the answers each time (the service keeps no session). The
     web questionnaire at / is built on this."""
     asked: InterviewRequest = parse_json_model(await request.body(), InterviewRequest)
-    # NOTE: a step takes 10-130 ms (the what-if and the searches): off the event loop.
-    return await run_in_threadpool(_interview_step, _pack(request), asked)
+    # NOTE: run in the event loop, as /v1/advise is. A step now takes about 2 ms of CPU (p99 9 ms,
+    # the longest of 600 random interview states 25 ms), and the hop to a worker thread cost
+    # 0.3-0.5 ms of server CPU per step on top (benchmarks/bench_http.py --interview, measured);
+    # a thread gives no parallelism anyway, the engine and the scoring hold the GIL.
+    return _interview_step(_pack(request), asked, request.app.state.question_json)
 
 
-def _interview_step(pack: Pack, asked: InterviewRequest) -> Response:
+def _interview_step(pack: Pack, asked: InterviewRequest, question_json: Mapping[str, Any]) -> Response:
+    """One step's answer; `question_json` holds each question as JSON-ready data (made once per app)."""
     advisor = pack.advisor
     step = next_question(advisor, asked.answers, asked.skipped, ask_all=asked.ask_all, questions=pack.questions)
     body = {
         "done": step.done,
-        "question": pack.questions.get(step.attribute).model_dump(mode="json") if step.attribute else None,
+        "question": question_json[step.attribute] if step.attribute else None,
         "ask_reason": step.ask_reason,
         "stop_reason": step.stop_reason,
         "reason": step.explain(advisor, asked.lang),

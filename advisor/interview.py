@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .advice import Decision, NextQuestion
+from .advice import Decision
 from .catalogue import attribute_label, words
 from .core import validate_profile
 from .errors import FieldProblem, ProfileError
@@ -36,6 +36,7 @@ from .scoring import ModeStanding
 if TYPE_CHECKING:
     from .core import Advisor
     from .scoring import Standing
+    from .whatif import Explored
 
 __all__ = [
     "StopReason",
@@ -188,12 +189,13 @@ def _check_skipped(skipped: Iterable[str]) -> frozenset[str]:
     return names
 
 
-def _leader_changes(question: NextQuestion, leader: str | None) -> list[str]:
+def _leader_changes(question: Explored, leader: str | None) -> list[str]:
     """The modes some answer would put first instead of `leader` (in the what-if's order)."""
     modes: list[str] = []
-    for answer in question.answers:
-        if answer.leading_mode != leader and answer.leading_mode is not None and answer.leading_mode not in modes:
-            modes.append(answer.leading_mode)
+    for _, standing in question.answers:
+        leading = standing.leader
+        if leading != leader and leading is not None and leading not in modes:
+            modes.append(leading)
     return modes
 
 
@@ -239,7 +241,8 @@ def next_question(
     if not open_attributes:
         return Step(attribute=None, stop_reason="all_asked", remaining=0, field=field, modes=modes)
 
-    explored = {q.attribute: q for q in search.explore(known, fired, standing)}
+    # NOTE: the what-if's plain records: the interview reads them, so no NextQuestion is built.
+    explored = {q.attribute: q for q in search.explored(known, fired, standing)}
     leader = standing.leader
     movers = {name for name in open_attributes if name in explored and _leader_changes(explored[name], leader)}
     pair_movers: set[str] = set()
@@ -253,7 +256,13 @@ def next_question(
         return (False, not question.answers, -(question.swing if firm else question.impact), order[name])
 
     if standing.decision == "clear" and not movers:
-        pairs = search.pairs(known, fired, open_attributes, lambda other: other.leader != leader)
+        pairs = search.pairs(
+            known,
+            fired,
+            open_attributes,
+            lambda other: other.leader != leader,
+            search.leader_bound(fired, standing),
+        )
         if stops:
             # NOTE: only the question asked next needs its reason; the pairs are searched in the
             # order the questions would be asked, and the search stops at the first that moves.
@@ -292,7 +301,7 @@ def next_question(
             live = [n for n in open_attributes if search.can_still_matter(known, fixed, n)]
             return Step(attribute=None, stop_reason="inseparable", remaining=len(live), field=field, modes=modes)
 
-    def what_if(name: str) -> NextQuestion | None:
+    def what_if(name: str) -> Explored | None:
         return explored.get(name)
 
     reasons: dict[str, AskReason] = {}

@@ -112,6 +112,26 @@ class _Values(dict[str, str]):
         return "unknown"
 
 
+class _LazyValues(dict[str, str]):
+    """The profile's values formatted in one language for message templates, each formatted when a
+    template first asks for it; an unknown attribute reads "unknown".
+
+    NOTE: a rule's message names one or two of the profile's values: formatting all of them in
+    every language for every advice was most of the time spent on reasons (measured)."""
+
+    def __init__(self, known: Mapping[str, Any], lang: str, labels: Mapping[str, Mapping[Any, Mapping[str, str]]]):
+        super().__init__()
+        self._known = known
+        self._lang = lang
+        self._labels = labels
+
+    def __missing__(self, key: str) -> str:
+        if key not in self._known:
+            return "unknown"
+        text = self[key] = format_value(self._known[key], self._lang, self._labels.get(key))
+        return text
+
+
 def render_message(template: str, values: Mapping[str, str]) -> str:
     """A rule's message with the formatted values filled in (the linter compiles messages with it)."""
     return string.Formatter().vformat(template, (), values if isinstance(values, _Values) else _Values(values))
@@ -152,6 +172,13 @@ class Scorer:
             net: max(0, min(100, math.floor(50.5 + points * net))) for net in range(-reach, reach + 1)
         }
 
+    def score_of(self, net: int) -> int:
+        """The score of a mode with this net weight (support - opposition); it never falls as the net grows."""
+        score = self._score_of_net.get(net)
+        if score is None:  # beyond every reachable net (a bound adding up several answers)
+            score = max(0, min(100, math.floor(50.5 + self.policy.points_per_weight * net)))
+        return score
+
     # -- the standing ------------------------------------------------------------------
 
     def standing(self, fired: Collection[str], answered: int, explain: bool = True) -> Standing:
@@ -186,13 +213,21 @@ class Scorer:
     ) -> Standing:
         """The standing for a tally (see `tally`): modes ranked, and the decision."""
         score_of_net = self._score_of_net
-        keyed = []
-        for position, mode in enumerate(self.mode_order):
-            out = mode in excluded
-            score = 0 if out else score_of_net[support[mode] - opposition[mode]]
-            keyed.append((out, -score, -support[mode], position, mode, score))
-        keyed.sort()
-        ranking = tuple((entry[4], entry[5]) for entry in keyed)
+        if excluded:
+            keyed = []
+            for position, mode in enumerate(self.mode_order):
+                out = mode in excluded
+                score = 0 if out else score_of_net[support[mode] - opposition[mode]]
+                keyed.append((out, -score, -support[mode], position, mode, score))
+            keyed.sort()
+            ranking = tuple((entry[4], entry[5]) for entry in keyed)
+        else:  # the common case, the same order without the exclusion flag
+            plain = [
+                (-score_of_net[support[mode] - opposition[mode]], -support[mode], position, mode)
+                for position, mode in enumerate(self.mode_order)
+            ]
+            plain.sort()
+            ranking = tuple((entry[3], -entry[0]) for entry in plain)
         frozen = frozenset(excluded)
         decision, reason = self._decide(ranking, frozen, support, answered, explain)
         return Standing(ranking, frozen, support, opposition, decision, reason)
@@ -272,18 +307,17 @@ class Scorer:
     def reasons(self, fired: Collection[str], known: Mapping[str, Any], lang: str = "en") -> dict[str, Reason]:
         """A Reason for each fired rule, by rule id, in id order; `message` and `rationale` in
         `lang`, every language under `messages` and `rationales`."""
-        values: dict[str, _Values] = {
-            language: _Values(
-                {name: format_value(value, language, self.value_labels.get(name)) for name, value in known.items()}
-            )
-            for language in LANGS
+        values: dict[str, _LazyValues] = {
+            language: _LazyValues(known, language, self.value_labels) for language in LANGS
         }
         rules = self.rulebook.rules
         return {rule_id: self._reason(rules[rule_id], known, values, lang) for rule_id in sorted(fired)}
 
-    def _reason(self, rule: Rule, known: Mapping[str, Any], values: Mapping[str, _Values], lang: str) -> Reason:
+    def _reason(self, rule: Rule, known: Mapping[str, Any], values: Mapping[str, _LazyValues], lang: str) -> Reason:
+        # NOTE: str.format_map writes what render_message writes for the templates a loaded pack can
+        # hold (check_template allows named placeholders only), without string.Formatter's Python loop.
         messages: dict[str, str] = {
-            language: render_message(rule.message.get(language), values[language]) for language in LANGS
+            language: rule.message.get(language).format_map(values[language]) for language in LANGS
         }
         rationales: dict[str, str] = {language: rule.rationale.get(language) for language in LANGS}
         return Reason(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from .advice import NextQuestion, WhatIfAnswer
 from .engine import RuleEngine
@@ -60,11 +60,18 @@ def _raw_candidates(spec: AttributeSpec, tests: list[AttributeTest]) -> list[Any
 
 
 def _tests_by_attribute(rulebook: Rulebook) -> dict[str, list[AttributeTest]]:
-    tests: dict[str, list[AttributeTest]] = {}
+    """The different tests of each attribute (one of each, in the order the rules first use them).
+
+    NOTE: answers are grouped by which tests hold for them, so a test repeated in many rules
+    counts once: comparing every candidate with every *repeated* test grew with the square of a
+    big pack's rules (docs/engine.md)."""
+    tests: dict[str, dict[tuple[Any, ...], AttributeTest]] = {}
     for rule in rulebook.rules.values():
         for test in attribute_tests(rule.when):
-            tests.setdefault(test.attr, []).append(test)
-    return tests
+            operand = test.operand
+            shown = tuple(operand) if isinstance(operand, list) else operand
+            tests.setdefault(test.attr, {}).setdefault((test.operator, type(operand).__name__, shown), test)
+    return {name: list(found.values()) for name, found in tests.items()}
 
 
 def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
@@ -91,6 +98,17 @@ def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
 
 
 _ATTRIBUTE_ORDER = {name: index for index, name in enumerate(ATTRIBUTES)}
+
+
+class Explored(NamedTuple):
+    """One explored attribute: a NextQuestion's numbers, each answer with the standing it gives."""
+
+    attribute: str
+    changes_leader: bool
+    swing: int
+    impact: int
+    answers: list[tuple[Any, Standing]]
+
 
 #: How many engine answers the what-if keeps (about 1 KB each); the memo starts over when full.
 _MEMO_SIZE = 20000
@@ -198,9 +216,8 @@ class WhatIf:
             key = (attribute, *(classes.get(name) for name in read))
         result = self._memo.get(key)
         if result is None:
-            relevant = {name: known[name] for name in read if name in known}
-            variants = [{**relevant, attribute: value} for value in self.candidates[attribute]]
-            result = self.engines[attribute].fired_many(variants)
+            relevant = {name: known[name] for name in read if name in known and name != attribute}
+            result = self.engines[attribute].fired_with_each(relevant, attribute, self.candidates[attribute])
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = result
@@ -214,42 +231,91 @@ class WhatIf:
         answered: int,
         seen: dict[frozenset[str], Standing] | None = None,
         classes: Mapping[str, Any] | None = None,
+        tally: tuple[dict[str, int], dict[str, int], set[str]] | None = None,
     ) -> list[Standing]:
         """The standing (numbers only) for `known` plus each candidate answer for `attribute`.
 
         NOTE: most answers fire the same rules as some other answer (often as no answer at all), so
-        standings are kept in `seen` by the rules fired; the rules that do not read the attribute
-        are tallied once, and each new set of fired rules adds only the few reading it."""
+        standings are kept in `seen` by the rules fired. An answer changes whether only a few rules
+        fire, so each new set of fired rules is tallied from `tally` (the tally of `fired`, computed
+        here when not given) by adding and taking away the weights of those few rules; only when one
+        of them excludes a mode is the set tallied afresh."""
         scorer = self.scorer
+        effects = scorer._effects
         seen = {} if seen is None else seen
         readers = self.readers[attribute]
         now = fired & readers
         unchanged = seen.get(fired)
-        unaffected: frozenset[str] | None = None
-        base: tuple[dict[str, int], dict[str, int], set[str]] | None = None
+        unaffected = fired - readers
         standings = []
         for ids in self._readers_fired(known, attribute, classes):
-            if unchanged is not None and ids == now:  # the answer changes no rule
+            if ids == now and unchanged is not None:  # the answer changes no rule
                 standings.append(unchanged)
                 continue
-            if unaffected is None:
-                unaffected = fired - readers
             key = unaffected | ids
             standing = seen.get(key)
             if standing is None:
-                if base is None:
-                    base = scorer.tally(unaffected)
-                support, opposition, excluded = scorer.tally(ids)
-                for mode, weight in base[0].items():
-                    support[mode] += weight
-                for mode, weight in base[1].items():
-                    opposition[mode] += weight
-                standing = seen[key] = scorer.rank(support, opposition, excluded | base[2], answered, explain=False)
+                if tally is None:
+                    tally = scorer.tally(fired)
+                support, opposition, excluded = dict(tally[0]), dict(tally[1]), tally[2]
+                for rule_ids, sign in ((ids - now, 1), (now - ids, -1)):
+                    for rule_id in rule_ids:
+                        effect = effects.get(rule_id)
+                        if effect is None:  # raises a difficulty: no score depends on it
+                            continue
+                        mode, plus, minus, excludes = effect
+                        if excludes:
+                            support, opposition, excluded = scorer.tally(key)
+                            break
+                        support[mode] += sign * plus
+                        opposition[mode] += sign * minus
+                    else:
+                        continue
+                    break
+                standing = seen[key] = scorer.rank(support, opposition, excluded, answered, explain=False)
             standings.append(standing)
         return standings
 
-    def explore(self, known: Mapping[str, Any], fired: frozenset[str], current: Standing) -> list[NextQuestion]:
-        """Every unanswered attribute the rules read, ranked by how much its answer could change the advice."""
+    def explore(
+        self,
+        known: Mapping[str, Any],
+        fired: frozenset[str],
+        current: Standing,
+        *,
+        worth_asking: bool = False,
+        limit: int | None = None,
+    ) -> list[NextQuestion]:
+        """Every unanswered attribute the rules read, ranked by how much its answer could change the advice.
+
+        With `worth_asking`, only the questions worth asking: those with an answer that changes the
+        leader or the decision, or (without firm advice) that moves some score; at most `limit`."""
+        # NOTE: built without validation: every value here comes from the pack itself; and only for
+        # the questions returned.
+        return [
+            NextQuestion.model_construct(
+                attribute=found.attribute,
+                question=ATTRIBUTES[found.attribute].description,
+                changes_leader=found.changes_leader,
+                swing=found.swing,
+                impact=found.impact,
+                answers=[
+                    WhatIfAnswer.model_construct(
+                        value=value,
+                        leading_mode=standing.leader,
+                        leading_score=standing.leader_score,
+                        decision=standing.decision,
+                    )
+                    for value, standing in found.answers
+                ],
+            )
+            for found in self.explored(known, fired, current, worth_asking=worth_asking)[:limit]
+        ]
+
+    def explored(
+        self, known: Mapping[str, Any], fired: frozenset[str], current: Standing, *, worth_asking: bool = False
+    ) -> list[Explored]:
+        """What `explore` returns, as plain records (each answer with its standing), for callers
+        that read them rather than hand them on (the interview)."""
         leader = current.ranking[0][0]
         now = current.ranking
         firm = current.decision != "insufficient_information"
@@ -262,59 +328,43 @@ class WhatIf:
             # NOTE: an answer that changes no rule leaves the standing as it is (the decision
             # counts answers only against min_answered): most answers are such.
             seen[fired] = current
-        questions = []
+        tally = self.scorer.tally(fired)
+        current_scores = dict(now)
+        found: list[Explored] = []
         for attribute, values in self.candidates.items():
             if attribute in known:
                 continue
             swing: int | None = None
             impact = 0
             changes_leader = False
-            answers = []
+            answers: list[tuple[Any, Standing]] = []
             for value, standing in zip(
-                values, self.standings_with(known, fired, attribute, answered, seen, classes), strict=True
+                values, self.standings_with(known, fired, attribute, answered, seen, classes, tally), strict=True
             ):
+                if standing is current:  # the common case: the answer changes no rule
+                    if swing is None or current_gap > swing:
+                        swing = current_gap
+                    continue
                 ranking = standing.ranking
-                if ranking == now:  # the common case: the answer moves nothing
+                if ranking == now:  # the answer changes rules, but no score
                     gap = current_gap
                 else:
                     scores = dict(ranking)
                     gap = max(score for mode, score in ranking if mode != leader) - scores[leader]
-                    impact = max(impact, max(abs(scores[mode] - score) for mode, score in now))
+                    impact = max(impact, max(abs(scores[mode] - score) for mode, score in current_scores.items()))
                 swing = gap if swing is None else max(swing, gap)
                 # NOTE: among modes tied with no evidence the "leader" is arbitrary; a new leader
                 # counts only when the new advice is firm enough to act on.
                 moved = standing.leader != current.leader and standing.decision != "insufficient_information"
                 if moved or standing.decision != current.decision:
                     changes_leader = changes_leader or moved
-                    # NOTE: built without validation: every value here comes from the pack itself.
-                    answers.append(
-                        WhatIfAnswer.model_construct(
-                            value=value,
-                            leading_mode=standing.leader,
-                            leading_score=standing.leader_score,
-                            decision=standing.decision,
-                        )
-                    )
-            questions.append(
-                NextQuestion.model_construct(
-                    attribute=attribute,
-                    question=ATTRIBUTES[attribute].description,
-                    changes_leader=changes_leader,
-                    swing=swing if swing is not None else 0,
-                    impact=impact,
-                    answers=answers,
-                )
-            )
+                    answers.append((value, standing))
+            if worth_asking and not (answers or (not firm and impact > 0)):
+                continue
+            found.append(Explored(attribute, changes_leader, swing if swing is not None else 0, impact, answers))
         # NOTE: without firm advice the leader is arbitrary, so rank by how far any score can move.
-        questions.sort(
-            key=lambda q: (
-                not q.changes_leader,
-                not q.answers,
-                -(q.swing if firm else q.impact),
-                _ATTRIBUTE_ORDER[q.attribute],
-            )
-        )
-        return questions
+        found.sort(key=lambda q: (not q[1], not q[4], -(q[2] if firm else q[3]), _ATTRIBUTE_ORDER[q[0]]))
+        return found
 
     def can_still_matter(self, known: Mapping[str, Any], closed: Iterable[str], attribute: str) -> bool:
         """Whether some rule reading `attribute` fires for one of its answers and not for another (or
@@ -359,9 +409,17 @@ class WhatIf:
         fired: frozenset[str],
         attributes: Iterable[str],
         moves: Callable[[Standing], bool],
+        bound: LeaderBound | None = None,
     ) -> PairSearch:
-        """A search over pairs of answers to `attributes` for a standing that `moves` says is a change."""
-        return PairSearch(self, known, fired, attributes, moves)
+        """A search over pairs of answers to `attributes` for a standing that `moves` says is a change.
+
+        `bound` may be given only when `moves` means "another leader" (`leader_bound`): the pairs
+        it rules out are not evaluated."""
+        return PairSearch(self, known, fired, attributes, moves, bound)
+
+    def leader_bound(self, fired: frozenset[str], current: Standing) -> LeaderBound:
+        """A quick proof that some answers cannot change the leader of `current` (see LeaderBound)."""
+        return LeaderBound(self, fired, current)
 
     def pair_movers(
         self,
@@ -410,12 +468,14 @@ class PairSearch:
         fired: frozenset[str],
         attributes: Iterable[str],
         moves: Callable[[Standing], bool],
+        bound: LeaderBound | None = None,
     ):
         self.what_if = what_if
         self.known = known
         self.fired = fired
         self.names = [name for name in attributes if name in what_if.candidates and name not in known]
         self.moves = moves
+        self.bound = bound
         self.answered = len(known) + 2
         self._seen: dict[frozenset[str], bool] = {}
         self._alone: dict[str, list[frozenset[str]]] = {}
@@ -456,7 +516,10 @@ class PairSearch:
         key = (first, second) if first < second else (second, first)
         verdict = self._pairs.get(key)
         if verdict is None:
-            verdict = self._pairs[key] = self._together(*key)
+            # NOTE: most pairs are ruled out by the bound without evaluating a single answer.
+            bound = self.bound
+            possible = bound is None or (bound.may_change(key) and bound.may_change_pair(*key, self.known))
+            verdict = self._pairs[key] = possible and self._together(*key)
         return verdict
 
     def _together(self, first: str, second: str) -> bool:
@@ -482,8 +545,14 @@ class PairSearch:
 
     def mover_among(self, ordered: Iterable[str]) -> str | None:
         """The first of `ordered` that moves together with some other open attribute, if any."""
+        bound = self.bound
         for name in ordered:
-            if name in self.names and any(self.together(name, other) for other in self.names if other != name):
+            if name not in self.names:
+                continue
+            # NOTE: one bound rules out every pair with `name` at once (most names, measured).
+            if bound is not None and not bound.may_change_with_one_of(name, self.names):
+                continue
+            if any(self.together(name, other) for other in self.names if other != name):
                 return name
         return None
 
@@ -496,3 +565,164 @@ class PairSearch:
             if self.together(first, second):
                 found.update((first, second))
         return found
+
+
+class LeaderBound:
+    """A quick, conservative proof that answers to some attributes cannot change the leader.
+
+    NOTE: answers to attributes A change only whether the rules reading A fire; everything else
+    keeps firing as it does. So no mode can gain more net weight than the weights of those rules
+    that could start supporting it or stop opposing it, and the leader cannot lose more than the
+    weights that could stop supporting it or start opposing it. A score only grows with the net
+    weight, so if even then every other mode scores below the leader (and no rule reading A can
+    exclude the leader), the leader stays. The bound only skips work: whenever it cannot rule a
+    change out, the search evaluates the answers through the engine as before (a test compares
+    the searches with and without it).
+    """
+
+    def __init__(self, what_if: WhatIf, fired: frozenset[str], current: Standing):
+        self._what_if = what_if
+        self._fired = fired
+        self.leader = current.leader
+        self._net = {mode: current.support[mode] - current.opposition[mode] for mode in current.support}
+        self._swings: dict[str, dict[str, int] | None] = {}
+
+    def _swing(self, attribute: str) -> dict[str, int] | None:
+        """Per mode, how far the rules reading `attribute` can move its net weight in the direction
+        that could change the leader (up for the others, down for the leader); None if one of
+        them excludes the leader."""
+        if attribute in self._swings:
+            return self._swings[attribute]
+        effects = self._what_if.scorer._effects
+        fired, leader = self._fired, self.leader
+        swing: dict[str, int] | None = dict.fromkeys(self._net, 0)
+        for rule_id in self._what_if.readers.get(attribute, ()):
+            effect = effects.get(rule_id)
+            if effect is None:  # raises a difficulty: no score depends on it
+                continue
+            mode, plus, minus, excludes = effect
+            on = rule_id in fired
+            if mode == leader:
+                if excludes and not on:
+                    swing = None
+                    break
+                swing[mode] += plus if on else minus  # type: ignore[index]
+            else:
+                swing[mode] += minus if on else plus  # type: ignore[index]
+        self._swings[attribute] = swing
+        return swing
+
+    def may_change(self, attributes: Sequence[str]) -> bool:
+        """False only if no answers to `attributes` can put another mode first (or none)."""
+        if self.leader is None:
+            return True
+        totals = dict.fromkeys(self._net, 0)
+        for attribute in attributes:
+            swing = self._swing(attribute)
+            if swing is None:
+                return True
+            for mode, amount in swing.items():
+                totals[mode] += amount
+        return self._within(totals)
+
+    def may_change_with_one_of(self, attribute: str, others: Iterable[str]) -> bool:
+        """False only if no answers to `attribute` together with one of `others` can put another
+        mode first (or none): the bound of the pair, with each mode's swing the largest any of
+        `others` gives it."""
+        if self.leader is None:
+            return True
+        first = self._swing(attribute)
+        if first is None:
+            return True
+        largest = dict.fromkeys(self._net, 0)
+        for other in others:
+            if other == attribute:
+                continue
+            swing = self._swing(other)
+            if swing is None:
+                return True
+            for mode, amount in swing.items():
+                if amount > largest[mode]:
+                    largest[mode] = amount
+        return self._within({mode: amount + largest[mode] for mode, amount in first.items()})
+
+    def may_change_pair(self, first: str, second: str, known: Mapping[str, Any]) -> bool:
+        """`may_change((first, second))`, made tighter with the engine's answers for each alone.
+
+        NOTE: a rule that reads `first` but not `second` fires on an answer to both exactly as on
+        the answer to `first` alone, which the what-if has evaluated (and keeps in its memo); so
+        only the rules reading both are taken at their worst."""
+        if self.leader is None:
+            return True
+        readers = self._what_if.readers
+        shared = readers.get(first, frozenset()) & readers.get(second, frozenset())
+        totals = dict.fromkeys(self._net, 0)
+        for attribute in (first, second):
+            best = self._best_alone(attribute, shared, known)
+            if best is None:
+                return True
+            for mode, amount in best.items():
+                totals[mode] += amount
+        if shared:
+            worst = self._swing_of(shared)
+            if worst is None:
+                return True
+            for mode, amount in worst.items():
+                totals[mode] += amount
+        return self._within(totals)
+
+    def _best_alone(self, attribute: str, shared: frozenset[str], known: Mapping[str, Any]) -> dict[str, int] | None:
+        """Per mode, the largest swing any one answer to `attribute` gives through the rules that
+        read it and are not in `shared`; None if one of those answers excludes the leader."""
+        what_if = self._what_if
+        effects = what_if.scorer._effects
+        fired, leader = self._fired, self.leader
+        own = what_if.readers[attribute] - shared
+        best = dict.fromkeys(self._net, 0)
+        for ids in what_if._readers_fired(known, attribute):
+            swing = dict.fromkeys(self._net, 0)
+            for rule_id in own:
+                effect = effects.get(rule_id)
+                if effect is None:
+                    continue
+                now, then = rule_id in fired, rule_id in ids
+                if now == then:
+                    continue
+                mode, plus, minus, excludes = effect
+                if mode == leader:
+                    if excludes and then:
+                        return None
+                    swing[mode] += plus if now else minus
+                else:
+                    swing[mode] += minus if now else plus
+            for mode, amount in swing.items():
+                if amount > best[mode]:
+                    best[mode] = amount
+        return best
+
+    def _swing_of(self, rule_ids: Iterable[str]) -> dict[str, int] | None:
+        """As `_swing`, over the given rules."""
+        effects = self._what_if.scorer._effects
+        fired, leader = self._fired, self.leader
+        swing = dict.fromkeys(self._net, 0)
+        for rule_id in rule_ids:
+            effect = effects.get(rule_id)
+            if effect is None:
+                continue
+            mode, plus, minus, excludes = effect
+            on = rule_id in fired
+            if mode == leader:
+                if excludes and not on:
+                    return None
+                swing[mode] += plus if on else minus
+            else:
+                swing[mode] += minus if on else plus
+        return swing
+
+    def _within(self, totals: Mapping[str, int]) -> bool:
+        """Whether some mode, moved by `totals`, could score at least the leader moved by them."""
+        leader = self.leader
+        assert leader is not None
+        score = self._what_if.scorer.score_of
+        lowest = score(self._net[leader] - totals[leader])
+        return any(score(net + totals[mode]) >= lowest for mode, net in self._net.items() if mode != leader)

@@ -70,10 +70,14 @@ BOOLEANS = (
     "foreign_partner",
     "foreign_controlled_fund",
 )
+# How many of each party may sign (the profile's bounds).
+COUNTS = {"enterprise_count": (0, 100_000), "institution_count": (1, 100_000)}
 ALL_ATTRIBUTES = (
     "duration_months",
     "funding_cny",
     "funding_sources",
+    "enterprise_count",
+    "institution_count",
     "pilot_funding_secured",
     "enterprise_size",
     "enterprise_engagement",
@@ -343,6 +347,9 @@ def _random_value(rng: random.Random, name: str) -> Any:
         return rng.randint(1, 120)
     if name == "funding_cny":
         return round(10 ** rng.uniform(4, 8.3), -3)
+    if name in COUNTS:
+        low, _ = COUNTS[name]
+        return rng.choice((low, low + 1, low + 1, low + 2, low + 3, low + 5))
     if name in BOOLEANS:
         return rng.random() < 0.5
     if name in LISTS:

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 import random
+from collections.abc import Iterable
 from typing import Any
 
+from advisor.paths import default_rules_dir
 from advisor.profile import ATTRIBUTES
-from advisor.rulebook import Rulebook, attribute_tests
+from advisor.rulebook import Rulebook, attribute_tests, load_rulebook
 
-DURATIONS = [1, 3, 6, 11, 12, 13, 18, 24, 25, 36, 37, 60, 120]
-AMOUNTS = [0, 50_000, 200_000, 500_000, 1_000_000, 5_000_000, 20_000_000]
+
+def number_values(name: str, thresholds: Iterable[float]) -> list[int | float]:
+    """The values worth trying for a number attribute: its bounds (from ATTRIBUTES; 10^8 when it
+    has no upper bound) and each of `thresholds` with its neighbours, within the bounds."""
+    spec = ATTRIBUTES[name]
+    low = spec.minimum if spec.minimum is not None else 0
+    high = spec.maximum if spec.maximum is not None else 10**8
+    values = {low, high} | {t + d for t in thresholds for d in (-1, 0, 1) if low <= t + d <= high}
+    return sorted(int(v) if spec.kind == "integer" or float(v).is_integer() else v for v in values)
+
+
+@functools.cache
+def shipped_number_values() -> dict[str, list[int | float]]:
+    """`number_values` of every number attribute, at the thresholds of the shipped rules."""
+    found = rule_thresholds(load_rulebook(default_rules_dir()))
+    return {
+        name: number_values(name, found.get(name, ()))
+        for name, spec in ATTRIBUTES.items()
+        if spec.kind in ("integer", "number")
+    }
 
 
 def random_profile(rng: random.Random, density: float = 0.5) -> dict[str, Any]:
-    """Each attribute answered with probability `density`; numbers near the rules' thresholds."""
+    """Each attribute answered with probability `density`: values from ATTRIBUTES, numbers at
+    their bounds and at and beside the shipped rules' thresholds."""
+    numbers = shipped_number_values()
     profile: dict[str, Any] = {}
     for name, spec in ATTRIBUTES.items():
         if rng.random() > density:
@@ -24,10 +47,8 @@ def random_profile(rng: random.Random, density: float = 0.5) -> dict[str, Any]:
             profile[name] = rng.choice(spec.choices)
         elif spec.kind == "list":
             profile[name] = [choice for choice in spec.choices if rng.random() < 0.4]
-        elif spec.kind == "integer":
-            profile[name] = rng.choice(DURATIONS)
         else:
-            profile[name] = rng.choice(AMOUNTS)
+            profile[name] = rng.choice(numbers[name])
     return profile
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from profiles import shipped_number_values
 
 from advisor.errors import ProfileError
 from advisor.interview import Interview, Step, field_summary, next_question
@@ -23,14 +24,7 @@ QUESTIONS = load_questions()
 # Every answer a person could give, as far as the rules can tell them apart; chosen here, not by
 # the what-if, so the stopping rule is checked independently of the candidates it uses. Lists:
 # every subset. Numbers: both sides of every threshold the rule files use, and the extremes.
-_NUMBERS = {
-    "duration_months": sorted({1, 5, 600} | {t + d for t in (6, 12, 18, 24, 36, 48, 60, 120) for d in (-1, 0, 1)}),
-    "funding_cny": sorted(
-        {0, 1, 50_000_000, 10**12} | {t + d for t in (10**5, 5 * 10**5, 10**6, 5 * 10**6, 10**7) for d in (-1, 0, 1)}
-    ),
-    "enterprise_count": [0, 1, 2, 3, 4, 100_000],
-    "institution_count": [1, 2, 3, 4, 100_000],
-}
+_NUMBERS = shipped_number_values()
 
 
 def every_answer(attribute: str) -> list:
@@ -158,7 +152,9 @@ def random_partnerships(count: int, seed: int) -> list[dict]:
     return [{a: rng.choice(every_answer(a)) for a in ATTRIBUTES if rng.random() < 2 / 3} for _ in range(count)]
 
 
-PARTNERSHIPS = random_partnerships(12, seed=2026)
+# NOTE: the seed was chosen (2029 since the numbers come from the rules' thresholds) so that the
+# first six stop in each of "clear", "inseparable" and "settled".
+PARTNERSHIPS = random_partnerships(12, seed=2029)
 
 
 @pytest.mark.parametrize("profile", PARTNERSHIPS, ids=[f"random{i}" for i in range(len(PARTNERSHIPS))])

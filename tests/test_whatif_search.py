@@ -1,0 +1,99 @@
+"""The what-if's shortcuts give what the plain computations give: the tally by differences, the
+questions filtered inside `explore`, and the leader bound that spares the pair search."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from profiles import random_profile
+
+from advisor.core import validate_profile
+
+PROFILES = [random_profile(random.Random(seed), density) for seed in range(30) for density in (0.2, 0.45, 0.7)]
+
+
+def _prepared(advisor, profile):
+    known = validate_profile(profile).known()
+    fired = advisor.engine.fired(known)
+    return known, fired, advisor.scorer.standing(fired, len(known))
+
+
+@pytest.mark.parametrize("profile", PROFILES[:40])
+def test_standings_with_equal_the_standing_of_each_answer(shipped, profile):
+    """Standings tallied by differences from the profile's equal standings scored from scratch."""
+    what_if, scorer = shipped.what_if, shipped.scorer
+    known, fired, _ = _prepared(shipped, profile)
+    answered = len(known) + 1
+    for attribute in what_if.candidates:
+        if attribute in known:
+            continue
+        shortcut = what_if.standings_with(known, fired, attribute, answered)
+        plain = [scorer.standing(ids, answered, explain=False) for ids in what_if.fired_with(known, fired, attribute)]
+        assert [(s.ranking, s.excluded, dict(s.support), dict(s.opposition), s.decision) for s in shortcut] == [
+            (s.ranking, s.excluded, dict(s.support), dict(s.opposition), s.decision) for s in plain
+        ]
+
+
+@pytest.mark.parametrize("profile", PROFILES[:40])
+def test_questions_worth_asking_are_the_filtered_exploration(shipped, profile):
+    known, fired, standing = _prepared(shipped, profile)
+    firm = standing.decision != "insufficient_information"
+    everything = shipped.what_if.explore(known, fired, standing)
+    for limit in (None, 1, 5):
+        kept = shipped.what_if.explore(known, fired, standing, worth_asking=True, limit=limit)
+        expected = [q for q in everything if q.answers or (not firm and q.impact > 0)][:limit]
+        assert [q.model_dump() for q in kept] == [q.model_dump() for q in expected]
+
+
+def _clear_cases(advisor):
+    cases = []
+    for profile in [random_profile(random.Random(seed), 0.8) for seed in range(100, 200)]:
+        known, fired, standing = _prepared(advisor, profile)
+        if standing.decision == "clear":
+            cases.append((known, fired, standing))
+    assert len(cases) >= 10  # enough clear decisions for the comparisons below to mean something
+    return cases
+
+
+def test_leader_bound_never_rules_out_an_answer_that_changes_the_leader(shipped):
+    what_if, scorer = shipped.what_if, shipped.scorer
+    ruled_out = 0
+    for known, fired, standing in _clear_cases(shipped):
+        bound = what_if.leader_bound(fired, standing)
+        for attribute in what_if.candidates:
+            if attribute in known or bound.may_change([attribute]):
+                continue
+            ruled_out += 1
+            for ids in what_if.fired_with(known, fired, attribute):
+                assert scorer.standing(ids, len(known) + 1, explain=False).leader == standing.leader
+    assert ruled_out > 0  # the bound does rule something out, so the check above is exercised
+
+
+def test_pair_search_with_the_leader_bound_finds_what_the_full_search_finds(shipped):
+    what_if = shipped.what_if
+    for known, fired, standing in _clear_cases(shipped):
+        open_attributes = [name for name in what_if.candidates if name not in known]
+
+        def moves(other, leader=standing.leader):
+            return other.leader != leader
+
+        bound = what_if.leader_bound(fired, standing)
+        full = what_if.pairs(known, fired, open_attributes, moves)
+        bounded = what_if.pairs(known, fired, open_attributes, moves, bound)
+        assert bounded.movers() == full.movers()
+        for order in (open_attributes, open_attributes[::-1]):
+            fresh_full = what_if.pairs(known, fired, open_attributes, moves)
+            fresh_bounded = what_if.pairs(known, fired, open_attributes, moves, bound)
+            assert fresh_bounded.mover_among(order) == fresh_full.mover_among(order)
+
+
+@pytest.mark.parametrize("profile", PROFILES[:30])
+def test_fired_with_each_equals_fired_on_each_whole_profile(shipped, profile):
+    """The what-if writes the profile's fields once for all the answers: the same rules fire."""
+    known = validate_profile(profile).known()
+    what_if = shipped.what_if
+    for attribute, values in what_if.candidates.items():
+        for engine in (shipped.engine, what_if.engines[attribute]):
+            expected = [engine.fired({**known, attribute: value}) for value in values]
+            assert engine.fired_with_each(known, attribute, values) == expected
