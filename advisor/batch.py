@@ -475,8 +475,17 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
     writers: list[TableWriter] = []
     bar = None
     try:
+        shown: dict[str, Any] = {}
+        if xlsx:
+            from .catalogue import words
+            from .workbook import column_labels
+
+            shown = {
+                "labels": column_labels(header, options.lang),
+                "sheet": words(options.lang, "workbook")["advice_sheet"],
+            }
         output = TableWriter(
-            options.output, options.output_format, header, encoding=options.output_encoding, styled=xlsx
+            options.output, options.output_format, header, encoding=options.output_encoding, styled=xlsx, **shown
         )
         writers.append(output)
         errors = None
