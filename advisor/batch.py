@@ -475,7 +475,7 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
     writers: list[TableWriter] = []
     bar = None
     try:
-        shown: dict[str, Any] = {}
+        sheet_options: dict[str, Any] = {}
         if xlsx:
             from .catalogue import words
             from .workbook import column_labels
@@ -485,7 +485,12 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
                 "sheet": words(options.lang, "workbook")["advice_sheet"],
             }
         output = TableWriter(
-            options.output, options.output_format, header, encoding=options.output_encoding, styled=xlsx, **shown
+            options.output,
+            options.output_format,
+            header,
+            encoding=options.output_encoding,
+            styled=xlsx,
+            **sheet_options,
         )
         writers.append(output)
         errors = None
