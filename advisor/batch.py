@@ -480,7 +480,7 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
             from .catalogue import words
             from .workbook import column_labels
 
-            shown = {
+            sheet_options = {
                 "labels": column_labels(header, options.lang),
                 "sheet": words(options.lang, "workbook")["advice_sheet"],
             }
