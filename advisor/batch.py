@@ -475,8 +475,22 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
     writers: list[TableWriter] = []
     bar = None
     try:
+        sheet_options: dict[str, Any] = {}
+        if xlsx:
+            from .catalogue import words
+            from .workbook import column_labels
+
+            sheet_options = {
+                "labels": column_labels(header, options.lang),
+                "sheet": words(options.lang, "workbook")["advice_sheet"],
+            }
         output = TableWriter(
-            options.output, options.output_format, header, encoding=options.output_encoding, styled=xlsx
+            options.output,
+            options.output_format,
+            header,
+            encoding=options.output_encoding,
+            styled=xlsx,
+            **sheet_options,
         )
         writers.append(output)
         errors = None

@@ -907,11 +907,13 @@ class TableWriter:
         sheet: str = "advice",
         unencodable: str = "strict",
         styled: bool = False,
+        labels: Sequence[str] | None = None,
     ):
         """`unencodable` is what a CSV does with a character its encoding lacks: "strict" raises
         UnicodeEncodeError (the caller rejects the row), "backslashreplace" writes it as an escape.
         `styled` (.xlsx): a styled, frozen header and column widths (advisor/workbook.py); the
-        caller may set `finish(book, sheet)` to add to the workbook before it is saved."""
+        caller may set `finish(book, sheet)` to add to the workbook before it is saved; `labels`:
+        the header a reader sees over the columns (styled .xlsx only)."""
         if fmt not in OUTPUT_FORMATS:
             raise InputError(f"unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}")
         self.fmt = fmt
@@ -935,7 +937,7 @@ class TableWriter:
                 if styled:
                     from .workbook import prepare_sheet
 
-                    self._sheet.append(prepare_sheet(self._sheet, self.header))
+                    self._sheet.append(prepare_sheet(self._sheet, self.header, labels))
                 else:
                     self._sheet.append(self.header)
             else:

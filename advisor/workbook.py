@@ -109,9 +109,22 @@ def _name(record: Any, lang: str) -> str:
     return str(name_zh if lang == "zh" and name_zh else record.name)
 
 
-def prepare_sheet(sheet: Any, header: Sequence[str]) -> list[Any]:
+def column_labels(header: Sequence[str], lang: str) -> list[str]:
+    """The header a reader sees: each advice column by its label in `lang` (领先模式, Leading
+    mode); a carried input column keeps the name the user's file gave it."""
+    labels = words(lang, "workbook")["columns"]
+    return [str(labels.get(column, column)) for column in header]
+
+
+def column_ids(labels: Sequence[Any], lang: str) -> list[Any]:
+    """The column ids of a header written by `column_labels` (for programs reading the workbook)."""
+    by_label = {str(label): column for column, label in words(lang, "workbook")["columns"].items()}
+    return [by_label.get(str(label), label) for label in labels]
+
+
+def prepare_sheet(sheet: Any, header: Sequence[str], labels: Sequence[str] | None = None) -> list[Any]:
     """Column widths and the frozen header of a write-only sheet; returns the styled header cells
-    to append as its first row."""
+    (`labels` where given, else the ids) to append as its first row."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -123,7 +136,7 @@ def prepare_sheet(sheet: Any, header: Sequence[str]) -> list[Any]:
     fill = PatternFill("solid", fgColor=HEADER_FILL)
     alignment = Alignment(vertical="center", wrap_text=True)
     cells = []
-    for column in header:
+    for column in labels if labels is not None else header:
         cell = WriteOnlyCell(sheet, value=column)
         cell.font, cell.fill, cell.alignment = font, fill, alignment
         cells.append(cell)

@@ -116,10 +116,13 @@ def read_table(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     from openpyxl import load_workbook
 
+    from advisor.workbook import column_ids
+
     book = load_workbook(path, read_only=True)
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     book.close()
-    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    header = column_ids(rows[0], "en")  # the advice sheet shows each column by its label
+    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 def expected_row(shipped, profile: dict[str, Any]) -> dict[str, Any]:

@@ -289,8 +289,18 @@ def test_the_summary_sheet_equals_the_report(batch_runs, shipped):
         assert rule_rows == {rule_id: shown["data-rule"].get(rule_id, 0) for rule_id in shipped.rulebook.rules}
         group_rows = {row[0]: row[1] for row in values if row[0] in CITIES}
         assert group_rows == {city: total for city, total in shown["groups"].items() if city in CITIES}
-        # the advice sheet: names next to the ids, styled frozen header, filter, colour scale
-        header = [cell.value for cell in advice[1]]
+        # the advice sheet: names next to the ids, a header a reader can read (labels in the run's
+        # language, carried columns as the file named them), styled, frozen, filtered, colour scale
+        from advisor.workbook import column_ids
+
+        assert advice.title == ("Advice" if lang == "en" else "建议")
+        labels = [cell.value for cell in advice[1]]
+        assert labels[:5] == (
+            ["Row", "ID", "Title", "Leading mode (id)", "Leading mode"]
+            if lang == "en"
+            else ["行号", "项目编号", "项目名称", "领先模式代码", "领先模式"]
+        )
+        header = column_ids(labels, lang)
         assert header[:8] == [
             "row",
             "id",
