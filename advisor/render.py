@@ -89,11 +89,6 @@ def decision_reason(advice: Advice, lang: str) -> str:
     return advice.decision_reasons.get(lang, advice.decision_reason)
 
 
-def _decision_reason_zh(advice: Advice) -> str:
-    """The decision's reason in Chinese (kept for report.py; see decision_reason)."""
-    return decision_reason(advice, "zh")
-
-
 def reliability_sentence(advice: Advice, lang: str = "en") -> str:
     """The decision label's meaning in one sentence, from the numbers measured on the documented cases."""
     reliability = advice.reliability

@@ -20,7 +20,7 @@ import jinja2
 from .advice import Advice, ModeAssessment, Reason
 from .catalogue import place_label, words
 from .questions import QuestionSet
-from .render import _decision_reason_zh, _featured, answer_effects, precedent_values, reliability_sentence
+from .render import _featured, answer_effects, decision_reason, precedent_values, reliability_sentence
 from .scoring import format_amount, format_duration, format_value
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -155,7 +155,7 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
     """What both report templates show, in `lang`: one view of the advice for HTML and Markdown."""
     w = words(lang, "report")
     label = advice.profile.get("title") or advice.profile.get("id") or w["untitled"]
-    decision_reason = _decision_reason_zh(advice) if lang == "zh" else advice.decision_reason
+    reason = decision_reason(advice, lang)
     by_attribute = questions.by_attribute() if questions is not None else {}
     next_questions = [
         {
@@ -201,8 +201,8 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
             # NOTE: a case's source title and region are written as the source wrote them; the
             # page marks their language so a reader (and a screen reader) knows.
             "title_lang": "zh" if _CJK.search(case.source_title) else "en",
-            "region": place_label(case.region, lang),
-            "region_lang": "zh" if _CJK.search(place_label(case.region, lang)) else "en",
+            "region": (place := place_label(case.region, lang)),
+            "region_lang": "zh" if _CJK.search(place) else "en",
             "alike": precedent_values(case.matching, lang, value_labels),
             "differs": precedent_values(
                 {name: value["theirs"] for name, value in case.differing.items()}, lang, value_labels
@@ -218,7 +218,7 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
         other_lang="en" if lang == "zh" else "zh",
         advice=advice,
         label=label,
-        decision_reason=decision_reason,
+        decision_reason=reason,
         bars=_bars(advice.modes, lang),
         chart_height=44 * len(advice.modes),
         modes=[(mode, _name(mode, lang), _other_name(mode, lang)) for mode in advice.modes],
