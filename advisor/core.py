@@ -20,7 +20,7 @@ from .errors import _MISSING, FieldProblem, ProfileError, RulePackError
 from .evaluation import evaluate, label_reliability
 from .knowledge import KnowledgeBase, load_knowledge
 from .paths import default_knowledge_dir, default_rules_dir
-from .precedents import find_precedents
+from .precedents import CaseIndex, find_precedents
 from .profile import ATTRIBUTES, Profile
 from .questions import QUESTIONS_FILE, load_questions
 from .rulebook import Rulebook, load_rulebook
@@ -148,6 +148,7 @@ class Advisor:
         self.version = _advisor_version()
         self._cases_dir = cases_dir
         self._cases: list[Case] | None = None
+        self._case_index: CaseIndex | None = None
         self._calibration: dict[str, Reliability] | None = None
         self._cases_lock = threading.Lock()
 
@@ -160,6 +161,15 @@ class Advisor:
             if self._cases is None:
                 self._cases = load_cases(self._cases_dir)
             return self._cases
+
+    @property
+    def case_index(self) -> CaseIndex:
+        """The documented cases arranged for finding precedents, built once."""
+        cases = self.cases
+        with self._cases_lock:
+            if self._case_index is None:
+                self._case_index = CaseIndex(cases)
+            return self._case_index
 
     def reliability(self, decision: str) -> Reliability:
         """How often `decision` kept its promise on the documented cases, with this rule pack.
@@ -213,7 +223,7 @@ class Advisor:
             answered=[name for name in ATTRIBUTES if name in known],
             profile=valid.model_dump(exclude_none=True),
             reliability=self.reliability(standing.decision),
-            precedents=find_precedents(known, self.cases),
+            precedents=find_precedents(known, self.case_index),
             versions=Versions(
                 advisor=self.version,
                 knowledge=self.knowledge.version,

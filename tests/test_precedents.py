@@ -105,3 +105,47 @@ def test_a_case_that_contradicts_the_profile_ranks_below_one_that_does_not():
         assert precedent.similarity > 0
     equity = [p for p in found if p.differing.get("university_takes_equity")]
     assert all(p.similarity < found[0].similarity for p in equity)
+
+
+def _one_case_at_a_time(known, cases, limit=3):
+    """The similarity as the module docstring states it, case by case: what the index must equal."""
+    from advisor.precedents import _home_rank
+
+    scored = []
+    for case in cases:
+        theirs = case.known()
+        shared = [name for name in known if name in theirs]
+        values = {name: agreement(name, known[name], theirs[name]) for name in shared}
+        total = 0.0
+        for name in shared:
+            total += 2 * values[name] - 1
+        matching = [name for name in shared if values[name] >= 0.5]
+        if matching and total > 0:
+            differing = [name for name in shared if name not in matching]
+            key = (-round(total, 6), _home_rank(case.region), len(differing), case.id)
+            scored.append((key, case.id, round(total, 2), matching, differing))
+    scored.sort()
+    return [
+        (case_id, similarity, matching, differing) for _, case_id, similarity, matching, differing in scored[:limit]
+    ]
+
+
+def test_the_index_finds_what_a_case_by_case_search_finds():
+    """Every case's profile, and mixtures of two cases' profiles, give the same precedents,
+    similarities and explanations as the plain loop over the cases."""
+    from advisor.precedents import CaseIndex
+
+    cases = load_cases()
+    index = CaseIndex(cases)
+    profiles = [case.known() for case in cases]
+    # mixtures: the first half of one case's attributes over another's, so values disagree too
+    profiles += [
+        {**profiles[i], **dict(list(profiles[(i * 7 + 3) % len(profiles)].items())[: len(profiles[i]) // 2])}
+        for i in range(len(profiles))
+    ]
+    for known in profiles:
+        found = [(p.id, p.similarity, list(p.matching), list(p.differing)) for p in index.find(known)]
+        assert found == _one_case_at_a_time(known, cases)
+        assert found and found == [
+            (p.id, p.similarity, list(p.matching), list(p.differing)) for p in find_precedents(known, cases)
+        ]
