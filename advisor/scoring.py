@@ -152,6 +152,7 @@ class Scorer:
         self.value_labels = value_labels or {}
         self.policy = rulebook.meta.scoring
         self.mode_order = list(knowledge.modes)
+        self._positions = list(enumerate(self.mode_order))
         self._quote_cache: dict[str, tuple[SourceQuote, ...]] = {}
         self._rule_cache: dict[str, tuple[tuple[str, ...], dict[str, str], tuple[SourceQuote, ...]]] = {}
         # Per rule: (mode, supporting weight, opposing weight, excludes?); raising rules are absent.
@@ -225,10 +226,10 @@ class Scorer:
         else:  # the common case, the same order without the exclusion flag
             plain = [
                 (-score_of_net[support[mode] - opposition[mode]], -support[mode], position, mode)
-                for position, mode in enumerate(self.mode_order)
+                for position, mode in self._positions
             ]
             plain.sort()
-            ranking = tuple((entry[3], -entry[0]) for entry in plain)
+            ranking = tuple([(entry[3], -entry[0]) for entry in plain])
         frozen = frozenset(excluded)
         decision, reason = self._decide(ranking, frozen, support, answered, explain)
         return Standing(ranking, frozen, support, opposition, decision, reason)
@@ -270,6 +271,8 @@ class Scorer:
             return "insufficient_information", "Every mode is excluded by the profile."
         name = self.knowledge.modes[leader].name if explain else ""
         if answered < policy.min_answered:
+            if not explain:
+                return "insufficient_information", ""
             return (
                 "insufficient_information",
                 f"Only {answered} of the profile's attributes are known; answer at least {policy.min_answered}.",
@@ -277,12 +280,16 @@ class Scorer:
         if not any(support.values()):
             return "insufficient_information", "No rule supports any mode yet: more of the partnership must be known."
         if support[leader] < policy.min_support:
+            if not explain:
+                return "insufficient_information", ""
             return (
                 "insufficient_information",
                 f"No mode has enough support yet: the leader, {name}, has {support[leader]} points of supporting "
                 f"evidence and needs {policy.min_support:g}.",
             )
         if self.verdict(leader_score, False) == "unlikely":
+            if not explain:
+                return "insufficient_information", ""
             return (
                 "insufficient_information",
                 f"Even the leader, {name}, scores only {leader_score}: no mode fits well.",
