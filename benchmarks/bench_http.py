@@ -31,6 +31,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+TARGET_RATE = 1500  # requests/s on /v1/advise
+TARGET_P99_MS = 20
+TARGET_STEP_RATIO = 1.2  # one interview step against one /v1/advise call, server CPU
+
+
+def _met(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
 
 
 def profiles() -> list[bytes]:
@@ -166,6 +173,7 @@ def main() -> None:
     print(f"command      .venv/bin/python {command.strip()}")
     print(f"machine      {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end")
     cpu: dict[str, float] = {}
+    verdicts: list[str] = []
     for path, count, elapsed, latencies, failures, server_cpu in results:
         print()
         print(f"endpoint     POST {path}  ({count} bodies in turn; server: advisor serve)")
@@ -184,6 +192,10 @@ def main() -> None:
                 f"server CPU   {per_request * ms:.2f} ms per request (one core's worth: at most {1 / per_request:,.0f} requests/s)"
             )
         print(f"failures     {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
+        if path == "/v1/advise" and args.concurrency == 32:
+            rate, p99 = len(latencies) / elapsed, percentile(latencies, 0.99) * ms
+            verdicts.append(f"throughput {_met(rate >= TARGET_RATE)} ({rate:,.0f} >= {TARGET_RATE:,} requests/s)")
+            verdicts.append(f"p99 {_met(p99 < TARGET_P99_MS)} ({p99:.1f} < {TARGET_P99_MS} ms)")
     if "/v1/interview/next" in cpu:
         step = cpu["/v1/interview/next"]
         print()
@@ -191,6 +203,11 @@ def main() -> None:
         print(
             f"one interview step / one /v1/advise?what_if=true call (server CPU): {step / cpu['/v1/advise?what_if=true']:.2f}"
         )
+        ratio = step / cpu["/v1/advise"]
+        verdicts.append(f"interview step {_met(ratio <= TARGET_STEP_RATIO)} ({ratio:.2f} <= {TARGET_STEP_RATIO})")
+    if verdicts:
+        print()
+        print("targets (issue 9, at 32 clients):  " + "; ".join(verdicts))
     if any(result[4] for result in results):
         sys.exit(1)
 
