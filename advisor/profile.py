@@ -24,6 +24,10 @@ IpOwner = Literal["enterprise", "university", "joint", "undecided"]
 Level = Literal["low", "medium", "high"]
 GovernmentRole = Literal["funder", "mediator", "policy"]
 UniversityGoal = Literal["public_interest", "academic", "commercial"]
+# NOTE: what the university / institute delivers, in the seed's own two acts: guidance and service
+# on a bottleneck (Technology Service) or research the enterprise funds under an agreement
+# (Program Cooperation). A finished result is `existing_result`, shares `university_takes_equity`.
+UniversityContribution = Literal["guidance_service", "commissioned_research"]
 InternationalChannel = Literal["governmental", "non_governmental"]
 InternationalParties = Literal["bilateral", "multilateral"]
 Sector = Literal[
@@ -90,6 +94,13 @@ class Profile(BaseModel):
     technology_level: TechnologyLevel | None = Field(None, description="Level of the technology involved.")
     existing_result: bool | None = Field(
         None, description="The institution already holds a finished result / patent to commercialize."
+    )
+    university_contribution: UniversityContribution | None = Field(
+        None,
+        description=(
+            "What the university/institute delivers: guidance and service on a production problem,"
+            " or new research the enterprise pays for under an agreement."
+        ),
     )
     ip_owner: IpOwner | None = Field(None, description="Who will own the resulting IP.")
     ipr_sensitivity: Level | None = Field(None, description="How much patents and confidentiality matter.")

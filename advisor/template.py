@@ -34,6 +34,7 @@ EXAMPLE_ROW: dict[str, Any] = {
     "research_stages": ["applied"],
     "technology_level": "conventional",
     "existing_result": False,
+    "university_contribution": "commissioned_research",
     "ip_owner": "enterprise",
     "ipr_agreement": True,
     "sector": "manufacturing",
