@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .advice import Reliability
 from .cases import Case
+from .catalogue import words
 
 if TYPE_CHECKING:
     from .core import Advisor
@@ -189,25 +190,34 @@ def firing_counts(results: Sequence[CaseResult]) -> Counter[str]:
     return counts
 
 
-_LABEL_SENTENCE = {
-    "clear": "CLEAR has been right about {n} in 10 documented cases like this: the leader was the mode actually used "
-    "in {right} of {cases} clear decisions.",
-    "close_call": "On a CLOSE CALL the mode actually used was one of the two leaders in about {n} in 10 documented "
-    "cases like this ({right} of {cases}).",
-    "insufficient_information": "With INSUFFICIENT INFORMATION the leader was the mode actually used in about {n} in "
-    "10 documented cases like this ({right} of {cases}).",
-}
+def reliability_words(decision: str, in_ten: int, right: int, cases: int, lang: str) -> str:
+    """What a decision label has meant, in one sentence of `lang` (the catalogue's reliability)."""
+    sentences = words(lang, "reliability")
+    if not cases:
+        return str(sentences["unmeasured"])
+    share = sentences["shares"][in_ten]
+    return str(sentences[decision]).format(share=share, right=right, cases=cases)
+
+
+def _in_ten(right: int, cases: int) -> int:
+    """`right` of `cases` as "about N in 10", never claiming 10 in 10 (always) or 0 in 10 (never)
+    unless every case says so: 58 of 59 is "about 9 in 10", 1 of 40 "about 1 in 10"."""
+    if not cases:
+        return 0
+    in_ten = round(10 * right / cases)
+    if right < cases:
+        in_ten = min(in_ten, 9)
+    if right > 0:
+        in_ten = max(in_ten, 1)
+    return in_ten
 
 
 def label_reliability(evaluation: Evaluation) -> dict[str, Reliability]:
     """For each decision label, what it has meant on the evaluation set, as numbers and one sentence."""
     out = {}
     for decision, calibration in evaluation.calibration().items():
-        in_ten = round(10 * calibration.right / calibration.cases) if calibration.cases else 0
-        if calibration.cases:
-            sentence = _LABEL_SENTENCE[decision].format(n=in_ten, right=calibration.right, cases=calibration.cases)
-        else:
-            sentence = "No documented case has received this label yet, so how often it is right is unmeasured."
+        in_ten = _in_ten(calibration.right, calibration.cases)
+        sentence = reliability_words(decision, in_ten, calibration.right, calibration.cases, "en")
         out[decision] = Reliability(
             decision=decision,  # type: ignore[arg-type]
             measure=calibration.measure,  # type: ignore[arg-type]

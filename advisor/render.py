@@ -7,6 +7,7 @@ from typing import Any
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .catalogue import attribute_label, place_label, words
+from .evaluation import reliability_words
 from .scoring import format_amount, format_value
 from .textwidth import pad, width, wrap
 
@@ -94,12 +95,7 @@ def reliability_sentence(advice: Advice, lang: str = "en") -> str:
     reliability = advice.reliability
     if reliability is None:
         return ""
-    sentences = words(lang, "reliability")
-    if not reliability.cases:
-        return str(sentences["unmeasured"])
-    return str(sentences[reliability.decision]).format(
-        n=reliability.in_ten, right=reliability.right, cases=reliability.cases
-    )
+    return reliability_words(reliability.decision, reliability.in_ten, reliability.right, reliability.cases, lang)
 
 
 def precedent_values(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from advisor.cases import load_cases
+from advisor.catalogue import catalogue
 from advisor.cli import cli
-from advisor.evaluation import CaseResult, choose_margin, evaluate, label_reliability
+from advisor.evaluation import CaseResult, _in_ten, choose_margin, evaluate, label_reliability
 
 MODES = ("a", "b", "c")
 
@@ -89,8 +91,9 @@ def test_label_reliability_sentence_is_computed_from_the_numbers(shipped):
     reliability = label_reliability(evaluation)
     clear = evaluation.calibration()["clear"]
     assert reliability["clear"].right == clear.top1
-    assert reliability["clear"].in_ten == round(10 * clear.top1 / clear.cases)
-    assert f"about {reliability['clear'].in_ten} in 10 documented cases like this" in reliability["clear"].sentence
+    assert reliability["clear"].in_ten == _in_ten(clear.top1, clear.cases)
+    share = catalogue("en")["reliability"]["shares"][reliability["clear"].in_ten]  # "about 9 in 10"
+    assert f"right in {share} documented cases like this" in reliability["clear"].sentence
     assert f"{clear.top1} of {clear.cases}" in reliability["clear"].sentence
 
 
@@ -126,3 +129,10 @@ def test_evaluate_a_custom_case_file(tmp_path):
     data = json.loads(CliRunner().invoke(cli, ["evaluate", str(tmp_path), "--format", "json"]).stdout)
     assert data["cases"] == 1
     assert data["by_mode"]["technology_equity"]["cases"] == 1
+
+
+@pytest.mark.parametrize(
+    ("right", "cases", "in_ten"), [(58, 59, 9), (59, 59, 10), (0, 5, 0), (1, 40, 1), (45, 50, 9), (5, 10, 5), (0, 0, 0)]
+)
+def test_about_n_in_ten_never_rounds_to_always_or_never(right, cases, in_ten):
+    assert _in_ten(right, cases) == in_ten

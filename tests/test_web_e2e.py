@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from advisor.catalogue import catalogue
 from advisor.core import default_advisor
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -229,7 +230,8 @@ def test_chinese_questionnaire_with_back_and_dont_know(server, questions, page):
     assert "为何是技术入股" in page.inner_text("#advice")
     # the label's measured meaning and the precedents, in Chinese
     reliability = advice.reliability
-    assert f"约有 {reliability.in_ten}/10" in page.inner_text("#decision .reliability")
+    share = catalogue("zh")["reliability"]["shares"][reliability.in_ten]  # 约九成
+    assert f"{share}是对的" in page.inner_text("#decision .reliability")
     assert f"{reliability.cases} 个" in page.inner_text("#decision .reliability")
     shown = page.eval_on_selector_all(".precedents li.precedent", "items => items.map(i => i.dataset.case)")
     assert shown == [p.id for p in advice.precedents]

@@ -455,7 +455,8 @@
     if (!sentences) return reliability.sentence;
     if (!reliability.cases) return sentences.unmeasured;
     return sentences[reliability.decision].replace(/\{(\w+)\}/g, function (_, name) {
-      return String({ n: reliability.in_ten, right: reliability.right, cases: reliability.cases }[name]);
+      var share = sentences.shares[reliability.in_ten];
+      return String({ share: share, right: reliability.right, cases: reliability.cases }[name]);
     });
   }
 
