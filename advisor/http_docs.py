@@ -82,6 +82,10 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
     esc = html.escape
     w = words(lang, "api_docs")
     other = str(w["switch_lang"])  # the language the page's switch link leads to
+
+    def located(where: str) -> str:  # "(query)", "（查询参数）"
+        return str(w["located"]).format(where=where)
+
     info = schema["info"]
     description = info.get("description", "")
     if "description" in w and limits is not None:
@@ -94,7 +98,9 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{esc(str(w['title']).format(title=info['title']))}</title><link rel='icon' href='data:,'>",
         "<link rel='stylesheet' href='/static/style.css'></head><body class='docs'><main>",
-        f"<p class='lang-switch'><a href='/docs?lang={esc(other)}'>{esc(str(words(other, 'api_docs')['language_name']))}</a></p>",
+        # the other language's own name, marked as such (lang, hreflang)
+        f"<p class='lang-switch'><a href='/docs?lang={esc(other)}' hreflang='{esc(other)}' lang='{esc(other)}'>"
+        f"{esc(str(words(other, 'api_docs')['language_name']))}</a></p>",
         f"<h1>{esc(str(w['heading']).format(title=info['title']))} <small>{esc(info['version'])}</small></h1>",
         f"<p>{esc(str(w.get('summary', info.get('summary', ''))))}</p>",
         f"<p>{links}</p>",
@@ -122,7 +128,7 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
             required = " required" if parameter.get("required") else ""
             described = _inline(text.get("parameters", {}).get(name, parameter.get("description", "")))
             out.append(
-                f"<label>{esc(name)} <em>({parameter['in']})</em>"
+                f"<label><code>{esc(name)}</code> <em>{esc(located(w['locations'].get(parameter['in'], parameter['in'])))}</em>"
                 f"<input name='{esc(name)}' data-in='{parameter['in']}' value='{esc(str(default).lower() if isinstance(default, bool) else str(default))}'{required}>"
                 f"<span class='hint'>{described}</span></label>"
             )
@@ -132,7 +138,7 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
             media = next(iter(content))
             example = _example(content[media])
             out.append(
-                f"<label>{esc(str(w['body']))} <em>({esc(media)})</em><textarea name='body' data-type='{esc(media)}' rows='8'>{esc(example)}</textarea></label>"
+                f"<label>{esc(str(w['body']))} <em>{esc(located(media))}</em><textarea name='body' data-type='{esc(media)}' rows='8'>{esc(example)}</textarea></label>"
             )
         responses = {**w.get("responses", {}), **text.get("responses", {})}
         codes = "".join(
