@@ -341,7 +341,7 @@ def explain(rule_id: str, lang: str, rules_dir: str | None, knowledge_dir: str |
 
 @cli.command()
 @with_pack
-@lang_option()
+@lang_option("Language of the report (file names, rule ids and fields stay as they are).")
 def validate(rules_dir: str | None, knowledge_dir: str | None, lang: str) -> None:
     """Lint a rule pack: schema, attributes, values, ids, test cases, rules that never fire, coverage;
     and the questionnaire (questions.yml) of the knowledge directory."""

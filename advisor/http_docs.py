@@ -97,7 +97,9 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
         f"<!doctype html><html lang='{esc(str(w['html_lang']))}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{esc(str(w['title']).format(title=info['title']))}</title><link rel='icon' href='data:,'>",
-        "<link rel='stylesheet' href='/static/style.css'></head><body class='docs'><main>",
+        "<link rel='stylesheet' href='/static/style.css'></head>",
+        # NOTE: docs.js reads its one phrase from here (the page allows no inline script)
+        f"<body class='docs' data-failed='{esc(str(w['failed']))}'><main>",
         # the other language's own name, marked as such (lang, hreflang)
         f"<p class='lang-switch'><a href='/docs?lang={esc(other)}' hreflang='{esc(other)}' lang='{esc(other)}'>"
         f"{esc(str(words(other, 'api_docs')['language_name']))}</a></p>",

@@ -649,6 +649,7 @@ def test_the_api_reference_page_in_chinese(path, headers, get):
     assert response.status_code == 200 and "<html lang='zh-CN'>" in page and "发送请求" in page
     assert "Accept-Language" in response.headers["vary"]
     assert english_sentences(_page_text(page)) == [], english_sentences(_page_text(page))
+    assert "data-failed='请求失败：'" in page  # the page script's one phrase, read from the page
     english = get("/docs?lang=en", {"Accept-Language": "zh-CN"}).text
     assert "<html lang='en'>" in english and "Send request" in english and "lang='zh'>中文</a>" in english
 
