@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from .catalogue import words
+from .catalogue import catalogue, words
 from .http_errors import ERROR_RESPONSES
 from .http_models import BatchLine, InterviewRequest, ParseRequest
 from .profile import Profile
@@ -81,6 +81,7 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
     """
     esc = html.escape
     w = words(lang, "api_docs")
+    t = catalogue(lang).get("openapi", {})  # the OpenAPI texts translated (English has none)
     other = str(w["switch_lang"])  # the language the page's switch link leads to
 
     def located(where: str) -> str:  # "(query)", "（查询参数）"
@@ -88,8 +89,8 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
 
     info = schema["info"]
     description = info.get("description", "")
-    if "description" in w and limits is not None:
-        description = str(w["description"]).format(**limits)
+    if "description" in t and limits is not None:
+        description = str(t["description"]).format(**limits)
     links = esc(str(w["links"])).format(
         openapi="<a href='/openapi.json'>/openapi.json</a>", version=esc(schema["openapi"]), page="<a href='/'>/</a>"
     )
@@ -104,13 +105,13 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
         f"<p class='lang-switch'><a href='/docs?lang={esc(other)}' hreflang='{esc(other)}' lang='{esc(other)}'>"
         f"{esc(str(words(other, 'api_docs')['language_name']))}</a></p>",
         f"<h1>{esc(str(w['heading']).format(title=info['title']))} <small>{esc(info['version'])}</small></h1>",
-        f"<p>{esc(str(w.get('summary', info.get('summary', ''))))}</p>",
+        f"<p>{esc(str(t.get('summary', info.get('summary', ''))))}</p>",
         f"<p>{links}</p>",
         f"<div class='doc-text'>{_paragraphs(description)}</div>",
         f"<nav aria-label='{esc(str(w['operations_label']))}'><ul>",
     ]
     operations = [
-        (path, method, operation, w.get("operations", {}).get(f"{method.upper()} {path}", {}))
+        (path, method, operation, t.get("operations", {}).get(f"{method.upper()} {path}", {}))
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
     ]
@@ -142,7 +143,7 @@ def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mappin
             out.append(
                 f"<label>{esc(str(w['body']))} <em>{esc(located(media))}</em><textarea name='body' data-type='{esc(media)}' rows='8'>{esc(example)}</textarea></label>"
             )
-        responses = {**w.get("responses", {}), **text.get("responses", {})}
+        responses = {**t.get("responses", {}), **text.get("responses", {})}
         codes = "".join(
             f"<li><strong>{code}</strong> {_inline(responses.get(code, response.get('description', '')))}</li>"
             for code, response in operation.get("responses", {}).items()
