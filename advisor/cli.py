@@ -116,9 +116,13 @@ class AdvisorGroup(click.Group):
             click.echo(f"{words(lang, 'problems')['error']}{translate(str(error), lang, 'input')}", err=True)
             ctx.exit(EXIT_INPUT)
         except RulePackError as error:
-            click.echo("error: the rule pack or knowledge base cannot be used:", err=True)
+            from .catalogue import words
+            from .problem_text import describe_pack_problem
+
+            lang = command_lang(ctx)
+            click.echo(str(words(lang, "pack_problems")["unusable"]), err=True)
             for pack_problem in error.problems:
-                click.echo(f"  {pack_problem.describe()}", err=True)
+                click.echo(f"  {describe_pack_problem(pack_problem, lang)}", err=True)
             ctx.exit(EXIT_PACK)
         except click.UsageError as error:
             from .help_text import usage_error_text
@@ -337,23 +341,27 @@ def explain(rule_id: str, lang: str, rules_dir: str | None, knowledge_dir: str |
 
 @cli.command()
 @with_pack
-def validate(rules_dir: str | None, knowledge_dir: str | None) -> None:
+@lang_option("Language of the report (file names, rule ids and fields stay as they are).")
+def validate(rules_dir: str | None, knowledge_dir: str | None, lang: str) -> None:
     """Lint a rule pack: schema, attributes, values, ids, test cases, rules that never fire, coverage;
     and the questionnaire (questions.yml) of the knowledge directory."""
+    from .catalogue import words
     from .lint import lint_pack
     from .pack import questions_problems
+    from .problem_text import describe_pack_problem
 
     report = lint_pack(rules_dir, knowledge_dir)
     report.errors += questions_problems(knowledge_dir)
+    w = words(lang, "pack_problems")
     for problem in report.errors:
-        click.echo(f"error: {problem.describe()}", err=True)
+        click.echo(f"{w['error']}{describe_pack_problem(problem, lang)}", err=True)
     for problem in report.warnings:
-        click.echo(f"warning: {problem.describe()}", err=True)
-    summary = f"{report.rules} rules: {len(report.errors)} errors, {len(report.warnings)} warnings"
+        click.echo(f"{w['warning']}{describe_pack_problem(problem, lang)}", err=True)
+    summary = str(w["summary"]).format(rules=report.rules, errors=len(report.errors), warnings=len(report.warnings))
     if report.ok:
-        click.echo(f"ok: {summary}")
+        click.echo(str(w["ok"]).format(summary=summary))
     else:
-        click.echo(f"failed: {summary}", err=True)
+        click.echo(str(w["failed"]).format(summary=summary), err=True)
         sys.exit(EXIT_PACK)
 
 

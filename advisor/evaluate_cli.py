@@ -6,30 +6,28 @@ Module level imports only click and the standard library, so `advisor --help` st
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli import with_pack
+from .options import lang_option
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation, MarginChoice
 
-#: The gates `--min-*` can set, with the figure each reads from the report.
-GATES = {
-    "top1": "top-1 agreement",
-    "top2": "top-2 agreement",
-    "clear": "`clear` right (leader is the mode used)",
-    "close_call": "`close_call` with the mode used in its top two",
-    "mode_top1": "lowest top-1 agreement of any mode",
-}
+#: The gates `--min-*` can set (their names, per language, are the catalogue's `evaluate.gates`).
+GATES = ("top1", "top2", "clear", "close_call", "mode_top1")
 #: The targets of issue 8, printed in the closing note.
 TARGETS = {"top1": 0.85, "top2": 0.95, "clear": 0.90, "close_call": 0.90, "mode_top1": 0.60}
 EXIT_BELOW_GATE = 1
 
 
-def percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
+def percent(value: float | None, lang: str = "en") -> str:
+    from .catalogue import words
+
+    return str(words(lang, "evaluate")["not_available"]) if value is None else f"{100 * value:.1f}%"
 
 
 def figures(evaluation: Evaluation) -> dict[str, float | None]:
@@ -50,41 +48,56 @@ def _code(mode: str) -> str:
     return MODE_CODES.get(mode, mode)
 
 
-def render_evaluation(evaluation: Evaluation, source: str, pack: str, markdown: bool = False) -> str:
-    """The report as terminal text, or Markdown."""
+def render_evaluation(
+    evaluation: Evaluation,
+    source: str,
+    pack: str,
+    markdown: bool = False,
+    lang: str = "en",
+    mode_names: Mapping[str, str] | None = None,
+) -> str:
+    """The report as terminal text, or Markdown, in `lang` (catalogue section `evaluate`; its
+    templates may show a mode by its id, its name in `lang` from `mode_names`, or both)."""
+    from .catalogue import words
+
+    w = words(lang, "evaluate")
+
+    def pct(value: float | None) -> str:
+        return percent(value, lang)
+
     lines: list[str] = []
     h1, h2 = ("# ", "## ") if markdown else ("", "")
     bullet = "- " if markdown else "  "
     n = evaluation.size
-    lines.append(f"{h1}Evaluation of {pack} on {n} documented cases ({source})")
+    lines.append(h1 + str(w["title"]).format(pack=pack, count=n, source=source))
     lines.append("")
     top1 = sum(r.top1 for r in evaluation.results)
     top2 = sum(r.top2 for r in evaluation.results)
-    lines.append(f"{bullet}top-1 (leader is the mode used): {top1}/{n} ({percent(evaluation.top1)})")
-    lines.append(f"{bullet}top-2 (mode used among the two leaders): {top2}/{n} ({percent(evaluation.top2)})")
+    lines.append(bullet + str(w["top1"]).format(hits=top1, count=n, rate=pct(evaluation.top1)))
+    lines.append(bullet + str(w["top2"]).format(hits=top2, count=n, rate=pct(evaluation.top2)))
     lines.append("")
-    lines.append(f"{h2}By mode")
+    lines.append(h2 + str(w["by_mode"]))
     lines.append("")
     if markdown:
-        lines += ["| mode | cases | top-1 | top-2 |", "|---|---:|---:|---:|"]
+        lines += [str(w["table_head"]), "|---|---:|---:|---:|"]
     for mode, row in evaluation.by_mode().items():
-        if markdown:
-            lines.append(
-                f"| {mode} | {row['cases']} | {row['top1']} ({percent(row['top1_rate'])}) "
-                f"| {row['top2']} ({percent(row['top2_rate'])}) |"
-            )
-        else:
-            lines.append(
-                f"  {mode:<26}{row['cases']:>3} cases   top-1 {row['top1']:>2} ({percent(row['top1_rate']):>6})"
-                f"   top-2 {row['top2']:>2} ({percent(row['top2_rate']):>6})"
-            )
+        cells = {
+            "mode": mode,
+            "name": (mode_names or {}).get(mode, mode),
+            "cases": row["cases"],
+            "top1": row["top1"],
+            "top1_rate": pct(row["top1_rate"]),
+            "top2": row["top2"],
+            "top2_rate": pct(row["top2_rate"]),
+        }
+        lines.append(str(w["table_row" if markdown else "mode_row"]).format(**cells))
     lines.append("")
-    lines.append(f"{h2}Confusion matrix (rows: mode used; columns: leading mode)")
+    lines.append(h2 + str(w["confusion"]))
     lines.append("")
     codes = [_code(mode) for mode in evaluation.modes]
     confusion = evaluation.confusion()
     if markdown:
-        lines += ["| used \\ led | " + " | ".join(codes) + " |", "|---|" + "---:|" * len(codes)]
+        lines += [f"| {w['corner']} | " + " | ".join(codes) + " |", "|---|" + "---:|" * len(codes)]
         for mode, row in confusion.items():
             lines.append(f"| {_code(mode)} | " + " | ".join(str(row[m]) for m in evaluation.modes) + " |")
     else:
@@ -92,52 +105,70 @@ def render_evaluation(evaluation: Evaluation, source: str, pack: str, markdown: 
         for mode, row in confusion.items():
             lines.append(f"    {_code(mode):<4}" + "".join(f"{row[m]:>4}" for m in evaluation.modes))
     lines.append("")
-    lines.append(f"{h2}Calibration of the decision labels")
+    lines.append(h2 + str(w["calibration"]))
     lines.append("")
+    decisions = w["decisions"]
     for decision, cal in evaluation.calibration().items():
-        promise = "leader is the mode used" if cal.measure == "top1" else "mode used in the top two"
-        lines.append(
-            f"{bullet}{decision}: {cal.cases} decisions; {promise}: {cal.right} ({percent(cal.rate)})"
-            f"; top-1 {cal.top1}, top-2 {cal.top2}"
+        promise = w["promise_top1"] if cal.measure == "top1" else w["promise_top2"]
+        line = str(w["calibration_line"]).format(
+            decision=decisions.get(decision, decision),
+            cases=cal.cases,
+            promise=promise,
+            right=cal.right,
+            rate=pct(cal.rate),
+            top1=cal.top1,
+            top2=cal.top2,
         )
+        lines.append(bullet + line)
     wrong = evaluation.wrong()
     lines.append("")
-    lines.append(f"{h2}Cases whose leader is not the mode used ({len(wrong)})")
+    lines.append(h2 + str(w["wrong"]).format(count=len(wrong)))
     lines.append("")
     for result in wrong:
-        top3 = ", ".join(f"{_code(mode)} {score}" for mode, score in result.ranking[:3])
-        lines.append(
-            f"{bullet}{result.case_id}: used {_code(result.truth)} (ranked {result.rank_of_truth}); "
-            f"{result.decision}; top three: {top3}"
+        top3 = str(w["sep"]).join(
+            str(w["ranked"]).format(mode=_code(mode), score=score) for mode, score in result.ranking[:3]
         )
+        line = str(w["wrong_line"]).format(
+            case=result.case_id,
+            truth=_code(result.truth),
+            rank=result.rank_of_truth,
+            decision=decisions.get(result.decision, result.decision),
+            top3=top3,
+        )
+        lines.append(bullet + line)
     lines.append("")
-    lines.append(f"{h2}Targets" if markdown else "Targets (issue 8):")
+    lines.append(h2 + str(w["targets"]) if markdown else str(w["targets_text"]))
     if markdown:
         lines.append("")
     values = figures(evaluation)
     for gate, target in TARGETS.items():
         value = values[gate]
         met = value is not None and value >= target
-        lines.append(
-            f"{bullet}{GATES[gate]}: {percent(value)} (target >= {percent(target)}) {'met' if met else 'NOT MET'}"
+        line = str(w["target_line"]).format(
+            gate=w["gates"][gate], value=pct(value), target=pct(target), met=w["met"] if met else w["not_met"]
         )
+        lines.append(bullet + line)
     return "\n".join(lines) + "\n"
 
 
-def render_calibration(choice: MarginChoice, current: float) -> str:
-    lines = ["", "Calibration of the close-call margin (smallest margin meeting both 90% targets):"]
-    lines.append("  margin  clear right/cases  close_call top-2/cases")
+def render_calibration(choice: MarginChoice, current: float, lang: str = "en") -> str:
+    from .catalogue import words
+
+    w = words(lang, "evaluate")
+    lines = ["", str(w["margin_title"]), str(w["margin_head"])]
     for margin, right, clear, top2, close in choice.table:
         if clear == 0 and close == 0:
             continue
-        mark = "  <- chosen" if margin == choice.margin else ("  <- the pack's" if margin == current else "")
-        lines.append(f"  {margin:>6}  {right:>5}/{clear:<5}          {top2:>5}/{close:<5}{mark}")
+        mark = w["chosen_mark"] if margin == choice.margin else (w["pack_mark"] if margin == current else "")
+        lines.append(
+            str(w["margin_row"]).format(margin=margin, right=right, clear=clear, top2=top2, close=close, mark=mark)
+        )
         if choice.margin is not None and margin > choice.margin + 5 and margin != current:
             break
     if choice.margin is None:
-        lines.append("  no margin meets both targets on this set")
+        lines.append(str(w["no_margin"]))
     else:
-        lines.append(f"  chosen: {choice.margin} (the pack has {current:g})")
+        lines.append(str(w["chosen"]).format(margin=choice.margin, current=f"{current:g}"))
     return "\n".join(lines) + "\n"
 
 
@@ -159,6 +190,7 @@ def render_calibration(choice: MarginChoice, current: float) -> str:
     "--calibrate", is_flag=True, help="Also derive the close-call margin from the cases (docs/evaluation.md)."
 )
 @with_pack
+@lang_option("Language of the text and Markdown report (the JSON keeps ids and codes).")
 def command(
     cases: str | None,
     fmt: str,
@@ -170,6 +202,7 @@ def command(
     calibrate: bool,
     rules_dir: str | None,
     knowledge_dir: str | None,
+    lang: str,
 ) -> None:
     """Measure the advice against documented cases (CASES: a folder of case files or one YAML
     file; default: the shipped set): top-1 / top-2 agreement, a confusion matrix, the calibration
@@ -181,7 +214,12 @@ def command(
     advisor = _advisor(rules_dir, knowledge_dir)
     source = cases or str(default_cases_dir())
     evaluation = evaluate(advisor, load_cases(cases))
-    pack = f"rulebook {advisor.rulebook.meta.name} {advisor.rulebook.meta.version}"
+    from .catalogue import words
+
+    w = words(lang, "evaluate")
+    meta = advisor.rulebook.meta
+    # NOTE: the JSON's "rulebook" is read by scripts: it keeps the English wording
+    pack = f"rulebook {meta.name} {meta.version}"
     choice = choose_margin(evaluation.results) if calibrate else None
     if fmt == "json":
         data: dict[str, Any] = {"source": source, "rulebook": pack, **evaluation.to_dict()}
@@ -195,18 +233,25 @@ def command(
             }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_evaluation(evaluation, source, pack, markdown=fmt == "markdown"), nl=False)
+        named = str(w["pack"]).format(name=meta.name, version=meta.version)
+        names = {
+            mode_id: getattr(mode, f"name_{lang}", "") or mode.name for mode_id, mode in advisor.knowledge.modes.items()
+        }
+        report = render_evaluation(evaluation, source, named, fmt == "markdown", lang, names)
+        click.echo(report, nl=False)
         if choice is not None:
-            click.echo(render_calibration(choice, advisor.rulebook.meta.scoring.close_call_margin), nl=False)
+            click.echo(render_calibration(choice, meta.scoring.close_call_margin, lang), nl=False)
     gates = {"top1": min_top1, "top2": min_top2, "clear": min_clear, "close_call": min_close_call}
     gates["mode_top1"] = min_mode_top1
     values = figures(evaluation)
     failed = [
-        f"{GATES[gate]} is {percent(values[gate])}, below {percent(minimum)}"
+        str(w["gate_failed"]).format(
+            gate=w["gates"][gate], value=percent(values[gate], lang), minimum=percent(minimum, lang)
+        )
         for gate, minimum in gates.items()
         if minimum is not None and ((value := values[gate]) is None or value < minimum)
     ]
     for message in failed:
-        click.echo(f"gate failed: {message}", err=True)
+        click.echo(message, err=True)
     if failed:
         raise SystemExit(EXIT_BELOW_GATE)

@@ -75,13 +75,17 @@ def create_app(
         pack = advisor
     else:  # RulePackError (at start-up) if the questionnaire is broken
         pack = Pack(advisor, load_questions(advisor.knowledge.directory))
+    limits = {
+        "max_body": max_body_bytes,
+        "max_batch": max_batch_bytes,
+        "max_headers": max_header_bytes,
+        "body_seconds": body_seconds,
+    }
     app = FastAPI(
         title="coop-advisor",
         version=pack.advisor.version,
         summary="Advice on which university-enterprise cooperation mode fits a planned partnership.",
-        description=API_DESCRIPTION.format(
-            max_body=max_body_bytes, max_batch=max_batch_bytes, max_headers=max_header_bytes, body_seconds=body_seconds
-        ),
+        description=API_DESCRIPTION.format(**limits),
         docs_url=None,  # NOTE: /docs and /openapi.json are http_routes' own: FastAPI's pages load a CDN
         redoc_url=None,
         openapi_url=None,
@@ -94,7 +98,8 @@ def create_app(
     app.state.question_json = {
         question.attribute: question.model_dump(mode="json") for question in pack.questions.questions
     }
-    app.state.docs_page = None
+    app.state.docs_pages = {}  # lang -> the /docs page, rendered on first request
+    app.state.limits = limits  # the /docs page states them in every language
     app.include_router(api)
     app.include_router(catalogue_routes)
     app.include_router(web)

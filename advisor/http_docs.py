@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from .catalogue import catalogue, words
 from .http_errors import ERROR_RESPONSES
 from .http_models import BatchLine, InterviewRequest, ParseRequest
 from .profile import Profile
@@ -70,46 +71,67 @@ headers up to {max_headers} bytes; a body must arrive within {body_seconds:g} se
 """
 
 
-def render_docs_page(schema: Mapping[str, Any]) -> str:
-    """An API reference with a form per operation, rendered from the OpenAPI document.
+def render_docs_page(schema: Mapping[str, Any], lang: str = "en", limits: Mapping[str, Any] | None = None) -> str:
+    """An API reference with a form per operation, rendered from the OpenAPI document, in `lang`.
 
+    The English texts are the OpenAPI document's own; another language's catalogue (section
+    `api_docs`) gives each operation's texts by "METHOD path", and a text it lacks reads in English.
     NOTE: FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN, and the service
     must work with no network; this page needs nothing but the service itself.
     """
     esc = html.escape
+    w = words(lang, "api_docs")
+    t = catalogue(lang).get("openapi", {})  # the OpenAPI texts translated (English has none)
+    other = str(w["switch_lang"])  # the language the page's switch link leads to
+
+    def located(where: str) -> str:  # "(query)", "（查询参数）"
+        return str(w["located"]).format(where=where)
+
+    info = schema["info"]
+    description = info.get("description", "")
+    if "description" in t and limits is not None:
+        description = str(t["description"]).format(**limits)
+    links = esc(str(w["links"])).format(
+        openapi="<a href='/openapi.json'>/openapi.json</a>", version=esc(schema["openapi"]), page="<a href='/'>/</a>"
+    )
     out = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<!doctype html><html lang='{esc(str(w['html_lang']))}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{esc(schema['info']['title'])} API</title><link rel='icon' href='data:,'>",
-        "<link rel='stylesheet' href='/static/style.css'></head><body class='docs'><main>",
-        f"<h1>{esc(schema['info']['title'])} HTTP API <small>{esc(schema['info']['version'])}</small></h1>",
-        f"<p>{esc(schema['info'].get('summary', ''))}</p>",
-        "<p>The machine-readable description is <a href='/openapi.json'>/openapi.json</a> (OpenAPI "
-        f"{esc(schema['openapi'])}); the web questionnaire is at <a href='/'>/</a>.</p>",
-        f"<div class='doc-text'>{_paragraphs(schema['info'].get('description', ''))}</div>",
-        "<nav aria-label='Operations'><ul>",
+        f"<title>{esc(str(w['title']).format(title=info['title']))}</title><link rel='icon' href='data:,'>",
+        "<link rel='stylesheet' href='/static/style.css'></head>",
+        # NOTE: docs.js reads its one phrase from here (the page allows no inline script)
+        f"<body class='docs' data-failed='{esc(str(w['failed']))}'><main>",
+        # the other language's own name, marked as such (lang, hreflang)
+        f"<p class='lang-switch'><a href='/docs?lang={esc(other)}' hreflang='{esc(other)}' lang='{esc(other)}'>"
+        f"{esc(str(words(other, 'api_docs')['language_name']))}</a></p>",
+        f"<h1>{esc(str(w['heading']).format(title=info['title']))} <small>{esc(info['version'])}</small></h1>",
+        f"<p>{esc(str(t.get('summary', info.get('summary', ''))))}</p>",
+        f"<p>{links}</p>",
+        f"<div class='doc-text'>{_paragraphs(description)}</div>",
+        f"<nav aria-label='{esc(str(w['operations_label']))}'><ul>",
     ]
     operations = [
-        (path, method, operation) for path, methods in schema["paths"].items() for method, operation in methods.items()
+        (path, method, operation, t.get("operations", {}).get(f"{method.upper()} {path}", {}))
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
     ]
-    for index, (path, method, operation) in enumerate(operations):
-        out.append(
-            f"<li><a href='#op{index}'><code>{method.upper()} {esc(path)}</code></a> {esc(operation.get('summary', ''))}</li>"
-        )
+    for index, (path, method, operation, text) in enumerate(operations):
+        summary = text.get("summary", operation.get("summary", ""))
+        out.append(f"<li><a href='#op{index}'><code>{method.upper()} {esc(path)}</code></a> {esc(summary)}</li>")
     out.append("</ul></nav>")
-    for index, (path, method, operation) in enumerate(operations):
+    for index, (path, method, operation, text) in enumerate(operations):
         out.append(f"<section class='op' id='op{index}'><h2><code>{method.upper()} {esc(path)}</code></h2>")
-        out.append(f"<p><strong>{esc(operation.get('summary', ''))}</strong></p>")
+        out.append(f"<p><strong>{esc(text.get('summary', operation.get('summary', '')))}</strong></p>")
         if operation.get("description"):
-            out.append(f"<div class='doc-text'>{_paragraphs(operation['description'])}</div>")
+            out.append(f"<div class='doc-text'>{_paragraphs(text.get('description', operation['description']))}</div>")
         out.append(f"<form class='try' data-method='{method.upper()}' data-path='{esc(path)}'>")
         for parameter in operation.get("parameters", []):
             name = parameter["name"]
             default = parameter.get("schema", {}).get("default", "")
             required = " required" if parameter.get("required") else ""
-            described = _inline(parameter.get("description", ""))
+            described = _inline(text.get("parameters", {}).get(name, parameter.get("description", "")))
             out.append(
-                f"<label>{esc(name)} <em>({parameter['in']})</em>"
+                f"<label><code>{esc(name)}</code> <em>{esc(located(w['locations'].get(parameter['in'], parameter['in'])))}</em>"
                 f"<input name='{esc(name)}' data-in='{parameter['in']}' value='{esc(str(default).lower() if isinstance(default, bool) else str(default))}'{required}>"
                 f"<span class='hint'>{described}</span></label>"
             )
@@ -119,15 +141,16 @@ def render_docs_page(schema: Mapping[str, Any]) -> str:
             media = next(iter(content))
             example = _example(content[media])
             out.append(
-                f"<label>Body <em>({esc(media)})</em><textarea name='body' data-type='{esc(media)}' rows='8'>{esc(example)}</textarea></label>"
+                f"<label>{esc(str(w['body']))} <em>{esc(located(media))}</em><textarea name='body' data-type='{esc(media)}' rows='8'>{esc(example)}</textarea></label>"
             )
+        responses = {**t.get("responses", {}), **text.get("responses", {})}
         codes = "".join(
-            f"<li><strong>{code}</strong> {_inline(response.get('description', ''))}</li>"
+            f"<li><strong>{code}</strong> {_inline(responses.get(code, response.get('description', '')))}</li>"
             for code, response in operation.get("responses", {}).items()
         )
-        out.append(f"<div class='hint'>Responses:<ul>{codes}</ul></div>")
+        out.append(f"<div class='hint'>{esc(str(w['responses_label']))}<ul>{codes}</ul></div>")
         out.append(
-            "<button type='submit'>Send request</button><pre class='response' aria-live='polite'></pre></form></section>"
+            f"<button type='submit'>{esc(str(w['send']))}</button><pre class='response' aria-live='polite'></pre></form></section>"
         )
     out.append("</main><script src='/static/docs.js'></script></body></html>")
     return "\n".join(out)

@@ -26,6 +26,7 @@ from .advice import Advice
 from .answers import AnswerError, Command, display_value, parse_answer
 from .core import Advisor
 from .errors import _MISSING, ProfileError
+from .http_catalogue import accepted_lang
 from .http_docs import openapi_document, render_docs_page
 from .http_errors import (
     ERROR_RESPONSES,
@@ -49,6 +50,7 @@ from .http_models import (
 )
 from .interview import next_question
 from .knowledge import Mode
+from .langs import LANGS
 from .pack import Pack
 from .profile import Profile
 from .questions import QuestionSet
@@ -415,10 +417,17 @@ def openapi(request: Request) -> Response:
 
 @web.get("/docs")
 def docs(request: Request) -> Response:
-    state = request.app.state
-    if getattr(state, "docs_page", None) is None:
-        state.docs_page = render_docs_page(openapi_document(request.app)).encode()
-    return Response(state.docs_page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+    # The language as the web page picks it: ?lang=en|zh, else the browser's Accept-Language.
+    asked = request.query_params.get("lang")
+    lang = asked if asked in LANGS else accepted_lang(request.headers.get("accept-language"))
+    pages = request.app.state.docs_pages  # NOTE: built once per language: the pack never changes
+    if lang not in pages:
+        pages[lang] = render_docs_page(openapi_document(request.app), lang, request.app.state.limits).encode()
+    return Response(
+        pages[lang],
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache", "Vary": "Accept-Language"},
+    )
 
 
 # -- /v1/batch: rows in, one JSON line per row out -----------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cases import MODE_CODES, load_cases
-from .errors import InputError, ProfileError
+from .errors import FieldProblem, InputError, ProfileError
 from .evaluation import CaseResult, firing_counts, rank_case, ratio
 from .profile import ATTRIBUTES, Profile
 
@@ -36,8 +36,13 @@ class Item:
 
 @dataclass(frozen=True)
 class Rejected:
+    """A row left out: where (in English, for the JSON), why, and for the reports in other
+    languages its row number and the problems themselves."""
+
     where: str
     message: str
+    number: int | None = None
+    problems: tuple[FieldProblem, ...] = ()
 
 
 def load_items(path: str, input_format: str | None = None) -> tuple[list[Item], list[Rejected]]:
@@ -56,24 +61,21 @@ def load_items(path: str, input_format: str | None = None) -> tuple[list[Item], 
     for row in read_rows(path, fmt, columns):
         where = f"row {row.number}"
         if row.problem is not None:
-            rejected.append(Rejected(where, row.problem))
+            rejected.append(Rejected(where, row.problem, row.number))
             continue
         data = dict(row.data)
         expected = data.pop(EXPECTED_COLUMN, None)
         if expected is not None:
             expected = str(expected).strip()
             if expected not in MODE_CODES:
-                rejected.append(
-                    Rejected(
-                        where,
-                        f"{EXPECTED_COLUMN}: not a mode (got {expected!r}); allowed: one of {', '.join(MODE_CODES)}",
-                    )
-                )
+                problem = FieldProblem(EXPECTED_COLUMN, expected, "not a mode", f"one of {', '.join(MODE_CODES)}")
+                rejected.append(Rejected(where, problem.describe(), row.number, (problem,)))
                 continue
         try:
             profile = validate_profile(data)
         except ProfileError as error:
-            rejected.append(Rejected(where, "; ".join(problem.describe() for problem in error.problems)))
+            message = "; ".join(problem.describe() for problem in error.problems)
+            rejected.append(Rejected(where, message, row.number, tuple(error.problems)))
             continue
         items.append(Item(str(profile.id) if profile.id else where, profile, expected))
     if not items and not rejected:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import attribute_label, words
+from .problem_text import field_name
 
 if TYPE_CHECKING:
     from .batch import DuplicateIds, Tally
@@ -445,7 +446,7 @@ def summary_markdown(figures: Figures, pairs_shown: int = 10) -> str:
     if n.rejected:
         lines += ["", f"## {b['rejected_heading']}", "", f"| {b['field']} | {b['problems']} |", "|---|---:|"]
         for name, count in n.rejected_fields:
-            lines.append(f"| {_cell(name)} | {count:,} |")
+            lines.append(f"| {_cell(field_name(name, n.lang))} | {count:,} |")  # 企业规模（enterprise_size）
     if n.duplicate_ids:
         lines += [
             "",

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .catalogue import attribute_label, words
-from .errors import _MISSING, FieldProblem, show_value
+from .errors import _MISSING, FieldProblem, PackProblem, show_value
 
 #: attribute -> value -> {lang: label}
 ValueLabels = Mapping[str, Mapping[Any, Mapping[str, str]]]
@@ -27,10 +27,10 @@ _INDEX = re.compile(r"^(?P<base>[^\[]+)(?P<index>(\[[^\]]*\])*)$")
 
 
 @functools.cache
-def _patterns(section: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(key, pattern) for each English template of `problems.<section>`, longest first (the most
+def _patterns(section: str, top: str = "problems") -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(key, pattern) for each English template of `<top>.<section>`, longest first (the most
     specific wins: "unknown attribute; did you mean …" before "unknown attribute")."""
-    templates = words("en", "problems")[section]
+    templates = words("en", top)[section]
     found = []
     for key, template in templates.items():
         parts = _PLACEHOLDER.split(str(template))
@@ -40,12 +40,12 @@ def _patterns(section: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(sorted(found, key=lambda pair: -len(str(templates[pair[0]]))))
 
 
-def translate(text: str, lang: str, section: str = "messages") -> str:
-    """An English problem text of `problems.<section>` in `lang`; unchanged when none matches."""
+def translate(text: str, lang: str, section: str = "messages", top: str = "problems") -> str:
+    """An English problem text of `<top>.<section>` in `lang`; unchanged when none matches."""
     if lang == "en" or not text:
         return text
-    target = words(lang, "problems")[section]
-    for key, pattern in _patterns(section):
+    target = words(lang, top)[section]
+    for key, pattern in _patterns(section, top):
         match = pattern.match(text)
         if match and key in target:
             return str(target[key]).format(**match.groupdict())
@@ -122,3 +122,17 @@ def describe(problem: FieldProblem, lang: str = "en", labels: ValueLabels | None
     if problem.allowed:
         text += str(w["allowed"].format(allowed=allowed_text(problem.field, problem.allowed, lang, labels)))
     return text
+
+
+def describe_pack_problem(problem: PackProblem, lang: str = "en") -> str:
+    """A rule pack's or knowledge base's problem in `lang` (section `pack_problems`): the file,
+    record id and field names stay literal, the sentence around them is translated."""
+    if lang == "en":
+        return problem.describe()
+    w = words(lang, "pack_problems")
+    where = (
+        str(w["where_record"]).format(file=problem.file, record=problem.record_id)
+        if problem.record_id
+        else problem.file
+    )
+    return str(w["line"]).format(where=where, message=translate(problem.message, lang, "messages", "pack_problems"))

@@ -14,6 +14,7 @@ not the program's.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 from advisor import browse, render
+from advisor.cases import MODE_CODES
 from advisor.catalogue import catalogue
 from advisor.cli import cli
 from advisor.core import default_advisor
@@ -41,8 +43,8 @@ PROPER_NAMES = r"\b(?:Markdown|Excel|LibreOffice|OpenAPI|JSON Schema|JSON Lines|
 
 
 def _codes() -> str:
-    """The program's own codes: attribute names and values, knowledge and rule ids, command
-    names and option choices, language codes."""
+    """The program's own codes: attribute names and values, knowledge and rule ids, the modes'
+    short codes, command names and option choices, language codes."""
     advisor = default_advisor()
     codes: set[str] = {"en", "zh", "advisor", "true", "false", "null"}
     for name, spec in ATTRIBUTES.items():
@@ -52,6 +54,7 @@ def _codes() -> str:
     codes.update(advisor.knowledge.difficulties)
     codes.update(advisor.knowledge.mitigations)
     codes.update(advisor.rulebook.rules)
+    codes.update(MODE_CODES.values())  # the modes' short codes (tt, sa), the evaluation's matrix
     ctx = click.Context(cli)
     for command_name in cli.list_commands(ctx):
         codes.add(command_name)
@@ -530,3 +533,142 @@ def test_a_batch_rows_decision_reason_is_in_the_runs_language(tmp_path):
         for row, profile in zip(rows, profiles, strict=True):
             advice = default_advisor().advise(profile, what_if=False)
             assert row["decision_reason"] == advice.decision_reasons[lang], row["id"]
+
+
+# -- validate, evaluate, diff and the API's reference page ------------------------------------------
+
+
+def _broken_pack(tmp_path: Path) -> Path:
+    """A copy of the shipped rules with one error of each common kind and a missing translation."""
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    path = rules / "government_mediated.yml"
+    text = path.read_text("utf-8")
+    text = text.replace('      zh: "政府充当中介或信息平台（政府角色：{government_roles}）。"\n', "", 1)
+    text = text.replace(
+        "cites: [government_mediated, use_government_platform]", "cites: [government_mediated, nosuch]", 1
+    )
+    text = text.replace(
+        "{attr: enterprise_size, in: [medium, small]}", "{attr: enterprise_size, in: [medium, tiny]}", 1
+    )
+    path.write_text(text, "utf-8")
+    return rules
+
+
+def test_validate_in_chinese(tmp_path):
+    rules = _broken_pack(tmp_path)
+    result = run("validate", "--rules", str(rules), "--lang", "zh")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    # file, rule id and field stay literal; the sentence around them is Chinese
+    assert any(line.startswith("错误：") and "（GM001）：引用了不存在的知识编号 'nosuch'" in line for line in lines)
+    assert any("'tiny' 不是 enterprise_size 的可选值" in line for line in lines)
+    assert any(line.startswith("警告：") and "message 缺少 'zh' 文本" in line for line in lines)
+    assert lines[-1].startswith("检查未通过：共 ") and "错误 2 处，警告 1 处" in lines[-1]
+    assert english_sentences(result.stderr) == [], result.stderr
+    ok = run("validate", env={"ADVISOR_LANG": "zh"})
+    assert ok.exit_code == 0 and ok.stdout.startswith("检查通过：共 ") and english_sentences(ok.stdout) == []
+    english = run("validate", "--rules", str(rules), "--lang", "en").stderr
+    assert "[GM001]: cites unknown knowledge id 'nosuch'" in english and "failed: " in english
+
+
+def test_an_unusable_pack_in_chinese(tmp_path):
+    result = run("advise", str(EXAMPLES[0]), "--rules", str(tmp_path / "nope"), "--lang", "zh")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("错误：规则包或知识库无法使用：") and "：规则目录不存在" in result.stderr
+    assert english_sentences(result.stderr) == []
+
+
+def test_every_pack_problem_template_translates_every_english_one():
+    from advisor.problem_text import translate
+
+    english, chinese = catalogue("en")["pack_problems"], catalogue("zh")["pack_problems"]
+    for key, template in english["messages"].items():
+        sample = re.sub(r"\{(\w+)\}", "7", str(template))
+        translated = translate(sample, "zh", "messages", "pack_problems")
+        assert translated != sample and HAN.search(translated), (key, translated)
+        assert english_sentences(str(chinese["messages"][key])) == []
+
+
+def test_evaluate_in_chinese_and_its_json_language_neutral():
+    from advisor.cases import default_cases_dir
+
+    case_ids = [path.stem for path in default_cases_dir().rglob("*.yml")]
+    for fmt in ("text", "markdown"):
+        result = run("evaluate", "--format", fmt, "--calibrate", "--lang", "zh")
+        assert (
+            result.exit_code == 0
+            and "第一名吻合" in result.stdout
+            and "技术转让（technology_transfer）" in result.stdout
+        )
+        shown = without(result.stdout, [str(default_cases_dir()), *case_ids])
+        assert english_sentences(shown) == [], fmt
+    english = run("evaluate", "--lang", "en").stdout
+    assert english.startswith("Evaluation of rulebook ") and "top-1 (leader is the mode used)" in english
+    assert json.loads(run("evaluate", "--format", "json", "--lang", "zh").stdout) == json.loads(
+        run("evaluate", "--format", "json", "--lang", "en").stdout
+    )
+    gate = run("evaluate", "--min-top1", "0.999", env={"ADVISOR_LANG": "zh"})
+    assert gate.exit_code == 1 and gate.stderr.startswith("未通过质量关口：第一名吻合率为 ")
+
+
+def test_diff_in_chinese(tmp_path):
+    source = tmp_path / "proposals.csv"
+    source.write_text(
+        "id,enterprise_size,expected_mode\na,large,technology_transfer\nb,huge,technology_transfer\nc,small,nosuch\n",
+        "utf-8",
+    )
+    rules = str(ROOT / "rules")
+    for fmt in ("text", "markdown"):
+        result = run("diff", str(source), "--base-rules", rules, "--format", fmt, "--lang", "zh")
+        assert result.exit_code == 0
+        assert "规则包对比：" in result.stdout and "第 3 行：“企业规模”（enterprise_size）" in result.stdout
+        assert "expected_mode：不是合作模式编号（填写的是 'nosuch'）" in result.stdout
+        shown = without(result.stdout, [str(source), rules, "huge", "nosuch"])
+        assert english_sentences(shown) == [], shown
+    english = run("diff", str(source), "--base-rules", rules, "--lang", "en").stdout
+    assert english.startswith("Rule pack diff: ") and "row 4: expected_mode: not a mode (got 'nosuch')" in english
+    json_zh = json.loads(run("diff", str(source), "--base-rules", rules, "--format", "json", "--lang", "zh").stdout)
+    assert json_zh["new"].startswith("shipped rules") and json_zh["rejected"][0]["where"] == "row 3"
+
+
+def _page_text(page: str) -> str:
+    """The words a reader sees on a page: no tags, no example bodies, no `code`, nothing marked
+    as another language (the switch link's "English")."""
+    other = r"<(\w+)[^>]* lang='(?!zh)[^']*'[^>]*>.*?</\1>"
+    page = re.sub(rf"<textarea[^>]*>.*?</textarea>|<code>.*?</code>|<script.*?</script>|{other}", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "\n", page))
+
+
+@pytest.mark.parametrize(("path", "headers"), [("/docs?lang=zh", {}), ("/docs", {"Accept-Language": "zh-CN,zh;q=0.9"})])
+def test_the_api_reference_page_in_chinese(path, headers, get):
+    response = get(path, headers)
+    page = response.text
+    assert response.status_code == 200 and "<html lang='zh-CN'>" in page and "发送请求" in page
+    assert "Accept-Language" in response.headers["vary"]
+    assert english_sentences(_page_text(page)) == [], english_sentences(_page_text(page))
+    assert "data-failed='请求失败：'" in page  # the page script's one phrase, read from the page
+    english = get("/docs?lang=en", {"Accept-Language": "zh-CN"}).text
+    assert "<html lang='en'>" in english and "Send request" in english and "lang='zh'>中文</a>" in english
+
+
+def test_an_untranslated_operation_on_the_reference_page_is_reported(monkeypatch):
+    from advisor.http_api import create_app
+    from advisor.http_docs import openapi_document, render_docs_page
+
+    app = create_app()
+    schema = openapi_document(app)
+    operations = catalogue("zh")["openapi"]["operations"]
+    assert english_sentences(_page_text(render_docs_page(schema, "zh", app.state.limits))) == []
+    monkeypatch.delitem(operations, "GET /v1/modes")
+    found = english_sentences(_page_text(render_docs_page(schema, "zh", app.state.limits)))
+    assert found == ["The eight cooperation modes", "The eight cooperation modes"]  # the list and the section
+
+
+def test_an_untranslated_pack_problem_is_reported(tmp_path, monkeypatch):
+    rules = _broken_pack(tmp_path)
+    monkeypatch.delitem(catalogue("zh")["pack_problems"]["messages"], "unknown_cite")
+    result = run("validate", "--rules", str(rules), "--lang", "zh")
+    assert english_sentences(result.stderr) == ["cites unknown knowledge id 'nosuch'"]

@@ -16,6 +16,6 @@ document.querySelectorAll('form.try').forEach(function (form) {
       var response = await fetch(url, init), text = await response.text();
       try { if ((response.headers.get('content-type') || '').indexOf('application/json') === 0) text = JSON.stringify(JSON.parse(text), null, 2); } catch (e) {}
       out.textContent = init.method + ' ' + url + '\n' + response.status + ' ' + response.statusText + '\n\n' + text;
-    } catch (error) { out.textContent = 'request failed: ' + error; }
+    } catch (error) { out.textContent = document.body.dataset.failed + error; }
   });
 });
