@@ -127,10 +127,9 @@ class AdvisorGroup(click.Group):
         except click.UsageError as error:
             from .help_text import usage_error_text
 
-            lang = command_lang(ctx)
-            if lang == "en":
-                raise
-            click.echo(usage_error_text(error, lang), err=True)
+            # NOTE: written here in English too: click would word its usage line in the language
+            # of the environment, and --lang en is asked for in so many words.
+            click.echo(usage_error_text(error, command_lang(ctx)), err=True)
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise

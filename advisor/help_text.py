@@ -128,13 +128,29 @@ def translate_message(text: str, lang: str) -> str:
     return text
 
 
+def _usage_word(lang: str) -> str:
+    """How click's usage line starts in `lang` ("Usage: ", "用法：")."""
+    word = str(_help(lang).get("click", {}).get("Usage:", "Usage:"))
+    return word if word.endswith("：") else word + " "  # as HelpFormatter.write_usage writes it
+
+
 def usage_error_text(error: click.UsageError, lang: str) -> str:
     """What click prints for a usage error (usage, a hint, the error), in `lang`."""
     words = _messages(lang)
     lines = ""
     ctx = error.ctx
     if ctx is not None:
-        lines = ctx.get_usage() + "\n"
+        usage = ctx.get_usage()
+        # NOTE: click words "Usage:" in the language the help was set up in (the environment's),
+        # while this error follows the command's --lang.
+        from .langs import LANGS
+
+        for other in LANGS:
+            head = _usage_word(other)
+            if usage.startswith(head):
+                usage = _usage_word(lang) + usage[len(head) :]
+                break
+        lines = usage + "\n"
         if ctx.command.get_help_option(ctx) is not None:
             hint = "Try '{command} {option}' for help."
             option = max(ctx.help_option_names, key=len)

@@ -48,8 +48,37 @@ def translate(text: str, lang: str, section: str = "messages", top: str = "probl
     for key, pattern in _patterns(section, top):
         match = pattern.match(text)
         if match and key in target:
-            return str(target[key]).format(**match.groupdict())
+            values = {
+                name: value if name == "path" else _fragments(value, lang) for name, value in match.groupdict().items()
+            }
+            return str(target[key]).format(**values)
     return text
+
+
+@functools.cache
+def _fragment_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(key, pattern) for each English piece of `problems.fragments`, longest first."""
+    pieces = words("en", "problems").get("fragments", {})
+    found = []
+    for key, piece in pieces.items():
+        parts = _PLACEHOLDER.split(str(piece))
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^()]+?)" for i, part in enumerate(parts))
+        found.append((key, re.compile(regex)))
+    return tuple(sorted(found, key=lambda pair: -len(str(pieces[pair[0]]))))
+
+
+def _fragments(value: str, lang: str) -> str:
+    """A matched message's value with the English pieces inside it ("(did you mean 'x'?)", "the
+    output") in `lang` (file names are left alone by the caller)."""
+    pieces = words(lang, "problems").get("fragments", {})
+    for key, pattern in _fragment_patterns():
+        if key in pieces:
+            value = pattern.sub(functools.partial(_filled, str(pieces[key])), value)
+    return value
+
+
+def _filled(piece: str, match: re.Match[str]) -> str:
+    return piece.format(**match.groupdict())
 
 
 @functools.cache

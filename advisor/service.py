@@ -12,7 +12,7 @@ import socket
 
 import click
 
-from .options import load_pack, with_pack
+from .options import lang_option, load_pack, with_pack
 
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 #: How long, in seconds, a stop (Ctrl+C or SIGTERM) waits for the requests in flight to finish.
@@ -91,6 +91,7 @@ def _stop(number: int, frame: object) -> None:
     show_default=True,
 )
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request.")
+@lang_option("Language of the lines serve prints (the web page follows each browser's language).")
 def command(
     host: str,
     port: int,
@@ -99,6 +100,7 @@ def command(
     cors_origins: tuple[str, ...],
     log_level: str,
     access_log: bool,
+    lang: str,
 ) -> None:
     """Serve the web questionnaire and the HTTP API; open the printed address in a browser.
 
@@ -109,6 +111,7 @@ def command(
     """
     import uvicorn
 
+    from .catalogue import words
     from .http_api import create_app
     from .http_guards import MAX_HEADER_BYTES
 
@@ -117,11 +120,10 @@ def command(
     app = create_app(pack, cors_origins=cors_origins)
     sock = listen(host, port)
     url = _url(host, sock.getsockname()[1])
-    click.echo(f"coop-advisor {pack.advisor.version} serving {url}/ (questionnaire) and {url}/docs (API); Ctrl+C stops")
+    say = words(lang, "serve")
+    click.echo(say["started"].format(version=pack.advisor.version, url=url))
     if not _is_loopback(host):
-        click.echo(
-            f"note: listening on {host}, reachable from other machines; the service has no authentication", err=True
-        )
+        click.echo(say["remote"].format(host=host), err=True)
     config = uvicorn.Config(
         app,
         log_level=log_level,

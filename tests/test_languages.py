@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -672,3 +673,37 @@ def test_an_untranslated_pack_problem_is_reported(tmp_path, monkeypatch):
     monkeypatch.delitem(catalogue("zh")["pack_problems"]["messages"], "unknown_cite")
     result = run("validate", "--rules", str(rules), "--lang", "zh")
     assert english_sentences(result.stderr) == ["cites unknown knowledge id 'nosuch'"]
+
+
+def test_batch_usage_and_column_errors_in_chinese(tmp_path):
+    """What a Chinese user meets when a sheet or the command line is wrong, all in Chinese."""
+    good = tmp_path / "项目.csv"
+    good.write_text("id,scope,enterprise_size,备注\na,single_problem,large,hello\n", "utf-8")
+    misspelt = tmp_path / "拼错.csv"
+    misspelt.write_text("id,enterprse_size,scoep\na,large,single_problem\n", "utf-8")
+    existing = tmp_path / "已有.csv"
+    existing.write_text("", "utf-8")
+    report = str(tmp_path / "报告.html")
+    runs = [
+        ("batch", str(misspelt), "-o", str(tmp_path / "o1.csv")),
+        ("batch", str(good), "-o", str(good)),
+        ("batch", str(good), "-o", str(tmp_path / "o2.csv"), "--report", report, "--group-by", "enterprse_size"),
+        ("batch", str(good), "-o", str(tmp_path / "o3.csv"), "--report", report, "--group-by", "nosuch"),
+        ("batch", str(good), "--group-by", "enterprise_size"),
+        ("batch", str(good), "-o", "-", "--format", "xlsx"),
+        ("template", "-o", str(existing)),
+    ]
+    given = [str(tmp_path), "enterprse_size", "scoep", "nosuch", "hello"]
+    for args in runs:
+        result = run(*args, "--lang", "zh")
+        assert result.exit_code != 0, args
+        assert english_sentences(without(result.stderr, given)) == [], args
+    misspelt_error = run("batch", str(misspelt), "-o", str(tmp_path / "o1.csv"), "--lang", "zh").stderr
+    assert "（是不是 'enterprise_size'？）" in misspelt_error and "这些列看来是拼错的合作概况字段" in misspelt_error
+
+
+def test_serve_announces_itself_in_chinese(start_serve):
+    with start_serve("--lang", "zh", "--no-access-log") as served:
+        assert "已启动。问卷：http://127.0.0.1:" in served.first_line
+        assert english_sentences(served.first_line.replace("coop-advisor", " ")) == []
+        assert httpx.get(served.url + "/healthz").json()["status"] == "ok"  # up, so Ctrl+C stops it cleanly
