@@ -158,8 +158,28 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """`advisor --version`, in the default language (as --help: no --lang is read yet)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    from .catalogue import words
+    from .options import default_lang
+
+    click.echo(words(default_lang(), "program")["version"].format(prog="advisor", version=version("coop-advisor")))
+    ctx.exit()
+
+
 @click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="coop-advisor", prog_name="advisor")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Advice on university-enterprise cooperation: which of eight modes fits a planned
     partnership, why, and which documented difficulties to prepare for.

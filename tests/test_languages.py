@@ -707,3 +707,10 @@ def test_serve_announces_itself_in_chinese(start_serve):
         assert "已启动。问卷：http://127.0.0.1:" in served.first_line
         assert english_sentences(served.first_line.replace("coop-advisor", " ")) == []
         assert httpx.get(served.url + "/healthz").json()["status"] == "ok"  # up, so Ctrl+C stops it cleanly
+
+
+def test_version_in_the_default_language():
+    from importlib.metadata import version
+
+    assert run("--version", env={"ADVISOR_LANG": "zh"}).stdout == f"advisor 版本 {version('coop-advisor')}\n"
+    assert run("--version", env={"ADVISOR_LANG": "en"}).stdout == f"advisor, version {version('coop-advisor')}\n"
