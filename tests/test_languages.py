@@ -714,3 +714,23 @@ def test_version_in_the_default_language():
 
     assert run("--version", env={"ADVISOR_LANG": "zh"}).stdout == f"advisor 版本 {version('coop-advisor')}\n"
     assert run("--version", env={"ADVISOR_LANG": "en"}).stdout == f"advisor, version {version('coop-advisor')}\n"
+
+
+def test_rejected_rows_of_every_kind_in_chinese(tmp_path):
+    """Rows too long, cut short, empty, not an object, with a bad value: the errors file's message
+    and allowed columns read in Chinese."""
+    sheet = tmp_path / "rows.csv"
+    sheet.write_text(
+        "id,scope,enterprise_size\na,single_problem,large\n\nb,single_problem,large,extra\nc,single_problem\nd,bogus,huge\n",
+        "utf-8",
+    )
+    lines = tmp_path / "rows.jsonl"
+    lines.write_text('{"id": "a", "scope": "single_problem"}\n[1, 2]\n', "utf-8")
+    for source in (sheet, lines):
+        output = tmp_path / f"{source.stem}.{source.suffix[1:]}.out.csv"
+        result = run("batch", str(source), "-o", str(output), "--lang", "zh")
+        assert result.exit_code == 4
+        rows = list(csv.DictReader((tmp_path / f"{output.stem}.errors.csv").read_text("utf-8-sig").splitlines()))
+        assert rows
+        for row in rows:
+            assert english_sentences(row["message"] + "。" + row["allowed"]) == [], row
