@@ -734,3 +734,23 @@ def test_rejected_rows_of_every_kind_in_chinese(tmp_path):
         assert rows
         for row in rows:
             assert english_sentences(row["message"] + "。" + row["allowed"]) == [], row
+
+
+def test_schema_problems_of_a_rule_file_in_chinese(tmp_path):
+    """A misspelt key, a missing field and a value of the wrong type, as a rule author makes them."""
+    pack = tmp_path / "rules"
+    pack.mkdir()
+    for path in (ROOT / "rules").glob("*.yml"):
+        (pack / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    target = pack / "technology_service.yml"
+    text = target.read_text("utf-8")
+    text = text.replace(
+        "effect: {supports: technology_service, weight: 25}", "effect: {suports: technology_service}", 1
+    )
+    text = text.replace("    message:", "    mesage:", 1)
+    text = text.replace("weight: 20}", "weight: many}", 1)
+    target.write_text(text, "utf-8")
+    result = run("validate", "--rules", str(pack), "--lang", "zh")
+    assert result.exit_code != 0 and "不认识这一项" in result.stderr and "缺少这一项" in result.stderr
+    assert "应为整数（填写的是 'many'）" in result.stderr
+    assert english_sentences(without(result.stderr, [str(pack), "'technology_service'", "'many'"])) == []
