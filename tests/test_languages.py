@@ -754,3 +754,27 @@ def test_schema_problems_of_a_rule_file_in_chinese(tmp_path):
     assert result.exit_code != 0 and "不认识这一项" in result.stderr and "缺少这一项" in result.stderr
     assert "应为整数（填写的是 'many'）" in result.stderr
     assert english_sentences(without(result.stderr, [str(pack), "'technology_service'", "'many'"])) == []
+
+
+def test_a_rule_tests_problems_in_chinese(tmp_path):
+    """An operator unfit for the attribute, an attribute or mode misspelt: the static checks' words."""
+    pack = tmp_path / "rules"
+    pack.mkdir()
+    for path in (ROOT / "rules").glob("*.yml"):
+        (pack / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    edits = {
+        "technology_service.yml": ("{attr: technology_level", "{attr: technology_levle"),
+        "technology_transfer.yml": ("effect: {supports: technology_transfer", "effect: {supports: technology_transfr"),
+        "program_cooperation.yml": (
+            "{attr: funding_sources, contains: enterprise}",
+            "{attr: funding_sources, eq: enterprise}",
+        ),
+    }
+    for name, (old, new) in edits.items():
+        text = (pack / name).read_text("utf-8")
+        assert old in text, name
+        (pack / name).write_text(text.replace(old, new, 1), "utf-8")
+    result = run("validate", "--rules", str(pack), "--lang", "zh")
+    assert result.exit_code != 0 and result.stderr.count("错误：") >= 3
+    assert "是列表字段" in result.stderr and "不存在（现有：" in result.stderr
+    assert english_sentences(without(result.stderr, [str(pack)])) == []
