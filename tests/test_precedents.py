@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from advisor.cases import load_cases
+from advisor.catalogue import catalogue
 from advisor.cli import cli
 from advisor.precedents import agreement, find_precedents
 from advisor.render import render_markdown, render_text
@@ -82,7 +83,8 @@ def test_the_label_sentence_is_in_text_and_markdown(shipped):
     assert advice.reliability.decision == advice.decision
     assert advice.reliability.sentence in " ".join(render_text(advice).split())
     assert advice.reliability.sentence in render_markdown(advice)
-    assert f"{advice.reliability.in_ten}/10" in render_text(advice, "zh")
+    share = catalogue("zh")["reliability"]["shares"][advice.reliability.in_ten]  # 约九成
+    assert f"{share}" in render_text(advice, "zh") and f"有 {advice.reliability.right} 个" in render_text(advice, "zh")
 
 
 def test_a_case_that_contradicts_the_profile_ranks_below_one_that_does_not():
