@@ -750,10 +750,14 @@ def test_schema_problems_of_a_rule_file_in_chinese(tmp_path):
     text = text.replace("    message:", "    mesage:", 1)
     text = text.replace("weight: 20}", "weight: many}", 1)
     target.write_text(text, "utf-8")
+    difficulties = pack / "difficulties.yml"
+    difficulties.write_text(difficulties.read_text("utf-8").replace("severity: high", "severity: severe", 1), "utf-8")
     result = run("validate", "--rules", str(pack), "--lang", "zh")
     assert result.exit_code != 0 and "不认识这一项" in result.stderr and "缺少这一项" in result.stderr
     assert "应为整数（填写的是 'many'）" in result.stderr
-    assert english_sentences(without(result.stderr, [str(pack), "'technology_service'", "'many'"])) == []
+    assert "应为 'low', 'medium' 或 'high'（填写的是 'severe'）" in result.stderr
+    given = [str(pack), "'technology_service'", "'many'", "'severe'"]
+    assert english_sentences(without(result.stderr, given)) == []
 
 
 def test_a_rule_tests_problems_in_chinese(tmp_path):
