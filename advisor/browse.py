@@ -10,7 +10,7 @@ from .catalogue import attribute_label, words
 from .knowledge import KnowledgeBase, Mode
 from .rulebook import AllOf, AttributeTest, Condition, NotOf, Rule, Rulebook
 from .scoring import format_amount, format_value
-from .texts import LocalText
+from .texts import LocalText, name_in
 from .textwidth import WIDTH, width, wrap
 
 #: attribute -> value -> {lang: label}: how a rule's values read in a language (大型企业 for `large`).
@@ -38,14 +38,10 @@ def _chinese(text_zh: str | list[str], text: str | list[str], lang: str) -> str 
     return text_zh if lang == "zh" and text_zh else text
 
 
-def _name(record: Any, lang: str) -> str:
-    return str(record.name_zh if lang == "zh" and record.name_zh else record.name)
-
-
 def _pair(record: Any, lang: str) -> str:
     """A record's name in `lang` with the other language's beside it: 技术转让（Technology Transfer）."""
     other = record.name if lang == "zh" else record.name_zh
-    return str(words(lang, "browse")["name_pair"].format(name=_name(record, lang), other=other))
+    return str(words(lang, "browse")["name_pair"].format(name=name_in(record, lang), other=other))
 
 
 def mode_line(mode: Mode, lang: str = "en") -> str:
@@ -57,7 +53,7 @@ def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
     """A mode in full, for `advisor mode ID`; `lang="zh"` shows the Chinese text where there is one."""
     w = words(lang, "browse")
     other = mode.name if lang == "zh" else mode.name_zh
-    title = f"{_name(mode, lang)}  {other}"
+    title = f"{name_in(mode, lang)}  {other}"
     lines = [title, "=" * min(WIDTH, width(title) + 4), ""]
     lines += [w["representation"], *_para(str(_chinese(mode.representation_zh, mode.representation, lang))), ""]
     lines += [w["features"], *_para(str(_chinese(mode.features_zh, mode.features, lang))), ""]
@@ -72,7 +68,7 @@ def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
                 (instrument.law_zh, instrument.law) if lang == "zh" else (instrument.law, instrument.law_zh)
             )
             shown = w["instrument"].format(
-                name=_name(instrument, lang),
+                name=name_in(instrument, lang),
                 other=instrument.name if lang == "zh" else instrument.name_zh,
                 law=law,
                 other_law=other_law,
@@ -128,7 +124,7 @@ def describe_condition(
 
 def _target(target: str, knowledge: KnowledgeBase, lang: str) -> str:
     record = knowledge.record(target)
-    return target if lang == "en" or record is None else _name(record, lang)
+    return target if lang == "en" or record is None else name_in(record, lang)
 
 
 def _effect(rule: Rule, knowledge: KnowledgeBase, lang: str, table: str) -> str:

@@ -23,12 +23,11 @@ def render_diff(
 ) -> str:
     """The impact of a rule edit as terminal text, or Markdown, in `lang` (catalogue section `diff`)."""
     from .catalogue import words
+    from .problem_text import describe, translate
 
     w = words(lang, "diff")
     h1, h2 = ("# ", "## ") if markdown else ("", "")
     bullet = "- " if markdown else "  "
-    from .problem_text import describe, translate
-
     lines = [h1 + str(w["title"]).format(base=base, new=new, count=len(diff.items)), ""]
 
     def ids(found: list[str]) -> str:

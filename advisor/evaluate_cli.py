@@ -17,8 +17,6 @@ from .options import lang_option
 if TYPE_CHECKING:
     from .evaluation import Evaluation, MarginChoice
 
-#: The gates `--min-*` can set (their names, per language, are the catalogue's `evaluate.gates`).
-GATES = ("top1", "top2", "clear", "close_call", "mode_top1")
 #: The targets of issue 8, printed in the closing note.
 TARGETS = {"top1": 0.85, "top2": 0.95, "clear": 0.90, "close_call": 0.90, "mode_top1": 0.60}
 EXIT_BELOW_GATE = 1
@@ -208,14 +206,14 @@ def command(
     file; default: the shipped set): top-1 / top-2 agreement, a confusion matrix, the calibration
     of each decision label and the cases it gets wrong. The --min-* options make it a gate."""
     from .cases import default_cases_dir, load_cases
+    from .catalogue import words
     from .cli import _advisor
     from .evaluation import choose_margin, evaluate
+    from .texts import name_in
 
     advisor = _advisor(rules_dir, knowledge_dir)
     source = cases or str(default_cases_dir())
     evaluation = evaluate(advisor, load_cases(cases))
-    from .catalogue import words
-
     w = words(lang, "evaluate")
     meta = advisor.rulebook.meta
     # NOTE: the JSON's "rulebook" is read by scripts: it keeps the English wording
@@ -234,9 +232,7 @@ def command(
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         named = str(w["pack"]).format(name=meta.name, version=meta.version)
-        names = {
-            mode_id: getattr(mode, f"name_{lang}", "") or mode.name for mode_id, mode in advisor.knowledge.modes.items()
-        }
+        names = {mode_id: name_in(mode, lang) for mode_id, mode in advisor.knowledge.modes.items()}
         report = render_evaluation(evaluation, source, named, fmt == "markdown", lang, names)
         click.echo(report, nl=False)
         if choice is not None:

@@ -32,6 +32,7 @@ from .errors import FieldProblem, ProfileError
 from .profile import ATTRIBUTES, Profile
 from .questions import Lang, QuestionSet, load_questions
 from .scoring import ModeStanding
+from .texts import name_in
 
 if TYPE_CHECKING:
     from .core import Advisor
@@ -79,21 +80,19 @@ class FieldSummary(_Model):
             head = w["all_excluded"]
         elif self.tied > 1:
             if self.tied == 2 and runner is not None:
-                head = w["two_level"].format(first=_name(leader, lang), second=_name(runner, lang), score=leader.score)
+                head = w["two_level"].format(
+                    first=name_in(leader, lang), second=name_in(runner, lang), score=leader.score
+                )
             else:
                 head = w["many_level"].format(count=self.tied, score=leader.score)
         else:
-            head = w["leads"].format(name=_name(leader, lang), score=leader.score)
+            head = w["leads"].format(name=name_in(leader, lang), score=leader.score)
             if runner is not None and runner.id not in self.excluded:
-                head += w["then"].format(name=_name(runner, lang), score=runner.score)
+                head += w["then"].format(name=name_in(runner, lang), score=runner.score)
         field = w["running"].format(running=len(self.in_running), total=self.total)
         if self.excluded:
             field += w["excluded"].format(count=len(self.excluded))
         return str(w["line"].format(head=head, field=field, decision=w["decisions"][self.decision]))
-
-
-def _name(mode: ModeStanding, lang: Lang) -> str:
-    return mode.name_zh if lang == "zh" else mode.name
 
 
 class Step(_Model):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalogue import attribute_label, words
 from .problem_text import field_name
+from .texts import name_in
 
 if TYPE_CHECKING:
     from .batch import DuplicateIds, Tally
@@ -47,11 +48,6 @@ class _Keep(dict[str, str]):
 
 def share(count: int, total: int) -> str:
     return f"{100 * count / total:.1f}%" if total else "–"
-
-
-def _name(record: Any, lang: str) -> str:
-    name_zh = getattr(record, "name_zh", "")
-    return str(name_zh if lang == "zh" and name_zh else record.name)
 
 
 def _other_name(record: Any, lang: str) -> str:
@@ -194,7 +190,7 @@ def build_figures(
         DecisionRow(d, decision_words[d], decisions_count.get(d, 0), share(decisions_count.get(d, 0), scored), c)
         for d, c in DECISION_COLOURS.items()
     ]
-    mode_names = {mode_id: _name(record, lang) for mode_id, record in knowledge.modes.items()}
+    mode_names = {mode_id: name_in(record, lang) for mode_id, record in knowledge.modes.items()}
     counts = tally.modes
     modes = [
         ModeRow(mode_id, mode_names[mode_id], _other_name(record, lang), counts.get(mode_id, 0), "")
@@ -215,7 +211,7 @@ def build_figures(
         difficulties.append(
             DifficultyRow(
                 difficulty_id,
-                _name(record, lang) if record else difficulty_id,
+                name_in(record, lang) if record else difficulty_id,
                 _other_name(record, lang) if record else "",
                 count,
                 share(count, scored),

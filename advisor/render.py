@@ -9,6 +9,7 @@ from .advice import Advice, ModeAssessment, NextQuestion, Reason
 from .catalogue import attribute_label, place_label, words
 from .evaluation import reliability_words
 from .scoring import format_amount, format_value
+from .texts import name_in
 from .textwidth import pad, width, wrap
 
 _NAME_COLUMN = 58
@@ -57,7 +58,7 @@ def answer_effects(
     """Each what-if answer as a phrase: 'university: Technology Equity would lead (78)'.
 
     `labels` (value -> {lang: label}) shows the answer as the questionnaire words it (“中介/信息平台”)."""
-    names = {mode.id: _name(mode, lang) for mode in advice.modes}
+    names = {mode.id: name_in(mode, lang) for mode in advice.modes}
     whatif = words(lang, "whatif")
     phrases = []
     for answer in question.answers[:3]:
@@ -71,13 +72,6 @@ def answer_effects(
         else:
             phrases.append(whatif["becomes"].format(value=value, decision=decision))
     return phrases
-
-
-def _name(item: Any, lang: str) -> str:
-    """A mode's, difficulty's or case's name in `lang` (the Chinese name where there is one)."""
-    name_zh: str = getattr(item, "name_zh", "")
-    name: str = item.name
-    return name_zh if lang == "zh" and name_zh else name
 
 
 def _other_name(item: Any, lang: str) -> str:
@@ -123,10 +117,10 @@ def _precedent_lines(
     advice: Advice, lang: str, value_labels: Mapping[str, Mapping[Any, Mapping[str, str]]] | None = None
 ) -> list[str]:
     text = _words(lang)
-    names = {mode.id: _name(mode, lang) for mode in advice.modes}
+    names = {mode.id: name_in(mode, lang) for mode in advice.modes}
     lines = [text["precedents"]]
     for number, case in enumerate(advice.precedents, start=1):
-        name = _name(case, lang)
+        name = name_in(case, lang)
         separator = text["precedent_sep"]
         head = f"{name} — {names.get(case.mode, case.mode)}{separator}{case.years}{separator}{place_label(case.region, lang)} [{case.id}]"
         lines += _wrap(head, "     ", f"  {number}. ")
@@ -178,7 +172,7 @@ def render_text(
     lines.append("")
     lines.append(pad(text["modes"], _NAME_COLUMN) + text["columns"])
     for mode in advice.modes:
-        name = text["name_pair"].format(name=_name(mode, lang), other=_other_name(mode, lang))
+        name = text["name_pair"].format(name=name_in(mode, lang), other=_other_name(mode, lang))
         label = f"  {mode.rank}. {name}"
         if width(label) > _NAME_COLUMN:  # a long name gets a line of its own
             lines.append(label)
@@ -186,7 +180,7 @@ def render_text(
         lines.append(f"{pad(label, _NAME_COLUMN)} {mode.score:>5}  {text['verdicts'][mode.verdict]}")
     for mode in _featured(advice):
         lines.append("")
-        lines.append(text["why"].format(name=_name(mode, lang), score=mode.score))
+        lines.append(text["why"].format(name=name_in(mode, lang), score=mode.score))
         if not mode.reasons_for and not mode.reasons_against:
             lines.append("  " + text["silent"])
         for reason in mode.reasons_for + mode.reasons_against:
@@ -201,7 +195,7 @@ def render_text(
     if advice.difficulties:
         lines.append(text["difficulties"])
         for flag in advice.difficulties:
-            name = text["name_pair"].format(name=_name(flag, lang), other=_other_name(flag, lang))
+            name = text["name_pair"].format(name=name_in(flag, lang), other=_other_name(flag, lang))
             lines.append(f"  ! {text['severity'][flag.severity]}{text['colon']}{name}")
             if lang == "zh" and flag.description_zh:  # NOTE: the English description is not shown in English
                 lines += _wrap(flag.description_zh, "      ", "      ")

@@ -22,6 +22,7 @@ from .catalogue import place_label, words
 from .questions import QuestionSet
 from .render import _featured, answer_effects, decision_reason, precedent_values, reliability_sentence
 from .scoring import format_amount, format_duration, format_value
+from .texts import name_in
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -64,12 +65,6 @@ class _Bar:
     y: int
 
 
-def _name(item: Any, lang: str) -> str:
-    name_zh: str = getattr(item, "name_zh", "")
-    name: str = name_zh if lang == "zh" and name_zh else item.name
-    return name
-
-
 def _other_name(item: Any, lang: str) -> str:
     other: str = item.name if lang == "zh" else item.name_zh
     return other
@@ -77,7 +72,7 @@ def _other_name(item: Any, lang: str) -> str:
 
 def _bars(modes: list[ModeAssessment], lang: str) -> list[_Bar]:
     return [
-        _Bar(_name(mode, lang), _other_name(mode, lang), mode.score, mode.verdict, BAR_COLOURS[mode.verdict], 44 * i)
+        _Bar(name_in(mode, lang), _other_name(mode, lang), mode.score, mode.verdict, BAR_COLOURS[mode.verdict], 44 * i)
         for i, mode in enumerate(modes)
     ]
 
@@ -172,7 +167,7 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
     featured = [
         {
             "mode": mode,
-            "name": _name(mode, lang),
+            "name": name_in(mode, lang),
             "reasons_for": _with_new_quotes(mode.reasons_for, lang, seen := set[str]()),
             "reasons_against": _with_new_quotes(mode.reasons_against, lang, seen),
         }
@@ -181,18 +176,18 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
     difficulties = [
         {
             "flag": flag,
-            "name": _name(flag, lang),
+            "name": name_in(flag, lang),
             "other_name": _other_name(flag, lang),
             "description": flag.description_zh if lang == "zh" and flag.description_zh else flag.description,
             "seen": [(r, _message(r, lang)) for r in flag.triggered_by],
             "mitigations": [
-                (_name(m, lang), m.action_zh if lang == "zh" and m.action_zh else m.action) for m in flag.mitigations
+                (name_in(m, lang), m.action_zh if lang == "zh" and m.action_zh else m.action) for m in flag.mitigations
             ],
         }
         for flag in advice.difficulties
     ]
     value_labels = {name: _labels(question) or {} for name, question in by_attribute.items()}
-    mode_names = {mode.id: _name(mode, lang) for mode in advice.modes}
+    mode_names = {mode.id: name_in(mode, lang) for mode in advice.modes}
     precedents = [
         {
             "case": case,
@@ -221,7 +216,7 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
         decision_reason=reason,
         bars=_bars(advice.modes, lang),
         chart_height=44 * len(advice.modes),
-        modes=[(mode, _name(mode, lang), _other_name(mode, lang)) for mode in advice.modes],
+        modes=[(mode, name_in(mode, lang), _other_name(mode, lang)) for mode in advice.modes],
         featured=featured,
         difficulties=difficulties,
         next_questions=next_questions,

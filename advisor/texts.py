@@ -9,7 +9,7 @@ from pydantic import RootModel, model_validator
 
 from .langs import FALLBACK, LANGS, Lang, default_lang
 
-__all__ = ["FALLBACK", "LANGS", "Lang", "LocalText", "default_lang"]
+__all__ = ["FALLBACK", "LANGS", "Lang", "LocalText", "default_lang", "name_in"]
 
 
 class LocalText(RootModel[dict[str, str]]):
@@ -49,3 +49,10 @@ class LocalText(RootModel[dict[str, str]]):
 
     def __str__(self) -> str:
         return self.get(FALLBACK)
+
+
+def name_in(record: Any, lang: str) -> str:
+    """A mode's, difficulty's or case's name in `lang`: its Chinese name where asked for and
+    given, else its (English) name."""
+    name_zh = getattr(record, "name_zh", "")
+    return str(name_zh if lang == "zh" and name_zh else record.name)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import words
+from .texts import name_in
 
 if TYPE_CHECKING:
     from .core import Advisor
@@ -66,10 +67,10 @@ class Namer:
 
     def __init__(self, advisor: Advisor, lang: str):
         knowledge = advisor.knowledge
-        self.modes = {mode_id: _name(record, lang) for mode_id, record in knowledge.modes.items()}
+        self.modes = {mode_id: name_in(record, lang) for mode_id, record in knowledge.modes.items()}
         self.modes[""] = ""
         self.decisions = dict(words(lang, "report")["decisions"])
-        self.difficulty_names = {d_id: _name(record, lang) for d_id, record in knowledge.difficulties.items()}
+        self.difficulty_names = {d_id: name_in(record, lang) for d_id, record in knowledge.difficulties.items()}
         self.separator = "；" if lang == "zh" else "; "
         self._joined: dict[str, str] = {}
 
@@ -102,11 +103,6 @@ class Namer:
             if len(self._joined) < 10_000:
                 self._joined[ids] = found
         return found
-
-
-def _name(record: Any, lang: str) -> str:
-    name_zh = getattr(record, "name_zh", "")
-    return str(name_zh if lang == "zh" and name_zh else record.name)
 
 
 def column_labels(header: Sequence[str], lang: str) -> list[str]:
