@@ -624,6 +624,10 @@ def _source_name(path: str) -> str:
     return "<stdin>" if path == "-" else Path(path).name
 
 
+#: How many carried columns the closing note names.
+CARRIED_SHOWN = 10
+
+
 # -- columns carried through, and --group-by -------------------------------------------------
 
 
@@ -1154,6 +1158,13 @@ def command(
         if duplicates is not None and duplicates.duplicate_ids
         else "",
     )
+    # NOTE: the carried columns are named once (a header meant as an attribute is then noticed),
+    # before the run line, which stays the last line for scripts that read it.
+    if report.carried:
+        shown = str(w["carried_sep"]).join(report.carried[:CARRIED_SHOWN])
+        if len(report.carried) > CARRIED_SHOWN:
+            shown += str(w["carried_more"]).format(count=len(report.carried) - CARRIED_SHOWN)
+        click.echo(str(w["carried"]).format(columns=shown), err=True)
     click.echo(line, err=True)
     if tally.rejected and not allow_rejects:
         sys.exit(EXIT_REJECTS)

@@ -576,3 +576,19 @@ def test_errors_go_to_the_file_named(tmp_path):
     }
     assert read_table(tmp_path / "out.xlsx") == []
     assert os.path.exists(tmp_path / "out.xlsx")
+
+
+def test_the_columns_carried_through_are_named_once_before_the_run_line(tmp_path):
+    source = tmp_path / "in.csv"
+    names = [f"note{i}" for i in range(12)]
+    source.write_text("id,scope," + ",".join(names) + "\na,single_problem" + ",x" * 12 + "\n", "utf-8")
+    result = run(str(source), "-o", str(tmp_path / "out.csv"), "--lang", "en")
+    assert result.exit_code == 0
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("batch: 1 row read")
+    assert lines[-2] == (
+        "batch: carried through unchanged, not profile attributes: " + ", ".join(names[:10]) + " and 2 more"
+    )
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,scope\na,single_problem\n", "utf-8")
+    assert "not profile attributes" not in run(str(plain), "-o", str(tmp_path / "plain.out.csv"), "--lang", "en").stderr
