@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .advice import NextQuestion, WhatIfAnswer
 from .engine import RuleEngine
@@ -100,6 +101,18 @@ def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
 _ATTRIBUTE_ORDER = {name: index for index, name in enumerate(ATTRIBUTES)}
 
 
+Picker = Callable[[Sequence[Any]], tuple[Any, ...]]
+
+
+def _picker(names: Sequence[str]) -> Picker:
+    """Picks the entries of `names` out of a row in the order of ATTRIBUTES, as a tuple."""
+    positions = [_ATTRIBUTE_ORDER[name] for name in names]
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda row: (row[only],)
+    return operator.itemgetter(*positions)
+
+
 class Explored(NamedTuple):
     """One explored attribute: a NextQuestion's numbers, each answer with the standing it gives."""
 
@@ -174,6 +187,24 @@ class WhatIf:
             attribute: tuple(name for name in ATTRIBUTES if name in read) for attribute, read in self.read_with.items()
         }
         self.engines = {attribute: RuleEngine(rulebook, ids) for attribute, ids in self.readers.items()}
+        # Per attribute, the effect on a score of each rule reading it (raising rules have none).
+        self._score_effects = {
+            attribute: tuple(
+                (rule_id, *scorer._effects[rule_id]) for rule_id in sorted(ids) if rule_id in scorer._effects
+            )
+            for attribute, ids in self.readers.items()
+        }
+        # The memos' keys are cut from a profile's class row (`class_row`): per attribute, the
+        # classes of what its readers read; per reader of it, the classes of what that rule reads.
+        self._read_key = {attribute: _picker(read) for attribute, read in self.read_order.items()}
+        # Per attribute, each rule reading it: its id, its own memo (the classes of what the rule
+        # reads -> its bit for each candidate answer it fires on), and how to cut that memo's key.
+        self._rule_memos: dict[str, tuple[tuple[str, dict[tuple[Any, ...], tuple[int, ...]], Picker], ...]] = {
+            attribute: tuple((rule_id, {}, _picker(self.rules_attributes[rule_id])) for rule_id in sorted(ids))
+            for attribute, ids in self.readers.items()
+        }
+        self._rule_bits = {attribute: [1 << bit for bit in range(len(ids))] for attribute, ids in self.readers.items()}
+        self._fired_sets: dict[str, dict[int, frozenset[str]]] = {attribute: {} for attribute in self.readers}
         self._memo: dict[tuple[Any, ...], list[frozenset[str]]] = {}
         self._matters: dict[tuple[Any, ...], bool] = {}
         self._classes: dict[tuple[str, Any], tuple[str, tuple[bool, ...]]] = {}
@@ -200,28 +231,71 @@ class WhatIf:
         unaffected = fired - self.readers[attribute]
         return [unaffected | ids for ids in self._readers_fired(known, attribute)]
 
+    def class_row(self, known: Mapping[str, Any]) -> list[Any]:
+        """The `_class_of` of each known value, in the order of ATTRIBUTES (None where unknown)."""
+        row: list[Any] = [None] * len(_ATTRIBUTE_ORDER)
+        for name, value in known.items():
+            row[_ATTRIBUTE_ORDER[name]] = self._class_of(name, value)
+        return row
+
     def _readers_fired(
-        self, known: Mapping[str, Any], attribute: str, classes: Mapping[str, Any] | None = None
+        self, known: Mapping[str, Any], attribute: str, row: Sequence[Any] | None = None
     ) -> list[frozenset[str]]:
         """Which of the rules reading `attribute` fire on `known` plus each of its candidate answers.
 
         NOTE: that depends only on the values of the attributes those rules read, which profiles
         share far more often than whole profiles: the engine's answers are kept by those values
         (a bounded memo; a pure function of its key, so sharing it between threads is safe).
-        `classes` are `_class_of` of the known values, when the caller has them already."""
-        read = self.read_order[attribute]
-        if classes is None:
-            key = (attribute, *(self._class_of(name, known[name]) if name in known else None for name in read))
-        else:
-            key = (attribute, *(classes.get(name) for name in read))
+        `row` is `class_row(known)`, when the caller has it already."""
+        if row is None:
+            row = self.class_row(known)
+        key = (attribute, self._read_key[attribute](row))
         result = self._memo.get(key)
         if result is None:
-            relevant = {name: known[name] for name in read if name in known and name != attribute}
-            result = self.engines[attribute].fired_with_each(relevant, attribute, self.candidates[attribute])
+            result = self._by_rule(known, attribute, row)
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = result
         return result
+
+    def _by_rule(self, known: Mapping[str, Any], attribute: str, row: Sequence[Any]) -> list[frozenset[str]]:
+        """`_readers_fired` from the second memo, of each rule by the values it reads; from the
+        engine when one of the rules is missing there (its answers then fill in every rule's entry).
+
+        NOTE: whether one rule fires depends only on the two or three attributes it reads, whose
+        values recur across profiles far more than those of all the readers of an attribute
+        together (the first memo's key): after a few thousand profiles most misses of the first
+        memo are answered here without the engine."""
+        readers = self._rule_memos[attribute]
+        keys = [pick(row) for _, _, pick in readers]
+        rows = [memo.get(key) for (_, memo, _), key in zip(readers, keys, strict=True)]
+        sets = self._fired_sets[attribute]
+        if None not in rows:
+            # NOTE: each entry holds the rule's bit for each candidate answer it fires on, so the
+            # rules fired by an answer are the sum of a column (C loops, no Python one per rule).
+            masks = map(sum, zip(*cast(list[tuple[int, ...]], rows), strict=True))
+            return [sets[mask] if mask in sets else self._fired_set(attribute, mask) for mask in masks]
+        read = self.read_order[attribute]
+        relevant = {name: known[name] for name in read if name in known and name != attribute}
+        result = self.engines[attribute].fired_with_each(relevant, attribute, self.candidates[attribute])
+        for (rule_id, memo, _), key, bit in zip(readers, keys, self._rule_bits[attribute], strict=True):
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[key] = tuple([bit if rule_id in ids else 0 for ids in result])
+        return result
+
+    def _fired_set(self, attribute: str, mask: int) -> frozenset[str]:
+        """The rules reading `attribute` whose bits are set in `mask` (kept: a few dozen per attribute)."""
+        fired = frozenset(
+            rule_id
+            for (rule_id, _, _), bit in zip(self._rule_memos[attribute], self._rule_bits[attribute], strict=True)
+            if mask & bit
+        )
+        sets = self._fired_sets[attribute]
+        if len(sets) >= _MEMO_SIZE:
+            sets.clear()
+        sets[mask] = fired
+        return fired
 
     def standings_with(
         self,
@@ -230,7 +304,7 @@ class WhatIf:
         attribute: str,
         answered: int,
         seen: dict[frozenset[str], Standing] | None = None,
-        classes: Mapping[str, Any] | None = None,
+        row: Sequence[Any] | None = None,
         tally: tuple[dict[str, int], dict[str, int], set[str]] | None = None,
     ) -> list[Standing]:
         """The standing (numbers only) for `known` plus each candidate answer for `attribute`.
@@ -248,7 +322,7 @@ class WhatIf:
         unchanged = seen.get(fired)
         unaffected = fired - readers
         standings = []
-        for ids in self._readers_fired(known, attribute, classes):
+        for ids in self._readers_fired(known, attribute, row):
             if ids == now and unchanged is not None:  # the answer changes no rule
                 standings.append(unchanged)
                 continue
@@ -258,11 +332,13 @@ class WhatIf:
                 if tally is None:
                     tally = scorer.tally(fired)
                 support, opposition, excluded = dict(tally[0]), dict(tally[1]), tally[2]
+                scored = False  # whether a changed rule weighs on a score
                 for rule_ids, sign in ((ids - now, 1), (now - ids, -1)):
                     for rule_id in rule_ids:
                         effect = effects.get(rule_id)
                         if effect is None:  # raises a difficulty: no score depends on it
                             continue
+                        scored = True
                         mode, plus, minus, excludes = effect
                         if excludes:
                             support, opposition, excluded = scorer.tally(key)
@@ -272,7 +348,10 @@ class WhatIf:
                     else:
                         continue
                     break
-                standing = seen[key] = scorer.rank(support, opposition, excluded, answered, explain=False)
+                if not scored and unchanged is not None:  # only difficulties change: the same standing
+                    standing = seen[key] = unchanged
+                else:
+                    standing = seen[key] = scorer.rank(support, opposition, excluded, answered, explain=False)
             standings.append(standing)
         return standings
 
@@ -322,7 +401,7 @@ class WhatIf:
         answered = len(known) + 1
         current_gap = max(score for mode, score in now if mode != leader) - now[0][1]
         seen: dict[frozenset[str], Standing] = {}
-        classes = {name: self._class_of(name, value) for name, value in known.items()}
+        row = self.class_row(known)
         minimum = self.scorer.policy.min_answered
         if (len(known) >= minimum) == (answered >= minimum):
             # NOTE: an answer that changes no rule leaves the standing as it is (the decision
@@ -334,12 +413,14 @@ class WhatIf:
         for attribute, values in self.candidates.items():
             if attribute in known:
                 continue
+            if worth_asking and firm and self._steady(attribute, fired, current):
+                continue
             swing: int | None = None
             impact = 0
             changes_leader = False
             answers: list[tuple[Any, Standing]] = []
             for value, standing in zip(
-                values, self.standings_with(known, fired, attribute, answered, seen, classes, tally), strict=True
+                values, self.standings_with(known, fired, attribute, answered, seen, row, tally), strict=True
             ):
                 if standing is current:  # the common case: the answer changes no rule
                     if swing is None or current_gap > swing:
@@ -365,6 +446,75 @@ class WhatIf:
         # NOTE: without firm advice the leader is arbitrary, so rank by how far any score can move.
         found.sort(key=lambda q: (not q[1], not q[4], -(q[2] if firm else q[3]), _ATTRIBUTE_ORDER[q[0]]))
         return found
+
+    def _steady(self, attribute: str, fired: frozenset[str], current: Standing) -> bool:
+        """True only if no answer to `attribute` can change the leader or the decision of the firm
+        standing `current` (a question not worth asking); False when that cannot be ruled out.
+
+        NOTE: as in LeaderBound, an answer changes only whether the rules reading the attribute
+        fire, so each mode's net weight can rise at most by the weights of those rules that could
+        start supporting it or stop opposing it, and fall at most by the others. If even at those
+        extremes the leader keeps its place, its lead on the same side of the close-call margin
+        and enough support and score to stay firm, no answer needs the engine: most questions of
+        a clear advice are settled this way. Only the advice's questions worth asking use it;
+        a test compares them with the full exploration."""
+        scorer = self.scorer
+        policy = scorer.policy
+        leader = current.leader
+        if leader is None:
+            return False
+        up: dict[str, int] = {}
+        down: dict[str, int] = {}
+        lost_support = 0
+        for rule_id, mode, plus, minus, excludes in self._score_effects[attribute]:
+            if excludes:
+                return False
+            if rule_id in fired:  # it may stop firing
+                down[mode] = down.get(mode, 0) + plus
+                up[mode] = up.get(mode, 0) + minus
+                if mode == leader:
+                    lost_support += plus
+            else:  # it may start firing
+                up[mode] = up.get(mode, 0) + plus
+                down[mode] = down.get(mode, 0) + minus
+        if not up and not down:
+            return True
+        support, opposition = current.support, current.opposition
+        score = scorer.score_of
+        remaining = support[leader] - lost_support
+        if remaining <= 0 or remaining < policy.min_support:
+            return False
+        leader_net = support[leader] - opposition[leader]
+        lowest_leader = score(leader_net - down.get(leader, 0))
+        if lowest_leader < policy.possible:
+            return False
+        # NOTE: a mode no rule here can raise scores at most what it scores now, and the ranking
+        # is best first: the first such mode in it is the highest of them.
+        excluded = current.excluded
+        highest_other = -1
+        for mode, now in current.ranking:
+            if mode != leader and mode not in excluded and mode not in up:
+                highest_other = now
+                break
+        for mode, rise in up.items():
+            if mode != leader and mode not in excluded:
+                highest_other = max(highest_other, score(support[mode] - opposition[mode] + rise))
+        if highest_other < 0:  # every other mode is excluded, and stays so
+            return True
+        if highest_other >= lowest_leader:
+            return False
+        if current.decision == "clear":
+            return lowest_leader - highest_other >= policy.close_call_margin
+        highest_leader = score(leader_net + up.get(leader, 0))
+        runner_at_least = -1
+        for mode, now in current.ranking:
+            if mode != leader and mode not in excluded and mode not in down:
+                runner_at_least = now
+                break
+        for mode, fall in down.items():
+            if mode != leader and mode not in excluded:
+                runner_at_least = max(runner_at_least, score(support[mode] - opposition[mode] - fall))
+        return highest_leader - runner_at_least < policy.close_call_margin
 
     def can_still_matter(self, known: Mapping[str, Any], closed: Iterable[str], attribute: str) -> bool:
         """Whether some rule reading `attribute` fires for one of its answers and not for another (or
