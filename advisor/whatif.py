@@ -187,6 +187,7 @@ class WhatIf:
             attribute: tuple(name for name in ATTRIBUTES if name in read) for attribute, read in self.read_with.items()
         }
         self.engines = {attribute: RuleEngine(rulebook, ids) for attribute, ids in self.readers.items()}
+        self._mode_positions = {mode: position for position, mode in enumerate(scorer.mode_order)}
         # Per attribute, the effect on a score of each rule reading it (raising rules have none).
         self._score_effects = {
             attribute: tuple(
@@ -207,24 +208,31 @@ class WhatIf:
         self._fired_sets: dict[str, dict[int, frozenset[str]]] = {attribute: {} for attribute in self.readers}
         self._memo: dict[tuple[Any, ...], list[frozenset[str]]] = {}
         self._matters: dict[tuple[Any, ...], bool] = {}
-        self._classes: dict[tuple[str, Any], tuple[str, tuple[bool, ...]]] = {}
+        self._classes: dict[tuple[str, Any], int] = {}
+        self._class_ids: dict[tuple[str, Any], int] = {}
         tests = _tests_by_attribute(rulebook)
         self._number_tests = {
             name: tests.get(name, []) for name, spec in ATTRIBUTES.items() if spec.kind in ("integer", "number")
         }
 
-    def _class_of(self, name: str, value: Any) -> Any:
-        """A hashable stand-in for a value that the rules cannot tell from any other with the same
-        stand-in: a number by which side of each threshold it falls on, a list as a tuple."""
-        tests = self._number_tests.get(name)
-        if tests is None:
-            return (name, tuple(value) if isinstance(value, list) else value)
-        known = self._classes.get((name, value))
-        if known is None:
+    def _class_of(self, name: str, value: Any) -> int:
+        """A number standing for a value that the rules cannot tell from any other with the same
+        number: a number by which side of each threshold it falls on, any other value by itself.
+
+        NOTE: a small int rather than the tuple it stands for, because the memos' keys are
+        tuples of these, and Python hashes a tuple afresh, all the way down, at every lookup."""
+        hashable = tuple(value) if isinstance(value, list) else value
+        found = self._classes.get((name, hashable))
+        if found is None:
+            tests = self._number_tests.get(name)
+            meaning = (name, hashable) if tests is None else (name, tuple(_holds(test, value) for test in tests))
+            # NOTE: finite: choices, booleans and lists of choices, and numbers by their side of
+            # each of the pack's thresholds.
+            found = self._class_ids.setdefault(meaning, len(self._class_ids))
             if len(self._classes) >= _MEMO_SIZE:
                 self._classes.clear()
-            known = self._classes[(name, value)] = (name, tuple(_holds(test, value) for test in tests))
-        return known
+            self._classes[(name, hashable)] = found
+        return found
 
     def fired_with(self, known: Mapping[str, Any], fired: frozenset[str], attribute: str) -> list[frozenset[str]]:
         """The rules that fire on `known` plus each candidate answer for `attribute`."""
@@ -413,8 +421,11 @@ class WhatIf:
         for attribute, values in self.candidates.items():
             if attribute in known:
                 continue
-            if worth_asking and firm and self._steady(attribute, fired, current):
-                continue
+            if worth_asking and firm:
+                if self._steady(attribute, fired, current):
+                    continue
+                if self._answers_keep(known, fired, current, attribute, row):
+                    continue
             swing: int | None = None
             impact = 0
             changes_leader = False
@@ -515,6 +526,71 @@ class WhatIf:
             if mode != leader and mode not in excluded:
                 runner_at_least = max(runner_at_least, score(support[mode] - opposition[mode] - fall))
         return highest_leader - runner_at_least < policy.close_call_margin
+
+    def _answers_keep(
+        self, known: Mapping[str, Any], fired: frozenset[str], current: Standing, attribute: str, row: Sequence[Any]
+    ) -> bool:
+        """True only if every answer to `attribute` keeps the leader and the decision of the firm
+        standing `current` (so the question is not worth asking).
+
+        NOTE: the exact check behind `_steady`, from the engine's answers (the memo): an answer
+        changes the scores of the few modes whose changed rules weigh on them, so the leader and
+        the runner-up are found among those and the best unchanged mode (the first of the
+        ranking, which is ordered by the same key), without ranking every mode afresh. Anything
+        it cannot settle (an exclusion, a new leader) is left to the full exploration."""
+        scorer = self.scorer
+        effects = scorer._effects
+        policy = scorer.policy
+        score = scorer.score_of
+        leader = current.ranking[0][0]
+        support, opposition = current.support, current.opposition
+        positions = self._mode_positions
+        excluded = current.excluded
+        now = fired & self.readers[attribute]
+        for ids in self._readers_fired(known, attribute, row):
+            if ids == now:
+                continue
+            gained: dict[str, int] = {}
+            opposed: dict[str, int] = {}
+            for rule_id in ids ^ now:
+                effect = effects.get(rule_id)
+                if effect is None:  # raises a difficulty: no score depends on it
+                    continue
+                mode, plus, minus, excludes = effect
+                if excludes:
+                    return False
+                sign = 1 if rule_id in ids else -1
+                gained[mode] = gained.get(mode, 0) + sign * plus
+                opposed[mode] = opposed.get(mode, 0) + sign * minus
+            if not gained:
+                continue
+            # The same order as Scorer.rank: score, then supporting weight, then the pack's order;
+            # excluded modes (they stay so) come last, and a leader cannot be one.
+            best_other: tuple[int, int, int] | None = None
+            for mode, now_score in current.ranking:
+                if mode != leader and mode not in gained and mode not in excluded:
+                    best_other = (-now_score, -support[mode], positions[mode])
+                    break
+            for mode, more in gained.items():
+                if mode != leader and mode not in excluded:
+                    key = (
+                        -score(support[mode] + more - opposition[mode] - opposed[mode]),
+                        -(support[mode] + more),
+                        positions[mode],
+                    )
+                    if best_other is None or key < best_other:
+                        best_other = key
+            leader_support = support[leader] + gained.get(leader, 0)
+            leader_score = score(leader_support - opposition[leader] - opposed.get(leader, 0))
+            if best_other is not None and (-leader_score, -leader_support, positions[leader]) > best_other:
+                return False  # another leader
+            if leader_support <= 0 or leader_support < policy.min_support or leader_score < policy.possible:
+                return False  # the advice would no longer be firm
+            # With every other mode excluded the advice is clear.
+            close = best_other is not None and leader_score + best_other[0] < policy.close_call_margin
+            if close != (current.decision == "close_call"):
+                return False
+        return True
 
     def can_still_matter(self, known: Mapping[str, Any], closed: Iterable[str], attribute: str) -> bool:
         """Whether some rule reading `attribute` fires for one of its answers and not for another (or

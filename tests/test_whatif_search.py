@@ -118,6 +118,39 @@ def test_a_steady_question_has_no_answer_that_changes_the_leader_or_the_decision
     assert min(skipped.values()) > 50, skipped
 
 
+def test_answers_that_keep_the_advice_are_told_without_ranking(shipped):
+    """The exact check that spares the ranking of each answer never skips a question worth asking."""
+    what_if, scorer = shipped.what_if, shipped.scorer
+    skipped = {"clear": 0, "close_call": 0, "with an exclusion": 0}
+    for seed in range(300):
+        known, fired, standing = _prepared(shipped, random_profile(random.Random(2000 + seed), 0.5 + seed % 4 * 0.1))
+        if standing.decision == "insufficient_information":
+            continue
+        row = what_if.class_row(known)
+        for attribute in what_if.candidates:
+            if attribute in known or not what_if._answers_keep(known, fired, standing, attribute, row):
+                continue
+            skipped[standing.decision] += 1
+            skipped["with an exclusion"] += bool(standing.excluded)
+            for ids in what_if.fired_with(known, fired, attribute):
+                other = scorer.standing(ids, len(known) + 1, explain=False)
+                assert (other.leader, other.decision) == (standing.leader, standing.decision), attribute
+    assert min(skipped.values()) > 50, skipped
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_questions_worth_asking_are_the_filtered_exploration_on_many_profiles(shipped, seed):
+    """The bound and the exact check together: the questions worth asking are the full exploration's."""
+    for number in range(100):
+        profile = random_profile(random.Random(10_000 * (seed + 1) + number), 0.3 + number % 6 * 0.1)
+        known, fired, standing = _prepared(shipped, profile)
+        firm = standing.decision != "insufficient_information"
+        everything = shipped.what_if.explore(known, fired, standing)
+        kept = shipped.what_if.explore(known, fired, standing, worth_asking=True)
+        expected = [q for q in everything if q.answers or (not firm and q.impact > 0)]
+        assert [q.model_dump() for q in kept] == [q.model_dump() for q in expected]
+
+
 def test_the_memo_of_each_rule_answers_as_the_engine_does(shipped):
     """With its first memo emptied and no engine to call, the what-if answers from the memo of
     each rule (filled by the same profiles before) exactly what the engine evaluates afresh."""
