@@ -170,6 +170,7 @@ class Scorer:
         # arithmetic in the batch and what-if hot paths. Scores round half up: 72.5 counts as 73.
         reach = sum(rule.effect.weight or 0 for rule in rulebook.rules.values())
         points = self.policy.points_per_weight
+        self._least_net: dict[int, float] = {}
         self._score_of_net = {
             net: max(0, min(100, math.floor(50.5 + points * net))) for net in range(-reach, reach + 1)
         }
@@ -180,6 +181,25 @@ class Scorer:
         if score is None:  # beyond every reachable net (a bound adding up several answers)
             score = max(0, min(100, math.floor(50.5 + self.policy.points_per_weight * net)))
         return score
+
+    def least_net_scoring(self, score: int) -> float:
+        """The least net weight whose score is at least `score` (scores never fall as the net grows)."""
+        least = self._least_net.get(score)
+        if least is None:
+            if score <= 0:
+                least = -math.inf
+            elif score > 100:
+                least = math.inf
+            else:
+                # The least integer net with floor(50.5 + points * net) >= score, then checked
+                # against score_of itself, so the two can never disagree.
+                least = math.ceil((score - 50.5) / self.policy.points_per_weight)
+                while self.score_of(least - 1) >= score:
+                    least -= 1
+                while self.score_of(least) < score:
+                    least += 1
+            self._least_net[score] = least
+        return least
 
     # -- the standing ------------------------------------------------------------------
 

@@ -246,6 +246,12 @@ class WhatIf:
             row[_ATTRIBUTE_ORDER[name]] = self._class_of(name, value)
         return row
 
+    def row_with(self, row: Sequence[Any], name: str, value: Any) -> list[Any]:
+        """`class_row` of a profile with one more answer, from the profile's row."""
+        changed = list(row)
+        changed[_ATTRIBUTE_ORDER[name]] = self._class_of(name, value)
+        return changed
+
     def _readers_fired(
         self, known: Mapping[str, Any], attribute: str, row: Sequence[Any] | None = None
     ) -> list[frozenset[str]]:
@@ -703,6 +709,7 @@ class PairSearch:
         self.moves = moves
         self.bound = bound
         self.answered = len(known) + 2
+        self.row = what_if.class_row(known)
         self._seen: dict[frozenset[str], bool] = {}
         self._alone: dict[str, list[frozenset[str]]] = {}
         self._alone_moves: dict[str, bool] = {}
@@ -718,7 +725,7 @@ class PairSearch:
     def _answers_alone(self, name: str) -> list[frozenset[str]]:
         alone = self._alone.get(name)
         if alone is None:
-            alone = self._alone[name] = self.what_if._readers_fired(self.known, name)
+            alone = self._alone[name] = self.what_if._readers_fired(self.known, name, self.row)
         return alone
 
     def _inert(self, name: str) -> bool:
@@ -744,7 +751,9 @@ class PairSearch:
         if verdict is None:
             # NOTE: most pairs are ruled out by the bound without evaluating a single answer.
             bound = self.bound
-            possible = bound is None or (bound.may_change(key) and bound.may_change_pair(*key, self.known))
+            possible = bound is None or (
+                bound.may_change_two(*key) and bound.may_change_pair(*key, self.known, self.row)
+            )
             verdict = self._pairs[key] = possible and self._together(*key)
         return verdict
 
@@ -761,8 +770,15 @@ class PairSearch:
         unaffected = self.fired - readers[first] - readers[second]
         # The rules reading `first` on each answer to it, given each answer to `second`, and the
         # other way round: memoised like the single answers (the same, when no rule reads both).
-        by_second = [what_if._readers_fired({**known, second: two}, first) for two in candidates[second]]
-        by_first = [what_if._readers_fired({**known, first: one}, second) for one in candidates[first]]
+        row = self.row
+        by_second = [
+            what_if._readers_fired({**known, second: two}, first, what_if.row_with(row, second, two))
+            for two in candidates[second]
+        ]
+        by_first = [
+            what_if._readers_fired({**known, first: one}, second, what_if.row_with(row, first, one))
+            for one in candidates[first]
+        ]
         return any(
             self._moved(unaffected | by_second[j][i] | by_first[i][j])
             for i in range(len(candidates[first]))
@@ -812,6 +828,12 @@ class LeaderBound:
         self.leader = current.leader
         self._net = {mode: current.support[mode] - current.opposition[mode] for mode in current.support}
         self._swings: dict[str, dict[str, int] | None] = {}
+        # The modes but the leader, in a fixed order, and the vectors of `may_change_two`.
+        self._others = [mode for mode in self._net if mode != self.leader]
+        self._other_nets = tuple([self._net[mode] for mode in self._others])
+        self._vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
+        self._largest: dict[tuple[str, ...], dict[str, list[tuple[int, str]]] | None] = {}
+        self._alone: dict[tuple[str, frozenset[str]], dict[str, int] | None] = {}
 
     def _swing(self, attribute: str) -> dict[str, int] | None:
         """Per mode, how far the rules reading `attribute` can move its net weight in the direction
@@ -851,6 +873,29 @@ class LeaderBound:
                 totals[mode] += amount
         return self._within(totals)
 
+    def _vector(self, attribute: str) -> tuple[tuple[int, ...], int] | None:
+        """`_swing` as (the other modes' swings in `_others` order, the leader's), kept."""
+        if attribute not in self._vectors:
+            swing = self._swing(attribute)
+            self._vectors[attribute] = (
+                None if swing is None else (tuple([swing[mode] for mode in self._others]), swing[self.leader])  # type: ignore[index]
+            )
+        return self._vectors[attribute]
+
+    def may_change_two(self, first: str, second: str) -> bool:
+        """`may_change((first, second))`, the same answer in a few C-level steps (the pair search
+        asks it for every pair of open attributes)."""
+        if self.leader is None:
+            return True
+        one, two = self._vector(first), self._vector(second)
+        if one is None or two is None:
+            return True
+        lowest = self._what_if.scorer.score_of(self._net[self.leader] - one[1] - two[1])
+        # NOTE: scores never fall as the net grows, so "some mode scores at least `lowest`" is
+        # "some mode's net reaches the least net that scores `lowest`".
+        nets = map(operator.add, map(operator.add, self._other_nets, one[0]), two[0])
+        return max(nets, default=_NEVER) >= self._what_if.scorer.least_net_scoring(lowest)
+
     def may_change_with_one_of(self, attribute: str, others: Iterable[str]) -> bool:
         """False only if no answers to `attribute` together with one of `others` can put another
         mode first (or none): the bound of the pair, with each mode's swing the largest any of
@@ -860,19 +905,27 @@ class LeaderBound:
         first = self._swing(attribute)
         if first is None:
             return True
-        largest = dict.fromkeys(self._net, 0)
-        for other in others:
-            if other == attribute:
-                continue
-            swing = self._swing(other)
-            if swing is None:
-                return True
-            for mode, amount in swing.items():
-                if amount > largest[mode]:
-                    largest[mode] = amount
-        return self._within({mode: amount + largest[mode] for mode, amount in first.items()})
+        key = tuple(others)
+        if key not in self._largest:
+            # Per mode, the two largest swings among `others`: the largest without `attribute`
+            # is then one of them.
+            best: dict[str, list[tuple[int, str]]] | None = {mode: [] for mode in self._net}
+            for other in key:
+                swing = self._swing(other)
+                if swing is None:
+                    best = None
+                    break
+                for mode, amount in swing.items():
+                    _keep_two(best[mode], amount, other)  # type: ignore[index]
+            self._largest[key] = best
+        tops = self._largest[key]
+        if tops is None:
+            return True
+        return self._within({mode: amount + _best_without(tops[mode], attribute) for mode, amount in first.items()})
 
-    def may_change_pair(self, first: str, second: str, known: Mapping[str, Any]) -> bool:
+    def may_change_pair(
+        self, first: str, second: str, known: Mapping[str, Any], row: Sequence[Any] | None = None
+    ) -> bool:
         """`may_change((first, second))`, made tighter with the engine's answers for each alone.
 
         NOTE: a rule that reads `first` but not `second` fires on an answer to both exactly as on
@@ -884,7 +937,7 @@ class LeaderBound:
         shared = readers.get(first, frozenset()) & readers.get(second, frozenset())
         totals = dict.fromkeys(self._net, 0)
         for attribute in (first, second):
-            best = self._best_alone(attribute, shared, known)
+            best = self._best_alone(attribute, shared, known, row)
             if best is None:
                 return True
             for mode, amount in best.items():
@@ -897,15 +950,26 @@ class LeaderBound:
                 totals[mode] += amount
         return self._within(totals)
 
-    def _best_alone(self, attribute: str, shared: frozenset[str], known: Mapping[str, Any]) -> dict[str, int] | None:
+    def _best_alone(
+        self, attribute: str, shared: frozenset[str], known: Mapping[str, Any], row: Sequence[Any] | None = None
+    ) -> dict[str, int] | None:
         """Per mode, the largest swing any one answer to `attribute` gives through the rules that
-        read it and are not in `shared`; None if one of those answers excludes the leader."""
+        read it and are not in `shared`; None if one of those answers excludes the leader.
+        Kept by (attribute, shared): a bound serves one search, over one profile (`known`)."""
+        key = (attribute, shared)
+        if key not in self._alone:
+            self._alone[key] = self._best_alone_of(attribute, shared, known, row)
+        return self._alone[key]
+
+    def _best_alone_of(
+        self, attribute: str, shared: frozenset[str], known: Mapping[str, Any], row: Sequence[Any] | None
+    ) -> dict[str, int] | None:
         what_if = self._what_if
         effects = what_if.scorer._effects
         fired, leader = self._fired, self.leader
         own = what_if.readers[attribute] - shared
         best = dict.fromkeys(self._net, 0)
-        for ids in what_if._readers_fired(known, attribute):
+        for ids in what_if._readers_fired(known, attribute, row):
             swing = dict.fromkeys(self._net, 0)
             for rule_id in own:
                 effect = effects.get(rule_id)
@@ -952,3 +1016,25 @@ class LeaderBound:
         score = self._what_if.scorer.score_of
         lowest = score(self._net[leader] - totals[leader])
         return any(score(net + totals[mode]) >= lowest for mode, net in self._net.items() if mode != leader)
+
+
+#: Below every net weight: `max` of no modes at all (every other mode excluded).
+_NEVER = -(10**18)
+
+
+def _keep_two(best: list[tuple[int, str]], amount: int, name: str) -> None:
+    """Keeps in `best` the two largest (amount, name) seen, largest first."""
+    if len(best) < 2:
+        best.append((amount, name))
+        best.sort(reverse=True)
+    elif amount > best[1][0]:
+        best[1] = (amount, name)
+        best.sort(reverse=True)
+
+
+def _best_without(best: list[tuple[int, str]], name: str) -> int:
+    """The largest amount among `best` (see `_keep_two`) that is not `name`'s; 0 if none."""
+    for amount, holder in best:
+        if holder != name:
+            return amount
+    return 0

@@ -3,6 +3,7 @@ questions filtered inside `explore`, and the leader bound that spares the pair s
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -174,3 +175,33 @@ def test_the_memo_of_each_rule_answers_as_the_engine_does(shipped):
     what_if.engines = dict.fromkeys(what_if.engines, NoEngine())
     for (number, attribute), fired in expected.items():
         assert what_if._readers_fired(profiles[number], attribute) == fired
+
+
+def test_the_pair_bound_in_vectors_answers_as_the_plain_bound(shipped):
+    """`may_change_two` (the pair search's fast form) says what `may_change` says, for every pair."""
+    what_if = shipped.what_if
+    compared = ruled_out = 0
+    for seed in range(40):
+        known, fired, standing = _prepared(shipped, random_profile(random.Random(3000 + seed), 0.3 + seed % 5 * 0.1))
+        bound = what_if.leader_bound(fired, standing)
+        names = [name for name in what_if.candidates if name not in known]
+        for first, second in itertools.combinations(names, 2):
+            expected = bound.may_change([first, second])
+            assert bound.may_change_two(first, second) == expected, (first, second)
+            compared += 1
+            ruled_out += not expected
+    assert compared > 1000 and ruled_out > 100
+
+
+def test_the_least_net_scoring_each_score_is_the_least(shipped):
+    scorer = shipped.scorer
+    nets = range(-400, 401)
+    for score in range(-1, 102):
+        least = scorer.least_net_scoring(score)
+        reaching = [net for net in nets if scorer.score_of(net) >= score]
+        if not reaching:
+            assert least > max(nets)
+        elif reaching[0] == nets[0]:
+            assert least <= nets[0]
+        else:
+            assert least == reaching[0]
