@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import signal
 import socket
+from typing import Any
 
 import click
 
@@ -91,6 +92,14 @@ def _stop(number: int, frame: object) -> None:
     show_default=True,
 )
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes answering requests, each with its own copy of the pack (about 70 MB each); "
+    "more than one uses more cores. A worker that dies is replaced.",
+)
 @lang_option("Language of the lines serve prints (the web page follows each browser's language).")
 def command(
     host: str,
@@ -100,6 +109,7 @@ def command(
     cors_origins: tuple[str, ...],
     log_level: str,
     access_log: bool,
+    workers: int,
     lang: str,
 ) -> None:
     """Serve the web questionnaire and the HTTP API; open the printed address in a browser.
@@ -124,16 +134,19 @@ def command(
     click.echo(say["started"].format(version=pack.advisor.version, url=url))
     if not _is_loopback(host):
         click.echo(say["remote"].format(host=host), err=True)
-    config = uvicorn.Config(
-        app,
-        log_level=log_level,
-        access_log=access_log,
-        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    settings: dict[str, Any] = {
+        "log_level": log_level,
+        "access_log": access_log,
+        "timeout_graceful_shutdown": GRACEFUL_SECONDS,
         # NOTE: h11, not httptools even when installed: h11 bounds the headers while it reads them
         # (httptools measured about a quarter less CPU per request, but reads headers unbounded).
-        http="h11",
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-    )
+        "http": "h11",
+        "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+    }
+    if workers > 1:
+        _serve_in_workers(workers, sock, rules_dir, knowledge_dir, cors_origins, settings)
+        return
+    config = uvicorn.Config(app, **settings)
     # NOTE: while it runs, uvicorn stops on SIGTERM as on Ctrl+C (no new connections, the requests
     # in flight finished, up to GRACEFUL_SECONDS) and then raises the signal again, which lands
     # here: a stop asked for and done cleanly exits 0, as it does before uvicorn has started.
@@ -144,3 +157,47 @@ def command(
         pass
     finally:
         sock.close()
+
+
+#: How `--workers` hands the pack to each worker process: environment variables, which a spawned
+#: process inherits (the app is rebuilt there from them by `worker_app`).
+_WORKER_PACK = "ADVISOR_SERVE_WORKER_PACK"
+
+
+def _serve_in_workers(
+    workers: int,
+    sock: socket.socket,
+    rules_dir: str | None,
+    knowledge_dir: str | None,
+    cors_origins: tuple[str, ...],
+    settings: dict[str, Any],
+) -> None:
+    """Serve with `workers` processes accepting from the one listening socket, under uvicorn's
+    supervisor: it replaces a worker that dies and stops them all on Ctrl+C or SIGTERM (each
+    finishing its requests in flight first, as one process does)."""
+    import json
+    import os
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[_WORKER_PACK] = json.dumps(
+        {"rules": rules_dir, "knowledge": knowledge_dir, "cors_origins": list(cors_origins)}
+    )
+    config = uvicorn.Config("advisor.service:worker_app", factory=True, workers=workers, **settings)
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        sock.close()
+
+
+def worker_app() -> Any:
+    """The app of one `--workers` process: the pack the parent named (it has loaded it already,
+    so a broken pack never gets this far)."""
+    import json
+    import os
+
+    from .http_api import create_app
+
+    pack = json.loads(os.environ[_WORKER_PACK])
+    return create_app(load_pack(pack["rules"], pack["knowledge"]), cors_origins=tuple(pack["cors_origins"]))
