@@ -405,10 +405,17 @@ class WhatIf:
         ]
 
     def explored(
-        self, known: Mapping[str, Any], fired: frozenset[str], current: Standing, *, worth_asking: bool = False
+        self,
+        known: Mapping[str, Any],
+        fired: frozenset[str],
+        current: Standing,
+        *,
+        worth_asking: bool = False,
+        shortcuts: bool = True,
     ) -> list[Explored]:
         """What `explore` returns, as plain records (each answer with its standing), for callers
-        that read them rather than hand them on (the interview)."""
+        that read them rather than hand them on (the interview). `shortcuts=False` ranks every
+        answer that changes a rule (the reference the tests compare the shortcuts with)."""
         leader = current.ranking[0][0]
         now = current.ranking
         firm = current.decision != "insufficient_information"
@@ -427,10 +434,13 @@ class WhatIf:
         for attribute, values in self.candidates.items():
             if attribute in known:
                 continue
-            if worth_asking and firm:
-                if self._steady(attribute, fired, current):
+            if firm and shortcuts:
+                if worth_asking and self._steady(attribute, fired, current):
                     continue
-                if self._answers_keep(known, fired, current, attribute, row):
+                kept = self._kept(known, fired, current, attribute, row, current_gap)
+                if kept is not None:  # no answer changes the leader or the decision
+                    if not worth_asking:
+                        found.append(Explored(attribute, False, kept[0], kept[1], []))
                     continue
             swing: int | None = None
             impact = 0
@@ -533,17 +543,23 @@ class WhatIf:
                 runner_at_least = max(runner_at_least, score(support[mode] - opposition[mode] - fall))
         return highest_leader - runner_at_least < policy.close_call_margin
 
-    def _answers_keep(
-        self, known: Mapping[str, Any], fired: frozenset[str], current: Standing, attribute: str, row: Sequence[Any]
-    ) -> bool:
-        """True only if every answer to `attribute` keeps the leader and the decision of the firm
-        standing `current` (so the question is not worth asking).
+    def _kept(
+        self,
+        known: Mapping[str, Any],
+        fired: frozenset[str],
+        current: Standing,
+        attribute: str,
+        row: Sequence[Any],
+        current_gap: int,
+    ) -> tuple[int, int] | None:
+        """If every answer to `attribute` keeps the leader and the decision of the firm standing
+        `current`: the question's swing and impact (as the full exploration finds them); else None.
 
-        NOTE: the exact check behind `_steady`, from the engine's answers (the memo): an answer
-        changes the scores of the few modes whose changed rules weigh on them, so the leader and
-        the runner-up are found among those and the best unchanged mode (the first of the
-        ranking, which is ordered by the same key), without ranking every mode afresh. Anything
-        it cannot settle (an exclusion, a new leader) is left to the full exploration."""
+        NOTE: from the engine's answers (the memo), without ranking: an answer changes the scores
+        of the few modes whose changed rules weigh on them, so the leader and the runner-up are
+        found among those and the best unchanged mode (the first of the ranking, which is ordered
+        by the same key). Anything it cannot settle (an exclusion, a new leader, another
+        decision) is left to the full exploration; a test compares the two."""
         scorer = self.scorer
         effects = scorer._effects
         policy = scorer.policy
@@ -552,9 +568,13 @@ class WhatIf:
         support, opposition = current.support, current.opposition
         positions = self._mode_positions
         excluded = current.excluded
+        close_now = current.decision == "close_call"
         now = fired & self.readers[attribute]
+        swing: int | None = None
+        impact = 0
         for ids in self._readers_fired(known, attribute, row):
             if ids == now:
+                swing = current_gap if swing is None else max(swing, current_gap)
                 continue
             gained: dict[str, int] = {}
             opposed: dict[str, int] = {}
@@ -564,39 +584,49 @@ class WhatIf:
                     continue
                 mode, plus, minus, excludes = effect
                 if excludes:
-                    return False
+                    return None
                 sign = 1 if rule_id in ids else -1
                 gained[mode] = gained.get(mode, 0) + sign * plus
                 opposed[mode] = opposed.get(mode, 0) + sign * minus
             if not gained:
+                swing = current_gap if swing is None else max(swing, current_gap)
                 continue
             # The same order as Scorer.rank: score, then supporting weight, then the pack's order;
-            # excluded modes (they stay so) come last, and a leader cannot be one.
+            # excluded modes (they stay so, at 0) come last, and a leader cannot be one.
             best_other: tuple[int, int, int] | None = None
             for mode, now_score in current.ranking:
                 if mode != leader and mode not in gained and mode not in excluded:
                     best_other = (-now_score, -support[mode], positions[mode])
                     break
+            moved = 0
             for mode, more in gained.items():
                 if mode != leader and mode not in excluded:
-                    key = (
-                        -score(support[mode] + more - opposition[mode] - opposed[mode]),
-                        -(support[mode] + more),
-                        positions[mode],
-                    )
+                    then = score(support[mode] + more - opposition[mode] - opposed[mode])
+                    moved = max(moved, abs(then - self._score_in(current, mode)))
+                    key = (-then, -(support[mode] + more), positions[mode])
                     if best_other is None or key < best_other:
                         best_other = key
             leader_support = support[leader] + gained.get(leader, 0)
             leader_score = score(leader_support - opposition[leader] - opposed.get(leader, 0))
             if best_other is not None and (-leader_score, -leader_support, positions[leader]) > best_other:
-                return False  # another leader
+                return None  # another leader
             if leader_support <= 0 or leader_support < policy.min_support or leader_score < policy.possible:
-                return False  # the advice would no longer be firm
+                return None  # the advice would no longer be firm
             # With every other mode excluded the advice is clear.
-            close = best_other is not None and leader_score + best_other[0] < policy.close_call_margin
-            if close != (current.decision == "close_call"):
-                return False
-        return True
+            runner_score = -best_other[0] if best_other is not None else 0
+            if (best_other is not None and leader_score - runner_score < policy.close_call_margin) != close_now:
+                return None
+            gap = runner_score - leader_score
+            swing = gap if swing is None else max(swing, gap)
+            impact = max(impact, moved, abs(leader_score - current.ranking[0][1]))
+        return (swing if swing is not None else 0), impact
+
+    @staticmethod
+    def _score_in(standing: Standing, mode: str) -> int:
+        for ranked, score in standing.ranking:
+            if ranked == mode:
+                return score
+        raise KeyError(mode)
 
     def can_still_matter(self, known: Mapping[str, Any], closed: Iterable[str], attribute: str) -> bool:
         """Whether some rule reading `attribute` fires for one of its answers and not for another (or

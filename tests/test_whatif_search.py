@@ -129,7 +129,8 @@ def test_answers_that_keep_the_advice_are_told_without_ranking(shipped):
             continue
         row = what_if.class_row(known)
         for attribute in what_if.candidates:
-            if attribute in known or not what_if._answers_keep(known, fired, standing, attribute, row):
+            gap = max(score for mode, score in standing.ranking[1:]) - standing.ranking[0][1]
+            if attribute in known or what_if._kept(known, fired, standing, attribute, row, gap) is None:
                 continue
             skipped[standing.decision] += 1
             skipped["with an exclusion"] += bool(standing.excluded)
@@ -139,17 +140,26 @@ def test_answers_that_keep_the_advice_are_told_without_ranking(shipped):
     assert min(skipped.values()) > 50, skipped
 
 
+def _records(explored):
+    return [
+        (q.attribute, q.changes_leader, q.swing, q.impact, [(v, s.ranking, s.decision) for v, s in q.answers])
+        for q in explored
+    ]
+
+
 @pytest.mark.parametrize("seed", range(4))
-def test_questions_worth_asking_are_the_filtered_exploration_on_many_profiles(shipped, seed):
-    """The bound and the exact check together: the questions worth asking are the full exploration's."""
+def test_the_shortcuts_explore_as_ranking_every_answer_does(shipped, seed):
+    """The bound and the exact check: the exploration (the interview's) and the questions worth
+    asking (the advice's) are what ranking every answer that changes a rule gives."""
+    what_if = shipped.what_if
     for number in range(100):
         profile = random_profile(random.Random(10_000 * (seed + 1) + number), 0.3 + number % 6 * 0.1)
         known, fired, standing = _prepared(shipped, profile)
         firm = standing.decision != "insufficient_information"
-        everything = shipped.what_if.explore(known, fired, standing)
-        kept = shipped.what_if.explore(known, fired, standing, worth_asking=True)
-        expected = [q for q in everything if q.answers or (not firm and q.impact > 0)]
-        assert [q.model_dump() for q in kept] == [q.model_dump() for q in expected]
+        reference = what_if.explored(known, fired, standing, shortcuts=False)
+        assert _records(what_if.explored(known, fired, standing)) == _records(reference)
+        worth = what_if.explored(known, fired, standing, worth_asking=True)
+        assert _records(worth) == _records([q for q in reference if q.answers or (not firm and q.impact > 0)])
 
 
 def test_the_memo_of_each_rule_answers_as_the_engine_does(shipped):
