@@ -774,15 +774,16 @@ class PairSearch:
             self._alone_moves[name] = verdict
         return verdict
 
-    def together(self, first: str, second: str) -> bool:
-        """Whether some answer to `first` with some answer to `second` moves."""
+    def together(self, first: str, second: str, bounded: bool = False) -> bool:
+        """Whether some answer to `first` with some answer to `second` moves. `bounded`: the
+        caller has checked `may_change_two` for the pair already."""
         key = (first, second) if first < second else (second, first)
         verdict = self._pairs.get(key)
         if verdict is None:
             # NOTE: most pairs are ruled out by the bound without evaluating a single answer.
             bound = self.bound
             possible = bound is None or (
-                bound.may_change_two(*key) and bound.may_change_pair(*key, self.known, self.row)
+                (bounded or bound.may_change_two(*key)) and bound.may_change_pair(*key, self.known, self.row)
             )
             verdict = self._pairs[key] = possible and self._together(*key)
         return verdict
@@ -821,10 +822,21 @@ class PairSearch:
         for name in ordered:
             if name not in self.names:
                 continue
-            # NOTE: one bound rules out every pair with `name` at once (most names, measured).
-            if bound is not None and not bound.may_change_with_one_of(name, self.names):
-                continue
-            if any(self.together(name, other) for other in self.names if other != name):
+            others = [other for other in self.names if other != name]
+            if bound is not None:
+                # NOTE: the pair bound for every undecided pair with `name` at once (most end here).
+                pairs = self._pairs
+                keys = {other: (name, other) if name < other else (other, name) for other in others}
+                if any(pairs.get(key) for key in keys.values()):
+                    return name
+                open_ = [other for other in others if keys[other] not in pairs]
+                possible = set(bound.pairs_that_may_change(name, open_))
+                for other in open_:
+                    if other not in possible:
+                        pairs[keys[other]] = False
+                if any(self.together(name, other, bounded=True) for other in open_ if other in possible):
+                    return name
+            elif any(self.together(name, other) for other in others):
                 return name
         return None
 
@@ -862,7 +874,6 @@ class LeaderBound:
         self._others = [mode for mode in self._net if mode != self.leader]
         self._other_nets = tuple([self._net[mode] for mode in self._others])
         self._vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
-        self._largest: dict[tuple[str, ...], dict[str, list[tuple[int, str]]] | None] = {}
         self._alone: dict[tuple[str, frozenset[str]], dict[str, int] | None] = {}
 
     def _swing(self, attribute: str) -> dict[str, int] | None:
@@ -926,32 +937,21 @@ class LeaderBound:
         nets = map(operator.add, map(operator.add, self._other_nets, one[0]), two[0])
         return max(nets, default=_NEVER) >= self._what_if.scorer.least_net_scoring(lowest)
 
-    def may_change_with_one_of(self, attribute: str, others: Iterable[str]) -> bool:
-        """False only if no answers to `attribute` together with one of `others` can put another
-        mode first (or none): the bound of the pair, with each mode's swing the largest any of
-        `others` gives it."""
-        if self.leader is None:
-            return True
-        first = self._swing(attribute)
-        if first is None:
-            return True
-        key = tuple(others)
-        if key not in self._largest:
-            # Per mode, the two largest swings among `others`: the largest without `attribute`
-            # is then one of them.
-            best: dict[str, list[tuple[int, str]]] | None = {mode: [] for mode in self._net}
-            for other in key:
-                swing = self._swing(other)
-                if swing is None:
-                    best = None
-                    break
-                for mode, amount in swing.items():
-                    _keep_two(best[mode], amount, other)  # type: ignore[index]
-            self._largest[key] = best
-        tops = self._largest[key]
-        if tops is None:
-            return True
-        return self._within({mode: amount + _best_without(tops[mode], attribute) for mode, amount in first.items()})
+    def pairs_that_may_change(self, first: str, others: Sequence[str]) -> list[str]:
+        """Those of `others` for which `may_change_two(first, other)` holds, in their order."""
+        one = self._vector(first) if self.leader is not None else None
+        if one is None:
+            return list(others)
+        scorer = self._what_if.scorer
+        score, least = scorer.score_of, scorer.least_net_scoring
+        lifted = tuple(map(operator.add, self._other_nets, one[0]))
+        leading = self._net[self.leader] - one[1]  # type: ignore[index]
+        found = []
+        for other in others:
+            two = self._vector(other)
+            if two is None or max(map(operator.add, lifted, two[0]), default=_NEVER) >= least(score(leading - two[1])):
+                found.append(other)
+        return found
 
     def may_change_pair(
         self, first: str, second: str, known: Mapping[str, Any], row: Sequence[Any] | None = None
@@ -1050,21 +1050,3 @@ class LeaderBound:
 
 #: Below every net weight: `max` of no modes at all (every other mode excluded).
 _NEVER = -(10**18)
-
-
-def _keep_two(best: list[tuple[int, str]], amount: int, name: str) -> None:
-    """Keeps in `best` the two largest (amount, name) seen, largest first."""
-    if len(best) < 2:
-        best.append((amount, name))
-        best.sort(reverse=True)
-    elif amount > best[1][0]:
-        best[1] = (amount, name)
-        best.sort(reverse=True)
-
-
-def _best_without(best: list[tuple[int, str]], name: str) -> int:
-    """The largest amount among `best` (see `_keep_two`) that is not `name`'s; 0 if none."""
-    for amount, holder in best:
-        if holder != name:
-            return amount
-    return 0
