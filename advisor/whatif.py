@@ -776,15 +776,13 @@ class PairSearch:
 
     def together(self, first: str, second: str, bounded: bool = False) -> bool:
         """Whether some answer to `first` with some answer to `second` moves. `bounded`: the
-        caller has checked `may_change_two` for the pair already."""
+        caller has found that the bound cannot rule the pair out."""
         key = (first, second) if first < second else (second, first)
         verdict = self._pairs.get(key)
         if verdict is None:
             # NOTE: most pairs are ruled out by the bound without evaluating a single answer.
             bound = self.bound
-            possible = bound is None or (
-                (bounded or bound.may_change_two(*key)) and bound.may_change_pair(*key, self.known, self.row)
-            )
+            possible = bounded or bound is None or bound.pair_may_change(*key, self.known, self.row)
             verdict = self._pairs[key] = possible and self._together(*key)
         return verdict
 
@@ -830,7 +828,7 @@ class PairSearch:
                 if any(pairs.get(key) for key in keys.values()):
                     return name
                 open_ = [other for other in others if keys[other] not in pairs]
-                possible = set(bound.pairs_that_may_change(name, open_))
+                possible = set(bound.pairs_that_may_change(name, open_, self.known, self.row))
                 for other in open_:
                     if other not in possible:
                         pairs[keys[other]] = False
@@ -875,6 +873,7 @@ class LeaderBound:
         self._other_nets = tuple([self._net[mode] for mode in self._others])
         self._vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
         self._alone: dict[tuple[str, frozenset[str]], dict[str, int] | None] = {}
+        self._alone_vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
 
     def _swing(self, attribute: str) -> dict[str, int] | None:
         """Per mode, how far the rules reading `attribute` can move its net weight in the direction
@@ -937,21 +936,50 @@ class LeaderBound:
         nets = map(operator.add, map(operator.add, self._other_nets, one[0]), two[0])
         return max(nets, default=_NEVER) >= self._what_if.scorer.least_net_scoring(lowest)
 
-    def pairs_that_may_change(self, first: str, others: Sequence[str]) -> list[str]:
-        """Those of `others` for which `may_change_two(first, other)` holds, in their order."""
-        one = self._vector(first) if self.leader is not None else None
+    def pair_may_change(self, first: str, second: str, known: Mapping[str, Any], row: Sequence[Any]) -> bool:
+        """False only if no answers to `first` and `second` together can put another mode first:
+        `may_change_two`, then the tighter `may_change_pair`."""
+        return self.may_change_two(first, second) and self.may_change_pair(first, second, known, row)
+
+    def pairs_that_may_change(
+        self, first: str, others: Sequence[str], known: Mapping[str, Any], row: Sequence[Any]
+    ) -> list[str]:
+        """Those of `others` for which `pair_may_change(first, other, ...)` holds, in their order.
+
+        NOTE: for a pair that no rule reads both of (most pairs), `may_change_pair` is the bound
+        of the two attributes' largest swings by one answer each, which is never above their
+        `_swing`s: so it alone decides, and in vectors, as `may_change_two`."""
+        if self.leader is None:
+            return list(others)
+        one = self._alone_vector(first, known, row)
         if one is None:
             return list(others)
         scorer = self._what_if.scorer
         score, least = scorer.score_of, scorer.least_net_scoring
         lifted = tuple(map(operator.add, self._other_nets, one[0]))
-        leading = self._net[self.leader] - one[1]  # type: ignore[index]
+        leading = self._net[self.leader] - one[1]
+        shares = self._what_if.read_with.get(first, frozenset())
         found = []
         for other in others:
-            two = self._vector(other)
+            if other in shares:
+                if self.pair_may_change(first, other, known, row):
+                    found.append(other)
+                continue
+            two = self._alone_vector(other, known, row)
             if two is None or max(map(operator.add, lifted, two[0]), default=_NEVER) >= least(score(leading - two[1])):
                 found.append(other)
         return found
+
+    def _alone_vector(
+        self, attribute: str, known: Mapping[str, Any], row: Sequence[Any]
+    ) -> tuple[tuple[int, ...], int] | None:
+        """`_best_alone` over every rule reading `attribute`, as `_vector` gives `_swing` (kept)."""
+        if attribute not in self._alone_vectors:
+            best = self._best_alone(attribute, frozenset(), known, row)
+            self._alone_vectors[attribute] = (
+                None if best is None else (tuple([best[mode] for mode in self._others]), best[self.leader])  # type: ignore[index]
+            )
+        return self._alone_vectors[attribute]
 
     def may_change_pair(
         self, first: str, second: str, known: Mapping[str, Any], row: Sequence[Any] | None = None
