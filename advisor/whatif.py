@@ -1025,24 +1025,26 @@ class LeaderBound:
         what_if = self._what_if
         effects = what_if.scorer._effects
         fired, leader = self._fired, self.leader
-        own = what_if.readers[attribute] - shared
+        readers = what_if.readers[attribute]
+        now_firing = fired & readers
+        own = readers - shared
         best = dict.fromkeys(self._net, 0)
         for ids in what_if._readers_fired(known, attribute, row):
-            swing = dict.fromkeys(self._net, 0)
-            for rule_id in own:
+            if ids == now_firing:  # the answer changes no rule
+                continue
+            swing: dict[str, int] = {}
+            for rule_id in (ids ^ now_firing) & own:
                 effect = effects.get(rule_id)
                 if effect is None:
                     continue
-                now, then = rule_id in fired, rule_id in ids
-                if now == then:
-                    continue
+                now = rule_id in fired
                 mode, plus, minus, excludes = effect
                 if mode == leader:
-                    if excludes and then:
+                    if excludes and not now:
                         return None
-                    swing[mode] += plus if now else minus
+                    swing[mode] = swing.get(mode, 0) + (plus if now else minus)
                 else:
-                    swing[mode] += minus if now else plus
+                    swing[mode] = swing.get(mode, 0) + (minus if now else plus)
             for mode, amount in swing.items():
                 if amount > best[mode]:
                     best[mode] = amount
