@@ -874,6 +874,7 @@ class LeaderBound:
         self._vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
         self._alone: dict[tuple[str, frozenset[str]], dict[str, int] | None] = {}
         self._alone_vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
+        self._reach: dict[int, float] = {}
 
     def _swing(self, attribute: str) -> dict[str, int] | None:
         """Per mode, how far the rules reading `attribute` can move its net weight in the direction
@@ -954,21 +955,31 @@ class LeaderBound:
         one = self._alone_vector(first, known, row)
         if one is None:
             return list(others)
-        scorer = self._what_if.scorer
-        score, least = scorer.score_of, scorer.least_net_scoring
         lifted = tuple(map(operator.add, self._other_nets, one[0]))
         leading = self._net[self.leader] - one[1]
         shares = self._what_if.read_with.get(first, frozenset())
+        vectors, reach = self._alone_vectors, self._reach
         found = []
         for other in others:
             if other in shares:
                 if self.pair_may_change(first, other, known, row):
                     found.append(other)
                 continue
-            two = self._alone_vector(other, known, row)
-            if two is None or max(map(operator.add, lifted, two[0]), default=_NEVER) >= least(score(leading - two[1])):
+            two = vectors[other] if other in vectors else self._alone_vector(other, known, row)
+            if two is None:
+                found.append(other)
+                continue
+            net = leading - two[1]
+            least = reach[net] if net in reach else self._reach_of(net)
+            if max(map(operator.add, lifted, two[0]), default=_NEVER) >= least:
                 found.append(other)
         return found
+
+    def _reach_of(self, net: int) -> float:
+        """The least net weight that scores at least what `net` scores (kept in `_reach`)."""
+        scorer = self._what_if.scorer
+        least = self._reach[net] = scorer.least_net_scoring(scorer.score_of(net))
+        return least
 
     def _alone_vector(
         self, attribute: str, known: Mapping[str, Any], row: Sequence[Any]
