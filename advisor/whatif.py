@@ -868,12 +868,13 @@ class LeaderBound:
         self.leader = current.leader
         self._net = {mode: current.support[mode] - current.opposition[mode] for mode in current.support}
         self._swings: dict[str, dict[str, int] | None] = {}
-        # The modes but the leader, in a fixed order, and the vectors of `may_change_two`.
+        # The modes but the leader, in a fixed order, and the vectors of `pairs_that_may_change`.
         self._others = [mode for mode in self._net if mode != self.leader]
         self._other_nets = tuple([self._net[mode] for mode in self._others])
-        self._vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
         self._alone: dict[tuple[str, frozenset[str]], dict[str, int] | None] = {}
-        self._alone_vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
+        self._alone_vectors: dict[tuple[str, frozenset[str]], tuple[tuple[int, ...], int] | None] = {}
+        self._shared_vectors: dict[frozenset[str], tuple[tuple[int, ...], int] | None] = {}
+        self._swing_vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
         self._reach: dict[int, float] = {}
 
     def _swing(self, attribute: str) -> dict[str, int] | None:
@@ -914,64 +915,65 @@ class LeaderBound:
                 totals[mode] += amount
         return self._within(totals)
 
-    def _vector(self, attribute: str) -> tuple[tuple[int, ...], int] | None:
-        """`_swing` as (the other modes' swings in `_others` order, the leader's), kept."""
-        if attribute not in self._vectors:
-            swing = self._swing(attribute)
-            self._vectors[attribute] = (
-                None if swing is None else (tuple([swing[mode] for mode in self._others]), swing[self.leader])  # type: ignore[index]
-            )
-        return self._vectors[attribute]
-
-    def may_change_two(self, first: str, second: str) -> bool:
-        """`may_change((first, second))`, the same answer in a few C-level steps (the pair search
-        asks it for every pair of open attributes)."""
-        if self.leader is None:
-            return True
-        one, two = self._vector(first), self._vector(second)
-        if one is None or two is None:
-            return True
-        lowest = self._what_if.scorer.score_of(self._net[self.leader] - one[1] - two[1])
-        # NOTE: scores never fall as the net grows, so "some mode scores at least `lowest`" is
-        # "some mode's net reaches the least net that scores `lowest`".
-        nets = map(operator.add, map(operator.add, self._other_nets, one[0]), two[0])
-        return max(nets, default=_NEVER) >= self._what_if.scorer.least_net_scoring(lowest)
-
     def pair_may_change(self, first: str, second: str, known: Mapping[str, Any], row: Sequence[Any]) -> bool:
         """False only if no answers to `first` and `second` together can put another mode first:
-        `may_change_two`, then the tighter `may_change_pair`."""
-        return self.may_change_two(first, second) and self.may_change_pair(first, second, known, row)
+        `may_change_pair`, in vectors."""
+        return bool(self.pairs_that_may_change(first, [second], known, row))
 
     def pairs_that_may_change(
         self, first: str, others: Sequence[str], known: Mapping[str, Any], row: Sequence[Any]
     ) -> list[str]:
-        """Those of `others` for which `pair_may_change(first, other, ...)` holds, in their order.
+        """Those of `others` for which `may_change_pair(first, other, ...)` holds, in their order.
 
-        NOTE: for a pair that no rule reads both of (most pairs), `may_change_pair` is the bound
-        of the two attributes' largest swings by one answer each, which is never above their
-        `_swing`s: so it alone decides, and in vectors, as `may_change_two`."""
+        NOTE: the same bound in vectors (the pair search asks it for every pair of open
+        attributes): each attribute's largest swings by one answer, and the worst of the rules
+        reading both, are kept as tuples in a fixed order of the modes; and since a score never
+        falls as the net grows, "some mode scores at least `lowest`" is "some mode's net reaches
+        the least net that scores `lowest`"."""
         if self.leader is None:
             return list(others)
-        one = self._alone_vector(first, known, row)
+        none: frozenset[str] = frozenset()
+        one = self._alone_vector(first, none, known, row)
         if one is None:
             return list(others)
-        lifted = tuple(map(operator.add, self._other_nets, one[0]))
+        add = operator.add
+        nets = self._other_nets
+        lifted = tuple(map(add, nets, one[0]))
         leading = self._net[self.leader] - one[1]
-        shares = self._what_if.read_with.get(first, frozenset())
+        readers = self._what_if.readers
+        mine = readers.get(first, none)
+        shares = self._what_if.read_with.get(first, none)
         vectors, reach = self._alone_vectors, self._reach
         found = []
         for other in others:
-            if other in shares:
-                if self.pair_may_change(first, other, known, row):
+            if other in shares:  # rules reading both: each alone without them, they at their worst
+                # NOTE: first the looser bound of the two `_swing`s, kept per attribute, which
+                # rules out most such pairs before any answer is looked at.
+                loose_one, loose_two = self._swing_vector(first), self._swing_vector(other)
+                if loose_one is not None and loose_two is not None:
+                    net = self._net[self.leader] - loose_one[1] - loose_two[1]
+                    least = reach[net] if net in reach else self._reach_of(net)
+                    if max(map(add, map(add, nets, loose_one[0]), loose_two[0]), default=_NEVER) < least:
+                        continue
+                shared = mine & readers.get(other, none)
+                alone = self._alone_vector(first, shared, known, row)
+                two = self._alone_vector(other, shared, known, row)
+                worst = self._shared_vector(shared)
+                if alone is None or two is None or worst is None:
                     found.append(other)
-                continue
-            two = vectors[other] if other in vectors else self._alone_vector(other, known, row)
-            if two is None:
-                found.append(other)
-                continue
-            net = leading - two[1]
+                    continue
+                gains = map(add, map(add, map(add, nets, alone[0]), two[0]), worst[0])
+                net = self._net[self.leader] - alone[1] - two[1] - worst[1]
+            else:
+                key = (other, none)
+                two = vectors[key] if key in vectors else self._alone_vector(other, none, known, row)
+                if two is None:
+                    found.append(other)
+                    continue
+                gains = map(add, lifted, two[0])
+                net = leading - two[1]
             least = reach[net] if net in reach else self._reach_of(net)
-            if max(map(operator.add, lifted, two[0]), default=_NEVER) >= least:
+            if max(gains, default=_NEVER) >= least:
                 found.append(other)
         return found
 
@@ -982,15 +984,30 @@ class LeaderBound:
         return least
 
     def _alone_vector(
-        self, attribute: str, known: Mapping[str, Any], row: Sequence[Any]
+        self, attribute: str, shared: frozenset[str], known: Mapping[str, Any], row: Sequence[Any]
     ) -> tuple[tuple[int, ...], int] | None:
-        """`_best_alone` over every rule reading `attribute`, as `_vector` gives `_swing` (kept)."""
-        if attribute not in self._alone_vectors:
-            best = self._best_alone(attribute, frozenset(), known, row)
-            self._alone_vectors[attribute] = (
-                None if best is None else (tuple([best[mode] for mode in self._others]), best[self.leader])  # type: ignore[index]
-            )
-        return self._alone_vectors[attribute]
+        """`_best_alone`, as (the other modes' amounts in `_others` order, the leader's) (kept)."""
+        key = (attribute, shared)
+        if key not in self._alone_vectors:
+            self._alone_vectors[key] = self._as_vector(self._best_alone(attribute, shared, known, row))
+        return self._alone_vectors[key]
+
+    def _swing_vector(self, attribute: str) -> tuple[tuple[int, ...], int] | None:
+        """`_swing(attribute)` as a vector (kept)."""
+        if attribute not in self._swing_vectors:
+            self._swing_vectors[attribute] = self._as_vector(self._swing(attribute))
+        return self._swing_vectors[attribute]
+
+    def _shared_vector(self, shared: frozenset[str]) -> tuple[tuple[int, ...], int] | None:
+        """`_swing_of(shared)` as a vector (kept)."""
+        if shared not in self._shared_vectors:
+            self._shared_vectors[shared] = self._as_vector(self._swing_of(shared))
+        return self._shared_vectors[shared]
+
+    def _as_vector(self, amounts: Mapping[str, int] | None) -> tuple[tuple[int, ...], int] | None:
+        if amounts is None:
+            return None
+        return tuple([amounts[mode] for mode in self._others]), amounts[self.leader]  # type: ignore[index]
 
     def may_change_pair(
         self, first: str, second: str, known: Mapping[str, Any], row: Sequence[Any] | None = None

@@ -190,19 +190,24 @@ def test_the_memo_of_each_rule_answers_as_the_engine_does(shipped):
 
 
 def test_the_pair_bound_in_vectors_answers_as_the_plain_bound(shipped):
-    """`may_change_two` (the pair search's fast form) says what `may_change` says, for every pair."""
+    """`pairs_that_may_change` (the pair search's form) says what `may_change_pair` says, for
+    every pair, those no rule reads both of and those some rule does."""
     what_if = shipped.what_if
-    compared = ruled_out = 0
+    compared = ruled_out = shared = 0
     for seed in range(40):
         known, fired, standing = _prepared(shipped, random_profile(random.Random(3000 + seed), 0.3 + seed % 5 * 0.1))
         bound = what_if.leader_bound(fired, standing)
+        row = what_if.class_row(known)
         names = [name for name in what_if.candidates if name not in known]
         for first, second in itertools.combinations(names, 2):
-            expected = bound.may_change([first, second])
-            assert bound.may_change_two(first, second) == expected, (first, second)
+            expected = bound.may_change_pair(first, second, known, row)
+            assert bound.pair_may_change(first, second, known, row) == expected, (first, second)
             compared += 1
             ruled_out += not expected
-    assert compared > 1000 and ruled_out > 100
+            shared += second in what_if.read_with[first]
+        everyone = bound.pairs_that_may_change(names[0], names[1:], known, row)
+        assert everyone == [name for name in names[1:] if bound.may_change_pair(names[0], name, known, row)]
+    assert compared > 1000 and ruled_out > 100 and shared > 100
 
 
 def test_the_least_net_scoring_each_score_is_the_least(shipped):
