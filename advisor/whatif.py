@@ -828,7 +828,7 @@ class PairSearch:
                 if any(pairs.get(key) for key in keys.values()):
                     return name
                 open_ = [other for other in others if keys[other] not in pairs]
-                possible = set(bound.pairs_that_may_change(name, open_, self.known, self.row))
+                possible = set(bound.pairs_that_may_change(name, open_, self.known, self.row, self.names))
                 for other in open_:
                     if other not in possible:
                         pairs[keys[other]] = False
@@ -876,6 +876,7 @@ class LeaderBound:
         self._shared_vectors: dict[frozenset[str], tuple[tuple[int, ...], int] | None] = {}
         self._swing_vectors: dict[str, tuple[tuple[int, ...], int] | None] = {}
         self._reach: dict[int, float] = {}
+        self._alone_tops: dict[tuple[str, ...], Any] = {}
 
     def _swing(self, attribute: str) -> dict[str, int] | None:
         """Per mode, how far the rules reading `attribute` can move its net weight in the direction
@@ -921,7 +922,12 @@ class LeaderBound:
         return bool(self.pairs_that_may_change(first, [second], known, row))
 
     def pairs_that_may_change(
-        self, first: str, others: Sequence[str], known: Mapping[str, Any], row: Sequence[Any]
+        self,
+        first: str,
+        others: Sequence[str],
+        known: Mapping[str, Any],
+        row: Sequence[Any],
+        among: Sequence[str] | None = None,
     ) -> list[str]:
         """Those of `others` for which `may_change_pair(first, other, ...)` holds, in their order.
 
@@ -929,7 +935,9 @@ class LeaderBound:
         attributes): each attribute's largest swings by one answer, and the worst of the rules
         reading both, are kept as tuples in a fixed order of the modes; and since a score never
         falls as the net grows, "some mode scores at least `lowest`" is "some mode's net reaches
-        the least net that scores `lowest`"."""
+        the least net that scores `lowest`". `among` (a superset of `others`, the same in every
+        call of a search) lets one bound rule out every pair with `first` at once: the pair's, with
+        each mode's swing the largest any of `among` gives it."""
         if self.leader is None:
             return list(others)
         none: frozenset[str] = frozenset()
@@ -944,6 +952,8 @@ class LeaderBound:
         mine = readers.get(first, none)
         shares = self._what_if.read_with.get(first, none)
         vectors, reach = self._alone_vectors, self._reach
+        if among is not None and self._none_with(first, lifted, leading, among, known, row):
+            others = [other for other in others if other in shares]
         found = []
         for other in others:
             if other in shares:  # rules reading both: each alone without them, they at their worst
@@ -976,6 +986,44 @@ class LeaderBound:
             if max(gains, default=_NEVER) >= least:
                 found.append(other)
         return found
+
+    def _none_with(
+        self,
+        first: str,
+        lifted: tuple[int, ...],
+        leading: int,
+        among: Sequence[str],
+        known: Mapping[str, Any],
+        row: Sequence[Any],
+    ) -> bool:
+        """Whether no attribute of `among` that no rule reads together with `first` can, with it,
+        put another mode first: per mode, the largest swing by one answer of any of them."""
+        tops = self._alone_tops.get(tuple(among))
+        if tops is None:
+            tops = self._alone_tops[tuple(among)] = self._tops_of(among, known, row)
+        if not tops:
+            return False
+        others, leader = tops
+        gains = map(operator.add, lifted, [_best_without(best, first) for best in others])
+        net = leading - _best_without(leader, first)
+        least = self._reach[net] if net in self._reach else self._reach_of(net)
+        return max(gains, default=_NEVER) < least
+
+    def _tops_of(
+        self, among: Sequence[str], known: Mapping[str, Any], row: Sequence[Any]
+    ) -> tuple[list[list[tuple[int, str]]], list[tuple[int, str]]] | None:
+        """Per mode (in `_others` order, then the leader), the two largest swings by one answer
+        among `among`, each with its attribute; None if one of them could exclude the leader."""
+        others: list[list[tuple[int, str]]] = [[] for _ in self._others]
+        leader: list[tuple[int, str]] = []
+        for name in among:
+            vector = self._alone_vector(name, frozenset(), known, row)
+            if vector is None:
+                return None
+            for best, amount in zip(others, vector[0], strict=True):
+                _keep_two(best, amount, name)
+            _keep_two(leader, vector[1], name)
+        return others, leader
 
     def _reach_of(self, net: int) -> float:
         """The least net weight that scores at least what `net` scores (kept in `_reach`)."""
@@ -1108,3 +1156,21 @@ class LeaderBound:
 
 #: Below every net weight: `max` of no modes at all (every other mode excluded).
 _NEVER = -(10**18)
+
+
+def _keep_two(best: list[tuple[int, str]], amount: int, name: str) -> None:
+    """Keeps in `best` the two largest (amount, name) seen, largest first."""
+    if len(best) < 2:
+        best.append((amount, name))
+        best.sort(reverse=True)
+    elif amount > best[1][0]:
+        best[1] = (amount, name)
+        best.sort(reverse=True)
+
+
+def _best_without(best: list[tuple[int, str]], name: str) -> int:
+    """The largest amount of `best` (see `_keep_two`) that is not `name`'s; 0 if none."""
+    for amount, holder in best:
+        if holder != name:
+            return amount
+    return 0

@@ -205,8 +205,12 @@ def test_the_pair_bound_in_vectors_answers_as_the_plain_bound(shipped):
             compared += 1
             ruled_out += not expected
             shared += second in what_if.read_with[first]
-        everyone = bound.pairs_that_may_change(names[0], names[1:], known, row)
-        assert everyone == [name for name in names[1:] if bound.may_change_pair(names[0], name, known, row)]
+        for first in names:
+            others = [name for name in names if name != first]
+            expected = [name for name in others if bound.may_change_pair(first, name, known, row)]
+            assert bound.pairs_that_may_change(first, others, known, row) == expected
+            # With every open attribute as `among`: one bound may rule out all the pairs at once.
+            assert bound.pairs_that_may_change(first, others, known, row, names) == expected
     assert compared > 1000 and ruled_out > 100 and shared > 100
 
 
