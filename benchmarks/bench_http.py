@@ -3,6 +3,7 @@ of one interview step (POST /v1/interview/next) against one /v1/advise call, in 
 
 Run:  .venv/bin/python benchmarks/bench_http.py [--requests 5000] [--concurrency 32] [--what-if]
       .venv/bin/python benchmarks/bench_http.py --interview    (also: what-if and interview steps, ratios)
+      .venv/bin/python benchmarks/bench_http.py --workers 2   (advisor serve --workers 2)
       .venv/bin/python benchmarks/bench_http.py --url http://127.0.0.1:8000   (a server already running)
 
 It starts `advisor serve --port 0` in a process of its own (as a user would), then drives it from
@@ -59,8 +60,10 @@ def interview_bodies() -> list[bytes]:
     return bodies
 
 
-def start_server() -> tuple[subprocess.Popen[str], str]:
+def start_server(workers: int = 1) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, "-m", "advisor", "serve", "--port", "0", "--no-access-log", "--log-level", "warning"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -68,7 +71,37 @@ def start_server() -> tuple[subprocess.Popen[str], str]:
     if not match:
         process.kill()
         raise SystemExit(f"the server did not start: {line!r}")
-    return process, match.group(0)
+    url = match.group(0)
+    if workers > 1:  # the workers load the pack after the parent has printed its address
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_children(process.pid)) < workers:
+            time.sleep(0.2)
+        asyncio.run(run(url, "/v1/advise", 200, workers * 4, profiles()))
+    return process, url
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, ValueError):
+                pass
+    return found
+
+
+def cpu_of_tree(pid: int) -> float:
+    """CPU time of a process and its children (the `--workers` processes)."""
+    total = 0.0
+    for process in [pid, *_children(pid)]:
+        try:
+            total += cpu_seconds(process)
+        except OSError:
+            pass
+    return total
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -142,6 +175,9 @@ def main() -> None:
     parser.add_argument("--what-if", action="store_true", help="POST /v1/advise?what_if=true (next questions too).")
     parser.add_argument("--url", help="Benchmark a server already running at this address instead of starting one.")
     parser.add_argument(
+        "--workers", type=int, default=1, help="Start `advisor serve --workers N` (server CPU then sums the processes)."
+    )
+    parser.add_argument(
         "--interview",
         action="store_true",
         help="Then also POST /v1/advise?what_if=true and POST /v1/interview/next, with the CPU ratios.",
@@ -151,7 +187,7 @@ def main() -> None:
     process = None
     url = args.url
     if url is None:
-        process, url = start_server()
+        process, url = start_server(args.workers)
     runs = [("/v1/advise" + ("?what_if=true" if args.what_if else ""), profiles())]
     if args.interview:
         runs += [("/v1/advise?what_if=true", profiles()), ("/v1/interview/next", interview_bodies())]
@@ -159,9 +195,9 @@ def main() -> None:
     try:
         for path, bodies in runs:
             asyncio.run(run(url, path, 500, args.concurrency, bodies))  # warm-up
-            cpu_before = cpu_seconds(process.pid) if process else None
+            cpu_before = cpu_of_tree(process.pid) if process else None
             elapsed, latencies, failures = asyncio.run(run(url, path, args.requests, args.concurrency, bodies))
-            server_cpu = cpu_seconds(process.pid) - cpu_before if process and cpu_before is not None else None
+            server_cpu = cpu_of_tree(process.pid) - cpu_before if process and cpu_before is not None else None
             results.append((path, len(bodies), elapsed, latencies, failures, server_cpu))
     finally:
         if process is not None:
@@ -184,7 +220,7 @@ def main() -> None:
             f"p99 {percentile(latencies, 0.99) * ms:.1f} ms   max {max(latencies) * ms:.1f} ms"
         )
         if server_cpu is not None:
-            # NOTE: the server is one process and its work holds the GIL, so CPU per request bounds its
+            # NOTE: a server process's work holds the GIL, so CPU per request bounds each process's
             # throughput on one idle core whatever else shares the machine while this runs.
             per_request = server_cpu / len(latencies)
             cpu[path] = per_request

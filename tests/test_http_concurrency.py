@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import random
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -124,3 +127,51 @@ def test_concurrent_requests_give_the_sequential_answers(start_serve):
     )
     assert len(got) == REQUESTS
     print(f"{REQUESTS} requests from {CLIENTS} concurrent clients in {elapsed:.1f} s")
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes `advisor serve --workers` started: its children running a spawned Python."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        if parent == pid and b"multiprocessing.spawn" in command and b"resource_tracker" not in command:
+            children.append(int(entry.name))
+    return children
+
+
+def _wait_for(check, seconds: float = 60) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_workers_give_the_sequential_answers_replace_a_killed_worker_and_stop_cleanly(start_serve):
+    """`--workers 2`: two processes answer (the same answers as one), a worker killed with SIGKILL
+    is replaced without the service failing a request for long, and SIGTERM stops them all, exit 0."""
+    requests = make_requests(random.Random(7))[:300]
+    expected = [sequential_answer(*request) for request in requests]
+    with start_serve("--workers", "2", stop=signal.SIGTERM) as served:
+        workers = _wait_for(lambda: (found := _workers_of(served.process.pid)) and len(found) == 2 and found)
+        _wait_for(lambda: httpx.get(served.url + "/healthz").status_code == 200)
+        host, port = served.url.removeprefix("http://").split(":")
+        assert drive(host, int(port), requests) == expected
+        os.kill(workers[0], signal.SIGKILL)
+        replaced = _wait_for(
+            lambda: (found := _workers_of(served.process.pid)) and len(found) == 2 and workers[0] not in found and found
+        )
+        assert workers[1] in replaced
+        _wait_for(lambda: all(httpx.get(served.url + "/healthz").status_code == 200 for _ in range(10)))
+        assert drive(host, int(port), requests[:50]) == expected[:50]
+    assert served.returncode == 0
+    assert not _workers_of(served.process.pid)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in replaced)
