@@ -515,17 +515,7 @@ class WhatIf:
         lowest_leader = score(leader_net - down.get(leader, 0))
         if lowest_leader < policy.possible:
             return False
-        # NOTE: a mode no rule here can raise scores at most what it scores now, and the ranking
-        # is best first: the first such mode in it is the highest of them.
-        excluded = current.excluded
-        highest_other = -1
-        for mode, now in current.ranking:
-            if mode != leader and mode not in excluded and mode not in up:
-                highest_other = now
-                break
-        for mode, rise in up.items():
-            if mode != leader and mode not in excluded:
-                highest_other = max(highest_other, score(support[mode] - opposition[mode] + rise))
+        highest_other = self._best_other(current, leader, up, 1)
         if highest_other < 0:  # every other mode is excluded, and stays so
             return True
         if highest_other >= lowest_leader:
@@ -533,15 +523,26 @@ class WhatIf:
         if current.decision == "clear":
             return lowest_leader - highest_other >= policy.close_call_margin
         highest_leader = score(leader_net + up.get(leader, 0))
-        runner_at_least = -1
-        for mode, now in current.ranking:
-            if mode != leader and mode not in excluded and mode not in down:
-                runner_at_least = now
-                break
-        for mode, fall in down.items():
-            if mode != leader and mode not in excluded:
-                runner_at_least = max(runner_at_least, score(support[mode] - opposition[mode] - fall))
+        runner_at_least = self._best_other(current, leader, down, -1)
         return highest_leader - runner_at_least < policy.close_call_margin
+
+    def _best_other(self, current: Standing, leader: str, moved: Mapping[str, int], sign: int) -> int:
+        """The highest score of a mode but `leader` and the excluded ones once the net weight of
+        each mode in `moved` has moved by `sign` times its amount; -1 if there is none.
+
+        NOTE: the ranking is best first, so the first mode in it that does not move is the
+        highest of those that do not."""
+        support, opposition, excluded = current.support, current.opposition, current.excluded
+        score = self.scorer.score_of
+        best = -1
+        for mode, now in current.ranking:
+            if mode != leader and mode not in excluded and mode not in moved:
+                best = now
+                break
+        for mode, amount in moved.items():
+            if mode != leader and mode not in excluded:
+                best = max(best, score(support[mode] - opposition[mode] + sign * amount))
+        return best
 
     def _kept(
         self,
