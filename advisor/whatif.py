@@ -823,13 +823,18 @@ class PairSearch:
                 continue
             others = [other for other in self.names if other != name]
             if bound is not None:
+                if bound.rules_out_unshared(name, self.names, self.known, self.row):
+                    # NOTE: then no pair of `name` with these was found moving before either (the
+                    # bound of each is tighter), so only the others are left to look at.
+                    shares = self.what_if.read_with.get(name, frozenset())
+                    others = [other for other in others if other in shares]
                 # NOTE: the pair bound for every undecided pair with `name` at once (most end here).
                 pairs = self._pairs
                 keys = {other: (name, other) if name < other else (other, name) for other in others}
                 if any(pairs.get(key) for key in keys.values()):
                     return name
                 open_ = [other for other in others if keys[other] not in pairs]
-                possible = set(bound.pairs_that_may_change(name, open_, self.known, self.row, self.names))
+                possible = set(bound.pairs_that_may_change(name, open_, self.known, self.row))
                 for other in open_:
                     if other not in possible:
                         pairs[keys[other]] = False
@@ -923,12 +928,7 @@ class LeaderBound:
         return bool(self.pairs_that_may_change(first, [second], known, row))
 
     def pairs_that_may_change(
-        self,
-        first: str,
-        others: Sequence[str],
-        known: Mapping[str, Any],
-        row: Sequence[Any],
-        among: Sequence[str] | None = None,
+        self, first: str, others: Sequence[str], known: Mapping[str, Any], row: Sequence[Any]
     ) -> list[str]:
         """Those of `others` for which `may_change_pair(first, other, ...)` holds, in their order.
 
@@ -936,9 +936,7 @@ class LeaderBound:
         attributes): each attribute's largest swings by one answer, and the worst of the rules
         reading both, are kept as tuples in a fixed order of the modes; and since a score never
         falls as the net grows, "some mode scores at least `lowest`" is "some mode's net reaches
-        the least net that scores `lowest`". `among` (a superset of `others`, the same in every
-        call of a search) lets one bound rule out every pair with `first` at once: the pair's, with
-        each mode's swing the largest any of `among` gives it."""
+        the least net that scores `lowest`"."""
         if self.leader is None:
             return list(others)
         none: frozenset[str] = frozenset()
@@ -953,8 +951,6 @@ class LeaderBound:
         mine = readers.get(first, none)
         shares = self._what_if.read_with.get(first, none)
         vectors, reach = self._alone_vectors, self._reach
-        if among is not None and self._none_with(first, lifted, leading, among, known, row):
-            others = [other for other in others if other in shares]
         found = []
         for other in others:
             if other in shares:  # rules reading both: each alone without them, they at their worst
@@ -988,25 +984,26 @@ class LeaderBound:
                 found.append(other)
         return found
 
-    def _none_with(
-        self,
-        first: str,
-        lifted: tuple[int, ...],
-        leading: int,
-        among: Sequence[str],
-        known: Mapping[str, Any],
-        row: Sequence[Any],
+    def rules_out_unshared(
+        self, first: str, among: Sequence[str], known: Mapping[str, Any], row: Sequence[Any]
     ) -> bool:
-        """Whether no attribute of `among` that no rule reads together with `first` can, with it,
-        put another mode first: per mode, the largest swing by one answer of any of them."""
+        """True only if no attribute of `among` that no rule reads together with `first` can, with
+        it, put another mode first: one bound for all those pairs at once, the pair's with each
+        mode's swing the largest by one answer of any of `among` (kept per `among`, which a
+        search passes the same each time)."""
+        if self.leader is None:
+            return False
+        one = self._alone_vector(first, frozenset(), known, row)
         tops = self._alone_tops.get(tuple(among))
         if tops is None:
             tops = self._alone_tops[tuple(among)] = self._tops_of(among, known, row)
-        if not tops:
+        if one is None or not tops:
             return False
         others, leader = tops
-        gains = map(operator.add, lifted, [_best_without(best, first) for best in others])
-        net = leading - _best_without(leader, first)
+        gains = map(
+            operator.add, map(operator.add, self._other_nets, one[0]), [_best_without(best, first) for best in others]
+        )
+        net = self._net[self.leader] - one[1] - _best_without(leader, first)
         least = self._reach[net] if net in self._reach else self._reach_of(net)
         return max(gains, default=_NEVER) < least
 

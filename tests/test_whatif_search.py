@@ -193,7 +193,7 @@ def test_the_pair_bound_in_vectors_answers_as_the_plain_bound(shipped):
     """`pairs_that_may_change` (the pair search's form) says what `may_change_pair` says, for
     every pair, those no rule reads both of and those some rule does."""
     what_if = shipped.what_if
-    compared = ruled_out = shared = 0
+    compared = ruled_out = shared = unshared = 0
     for seed in range(40):
         known, fired, standing = _prepared(shipped, random_profile(random.Random(3000 + seed), 0.3 + seed % 5 * 0.1))
         bound = what_if.leader_bound(fired, standing)
@@ -209,9 +209,11 @@ def test_the_pair_bound_in_vectors_answers_as_the_plain_bound(shipped):
             others = [name for name in names if name != first]
             expected = [name for name in others if bound.may_change_pair(first, name, known, row)]
             assert bound.pairs_that_may_change(first, others, known, row) == expected
-            # With every open attribute as `among`: one bound may rule out all the pairs at once.
-            assert bound.pairs_that_may_change(first, others, known, row, names) == expected
-    assert compared > 1000 and ruled_out > 100 and shared > 100
+            # One bound for all the pairs with attributes no rule reads together with `first`.
+            if bound.rules_out_unshared(first, names, known, row):
+                unshared += 1
+                assert not [name for name in expected if name not in what_if.read_with[first]]
+    assert compared > 1000 and ruled_out > 100 and shared > 100 and unshared > 5, unshared
 
 
 def test_the_least_net_scoring_each_score_is_the_least(shipped):
