@@ -29,8 +29,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port (port 0: any free port); click errors say what to change."""
+def listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: any free port); click errors say what to change.
+    `reuse_port`: others may listen on the same address too (SO_REUSEPORT; `--workers`)."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -40,6 +41,8 @@ def listen(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
         sock.listen(2048)
     except OSError as error:
@@ -127,8 +130,17 @@ def command(
 
     # The pack is loaded before listening, so a broken --rules fails at once with its problems.
     pack = load_pack(rules_dir, knowledge_dir)
-    app = create_app(pack, cors_origins=cors_origins)
-    sock = listen(host, port)
+    if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        raise click.BadParameter(
+            "more than one worker needs SO_REUSEPORT, which this system lacks", param_hint="--workers"
+        )
+    if workers == 1:
+        sockets = [listen(host, port)]
+    else:
+        from .serve_workers import reuse_port_sockets
+
+        sockets = reuse_port_sockets(listen, host, port, workers)
+    sock = sockets[0]
     url = _url(host, sock.getsockname()[1])
     say = words(lang, "serve")
     click.echo(say["started"].format(version=pack.advisor.version, url=url))
@@ -144,9 +156,23 @@ def command(
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
     }
     if workers > 1:
-        _serve_in_workers(workers, sock, rules_dir, knowledge_dir, cors_origins, settings)
-        return
-    config = uvicorn.Config(app, **settings)
+        from .serve_workers import Supervisor
+
+        def tell(key: str, code: int | None, **values: Any) -> None:
+            if code is not None:
+                values["how"] = (
+                    say["killed_by"].format(signal=-code) if code < 0 else say["exit_code"].format(code=code)
+                )
+            click.echo(say[key].format(**values), err=True)
+
+        named = {"rules": rules_dir, "knowledge": knowledge_dir, "cors_origins": list(cors_origins), "lang": lang}
+        try:
+            code = Supervisor(sockets, named, settings, tell).run()
+        finally:
+            for each in sockets:
+                each.close()
+        raise SystemExit(code)
+    config = uvicorn.Config(create_app(pack, cors_origins=cors_origins), **settings)
     # NOTE: while it runs, uvicorn stops on SIGTERM as on Ctrl+C (no new connections, the requests
     # in flight finished, up to GRACEFUL_SECONDS) and then raises the signal again, which lands
     # here: a stop asked for and done cleanly exits 0, as it does before uvicorn has started.
@@ -157,47 +183,3 @@ def command(
         pass
     finally:
         sock.close()
-
-
-#: How `--workers` hands the pack to each worker process: environment variables, which a spawned
-#: process inherits (the app is rebuilt there from them by `worker_app`).
-_WORKER_PACK = "ADVISOR_SERVE_WORKER_PACK"
-
-
-def _serve_in_workers(
-    workers: int,
-    sock: socket.socket,
-    rules_dir: str | None,
-    knowledge_dir: str | None,
-    cors_origins: tuple[str, ...],
-    settings: dict[str, Any],
-) -> None:
-    """Serve with `workers` processes accepting from the one listening socket, under uvicorn's
-    supervisor: it replaces a worker that dies and stops them all on Ctrl+C or SIGTERM (each
-    finishing its requests in flight first, as one process does)."""
-    import json
-    import os
-
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    os.environ[_WORKER_PACK] = json.dumps(
-        {"rules": rules_dir, "knowledge": knowledge_dir, "cors_origins": list(cors_origins)}
-    )
-    config = uvicorn.Config("advisor.service:worker_app", factory=True, workers=workers, **settings)
-    try:
-        Multiprocess(config, sockets=[sock]).run()
-    finally:
-        sock.close()
-
-
-def worker_app() -> Any:
-    """The app of one `--workers` process: the pack the parent named (it has loaded it already,
-    so a broken pack never gets this far)."""
-    import json
-    import os
-
-    from .http_api import create_app
-
-    pack = json.loads(os.environ[_WORKER_PACK])
-    return create_app(load_pack(pack["rules"], pack["knowledge"]), cors_origins=tuple(pack["cors_origins"]))

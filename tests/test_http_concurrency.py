@@ -12,7 +12,11 @@ import http.client
 import json
 import os
 import random
+import re
+import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +30,8 @@ from profiles import random_profile
 from advisor.core import default_advisor, validate_profile
 from advisor.errors import ProfileError
 from advisor.http_api import profile_problems
+from advisor.paths import default_rules_dir
+from advisor.serve_workers import QUICK_DEATH_SECONDS, QUICK_DEATHS
 
 CLIENTS = 32
 REQUESTS = 2000
@@ -175,3 +181,45 @@ def test_workers_give_the_sequential_answers_replace_a_killed_worker_and_stop_cl
     assert served.returncode == 0
     assert not _workers_of(served.process.pid)
     assert not any(Path(f"/proc/{pid}").exists() for pid in replaced)
+
+
+def test_ctrl_c_stops_every_worker_and_exits_0():
+    """Ctrl+C in a terminal reaches the whole process group: the parent and each worker."""
+    command = [sys.executable, "-m", "advisor", "serve", "--port", "0", "--workers", "2", "--log-level", "warning"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    assert process.stdout is not None
+    url = re.search(r"http://[\d.]+:\d+", process.stdout.readline()).group(0)  # type: ignore[union-attr]
+    workers = _wait_for(lambda: (found := _workers_of(process.pid)) and len(found) == 2 and found)
+    _wait_for(lambda: httpx.get(url + "/healthz").status_code == 200)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err, err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_worker_that_cannot_start_is_given_up_and_the_others_serve_on(start_serve, tmp_path):
+    """The pack broken on disk after the start: a killed worker's replacements cannot load it;
+    after three quick deaths it is not started again, with the pack's problems said (no
+    traceback), and the other worker goes on answering."""
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    with start_serve("--workers", "2", "--rules", str(rules), stop=signal.SIGTERM) as served:
+        workers = _wait_for(lambda: (found := _workers_of(served.process.pid)) and len(found) == 2 and found)
+        _wait_for(lambda: httpx.get(served.url + "/healthz").status_code == 200)
+        # Both workers up (each has loaded the pack), and past the time a death counts as one at start-up.
+        time.sleep(QUICK_DEATH_SECONDS + 1)
+        (rules / "pack.yml").write_text("scoring: [not, a, mapping\n", encoding="utf-8")
+        os.kill(workers[0], signal.SIGKILL)
+        # NOTE: each failed start takes a second or two (a fresh interpreter); then one is left.
+        time.sleep(2)
+        _wait_for(lambda: _workers_of(served.process.pid) == [workers[1]], seconds=90)
+        time.sleep(QUICK_DEATH_SECONDS)  # and it stays so: no more restarts
+        assert _workers_of(served.process.pid) == [workers[1]]
+        assert all(httpx.get(served.url + "/healthz").status_code == 200 for _ in range(20))
+    assert served.returncode == 0
+    assert served.stderr.count("malformed YAML") == QUICK_DEATHS, served.stderr
+    assert "(signal 9); starting another" in served.stderr, served.stderr
+    assert f"ended {QUICK_DEATHS} times in a row right after starting" in served.stderr, served.stderr
