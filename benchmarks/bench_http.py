@@ -240,7 +240,7 @@ def main() -> None:
             f"one interview step / one /v1/advise?what_if=true call (server CPU): {step / cpu['/v1/advise?what_if=true']:.2f}"
         )
         ratio = step / cpu["/v1/advise"]
-        verdicts.append(f"interview step {_met(ratio <= TARGET_STEP_RATIO)} ({ratio:.2f} <= {TARGET_STEP_RATIO})")
+        verdicts.append(f"interview step {_met(ratio <= TARGET_STEP_RATIO)} ({ratio:.3f} <= {TARGET_STEP_RATIO})")
     if verdicts:
         print()
         print("targets (issue 9, at 32 clients):  " + "; ".join(verdicts))
