@@ -47,6 +47,13 @@ def reuse_port_sockets(listen: Callable[..., socket.socket], host: str, port: in
 
 def _worker(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
     """One worker process: the service on its own socket, over the pack the parent checked."""
+    try:
+        _serve(sock, pack, settings)
+    except KeyboardInterrupt:  # uvicorn re-raises a Ctrl+C once it has stopped gracefully
+        pass
+
+
+def _serve(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
     import uvicorn
 
     from .catalogue import words
@@ -68,12 +75,9 @@ def _worker(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
         failed = str(words(named["lang"], "serve")["worker_failed"]).format(error=f"{type(error).__name__}: {error}")
         print(failed, file=sys.stderr, flush=True)
         raise SystemExit(EXIT_PACK) from None
-    try:
-        # NOTE: uvicorn stops on SIGTERM as on Ctrl+C: no new connections, the requests in
-        # flight finished, then the process ends.
-        uvicorn.Server(uvicorn.Config(app, **settings)).run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a graceful shutdown
-        pass
+    # NOTE: uvicorn stops on SIGTERM as on Ctrl+C: no new connections, the requests in flight
+    # finished, then the process ends (re-raising Ctrl+C, which `_worker` takes).
+    uvicorn.Server(uvicorn.Config(app, **settings)).run(sockets=[sock])
 
 
 class Supervisor:
@@ -96,7 +100,15 @@ class Supervisor:
         process = self._context.Process(
             target=_worker, args=(self._sockets[index], self._pack, self._settings), daemon=False
         )
-        process.start()
+        # NOTE: the worker starts with Ctrl+C ignored (a disposition a new process keeps), so a
+        # Ctrl+C while it is still importing or loading the pack cannot end it mid-way with a
+        # traceback; uvicorn takes Ctrl+C over once it serves, and the supervisor stops a worker
+        # with SIGTERM anyway.
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process.start()
+        finally:
+            signal.signal(signal.SIGINT, interrupt)
         self._workers[index] = process
         self._started[index] = time.monotonic()
 
