@@ -437,7 +437,7 @@ class WhatIf:
             if firm and shortcuts:
                 if worth_asking and self._steady(attribute, fired, current):
                     continue
-                kept = self._kept(known, fired, current, attribute, row, current_gap)
+                kept = self._kept(known, fired, current, attribute, row, current_gap, current_scores)
                 if kept is not None:  # no answer changes the leader or the decision
                     if not worth_asking:
                         found.append(Explored(attribute, False, kept[0], kept[1], []))
@@ -552,9 +552,11 @@ class WhatIf:
         attribute: str,
         row: Sequence[Any],
         current_gap: int,
+        current_scores: Mapping[str, int] | None = None,
     ) -> tuple[int, int] | None:
         """If every answer to `attribute` keeps the leader and the decision of the firm standing
         `current`: the question's swing and impact (as the full exploration finds them); else None.
+        `current_gap` and `current_scores` (by mode) are the exploration's own figures of `current`.
 
         NOTE: from the engine's answers (the memo), without ranking: an answer changes the scores
         of the few modes whose changed rules weigh on them, so the leader and the runner-up are
@@ -570,6 +572,8 @@ class WhatIf:
         positions = self._mode_positions
         excluded = current.excluded
         close_now = current.decision == "close_call"
+        if current_scores is None:
+            current_scores = dict(current.ranking)
         now = fired & self.readers[attribute]
         swing: int | None = None
         impact = 0
@@ -603,7 +607,7 @@ class WhatIf:
             for mode, more in gained.items():
                 if mode != leader and mode not in excluded:
                     then = score(support[mode] + more - opposition[mode] - opposed[mode])
-                    moved = max(moved, abs(then - self._score_in(current, mode)))
+                    moved = max(moved, abs(then - current_scores[mode]))
                     key = (-then, -(support[mode] + more), positions[mode])
                     if best_other is None or key < best_other:
                         best_other = key
@@ -621,13 +625,6 @@ class WhatIf:
             swing = gap if swing is None else max(swing, gap)
             impact = max(impact, moved, abs(leader_score - current.ranking[0][1]))
         return (swing if swing is not None else 0), impact
-
-    @staticmethod
-    def _score_in(standing: Standing, mode: str) -> int:
-        for ranked, score in standing.ranking:
-            if ranked == mode:
-                return score
-        raise KeyError(mode)
 
     def can_still_matter(self, known: Mapping[str, Any], closed: Iterable[str], attribute: str) -> bool:
         """Whether some rule reading `attribute` fires for one of its answers and not for another (or
@@ -950,7 +947,7 @@ class LeaderBound:
         readers = self._what_if.readers
         mine = readers.get(first, none)
         shares = self._what_if.read_with.get(first, none)
-        vectors, reach = self._alone_vectors, self._reach
+        vectors = self._alone_vectors
         found = []
         for other in others:
             if other in shares:  # rules reading both: each alone without them, they at their worst
@@ -958,9 +955,8 @@ class LeaderBound:
                 # rules out most such pairs before any answer is looked at.
                 loose_one, loose_two = self._swing_vector(first), self._swing_vector(other)
                 if loose_one is not None and loose_two is not None:
-                    net = self._net[self.leader] - loose_one[1] - loose_two[1]
-                    least = reach[net] if net in reach else self._reach_of(net)
-                    if max(map(add, map(add, nets, loose_one[0]), loose_two[0]), default=_NEVER) < least:
+                    loose = map(add, map(add, nets, loose_one[0]), loose_two[0])
+                    if not self._may_reach(loose, self._net[self.leader] - loose_one[1] - loose_two[1]):
                         continue
                 shared = mine & readers.get(other, none)
                 alone = self._alone_vector(first, shared, known, row)
@@ -979,8 +975,7 @@ class LeaderBound:
                     continue
                 gains = map(add, lifted, two[0])
                 net = leading - two[1]
-            least = reach[net] if net in reach else self._reach_of(net)
-            if max(gains, default=_NEVER) >= least:
+            if self._may_reach(gains, net):
                 found.append(other)
         return found
 
@@ -1003,9 +998,7 @@ class LeaderBound:
         gains = map(
             operator.add, map(operator.add, self._other_nets, one[0]), [_best_without(best, first) for best in others]
         )
-        net = self._net[self.leader] - one[1] - _best_without(leader, first)
-        least = self._reach[net] if net in self._reach else self._reach_of(net)
-        return max(gains, default=_NEVER) < least
+        return not self._may_reach(gains, self._net[self.leader] - one[1] - _best_without(leader, first))
 
     def _tops_of(
         self, among: Sequence[str], known: Mapping[str, Any], row: Sequence[Any]
@@ -1023,11 +1016,16 @@ class LeaderBound:
             _keep_two(leader, vector[1], name)
         return others, leader
 
-    def _reach_of(self, net: int) -> float:
-        """The least net weight that scores at least what `net` scores (kept in `_reach`)."""
-        scorer = self._what_if.scorer
-        least = self._reach[net] = scorer.least_net_scoring(scorer.score_of(net))
-        return least
+    def _may_reach(self, nets: Iterable[int], leader_net: int) -> bool:
+        """Whether one of the other modes' `nets` scores at least what `leader_net` scores.
+
+        NOTE: scores never fall as the net grows, so that is "reaches the least net that scores
+        as much" (kept per leader net): a max over the nets, without scoring each."""
+        least = self._reach.get(leader_net)
+        if least is None:
+            scorer = self._what_if.scorer
+            least = self._reach[leader_net] = scorer.least_net_scoring(scorer.score_of(leader_net))
+        return max(nets, default=_NEVER) >= least
 
     def _alone_vector(
         self, attribute: str, shared: frozenset[str], known: Mapping[str, Any], row: Sequence[Any]
