@@ -35,6 +35,7 @@ from .http_errors import (
     error_body,
     json_bytes,
     json_response,
+    model_json_bytes,
     parse_json_body,
     parse_json_model,
     problem,
@@ -317,10 +318,10 @@ def _interview_step(pack: Pack, asked: InterviewRequest, question_json: Mapping[
         "remaining": step.remaining,
         "decision": step.field.decision,
         "summary": step.field.line(asked.lang),
-        "field": step.field.model_dump(mode="json"),
-        "modes": [mode.model_dump(mode="json") for mode in step.modes],
+        "field": step.field,
+        "modes": step.modes,
     }
-    return json_response(body)
+    return Response(model_json_bytes(body), media_type="application/json")
 
 
 @api.post(

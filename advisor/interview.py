@@ -242,6 +242,7 @@ def next_question(
 
     # NOTE: the what-if's plain records: the interview reads them, so no NextQuestion is built.
     explored = {q.attribute: q for q in search.explored(known, fired, standing)}
+    row = search.class_row(known)
     leader = standing.leader
     movers = {name for name in open_attributes if name in explored and _leader_changes(explored[name], leader)}
     pair_movers: set[str] = set()
@@ -270,7 +271,7 @@ def next_question(
         else:
             pair_movers = pairs.movers()
         if not pair_movers and stops:
-            live = [n for n in open_attributes if search.can_still_matter(known, fixed, n)]
+            live = [n for n in open_attributes if search.can_still_matter(known, fixed, n, row)]
             doubts = [
                 n for n in sorted(skip, key=order.__getitem__) if n in explored and _leader_changes(explored[n], leader)
             ]
@@ -297,7 +298,7 @@ def next_question(
         if not search.single_movers(known, fired, open_attributes, separates) and not search.pair_movers(
             known, fired, open_attributes, separates
         ):
-            live = [n for n in open_attributes if search.can_still_matter(known, fixed, n)]
+            live = [n for n in open_attributes if search.can_still_matter(known, fixed, n, row)]
             return Step(attribute=None, stop_reason="inseparable", remaining=len(live), field=field, modes=modes)
 
     def what_if(name: str) -> Explored | None:
@@ -314,7 +315,7 @@ def next_question(
             reasons[name] = "changes_decision"
         elif question is not None and question.impact > 0:
             reasons[name] = "moves_scores"
-        elif search.can_still_matter(known, fixed, name):
+        elif search.can_still_matter(known, fixed, name, row):
             reasons[name] = "may_matter"
     if not reasons and not ask_all:
         return Step(attribute=None, stop_reason="settled", remaining=0, field=field, modes=modes)

@@ -626,22 +626,28 @@ class WhatIf:
             impact = max(impact, moved, abs(leader_score - current.ranking[0][1]))
         return (swing if swing is not None else 0), impact
 
-    def can_still_matter(self, known: Mapping[str, Any], closed: Iterable[str], attribute: str) -> bool:
+    def can_still_matter(
+        self, known: Mapping[str, Any], closed: Iterable[str], attribute: str, row: Sequence[Any] | None = None
+    ) -> bool:
         """Whether some rule reading `attribute` fires for one of its answers and not for another (or
         for "don't know"), for some answers to the rule's other open attributes, as the engine says.
 
-        `closed` are attributes that stay unknown (skipped or not applicable)."""
+        `closed` are attributes that stay unknown (skipped or not applicable); `row` is
+        `class_row(known)`, when the caller has it already."""
         if attribute not in self.readers:
             return False
-        # NOTE: only what the rules reading the attribute read matters; the answer is kept by that.
+        # NOTE: only what the rules reading the attribute read matters; the answer is kept by that
+        # (by the classes of those values, as the engine's answers are).
         read = self.read_with[attribute]
-        relevant = {name: value for name, value in known.items() if name in read}
+        if row is None:
+            row = self.class_row(known)
         stays_unknown = frozenset(name for name in closed if name in read)
-        key = (attribute, stays_unknown, *(self._class_of(name, value) for name, value in relevant.items()))
+        key = (attribute, stays_unknown, self._read_key[attribute](row))
         answer = self._matters.get(key)
         if answer is None:
             if len(self._matters) >= _MEMO_SIZE:
                 self._matters.clear()
+            relevant = {name: value for name, value in known.items() if name in read}
             answer = self._matters[key] = self._can_still_matter(relevant, stays_unknown, attribute)
         return answer
 

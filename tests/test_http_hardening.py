@@ -76,6 +76,22 @@ def test_a_lone_surrogate_is_answered_as_json_never_a_500(api):
     )  # quoted with the character escaped
 
 
+def test_model_json_bytes_writes_what_json_bytes_writes_of_the_dumped_models():
+    """The interview step's serialiser (pydantic's, for speed) against the strict one: the same
+    JSON for models and plain data, and the strict way for what pydantic would not write strictly."""
+    from advisor.http_errors import json_bytes, model_json_bytes
+    from advisor.scoring import ModeStanding
+
+    standing = ModeStanding(id="x", name="X 中", name_zh="叉", score=70, verdict="recommended")
+    data = {"modes": [standing], "n": 1.5, "none": None, "text": "NaN is a word here"}
+    plain = {"modes": [standing.model_dump(mode="json")], "n": 1.5, "none": None, "text": "NaN is a word here"}
+    assert json.loads(model_json_bytes(data)) == json.loads(json_bytes(plain))
+    assert model_json_bytes({"a": "\ud800"}) == json_bytes({"a": "\ud800"}) == b'{"a": "\\ud800"}'
+    for odd in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            model_json_bytes({"modes": [standing], "score": odd})
+
+
 # -- row 18: HEAD, CORS refusals, disconnects -------------------------------------------------------
 
 
