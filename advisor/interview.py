@@ -232,11 +232,18 @@ def next_question(
     modes = advisor.scorer.mode_standings(standing)
     field = _summary(advisor, standing, modes, len(known))
     search = advisor.what_if
-    order = {question.attribute: question.order for question in questions.questions}
-    fixed = set(skip) | {q.attribute for q in questions.questions if q.attribute not in known and not q.applies(known)}
-    open_attributes = [
-        q.attribute for q in questions.questions if q.attribute not in known and q.attribute not in fixed
-    ]
+    order: dict[str, int] = {}
+    fixed = set(skip)  # stay unknown: skipped, or their question does not apply
+    open_attributes = []
+    for question in questions.questions:
+        name = question.attribute
+        order[name] = question.order
+        if name in known:
+            continue
+        if question.ask_if and not question.applies(known):
+            fixed.add(name)
+        elif name not in fixed:
+            open_attributes.append(name)
     if not open_attributes:
         return Step(attribute=None, stop_reason="all_asked", remaining=0, field=field, modes=modes)
 
