@@ -965,9 +965,19 @@ class LeaderBound:
                     if not self._may_reach(loose, self._net[self.leader] - loose_one[1] - loose_two[1]):
                         continue
                 shared = mine & readers.get(other, none)
+                worst = self._shared_vector(shared)
+                # NOTE: then each alone with all its rules (kept for every open attribute) and the
+                # shared ones at their worst once more: looser than the bound below (an answer's
+                # swing only grows with the rules counted), but it needs no answer looked at again.
+                whole = (
+                    vectors[(other, none)] if (other, none) in vectors else self._alone_vector(other, none, known, row)
+                )
+                if whole is not None and worst is not None:
+                    medium = map(add, map(add, lifted, whole[0]), worst[0])
+                    if not self._may_reach(medium, leading - whole[1] - worst[1]):
+                        continue
                 alone = self._alone_vector(first, shared, known, row)
                 two = self._alone_vector(other, shared, known, row)
-                worst = self._shared_vector(shared)
                 if alone is None or two is None or worst is None:
                     found.append(other)
                     continue
