@@ -235,12 +235,12 @@ def next_question(
     order: dict[str, int] = {}
     fixed = set(skip)  # stay unknown: skipped, or their question does not apply
     open_attributes = []
-    for question in questions.questions:
-        name = question.attribute
-        order[name] = question.order
+    for asked in questions.questions:
+        name = asked.attribute
+        order[name] = asked.order
         if name in known:
             continue
-        if question.ask_if and not question.applies(known):
+        if asked.ask_if and not asked.applies(known):
             fixed.add(name)
         elif name not in fixed:
             open_attributes.append(name)
