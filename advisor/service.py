@@ -128,12 +128,11 @@ def command(
     from .http_api import create_app
     from .http_guards import MAX_HEADER_BYTES
 
+    say = words(lang, "serve")
     # The pack is loaded before listening, so a broken --rules fails at once with its problems.
     pack = load_pack(rules_dir, knowledge_dir)
     if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
-        raise click.BadParameter(
-            "more than one worker needs SO_REUSEPORT, which this system lacks", param_hint="--workers"
-        )
+        raise click.BadParameter(say["no_reuse_port"], param_hint="--workers")
     if workers == 1:
         sockets = [listen(host, port)]
     else:
@@ -142,7 +141,6 @@ def command(
         sockets = reuse_port_sockets(listen, host, port, workers)
     sock = sockets[0]
     url = _url(host, sock.getsockname()[1])
-    say = words(lang, "serve")
     click.echo(say["started"].format(version=pack.advisor.version, url=url))
     if not _is_loopback(host):
         click.echo(say["remote"].format(host=host), err=True)
@@ -150,8 +148,8 @@ def command(
         "log_level": log_level,
         "access_log": access_log,
         "timeout_graceful_shutdown": GRACEFUL_SECONDS,
-        # NOTE: h11, not httptools even when installed: h11 bounds the headers while it reads them
-        # (httptools measured about a quarter less CPU per request, but reads headers unbounded).
+        # NOTE: h11, not httptools even when installed: h11 bounds the headers while it reads them,
+        # httptools reads them unbounded (and measured no less CPU per request: docs/http.md).
         "http": "h11",
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
     }

@@ -15,6 +15,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -223,3 +224,22 @@ def test_a_worker_that_cannot_start_is_given_up_and_the_others_serve_on(start_se
     assert served.stderr.count("malformed YAML") == QUICK_DEATHS, served.stderr
     assert "(signal 9); starting another" in served.stderr, served.stderr
     assert f"ended {QUICK_DEATHS} times in a row right after starting" in served.stderr, served.stderr
+
+
+def test_workers_on_a_system_without_so_reuseport_get_a_clear_error_in_the_service_language(monkeypatch):
+    """Several workers each need their own socket on one address (SO_REUSEPORT); where the system
+    has none, `serve --workers 2` says so, in the language asked for, and exits 2 before listening."""
+    import types
+
+    from click.testing import CliRunner
+
+    from advisor import service
+    from advisor.cli import cli
+
+    without = types.SimpleNamespace(**{name: getattr(socket, name) for name in dir(socket) if name != "SO_REUSEPORT"})
+    monkeypatch.setattr(service, "socket", without)
+    for lang, expected in (("en", "needs SO_REUSEPORT"), ("zh", "不支持")):
+        result = CliRunner().invoke(cli, ["serve", "--lang", lang, "--port", "0", "--workers", "2"])
+        assert result.exit_code == 2, result.output
+        assert expected in result.output and "--workers 1" in result.output, result.output
+        assert "Traceback" not in result.output
