@@ -61,6 +61,7 @@ def _serve(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
     from .http_api import create_app
     from .options import EXIT_PACK, load_pack
     from .problem_text import describe_pack_problem
+    from .service import settle_heap
 
     named = json.loads(pack)
     try:
@@ -77,6 +78,7 @@ def _serve(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
         raise SystemExit(EXIT_PACK) from None
     # NOTE: uvicorn stops on SIGTERM as on Ctrl+C: no new connections, the requests in flight
     # finished, then the process ends (re-raising Ctrl+C, which `_worker` takes).
+    settle_heap()
     uvicorn.Server(uvicorn.Config(app, **settings)).run(sockets=[sock])
 
 

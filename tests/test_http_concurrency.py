@@ -243,3 +243,29 @@ def test_workers_on_a_system_without_so_reuseport_get_a_clear_error_in_the_servi
         assert result.exit_code == 2, result.output
         assert expected in result.output and "--workers 1" in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_the_service_takes_its_start_up_objects_out_of_the_collectors_sight_before_serving(monkeypatch):
+    """`advisor serve` freezes what it built at start-up (the pack, the app) before it serves, so
+    a full garbage collection no longer walks them with every request in flight waiting."""
+    import gc
+
+    import uvicorn
+    from click.testing import CliRunner
+
+    from advisor.cli import cli
+    from advisor.serve_workers import _serve
+
+    seen: list[int] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: seen.append(gc.get_freeze_count()))
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+        gc.unfreeze()
+        # and a `--workers` worker, as its process runs it
+        pack = json.dumps({"rules": None, "knowledge": None, "cors_origins": [], "lang": "en"})
+        with socket.socket() as unused:
+            _serve(unused, pack, {"log_level": "warning"})
+    finally:
+        gc.unfreeze()
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 2 and min(seen) > 10_000, seen  # the pack alone is tens of thousands of objects
