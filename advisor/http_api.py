@@ -8,6 +8,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -120,6 +121,18 @@ def create_app(
     app.add_middleware(ResponseHeaders)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def settle_heap() -> None:
+    """Take what the process has built so far (the pack, compiled and checked; the app) out of the
+    garbage collector's sight, for the process's lifetime: call it once, before serving.
+
+    NOTE: those are some 65,000 objects that live as long as the service. A full collection
+    walked them all, 34-41 ms with the event loop stopped and every request in flight waiting
+    (once in the first 4,500 requests, in each of two in-process runs of the benchmark's
+    requests); after `gc.freeze()`, which leaves the collector only what came later, 1.7 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -73,10 +73,10 @@ def model_json_bytes(data: Any) -> bytes:
     What pydantic would not write strictly goes the strict way: a lone surrogate (it refuses)
     and NaN or infinity (it writes them bare; the words inside a text only cost the slow way)."""
     try:
-        written = to_json(data, by_alias=False)
+        written: bytes | None = to_json(data, by_alias=False)
     except PydanticSerializationError:
-        return json_bytes(to_jsonable_python(data, by_alias=False))
-    if b"NaN" in written or b"Infinity" in written:
+        written = None
+    if written is None or b"NaN" in written or b"Infinity" in written:
         return json_bytes(to_jsonable_python(data, by_alias=False))
     return written
 

@@ -58,10 +58,9 @@ def _serve(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
 
     from .catalogue import words
     from .errors import RulePackError
-    from .http_api import create_app
+    from .http_api import create_app, settle_heap
     from .options import EXIT_PACK, load_pack
     from .problem_text import describe_pack_problem
-    from .service import settle_heap
 
     named = json.loads(pack)
     try:

@@ -6,7 +6,6 @@ this module to list the command, and FastAPI/uvicorn would cost it a quarter of 
 
 from __future__ import annotations
 
-import gc
 import ipaddress
 import signal
 import socket
@@ -54,18 +53,6 @@ def listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
         ) from None
     sock.set_inheritable(True)
     return sock
-
-
-def settle_heap() -> None:
-    """Take what the service has built so far (the pack, compiled and checked; the app) out of the
-    garbage collector's sight, for the process's lifetime.
-
-    NOTE: those are some 65,000 objects that live as long as the service. A full collection
-    walked them all, 34-41 ms with the event loop stopped and every request in flight waiting
-    (once in the first 4,500 requests, in each of two in-process runs of the benchmark's
-    requests); after `gc.freeze()`, which leaves the collector only what came later, 1.7 ms."""
-    gc.collect()
-    gc.freeze()
 
 
 def _url(host: str, port: int) -> str:
@@ -138,7 +125,7 @@ def command(
     import uvicorn
 
     from .catalogue import words
-    from .http_api import create_app
+    from .http_api import create_app, settle_heap
     from .http_guards import MAX_HEADER_BYTES
 
     say = words(lang, "serve")

@@ -913,7 +913,10 @@ class LeaderBound:
         return swing
 
     def may_change(self, attributes: Sequence[str]) -> bool:
-        """False only if no answers to `attributes` can put another mode first (or none)."""
+        """False only if no answers to `attributes` can put another mode first (or none).
+
+        NOTE: this and `may_change_pair` are the bound in its plain form, kept as the reference
+        the tests hold the searches' vector form (`pairs_that_may_change`) to."""
         if self.leader is None:
             return True
         totals = dict.fromkeys(self._net, 0)
