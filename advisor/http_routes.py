@@ -138,8 +138,10 @@ async def advise(
         from .report import render_html
 
         return Response(render_html(advice, lang, questions=pack.questions), media_type="text/html; charset=utf-8")
-    # NOTE: serialised directly: returning the model would make FastAPI validate it again.
-    return Response(advice.model_dump_json(), media_type="application/json")
+    # NOTE: serialised directly: returning the model would make FastAPI validate it again; and to
+    # bytes, not to a str that the response encodes again (71 µs against 117 for an example's
+    # ~37 KB advice, measured).
+    return Response(model_json_bytes(advice), media_type="application/json")
 
 
 @api.post(

@@ -85,6 +85,18 @@ def test_advise_returns_the_library_advice(api):
     assert Advice.model_validate(response.json()).leading_mode == "technology_transfer"
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_advise_body_is_the_library_advice_byte_for_byte(api, lang):
+    # The body is written as bytes by pydantic's serialiser: the same bytes as the library's JSON,
+    # Chinese unescaped, for every example.
+    for path in sorted((Path(__file__).parents[1] / "examples").glob("*.json")):
+        profile = json.loads(path.read_text(encoding="utf-8"))
+        response = api.post("/v1/advise", params={"lang": lang}, json=profile)
+        assert response.status_code == 200, path.name
+        advice = default_advisor().advise(profile, what_if=False, lang=lang)
+        assert response.content == advice.model_dump_json().encode("utf-8"), path.name
+
+
 def test_advise_what_if_adds_the_next_questions():
     sparse = {"enterprise_size": "large", "existing_result": True, "duration_months": 12}
     with serving(create_app()) as url:
