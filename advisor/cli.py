@@ -28,8 +28,10 @@ from .options import (
     EXIT_PACK,
     EXIT_USAGE,
     command_lang,
+    default_lang,
     format_option,
     knowledge_option,
+    lang_in_words,
     lang_option,
     load_pack,
     questions_option,
@@ -62,7 +64,6 @@ class AdvisorGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         from .help_text import localise
-        from .options import default_lang
 
         module = SURFACE_MODULES.get(name)
         command: click.Command | None
@@ -78,9 +79,8 @@ class AdvisorGroup(click.Group):
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
         from .help_text import localise
-        from .options import default_lang
 
-        lang = default_lang()
+        lang = lang_in_words(args) or default_lang()
         localise(self, "advisor", lang)
         try:
             return super().make_context(info_name, args, parent, **extra)
@@ -95,6 +95,9 @@ class AdvisorGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from .errors import InputError, ProfileError, RulePackError
 
+        # NOTE: kept before click hands them to the command: a usage error (an unknown option)
+        # comes before --lang is read, and is still worded in the language it asks for.
+        words_given = [*(ctx.__dict__.get("_protected_args") or ctx.__dict__.get("protected_args") or ()), *ctx.args]
         try:
             return super().invoke(ctx)
         except ProfileError as error:
@@ -129,7 +132,8 @@ class AdvisorGroup(click.Group):
 
             # NOTE: written here in English too: click would word its usage line in the language
             # of the environment, and --lang en is asked for in so many words.
-            click.echo(usage_error_text(error, command_lang(ctx)), err=True)
+            lang = ctx.meta.get("advisor.lang") or lang_in_words(words_given) or default_lang()
+            click.echo(usage_error_text(error, lang), err=True)
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -165,7 +169,6 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     from importlib.metadata import version
 
     from .catalogue import words
-    from .options import default_lang
 
     click.echo(words(default_lang(), "program")["version"].format(prog="advisor", version=version("coop-advisor")))
     ctx.exit()

@@ -8,7 +8,7 @@ NOTE: only click is imported here: `advisor --help` loads this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -70,6 +70,24 @@ def default_lang() -> str:
     from .langs import default_lang as choose
 
     return choose(os.environ)
+
+
+def lang_in_words(words: Sequence[str]) -> str | None:
+    """The language a command line asks for with `--lang X` or `--lang=X` (before a `--`), if valid."""
+    from .langs import LANGS
+
+    for index, word in enumerate(words):
+        if word == "--":
+            break
+        if word == "--lang" and index + 1 < len(words):
+            chosen = words[index + 1]
+        elif word.startswith("--lang="):
+            chosen = word.split("=", 1)[1]
+        else:
+            continue
+        if chosen in LANGS:
+            return chosen
+    return None
 
 
 def _remember_lang(ctx: click.Context, param: click.Parameter, value: str) -> str:

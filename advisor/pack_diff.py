@@ -53,11 +53,13 @@ def load_items(path: str, input_format: str | None = None) -> tuple[list[Item], 
         return [Item(case.id, case.profile, case.mode) for case in load_cases(path)], []
     from .batch_io import INPUT_FORMATS, Columns, detect_format, read_rows
     from .core import validate_profile
+    from .row_scoring import RowValidator
 
     fmt = detect_format(path, input_format, INPUT_FORMATS, "--input-format")
     columns = Columns(["id", "title", EXPECTED_COLUMN, *ATTRIBUTES], ignore_unknown=False)
     items: list[Item] = []
     rejected: list[Rejected] = []
+    validator = RowValidator()
     for row in read_rows(path, fmt, columns):
         where = f"row {row.number}"
         if row.problem is not None:
@@ -72,7 +74,9 @@ def load_items(path: str, input_format: str | None = None) -> tuple[list[Item], 
                 rejected.append(Rejected(where, problem.describe(), row.number, (problem,)))
                 continue
         try:
-            profile = validate_profile(data)
+            # NOTE: the rows `advisor batch` refuses (an empty row, an unsafe id) are refused here too
+            ident, title, known = validator(data)
+            profile = validate_profile({**known, "id": ident, "title": title})
         except ProfileError as error:
             message = "; ".join(problem.describe() for problem in error.problems)
             rejected.append(Rejected(where, message, row.number, tuple(error.problems)))

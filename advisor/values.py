@@ -454,7 +454,7 @@ class Converter:
         items: list[str] = []
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                raise ValueProblem("not text", "list_item", index)
+                raise ValueProblem("not text", "list_item", index, item=item)
             problem = text_problem(item)
             if problem or self._item_match(fold(item)) is None:
                 reason = "control" if problem else "list_item"

@@ -70,6 +70,7 @@ def test_advise_reads_yaml_from_stdin():
         ('{"funding_cny": -5}', ["funding_cny", "(got -5)", ">= 0"]),
         ('{"enterprise_size": "huge"}', ["enterprise_size", "'huge'", "one of large, medium, small, none"]),
         ('{"funding_sources": ["bank"]}', ["funding_sources[0]", "'bank'", "a list of enterprise, government"]),
+        ('{"funding_sources": ["enterprise", 7]}', ["funding_sources[1]: not text (got 7)", "a list of enterprise"]),
         ('{"ipr_agreement": "perhaps"}', ["ipr_agreement", "'perhaps'", "true or false"]),
     ],
     ids=[
@@ -80,6 +81,7 @@ def test_advise_reads_yaml_from_stdin():
         "negative",
         "bad-enum",
         "bad-list-item",
+        "list-item-not-text",
         "bad-bool",
     ],
 )

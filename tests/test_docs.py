@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -58,3 +59,90 @@ def test_readme_documents_every_command():
 def test_linked_docs_exist():
     for link in re.findall(r"\]\((docs/[^)]+)\)", README):
         assert (ROOT / link).exists(), link
+
+
+# -- the other documents' examples ----------------------------------------------------------------
+
+DOCS = ROOT / "docs"
+
+
+def _doc(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+def test_http_doc_examples_are_what_the_service_answers(start_serve):
+
+    import httpx
+
+    text = _doc("http.md")
+    with start_serve() as served, httpx.Client(base_url=served.url, timeout=30) as client:
+        _check_http_examples(text, client)
+
+
+def _check_http_examples(text: str, client: Any) -> None:
+    import json
+
+    # the /v1/advise example: decision, leading mode and the first mode's score, as jq prints them
+    shown = text.split(".modes[0].score'\n", 1)[1].split("```", 1)[0].split()
+    profile = json.loads((ROOT / "examples" / "technology_transfer.json").read_text(encoding="utf-8"))
+    advice = client.post("/v1/advise", json=profile).json()
+    assert shown == [
+        json.dumps(advice["decision"]),
+        json.dumps(advice["leading_mode"]),
+        str(advice["modes"][0]["score"]),
+    ]
+    # the interview example: the body sent and the figures shown
+    block = text.split("$ curl -s -X POST http://127.0.0.1:8000/v1/interview/next", 1)[1].split("```", 1)[0]
+    sent = json.loads(re.search(r"-d '(\{.*?\})'", block).group(1))  # type: ignore[union-attr]
+    step = client.post("/v1/interview/next", json=sent).json()
+    assert f'"remaining": {step["remaining"]},' in block
+    assert f'"attribute": "{step["question"]["attribute"]}"' in block
+    assert f'"summary": "{step["summary"]}"' in block
+    # the parse example
+    found = re.search(r"with `(\{[^`]*\})` answers\s+`(\{[^`]*\})`", text)
+    assert found is not None
+    sent, answer = json.loads(found.group(1)), json.loads(found.group(2))
+    response = client.post("/v1/questions/funding_cny/parse", json=sent)
+    assert response.status_code == 200 and response.json() == answer
+
+
+def test_questionnaire_doc_piped_answers_save_the_session_shown(tmp_path):
+    import json
+
+    import yaml
+
+    text = _doc("questionnaire.md")
+    answers = re.search(r"\$ printf '([^']*)' \| advisor ask --save wastewater.json", text)
+    assert answers is not None
+    saved_block = text.split("The saved file is an ordinary profile", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    target = tmp_path / "wastewater.json"
+    result = CliRunner().invoke(
+        cli, ["ask", "--lang", "en", "--save", str(target)], input=answers.group(1).encode().decode("unicode_escape")
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text(encoding="utf-8")) == yaml.safe_load(saved_block)
+
+
+def test_engine_doc_states_the_shipped_packs_ruleset_measures():
+    from advisor import engine
+    from advisor.core import default_advisor
+
+    found = re.search(r"needs one ruleset \(stack bound (\d+), (\d+) different tests\)", _doc("engine.md"))
+    assert found is not None
+    rulebook = default_advisor().rulebook
+    memberships = engine._Memberships()
+    definitions = {
+        rule_id: engine.compile_rule(rulebook.rules[rule_id], memberships) for rule_id in sorted(rulebook.rules)
+    }
+    tree = engine._Tree()
+    for rule_id in sorted(definitions):
+        tree.add(engine._chains(definitions[rule_id]))
+    assert (int(found.group(1)), int(found.group(2))) == (tree.root.stack, len(tree.tests))
+    assert len(engine.plan_rulesets(definitions)[0]) == 1
+
+
+def test_languages_doc_counts_the_shipped_rules():
+    from advisor.core import default_advisor
+
+    found = re.search(r"共 (\d+) 条规则", _doc("languages.md"))
+    assert found is not None and int(found.group(1)) == len(default_advisor().rulebook.rules)

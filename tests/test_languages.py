@@ -445,6 +445,26 @@ def test_usage_errors_in_chinese(args, expected):
     assert english.exit_code == 2 and "Error: " in english.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["advise", "--lang", "zh", "x", "--nope"], "错误：没有选项 '--nope'。"),
+        (["advise", "--nope", "--lang=zh", "x"], "错误：没有选项 '--nope'。"),
+        (["advize", "--lang", "zh"], "错误：没有命令 'advize'。"),
+        (["--nope", "--lang", "zh"], "错误：没有选项 '--nope'。"),
+    ],
+)
+def test_usage_errors_follow_the_lang_on_the_command_line(args, expected):
+    # An unknown option or command is found before --lang is read: the words given still decide.
+    result = run(*args, env={"ADVISOR_LANG": "en"})
+    assert result.exit_code == 2 and expected in result.stderr and "用法：advisor" in result.stderr
+    english = run(*[arg.replace("zh", "en") for arg in args], env={"ADVISOR_LANG": "zh"})
+    assert english.exit_code == 2 and "Error: No such" in english.stderr
+    # a --lang after `--` is an argument, not the option; an invalid value is not a language
+    assert "Error: " in run("advise", "--nope", "--", "--lang", "zh", env={"ADVISOR_LANG": "en"}).stderr
+    assert "Error: " in run("advise", "--nope", "--lang", "fr", env={"ADVISOR_LANG": "en"}).stderr
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_no_catalogue_key_is_written_twice(lang):
     """YAML keeps the last of two equal keys silently: a second `amount:` would hide the first."""

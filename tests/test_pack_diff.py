@@ -46,6 +46,26 @@ def test_load_items_reads_proposals_and_reports_bad_rows(tmp_path):
     assert "expected_mode: not a mode (got 'selling')" in rejected[1].message
 
 
+def test_load_items_refuses_the_rows_batch_refuses(tmp_path):
+    # The same row validator as `advisor batch`: an empty row is left out with the same reason,
+    # not compared as an empty profile; the cells are read with the same vocabulary.
+    from advisor.batch import BatchOptions, run_batch
+    from advisor.core import default_advisor
+
+    path = tmp_path / "proposals.csv"
+    path.write_text("id,enterprise_size,existing_result\nP1,大型企业,是\n,,\nP3,small,maybe\n", encoding="utf-8")
+    items, rejected = load_items(str(path))
+    assert [item.id for item in items] == ["P1"]
+    assert items[0].profile.known() == {"enterprise_size": "large", "existing_result": True}
+    assert [r.where for r in rejected] == ["row 3", "row 4"]
+    assert "the row is empty" in rejected[0].message
+    errors = tmp_path / "errors.csv"
+    options = BatchOptions(str(path), "csv", str(tmp_path / "out.csv"), "csv", str(errors), "csv")
+    run_batch(default_advisor(), options)
+    batch_rejected = [line.split(",")[0] for line in errors.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    assert batch_rejected == ["3", "4"]
+
+
 def test_same_pack_changes_nothing(shipped):
     items, _ = load_items(str(ROOT / "evaluation" / "cases"))
     diff = diff_packs(shipped, shipped, items)
