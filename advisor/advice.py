@@ -168,11 +168,14 @@ def decision_reason_zh(decision: str, standing: list[tuple[str, int]]) -> str:
     """The decision's reason in Chinese, as a programme officer words it, from the (Chinese name,
     score) of the modes not excluded, best first (a batch row knows its top ones only)."""
     if decision == "insufficient_information" or not standing:
-        return "暂不能给出明确建议，请先回答下列问题。"
+        # NOTE: no "the questions below": a batch cell has none below it
+        return "信息不足，暂不能给出明确建议；请补充更多情况后再评估。"
     leader, score = standing[0]
     if len(standing) == 1:
         return f"{leader}领先，其余模式均被排除。"
     runner, runner_score = standing[1]
     if decision == "close_call":
+        if score == runner_score:
+            return f"{leader}与{runner}并列，均为 {score} 分。"
         return f"{leader}（{score} 分）与{runner}（{runner_score} 分）相差不大。"
     return f"{leader}领先{runner} {score - runner_score} 分。"

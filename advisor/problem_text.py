@@ -44,15 +44,27 @@ def translate(text: str, lang: str, section: str = "messages", top: str = "probl
     """An English problem text of `<top>.<section>` in `lang`; unchanged when none matches."""
     if lang == "en" or not text:
         return text
-    target = words(lang, top)[section]
+    catalogue = words(lang, top)
+    target = catalogue[section]
     for key, pattern in _patterns(section, top):
         match = pattern.match(text)
         if match and key in target:
-            values = {
-                name: value if name == "path" else _fragments(value, lang) for name, value in match.groupdict().items()
-            }
+            values = {name: _value(name, value, lang, catalogue) for name, value in match.groupdict().items()}
             return str(target[key]).format(**values)
     return text
+
+
+def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> str:
+    """A matched placeholder's value in `lang`: a file name stays (but standard input is named),
+    a parser's own detail is quoted as it gives it, a JSON kind is named; English pieces elsewhere
+    are translated (see `fragments`)."""
+    if name == "path":
+        return str(catalogue.get("stdin", value)) if value == "<stdin>" else value
+    if name == "detail":
+        return value
+    if name == "kind":
+        return str(catalogue.get("kinds", {}).get(value, value))
+    return _fragments(value, lang)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable
@@ -175,6 +176,10 @@ class _Session:
         self.lang: Any = terminal.lang
         self.save_file = save_file
         self.interview: Any = None
+        # attribute -> its answer (None: "don't know"), taken back with "back" and not answered
+        # again yet: it still stands in the saved file, and if the session ends before it is
+        # replaced, it is kept
+        self.changing: dict[str, Any] = {}
         self.saved_count = 0
         self.failed = False
         self.unwritable: set[str] = set()
@@ -282,17 +287,21 @@ class _Session:
             if redo is None:
                 step = interview.step()
                 if step.done:
+                    if self._keep_changing():
+                        continue  # the answers taken back stand again: ask on with them
                     return "stopped", step
                 attribute = step.attribute
             else:
                 attribute = redo[0]
             question = self.questions.get(attribute)
             say()
-            self._show(question, interview.asked() + 1, redo)
+            was = redo if redo is not None or attribute not in self.changing else (attribute, self.changing[attribute])
+            self._show(question, interview.asked() + 1, was)
             while True:
                 try:
                     typed = terminal.read()
                 except EOFError:
+                    self._keep_changing()
                     return "eof", step
                 except UnicodeDecodeError:
                     say("  ! " + self.terminal.text("not_utf8"), fg="red")
@@ -306,6 +315,7 @@ class _Session:
                     self._help(question, step)
                     continue
                 if reply is FINISH:
+                    self._keep_changing()
                     return "finish", step
                 if reply is BACK:
                     undone = interview.back()
@@ -313,6 +323,7 @@ class _Session:
                         say("  " + text("nothing_back"), fg="yellow")
                         continue
                     redo = undone
+                    self.changing[undone[0]] = undone[1]
                     self._autosave()
                     break
                 if reply is SKIP:
@@ -321,11 +332,23 @@ class _Session:
                 else:
                     interview.answer(attribute, reply)
                     shown = display_value(question, reply, self.lang)
+                self.changing.pop(attribute, None)
                 redo = None
                 self._autosave()
                 say(f"  = {shown}", fg="green")
                 say("  → " + self._field_line(), dim=True)
                 break
+
+    def _keep_changing(self) -> bool:
+        """The answers taken back with "back" and not answered again stand again; whether there were any."""
+        kept = bool(self.changing)
+        for attribute, value in self.changing.items():
+            if value is None:
+                self.interview.skip(attribute)
+            else:
+                self.interview.answer(attribute, value)
+        self.changing = {}
+        return kept
 
     # -- showing questions -----------------------------------------------------------------------
 
@@ -372,6 +395,11 @@ class _Session:
 
     def _save_answers(self, path: str, announce: bool, required: bool = True) -> bool:
         profile = self.interview.profile()
+        if self.changing:  # taken back but not replaced yet: still the answers, in the profile's order
+            from .profile import ATTRIBUTES
+
+            standing = {**profile, **{name: value for name, value in self.changing.items() if value is not None}}
+            profile = {name: standing[name] for name in ("id", "title", *ATTRIBUTES) if name in standing}
         if not self._write(path, profile_text(profile, path), None, required):
             return False
         self.saved_count = sum(1 for name in profile if name not in ("id", "title"))
@@ -440,7 +468,14 @@ class _Session:
         terminal.say(terminal.text("interrupted"))
         if self.interview is None:
             return
+        self._keep_changing()
         if self.save_file is not None and self._save_answers(self.save_file, announce=False):
-            terminal.say(terminal.text("kept", count=self.saved_count, file=self.save_file))
+            if self.saved_count:
+                terminal.say(terminal.text("kept", count=self.saved_count, file=self.save_file))
+            else:
+                terminal.say(terminal.text("kept_none"))
+            # NOTE: the command on a line of its own, never wrapped, so that it can be copied whole
+            command = ["advisor", "ask", "--answers", self.save_file, "--save", self.save_file]
+            click.echo("  " + shlex.join(command))
         elif self.save_file is None and self.interview.history:
             terminal.say(terminal.text("not_kept"))

@@ -177,6 +177,38 @@ def test_ctrl_c_keeps_what_was_answered(tmp_path):
     assert saved == {name: profile[name] for name in ATTRIBUTES if name in answered}
 
 
+@pytest.mark.parametrize("end", ["ctrl-c", "q", "eof"])
+def test_an_answer_taken_back_stands_until_it_is_replaced(tmp_path, end):
+    # "back" re-asks a question to change its answer; ending the session before a new answer keeps
+    # the old one (in the saved file at every moment, and in the advice)
+    session = Session(tmp_path, "--save", "answers.json")
+    assert session.wait() == "question" and session.attribute == "enterprise_size"
+    session.send("Medium")
+    assert session.wait() == "question"
+    second = session.attribute
+    session.send("1")
+    assert session.wait() == "question"
+    session.send("back")
+    assert session.wait() == "question" and session.attribute == second
+    saved = json.loads((tmp_path / "answers.json").read_text(encoding="utf-8"))
+    assert set(saved) == {"enterprise_size", second}  # taken back, but not gone from the file
+    session.send("back")  # and one further: both stand until replaced
+    assert session.wait() == "question" and session.attribute == "enterprise_size"
+    assert json.loads((tmp_path / "answers.json").read_text(encoding="utf-8")) == saved
+    if end == "ctrl-c":
+        session.child.sendintr()
+        assert session.end() == 130
+        assert "Your 2 answers are kept in answers.json" in " ".join(session.transcript.split())
+    elif end == "q":
+        session.send("q")
+        assert session.end() == 0
+    else:
+        session.child.sendeof()
+        assert session.end() == 0
+    assert json.loads((tmp_path / "answers.json").read_text(encoding="utf-8")) == saved
+    assert "Traceback" not in session.transcript
+
+
 def test_end_of_input_gives_the_advice_so_far(tmp_path):
     session = Session(tmp_path, "--save", "answers.json")
     assert session.wait() == "question"

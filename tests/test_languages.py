@@ -533,7 +533,7 @@ def test_the_batch_run_line_and_summary_in_chinese(tmp_path):
     result = run("batch", str(source), "-o", str(output), "--lang", "zh", "--summary")
     assert result.exit_code == 4
     line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("批量评估：读取 2 行，完成评估 1 行，拒收 1 行（见 ") and "编号重复：“a”" in line
+    assert line.startswith("批量评估：读取 2 行，完成评估 1 行，未能评估 1 行（见 ") and "编号重复：“a”" in line
     given = [str(source), str(output), str(tmp_path / "out.errors.csv"), "bogus", "single_problem"]
     assert english_sentences(without(result.output + result.stderr, given)) == []
     english = run("batch", str(source), "-o", str(output), "--lang", "en")
@@ -567,7 +567,7 @@ def _broken_pack(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "rules", rules)
     path = rules / "government_mediated.yml"
     text = path.read_text("utf-8")
-    text = text.replace('      zh: "政府充当中介或信息平台（政府角色：{government_roles}）。"\n', "", 1)
+    text = text.replace('      zh: "政府充当中介或信息平台（政府作用：{government_roles}）。"\n', "", 1)
     text = text.replace(
         "cites: [government_mediated, use_government_platform]", "cites: [government_mediated, nosuch]", 1
     )
@@ -802,3 +802,100 @@ def test_a_rule_tests_problems_in_chinese(tmp_path):
     assert result.exit_code != 0 and result.stderr.count("错误：") >= 3
     assert "是列表字段" in result.stderr and "不存在（现有：" in result.stderr
     assert english_sentences(without(result.stderr, [str(pack)])) == []
+
+
+# -- the messages a Chinese reader met in English (the review of 2026-11-29) -------------------------
+
+
+def _zh_error(tmp_path: Path, name: str, content: bytes, *args: str) -> str:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run(*[str(path) if arg == "FILE" else arg for arg in args], "--lang", "zh")
+    assert result.exit_code != 0
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "args", "expected"),
+    [
+        (
+            "gbk.csv",
+            "项目编号,企业规模\nA,大型企业\n".encode("gb18030"),
+            ["batch", "FILE", "-o", "-"],
+            "gbk.csv：第 1 行不是有效的 utf-8 编码（字节 0x",
+        ),
+        (
+            "unk.csv",
+            b"a,b\n1,2\n",
+            ["batch", "FILE", "-o", "-"],
+            "unk.csv：第一行没有任何合作概况字段；第一行必须是表头",
+        ),
+        ("arr.json", b"[1, 2]", ["advise", "FILE"], "arr.json：应为合作概况的字段表"),
+        (
+            "j.jsonl",
+            b'{"enterprise_size": "large"}\n{bad json}\n[1]\n',
+            ["batch", "FILE", "-o", "-"],
+            "整行：JSON 格式有误（第 2 列）：",
+        ),
+        (
+            "p.csv",
+            b"id,enterprise_size\nP1,large\n",
+            ["batch", "FILE", "-o", "-", "--encoding", "rot13"],
+            "是一种转换，不是文本编码",
+        ),
+        (
+            "q.csv",
+            b"id,enterprise_size\nP1,large\n",
+            ["batch", "FILE", "-o", "-", "--encoding", "nosuch"],
+            "不认识的编码 'nosuch'",
+        ),
+    ],
+    ids=["gbk", "no-attribute-header", "not-a-mapping", "jsonl-line", "transform-codec", "unknown-codec"],
+)
+def test_input_errors_read_in_chinese(tmp_path, name, content, args, expected):
+    stderr = _zh_error(tmp_path, name, content, *args)
+    assert expected in stderr
+    # only the parser's own detail ("Expecting property name ...") may stay in English
+    assert (
+        english_sentences(without(stderr, ["Expecting property name enclosed in double quotes", str(tmp_path)])) == []
+    )
+
+
+def test_json_kinds_and_standard_input_are_named_in_chinese(tmp_path):
+    stderr = _zh_error(tmp_path, "arr.json", b"[1, 2]", "advise", "FILE")
+    assert "读到的是数组（列表）" in stderr and "list" not in stderr
+    stderr = _zh_error(tmp_path, "j.jsonl", b'{"enterprise_size": "large"}\n[1]\n', "batch", "FILE", "-o", "-")
+    assert "实际是数组（列表）" in stderr and "未能评估 1 行" in stderr
+    empty = run("advise", "-", "--lang", "zh", input="")
+    assert empty.exit_code == 3 and "错误：标准输入：文件是空的" in empty.stderr
+
+
+def test_a_parsers_detail_is_quoted_as_it_gives_it(tmp_path):
+    # "' or '" is translated where the advisor wrote it, never inside the YAML parser's own words
+    stderr = _zh_error(tmp_path, "bad.yaml", b"enterprise_size: [large\n", "advise", "FILE")
+    assert "YAML 格式有误" in stderr and "expected ',' or ']'" in stderr and " 或 " not in stderr
+
+
+def test_ask_path_errors_read_in_chinese(tmp_path):
+    wrong = run("ask", "--lang", "zh", "--save", str(tmp_path / "out.txt"), input="")
+    assert wrong.exit_code == 2 and "文件名须以 .json, .yaml, .yml 结尾" in wrong.stderr
+    missing = run("ask", "--lang", "zh", "--report", str(tmp_path / "nowhere" / "r.md"), input="")
+    assert missing.exit_code == 2 and f"文件夹 {tmp_path / 'nowhere'} 不存在" in missing.stderr
+    for result in (wrong, missing):
+        assert english_sentences(without(result.stderr, [str(tmp_path)])) == []
+
+
+def test_decision_reasons_in_chinese_fit_a_spreadsheet_cell():
+    from advisor.advice import decision_reason_zh
+
+    # no "the questions below": a batch cell has nothing below it
+    assert (
+        decision_reason_zh("insufficient_information", []) == "信息不足，暂不能给出明确建议；请补充更多情况后再评估。"
+    )
+    assert (
+        decision_reason_zh("close_call", [("技术转让", 65), ("技术服务", 65)]) == "技术转让与技术服务并列，均为 65 分。"
+    )
+    assert (
+        decision_reason_zh("close_call", [("技术转让", 65), ("技术服务", 61)])
+        == "技术转让（65 分）与技术服务（61 分）相差不大。"
+    )

@@ -366,7 +366,7 @@ def test_the_summary_reads_in_chinese(tmp_path):
     assert result.exit_code == 0, result.stderr
     text = result.stdout
     assert text.startswith("# 批量评估汇总：")
-    assert "共读取 2 项，完成评估 2 项，拒收 0 项。" in text
+    assert "共读取 2 项，完成评估 2 项，未能评估 0 项。" in text
     for line in text.splitlines():
         if line.startswith("#") or (line and not line.startswith("|")):
             assert CJK.search(line), f"not Chinese: {line!r}"
