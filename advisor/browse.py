@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .catalogue import attribute_label, words
+from .catalogue import value_label, words
 from .knowledge import KnowledgeBase, Mode
 from .rulebook import AllOf, AttributeTest, Condition, NotOf, Rule, Rulebook
-from .scoring import format_amount, format_value
+from .scoring import format_amount, format_duration, format_value
 from .texts import LocalText, name_in
 from .textwidth import WIDTH, width, wrap
 
@@ -96,10 +96,18 @@ def _operand(attribute: str, operand: Any, lang: str, labels: ValueLabels | None
         return str(w["true" if operand else "false"])
     if lang != "en" and by_value is not None and isinstance(operand, str) and by_value.get(operand, {}).get(lang):
         return f"{format_value(operand, lang, by_value)}（{operand}）"
+    # NOTE: before the float case: 1e7 reads 1000 万元 in Chinese, not 1e+07
+    if lang != "en" and attribute == "funding_cny" and isinstance(operand, (int, float)):
+        return " " + format_amount(operand, lang)
+    if (
+        lang != "en"
+        and attribute == "duration_months"
+        and isinstance(operand, (int, float))
+        and operand == int(operand)
+    ):
+        return " " + format_duration(int(operand), lang)
     if isinstance(operand, float):
         return f"{operand:g}"
-    if lang != "en" and attribute == "funding_cny" and isinstance(operand, (int, float)):
-        return format_amount(operand, lang)
     return str(operand)
 
 
@@ -111,7 +119,7 @@ def describe_condition(
     w = words(lang, "browse")
     pad = "  " * depth
     if isinstance(condition, AttributeTest):
-        attr = condition.attr if lang == "en" else attribute_label(condition.attr, lang)
+        attr = condition.attr if lang == "en" else value_label(condition.attr, lang)
         if condition.operator == "known":
             return [pad + w["known" if condition.known else "unknown"].format(attr=attr)]
         operand = _operand(condition.attr, condition.operand, lang, labels)

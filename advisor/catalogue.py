@@ -51,6 +51,19 @@ def attribute_label(name: str, lang: str) -> str:
     return str(catalogue(lang).get("attributes", {}).get(name, name))
 
 
+#: The fields whose values are written with their unit (800 万元, 30 个月) where a reader sees them.
+UNIT_SHOWN = frozenset({"funding_cny", "duration_months"})
+
+
+def value_label(name: str, lang: str) -> str:
+    """The label beside a value written with its unit: 经费 for 经费（元）, so that a line never reads
+    经费（元）：800 万元; other fields keep their label."""
+    label = attribute_label(name, lang)
+    if name in UNIT_SHOWN and label.endswith("）") and "（" in label:
+        return label[: label.rindex("（")]
+    return label
+
+
 def place_label(region: str, lang: str) -> str:
     """A case's region ("China · Hunan") in `lang` (中国·湖南); unknown places as written."""
     places = catalogue(lang).get("places", {})

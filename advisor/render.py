@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .advice import Advice, ModeAssessment, NextQuestion, Reason
-from .catalogue import attribute_label, place_label, words
+from .catalogue import attribute_label, place_label, value_label, words
 from .evaluation import reliability_words
-from .scoring import format_amount, format_value
+from .scoring import format_amount, format_duration, format_value
 from .texts import name_in
 from .textwidth import pad, width, wrap
 
@@ -101,7 +101,8 @@ def precedent_values(
     ("Enterprise size: large" / "企业规模：大型企业")."""
     text = _words(lang)
     parts = [
-        f"{attribute_label(name, lang)}{text['colon']}{_shown(name, value, lang, value_labels)}"
+        f"{value_label(name, lang) if lang != 'en' else attribute_label(name, lang)}{text['colon']}"
+        f"{_shown(name, value, lang, value_labels)}"
         for name, value in values.items()
     ]
     return str(text["pair_sep"]).join(parts)
@@ -110,6 +111,8 @@ def precedent_values(
 def _shown(name: str, value: Any, lang: str, value_labels: Mapping[str, Any] | None) -> str:
     if name == "funding_cny" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_amount(value, lang)
+    if name == "duration_months" and lang != "en" and type(value) is int:
+        return format_duration(value, lang)
     return format_value(value, lang, (value_labels or {}).get(name))
 
 
@@ -214,7 +217,9 @@ def render_text(
         lines.append(text["find_out"])
         for question in advice.next_questions:
             asked = (questions or {}).get(question.attribute, question.question)
-            lines += _wrap(f"? {question.attribute}{text['colon']}{asked}", "    ", "  ")
+            # NOTE: English keeps the field's name (what a file or the API calls it); other languages its label
+            named = question.attribute if lang == "en" else attribute_label(question.attribute, lang)
+            lines += _wrap(f"? {named}{text['colon']}{asked}", "    ", "  ")
             labels = (value_labels or {}).get(question.attribute)
             for phrase in answer_effects(question, advice, lang, labels):
                 lines += _wrap(phrase, "        ", "      " + text["if"])

@@ -79,14 +79,19 @@ def format_value(value: Any, lang: str = "en", labels: Mapping[Any, Mapping[str,
 
 
 def format_amount(value: float, lang: str) -> str:
-    """An amount of CNY as a reader writes it: 5,000 万元 / 1.2 亿元 in Chinese, 50,000,000 in English."""
+    """An amount of CNY as a reader writes it: 5000 万元 / 1.2 亿元 / 10 万亿元 in Chinese (no
+    thousands commas beside 万 and 亿, never an exponent), 50,000,000 in English."""
     if lang == "zh":
-        if value >= 1e8:
-            return f"{value / 1e8:,.4g} 亿元"
-        if value >= 1e4:
-            return f"{value / 1e4:,.6g} 万元"
-        return f"{value:,.2f}".rstrip("0").rstrip(".") + " 元"
+        for unit, size in (("万亿元", 1e12), ("亿元", 1e8), ("万元", 1e4)):
+            if value >= size:
+                return f"{_decimals(value / size, 4)} {unit}"
+        return f"{_decimals(value, 2)} 元"
     return f"{value:,.2f}".rstrip("0").rstrip(".")  # the field's label says CNY
+
+
+def _decimals(number: float, places: int) -> str:
+    """`number` with at most `places` decimals, trailing zeros dropped: 2000, 1.2, 12.3457."""
+    return f"{number:.{places}f}".rstrip("0").rstrip(".")
 
 
 def format_duration(months: int, lang: str) -> str:

@@ -899,3 +899,21 @@ def test_decision_reasons_in_chinese_fit_a_spreadsheet_cell():
         decision_reason_zh("close_call", [("技术转让", 65), ("技术服务", 61)])
         == "技术转让（65 分）与技术服务（61 分）相差不大。"
     )
+
+
+def test_values_with_their_unit_are_read_as_people_write_them():
+    # a threshold or a value written with its unit; the label beside it then drops its own unit
+    sa004 = run("explain", "SA004", "--lang", "zh").stdout
+    assert "经费不少于 1000 万元" in sa004 and "1e+07" not in sa004
+    assert "合作期限不超过 1 年" in run("explain", "TS004", "--lang", "zh").stdout
+    advice = run("advise", str(ROOT / "examples" / "technology_equity.json"), "--lang", "zh").stdout
+    assert "经费：800 万元" in advice and "经费（元）：" not in advice
+    assert "funding_cny <= 500000" in run("explain", "TS004", "--lang", "en").stdout  # English as it was
+
+
+def test_the_questions_still_worth_asking_are_named_by_their_labels_in_chinese(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"enterprise_size": "medium", "funding_cny": 3500000, "duration_months": 30}))
+    chinese = run("advise", str(path), "--lang", "zh").stdout.split("还需了解", 1)[1]
+    assert "? 高校技术入股：" in chinese and "university_takes_equity" not in chinese
+    assert "? university_takes_equity: " in run("advise", str(path), "--lang", "en").stdout
