@@ -64,7 +64,30 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
         return value
     if name == "kind":
         return str(catalogue.get("kinds", {}).get(value, value))
+    if name in ("low", "high") and lang == "zh":
+        return _count(value)
     return _fragments(value, lang)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _amount(text: str, lang: str) -> str:
+    """A bound of an amount as a reader writes it (10 万亿元), from the English wording (10,000,000,000,000)."""
+    from .scoring import format_amount
+
+    number = _number(text)
+    return format_amount(number, lang) if number is not None else text
+
+
+def _count(text: str) -> str:
+    """A whole bound in Chinese without a thousands comma (100000, as the questionnaire writes it)."""
+    number = _number(text)
+    return str(int(number)) if number is not None and number == int(number) else text
 
 
 @functools.cache
@@ -148,7 +171,8 @@ def allowed_text(field: str, allowed: str, lang: str, labels: ValueLabels | None
         for key, pattern in bounds:
             match = pattern.match(allowed)
             if key == "number_range" and match:
-                return str(w["amount_range"].format(**match.groupdict()))
+                bounds_shown = {name: _amount(value, lang) for name, value in match.groupdict().items()}
+                return str(w["amount_range"].format(**bounds_shown))
     return translate(allowed, lang, "allowed_values")
 
 

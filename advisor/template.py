@@ -17,6 +17,7 @@ import click
 
 from .catalogue import attribute_label, words
 from .options import lang_option
+from .problem_text import allowed_text
 from .profile import ATTRIBUTES
 from .questions import Question, load_questions
 
@@ -141,7 +142,7 @@ def write_xlsx(path: Path, lang: str) -> None:
         question = questions.get(name)
         values = "\n".join(f"{label} — {choice.meaning.get(lang)}" for choice, (_, label) in _pairs(question, lang))
         if not values and name in ATTRIBUTES:
-            values = ATTRIBUTES[name].allowed()
+            values = allowed_text(name, ATTRIBUTES[name].allowed(), lang)
         guide.append(
             [attribute_label(name, lang), name, question.text.get(lang) if question else w["free_text"], values]
         )
@@ -200,7 +201,7 @@ def _validate(
             allow_blank=True,
             showErrorMessage=True,
             errorTitle=w["error_title"],
-            error=w["error_number"].format(allowed=spec.allowed()),
+            error=w["error_number"].format(allowed=allowed_text(spec.name, spec.allowed(), lang)),
         )
     else:
         return

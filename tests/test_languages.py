@@ -917,3 +917,26 @@ def test_the_questions_still_worth_asking_are_named_by_their_labels_in_chinese(t
     chinese = run("advise", str(path), "--lang", "zh").stdout.split("还需了解", 1)[1]
     assert "? 高校技术入股：" in chinese and "university_takes_equity" not in chinese
     assert "? university_takes_equity: " in run("advise", str(path), "--lang", "en").stdout
+
+
+def test_ranges_in_chinese_errors_have_no_thousands_commas(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"funding_cny": -5, "institution_count": 1000000}))
+    stderr = run("advise", str(path), "--lang", "zh").stderr
+    assert "应为 0 元到 10 万亿元之间的金额" in stderr and "应为 1 到 100000 之间的整数" in stderr
+    assert not re.search(r"\d,\d{3}", stderr)
+
+
+def test_the_chinese_template_states_ranges_in_chinese(tmp_path):
+    import openpyxl
+
+    target = tmp_path / "模板.xlsx"
+    assert run("template", "--lang", "zh", "-o", str(target)).exit_code == 0
+    book = openpyxl.load_workbook(target)
+    texts = [
+        value for sheet in book for row in sheet.iter_rows(values_only=True) for value in row if isinstance(value, str)
+    ]
+    texts += [rule.error for sheet in book for rule in sheet.data_validations.dataValidation if rule.error]
+    assert any("应为 1 到 600 之间的整数" in text for text in texts)
+    assert any("应为 0 元到 10 万亿元之间的金额" in text for text in texts)
+    assert not [text for text in texts if "an integer" in text or "a number >=" in text]
