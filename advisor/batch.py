@@ -495,13 +495,23 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
         writers.append(output)
         errors = None
         if options.errors is not None:
+            error_options: dict[str, Any] = {"sheet": "rejected"}
+            if options.errors_format == "xlsx":  # a workbook is for a reader: in the run's language, as the advice
+                from .catalogue import words
+
+                book_words = words(options.lang, "workbook")
+                error_options = {
+                    "sheet": book_words["rejected_sheet"],
+                    "styled": True,
+                    "labels": [book_words["error_columns"][column] for column in ERROR_COLUMNS],
+                }
             errors = TableWriter(
                 options.errors,
                 options.errors_format,
                 ERROR_COLUMNS,
                 encoding=options.output_encoding,
-                sheet="rejected",
                 unencodable="backslashreplace",  # an error row is always written, escapes and all
+                **error_options,
             )
             writers.append(errors)
         rows: Iterable[Any] = chain([first], source_rows) if first is not None else iter(())

@@ -113,8 +113,10 @@ def column_labels(header: Sequence[str], lang: str) -> list[str]:
 
 
 def column_ids(labels: Sequence[Any], lang: str) -> list[Any]:
-    """The column ids of a header written by `column_labels` (for programs reading the workbook)."""
-    by_label = {str(label): column for column, label in words(lang, "workbook")["columns"].items()}
+    """The column ids of a header written by `column_labels`, or of the errors workbook's (for
+    programs reading the workbooks)."""
+    book = words(lang, "workbook")
+    by_label = {str(label): column for column, label in [*book["error_columns"].items(), *book["columns"].items()]}
     return [by_label.get(str(label), label) for label in labels]
 
 

@@ -940,3 +940,27 @@ def test_the_chinese_template_states_ranges_in_chinese(tmp_path):
     assert any("应为 1 到 600 之间的整数" in text for text in texts)
     assert any("应为 0 元到 10 万亿元之间的金额" in text for text in texts)
     assert not [text for text in texts if "an integer" in text or "a number >=" in text]
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheet", "header"),
+    [
+        ("zh", "未能评估的行", ["行号", "项目编号", "字段", "填写的值", "问题", "可填写的值"]),
+        ("en", "Rejected rows", ["Row", "ID", "Field", "Value given", "Problem", "Allowed"]),
+    ],
+)
+def test_the_errors_workbook_is_in_the_runs_language(tmp_path, lang, sheet, header):
+    import openpyxl
+
+    source = tmp_path / "p.csv"
+    source.write_text("id,enterprise_size\nP1,large\nP2,超大型\n", encoding="utf-8")
+    result = run("batch", str(source), "-o", str(tmp_path / "out.xlsx"), "--lang", lang, "--no-progress")
+    assert result.exit_code == 4
+    book = openpyxl.load_workbook(tmp_path / "out.errors.xlsx")
+    rows = list(book.active.iter_rows(values_only=True))
+    assert book.sheetnames == [sheet] and list(rows[0]) == header
+    assert rows[1][:4] == (3, "P2", "enterprise_size", "超大型")
+    from advisor.batch import ERROR_COLUMNS
+    from advisor.workbook import column_ids
+
+    assert column_ids(rows[0], lang) == list(ERROR_COLUMNS)  # a program maps the labels back
