@@ -11,6 +11,7 @@ NOTE: module level imports only click and the standard library, so `advisor --he
 
 from __future__ import annotations
 
+import functools
 import math
 import signal
 import sys
@@ -303,12 +304,42 @@ def _advice_json(advice: Advice) -> str:
     return advice.model_dump_json()
 
 
-def _questions_cell(advice: Advice) -> str:
+def _questions_cell(advice: Advice, lang: str = "en") -> str:
+    """The --what-if cell: each question worth asking, with the leader each answer would give.
+    English keeps the ids (university_takes_equity (true: technology_equity 68)); another language
+    names the field, the answer and the mode as a reader words them (高校技术入股（若答“是”：技术入股 68 分））."""
+    if lang == "en":
+        parts = []
+        for question in advice.next_questions:
+            answers = ", ".join(
+                f"{_show(a.value)}: {a.leading_mode or 'none'} {a.leading_score}" for a in question.answers
+            )
+            parts.append(f"{question.attribute} ({answers})" if answers else question.attribute)
+        return "; ".join(parts)
+    from .catalogue import attribute_label, words
+    from .problem_text import default_value_labels
+
+    w = words(lang, "batch_cells")
+    names = {mode.id: mode.name_zh or mode.name for mode in advice.modes}
+    labels = default_value_labels()
     parts = []
     for question in advice.next_questions:
-        answers = ", ".join(f"{_show(a.value)}: {a.leading_mode or 'none'} {a.leading_score}" for a in question.answers)
-        parts.append(f"{question.attribute} ({answers})" if answers else question.attribute)
-    return "; ".join(parts)
+        by_value = labels.get(question.attribute, {})
+        answers = str(w["answer_sep"]).join(
+            str(w["answer"]).format(
+                value=by_value.get(_key(a.value), {}).get(lang) or _show(a.value),
+                mode=names.get(a.leading_mode or "", w["no_leader"]),
+                score=a.leading_score,
+            )
+            for a in question.answers
+        )
+        field = attribute_label(question.attribute, lang)
+        parts.append(str(w["question"]).format(field=field, answers=answers) if answers else field)
+    return str(w["question_sep"]).join(parts)
+
+
+def _key(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 @dataclass
@@ -354,7 +385,8 @@ def _scored_chunks(
     """The library's scoring loop with the command's settings; with full advice (JSON Lines) or
     --what-if, a scored item's last place holds its rendered text."""
     full, what_if = settings["full"], settings["what_if"]
-    render = (_advice_json if settings["jsonl"] else _questions_cell) if full or what_if else None
+    cell = functools.partial(_questions_cell, lang=settings.get("lang", "en"))
+    render = (_advice_json if settings["jsonl"] else cell) if full or what_if else None
     return scored_chunks(
         advisor,
         rows,
@@ -524,7 +556,13 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit=" rows", file=sys.stderr, dynamic_ncols=True, mininterval=0.5, smoothing=0.1)
-        settings = {"full": jsonl, "what_if": what_if, "max_questions": options.max_questions, "jsonl": jsonl}
+        settings = {
+            "full": jsonl,
+            "what_if": what_if,
+            "max_questions": options.max_questions,
+            "jsonl": jsonl,
+            "lang": options.lang,
+        }
         if options.workers > 1:
             chunks = _in_workers(rows, options, settings)
         else:

@@ -964,3 +964,18 @@ def test_the_errors_workbook_is_in_the_runs_language(tmp_path, lang, sheet, head
     from advisor.workbook import column_ids
 
     assert column_ids(rows[0], lang) == list(ERROR_COLUMNS)  # a program maps the labels back
+
+
+def test_the_what_if_cell_reads_in_chinese(tmp_path):
+    source = tmp_path / "p.csv"
+    source.write_text(
+        "id,enterprise_size,existing_result,research_stages,technology_level\nP1,medium,true,production,high\n",
+        encoding="utf-8",
+    )
+    english = run("batch", str(source), "-o", "-", "--what-if", "--lang", "en", "--no-progress").stdout
+    chinese = run("batch", str(source), "-o", "-", "--what-if", "--lang", "zh", "--no-progress").stdout
+    english_cell = list(csv.DictReader(english.lstrip("\ufeff").splitlines()))[0]["next_questions"]
+    chinese_cell = list(csv.DictReader(chinese.lstrip("\ufeff").splitlines()))[0]["next_questions"]
+    assert re.match(r"[a-z_]+ \(", english_cell)  # English keeps the ids a program reads
+    assert chinese_cell and "若答“" in chinese_cell and " 分" in chinese_cell
+    assert not re.search(r"[a-z]{3,}_[a-z]", chinese_cell) and english_sentences(chinese_cell) == []
