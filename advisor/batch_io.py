@@ -67,6 +67,16 @@ class SourceRow(NamedTuple):
     carried: tuple[Any, ...] = ()
 
 
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _chinese_header(name: str) -> str:
+    """A field's Chinese label, the header a Chinese sheet uses for it (企业规模 for enterprise_size)."""
+    from .catalogue import attribute_label
+
+    return attribute_label(name, "zh")
+
+
 def detect_format(path: str, override: str | None, choices: Sequence[str], option: str) -> str:
     """The format of a file: `override` if given, else from the extension."""
     if override:
@@ -146,6 +156,8 @@ class Columns:
                 if len(text) > 60:
                     text = text[:57] + "..."
                 close = self.near_miss(text) or difflib.get_close_matches(normalise_name(text), self.known, n=1)
+                if close and _CJK.search(text):  # a Chinese header is mended by the Chinese label (企业规模)
+                    close = [_chinese_header(close[0])]
                 hints.append(f"{text!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
             if len(unknown) > UNKNOWN_SHOWN:
                 hints.append(f"and {len(unknown) - UNKNOWN_SHOWN:,} more")

@@ -104,6 +104,11 @@ def render_diff(
     type=click.Choice(["csv", "jsonl", "json", "xlsx"]),
     help="Read FILE as proposals in this format (default: from the extension; .yml/.yaml or a folder = cases).",
 )
+@click.option(
+    "--ignore-unknown-columns",
+    is_flag=True,
+    help="Leave out columns of FILE that are not profile attributes instead of stopping.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @with_pack
 @lang_option("Language of the text and Markdown report (the JSON keeps ids and codes).")
@@ -111,6 +116,7 @@ def command(
     file: str,
     base_rules_dir: str,
     input_format: str | None,
+    ignore_unknown_columns: bool,
     fmt: str,
     rules_dir: str | None,
     knowledge_dir: str | None,
@@ -127,7 +133,7 @@ def command(
 
     new = _advisor(rules_dir, knowledge_dir)
     base = Advisor(rules_dir=base_rules_dir, knowledge_dir=knowledge_dir)
-    items, rejected = load_items(file, input_format)
+    items, rejected = load_items(file, input_format, ignore_unknown_columns)
     diff = diff_packs(base, new, items, rejected)
     if fmt == "json":
         # NOTE: the JSON is read by scripts: its names keep the English wording

@@ -45,7 +45,9 @@ class Rejected:
     problems: tuple[FieldProblem, ...] = ()
 
 
-def load_items(path: str, input_format: str | None = None) -> tuple[list[Item], list[Rejected]]:
+def load_items(
+    path: str, input_format: str | None = None, ignore_unknown_columns: bool = False
+) -> tuple[list[Item], list[Rejected]]:
     """Items from a cases folder / YAML file, or from a proposals file in any batch format.
 
     Rows that cannot be used are returned as Rejected (row number and why), never dropped."""
@@ -56,7 +58,7 @@ def load_items(path: str, input_format: str | None = None) -> tuple[list[Item], 
     from .row_scoring import RowValidator
 
     fmt = detect_format(path, input_format, INPUT_FORMATS, "--input-format")
-    columns = Columns(["id", "title", EXPECTED_COLUMN, *ATTRIBUTES], ignore_unknown=False)
+    columns = Columns(["id", "title", EXPECTED_COLUMN, *ATTRIBUTES], ignore_unknown=ignore_unknown_columns)
     items: list[Item] = []
     rejected: list[Rejected] = []
     validator = RowValidator()

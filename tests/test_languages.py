@@ -979,3 +979,11 @@ def test_the_what_if_cell_reads_in_chinese(tmp_path):
     assert re.match(r"[a-z_]+ \(", english_cell)  # English keeps the ids a program reads
     assert chinese_cell and "若答“" in chinese_cell and " 分" in chinese_cell
     assert not re.search(r"[a-z]{3,}_[a-z]", chinese_cell) and english_sentences(chinese_cell) == []
+
+
+def test_a_misspelt_chinese_header_is_mended_by_its_chinese_label(tmp_path):
+    source = tmp_path / "p.csv"
+    source.write_text("项目编号,企业规摸\nA,大型企业\n", encoding="utf-8")
+    for lang in ("zh", "en"):
+        stderr = run("batch", str(source), "-o", "-", "--lang", lang).stderr
+        assert "'企业规摸'" in stderr and "'企业规模'" in stderr and "enterprise_size" not in stderr

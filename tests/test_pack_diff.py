@@ -116,3 +116,15 @@ def test_diff_cli_needs_base_rules(tmp_path):
     result = CliRunner().invoke(cli, ["diff", str(tmp_path)])
     assert result.exit_code == 2
     assert "--base-rules" in result.stderr
+
+
+def test_diff_leaves_out_unknown_columns_when_asked(tmp_path):
+    path = tmp_path / "proposals.csv"
+    path.write_text("id,enterprise_size,地区\nP1,large,长沙\n", encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["diff", "--base-rules", str(ROOT / "rules"), str(path)])
+    assert refused.exit_code == 3 and "--ignore-unknown-columns" in refused.stderr
+    result = CliRunner().invoke(
+        cli, ["diff", "--base-rules", str(ROOT / "rules"), str(path), "--ignore-unknown-columns"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "on 1 item" in result.stdout
