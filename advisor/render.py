@@ -175,7 +175,13 @@ def render_text(
     lines.append("")
     lines.append(pad(text["modes"], _NAME_COLUMN) + text["columns"])
     for mode in advice.modes:
-        name = text["name_pair"].format(name=name_in(mode, lang), other=_other_name(mode, lang))
+        # NOTE: the ranking is a table: Chinese names alone keep its columns (the long English
+        # names, given in `advisor mode` and the reports, pushed scores onto lines of their own)
+        name = (
+            name_in(mode, lang)
+            if lang == "zh"
+            else text["name_pair"].format(name=name_in(mode, lang), other=_other_name(mode, lang))
+        )
         label = f"  {mode.rank}. {name}"
         if width(label) > _NAME_COLUMN:  # a long name gets a line of its own
             lines.append(label)

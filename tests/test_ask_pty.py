@@ -258,7 +258,7 @@ def test_chinese_questions_and_answers(tmp_path):
     out = session.transcript
     assert "= 小型企业" in out and "= 不知道" in out
     assert "技术服务领先（" in out and "可以给出建议了" in out
-    assert "1. 技术服务（Technology Service）" in out and "合作模式（按适合程度排序）" in out  # the advice in Chinese
+    assert "1. 技术服务  " in out and "合作模式（按适合程度排序）" in out  # the advice in Chinese
 
 
 def test_more_detail_and_the_offer_to_save(tmp_path):

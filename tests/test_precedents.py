@@ -83,7 +83,10 @@ def test_the_label_sentence_is_in_text_and_markdown(shipped):
     assert advice.reliability.decision == advice.decision
     assert advice.reliability.sentence in " ".join(render_text(advice).split())
     assert advice.reliability.sentence in render_markdown(advice)
-    share = catalogue("zh")["reliability"]["shares"][advice.reliability.in_ten]  # 约九成
+    zh = catalogue("zh")["reliability"]
+    right, cases = advice.reliability.right, advice.reliability.cases
+    share = zh["over_nine"] if 10 * right > 9.5 * cases and right < cases else zh["shares"][advice.reliability.in_ten]
+    assert right == 58 and cases == 59 and share == "九成以上"  # not 约九成 beside 58 of 59
     assert f"{share}" in render_text(advice, "zh") and f"有 {advice.reliability.right} 个" in render_text(advice, "zh")
 
 
