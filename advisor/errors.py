@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +37,25 @@ class _Missing:
 _MISSING: Any = _Missing()
 
 
+def _bounded_repr() -> reprlib.Repr:
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxlist, shown.maxtuple, shown.maxdict, shown.maxset = 3, 12, 12, 8, 8
+    shown.maxstring, shown.maxlong, shown.maxother = 80, 80, 80
+    return shown
+
+
+_BOUNDED = _bounded_repr()
+
+
 def _show(value: Any) -> str:
     """A refused value as a message quotes it: repr, cut to 80 characters. An integer too long
     for Python to write (over 4,300 digits) is described by its size instead."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
         return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
     try:
-        text = repr(value)
+        # NOTE: a list or mapping is written only as far as it is shown: one that shares itself
+        # millions of times over (a caller's, or YAML aliases) costs no more than a short one.
+        text = _BOUNDED.repr(value) if isinstance(value, (list, dict, tuple, set, frozenset)) else repr(value)
     except ValueError:  # NOTE: a huge integer inside a list or mapping
         return f"a {type(value).__name__} holding an integer too long to show"
     except RecursionError:  # NOTE: a value nested thousands deep (a library caller's dict)

@@ -24,6 +24,12 @@ MAX_DEPTH = 32
 MAX_INT_DIGITS = 100
 #: Characters of one attribute's value in a batch cell (the longest list of choices is far shorter).
 MAX_CELL_CHARS = 1000
+#: Values in a YAML profile, every alias (*name) counted as the copy it stands for: 1 MiB of YAML
+#: without aliases holds far fewer, so only a "billion laughs" document of aliases of aliases
+#: reaches it (600 bytes can stand for 387 million values).
+MAX_PROFILE_VALUES = 1 << 20
+#: The same for one file of a rule pack or knowledge base (20,000 rules are about 10^6 values).
+MAX_PACK_VALUES = 10_000_000
 
 
 class LimitExceeded(ValueError):
@@ -60,6 +66,40 @@ def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
         if depth > limit:
             raise LimitExceeded(too_deep_message())
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
+def check_expansion(value: Any, limit: int) -> None:
+    """Raises LimitExceeded when the lists and mappings of `value` hold more than `limit` values
+    counting every shared one (a YAML alias) as often as it appears, or when one holds itself.
+
+    NOTE: each distinct list or mapping is sized once (by id), so this takes time in what the
+    document holds, not in what its aliases stand for."""
+    sizes: dict[int, int] = {}
+    open_ids: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        item, children_done = stack.pop()
+        key = id(item)
+        children = list(item.values()) if isinstance(item, dict) else item
+        if children_done:
+            open_ids.discard(key)
+            size = len(children) + sum(sizes.get(id(child), 0) for child in children if isinstance(child, (dict, list)))
+            if size > limit:
+                raise LimitExceeded(
+                    f"the document stands for more than {limit:,} values once its aliases (*name) are expanded"
+                )
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        open_ids.add(key)
+        stack.append((item, True))
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if id(child) in open_ids:
+                    raise LimitExceeded("an alias (*name) refers to the list or mapping that holds it")
+                if id(child) not in sizes:
+                    stack.append((child, False))
 
 
 def loads_json(text: str) -> Any:

@@ -15,7 +15,15 @@ from typing import Any
 import yaml
 
 from .errors import InputError
-from .limits import MAX_PROFILE_BYTES, LimitExceeded, check_yaml, loads_json, read_bounded
+from .limits import (
+    MAX_PROFILE_BYTES,
+    MAX_PROFILE_VALUES,
+    LimitExceeded,
+    check_expansion,
+    check_yaml,
+    loads_json,
+    read_bounded,
+)
 
 
 def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str, Any]:
@@ -36,6 +44,7 @@ def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str
         try:
             check_yaml(text)
             data = yaml.safe_load(text)
+            check_expansion(data, MAX_PROFILE_VALUES)
         except LimitExceeded as error:
             raise InputError(f"{name}: {error}") from None
         except yaml.YAMLError as error:

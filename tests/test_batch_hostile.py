@@ -23,13 +23,28 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli import EXIT_INPUT, EXIT_USAGE, cli
-from advisor.limits import MAX_CELL_CHARS, MAX_DEPTH, MAX_INT_DIGITS, MAX_LINE_CHARS, MAX_PROFILE_BYTES
+from advisor.limits import (
+    MAX_CELL_CHARS,
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_LINE_CHARS,
+    MAX_PACK_VALUES,
+    MAX_PROFILE_BYTES,
+    MAX_PROFILE_VALUES,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXIT_REJECTS = 4
 GOOD = {"id": "good", "enterprise_size": "large", "scope": "multi_program", "duration_months": 36}
 HUGE_INT = "9" * 5000
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+def laughs(levels: int, key: str = "title") -> str:
+    """A "billion laughs" YAML document: each level a list of nine aliases of the level before."""
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return "\n".join([*lines, f"{key}: *a{levels - 1}", ""])
 
 
 def invoke(*args: str, input: str | bytes | None = None):
@@ -52,6 +67,8 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         (".json", '{"a": ' + DEEP_JSON + "}", f"limit of {MAX_DEPTH} levels"),
         (".yml", "funding_cny: " + HUGE_INT + "\n", f"limit of {MAX_INT_DIGITS}"),
         (".yml", "a: " + DEEP_JSON + "\n", f"limit of {MAX_DEPTH} levels"),
+        (".yml", laughs(9), f"more than {MAX_PROFILE_VALUES:,} values once its aliases"),
+        (".yml", "a: &a [1, *a]\n", "refers to the list or mapping that holds it"),
     ],
 )
 @pytest.mark.parametrize("command", ["advise", "ask"])
@@ -62,6 +79,29 @@ def test_a_hostile_profile_file_is_refused_with_the_limit(tmp_path, suffix, text
     result = invoke(*args, input="")
     assert result.exit_code == EXIT_INPUT, result.output
     assert limit in result.output
+
+
+def test_a_billion_laughs_rule_pack_is_refused_with_the_limit(tmp_path):
+    import shutil
+
+    pack = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", pack)
+    (pack / "laughs.yml").write_text(laughs(9, key="rules"), encoding="utf-8")
+    started = time.monotonic()
+    result = invoke("validate", "--rules", str(pack))
+    assert result.exit_code == 1 and f"more than {MAX_PACK_VALUES:,} values once its aliases" in result.output
+    assert time.monotonic() - started < 20  # it took 33 s and 2.3 GB before
+
+
+def test_a_value_that_shares_itself_is_quoted_in_bounded_time():
+    from advisor.errors import show_value
+
+    value: list[object] = ["lol"] * 9
+    for _ in range(12):  # 9**13 leaves
+        value = [value] * 9
+    started = time.monotonic()
+    shown = show_value(value)
+    assert len(shown) <= 80 and shown.startswith("[[[") and time.monotonic() - started < 1
 
 
 def test_dev_zero_as_a_profile_is_refused_in_bounded_memory():
