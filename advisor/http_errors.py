@@ -7,6 +7,7 @@ exception handlers that turn every error into that shape (never a traceback, nev
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .catalogue import attribute_label, words
 from .errors import _MISSING, ProfileError
 from .langs import FALLBACK, LANGS
+from .limits import bounded_int
 from .problem_text import allowed_text, field_name, translate
 
 ErrorCode = Literal[
@@ -102,10 +104,22 @@ def problem(field: str, value: Any, message: str, allowed: str | None) -> dict[s
     """One problem record; `value` is left out when it is errors._MISSING (nothing was given)."""
     record: dict[str, Any] = {"field": field}
     if value is not _MISSING:
-        record["value"] = value
+        record["value"] = _json_safe(value)
     record["message"] = message
     record["allowed"] = allowed
     return record
+
+
+def _json_safe(value: Any) -> Any:
+    """A refused value as JSON can carry it: a number JSON has no word for (1e400 read as
+    infinity, NaN) is quoted as text ("inf"), so the 422 that names it is never a 500."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value
 
 
 def profile_problems(error: ProfileError) -> list[dict[str, Any]]:
@@ -224,7 +238,7 @@ def parse_json_body(body: bytes, expected: str) -> Any:
         missing = problem("(body)", _MISSING, "a JSON body is required", expected)
         raise RequestRejected(error_body("invalid_request", "the request has no body", [missing]))
     try:
-        return json.loads(body, parse_constant=_not_json)
+        return json.loads(body, parse_constant=_not_json, parse_int=bounded_int)
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         detail = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         bad = problem("(body)", _MISSING, f"the body is not valid JSON ({detail})", expected)

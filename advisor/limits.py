@@ -44,6 +44,8 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+#: json's parse_int within MAX_INT_DIGITS (for readers that call json themselves, e.g. the HTTP API).
+bounded_int = _bounded_int
 _DECODER = json.JSONDecoder(parse_int=_bounded_int)
 
 

@@ -61,6 +61,40 @@ def test_non_json_numbers_huge_integers_and_deep_nesting_get_a_json_422(api, pat
     assert problem["field"] == "(body)" and "not valid JSON" in problem["message"]
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/advise", b'{"funding_cny": 1e400}', "funding_cny"),
+        ("/v1/advise?lang=zh", b'{"duration_months": -1e400}', "duration_months"),
+        ("/v1/advise", b'{"funding_sources": ["enterprise", 1e400]}', "funding_sources[1]"),
+        ("/v1/interview/next", b'{"answers": {"funding_cny": 1e400}}', "funding_cny"),
+        ("/v1/questions/funding_cny/parse", b'{"text": 1e400}', "text"),
+    ],
+)
+def test_a_number_too_big_for_a_float_is_named_in_a_422_never_a_500(api, path, body, field):
+    # 1e400 is valid JSON that Python reads as infinity: the 422 quotes it as text ("inf")
+    response = api.post(path, content=body)
+    assert response.status_code == 422, response.text
+    (found,) = [p for p in strict_json(response)["problems"] if p["field"] == field]
+    assert found["value"] in ("inf", "-inf")
+
+
+def test_a_number_too_big_for_a_float_loses_no_other_row_of_a_batch(api):
+    response = api.post("/v1/batch", content=b'{"id": "b0"}\n{"id": "a", "funding_cny": 1e400}\n{"id": "b"}\n')
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert response.status_code == 200 and [line["id"] for line in lines] == ["b0", "a", "b"]
+    assert "advice" in lines[0] and "advice" in lines[2]
+    assert lines[1]["error"]["problems"][0]["value"] == "inf"
+
+
+def test_a_huge_integer_is_refused_in_the_words_of_every_surface(api):
+    problem = assert_error(
+        api.post("/v1/advise", content=b'{"funding_cny": ' + b"9" * 5000 + b"}"), 422, "invalid_request"
+    )
+    assert "a number has 5,000 digits, over the limit of 100" in problem["problems"][0]["message"]
+    assert "sys.set_int_max_str_digits" not in problem["message"] + problem["problems"][0]["message"]
+
+
 def test_a_valid_body_of_the_wrong_shape_gets_the_api_shape_too(api):
     body = assert_error(api.post("/v1/interview/next", json=[1, 2]), 422, "invalid_request")
     assert body["problems"][0]["field"] == "(body)"
