@@ -682,10 +682,12 @@ CARRIED_SHOWN = 10
 def _carried_header(carried: list[str], header: list[str]) -> list[str]:
     """The output headers of the carried columns: as in the input, unless an advice column has
     that name (a column `decision` in the input becomes `decision (input)`)."""
+    from .batch_io import neutralise
+
     taken = set(header)
     out = []
     for name in carried:
-        shown = name
+        shown = neutralise(name)  # a header from the user's file is shown, never run
         while shown in taken:
             shown = f"{shown} (input)"
         taken.add(shown)

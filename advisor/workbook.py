@@ -167,6 +167,7 @@ def add_summary_sheet(book: Any, figures: Figures) -> None:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
 
+    from .batch_io import neutralise
     from .portfolio import figure_rows
 
     w = words(figures.lang, "workbook")
@@ -194,6 +195,12 @@ def add_summary_sheet(book: Any, figures: Figures) -> None:
 
     def put(cells: list[Any]) -> int:
         nonlocal row
+        # NOTE: group values and column names come from the user's file: shown, never run
+        for index, cell in enumerate(cells):
+            if isinstance(cell, str):
+                cells[index] = neutralise(cell)
+            elif isinstance(getattr(cell, "value", None), str):
+                cell.value = neutralise(cell.value)
         sheet.append(cells)
         row += 1
         return row

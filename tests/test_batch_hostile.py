@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import resource
 import signal
 import stat
@@ -440,3 +441,26 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path):
     assert process.returncode == 130, err
     assert b"interrupted" in err and b"Traceback" not in err
     assert not output.exists() and not list(tmp_path.glob(".out.csv.*"))
+
+
+def test_formulas_from_the_file_are_shown_never_run_in_the_summary_and_the_headers(tmp_path):
+    source = tmp_path / "p.csv"
+    source.write_text(
+        'id,enterprise_size,region,"=HYPERLINK(""http://evil.example/"")"\n'
+        'P1,large,"=HYPERLINK(""http://evil.example/"",""click"")",x\nP2,small,=1+1,y\n',
+        encoding="utf-8",
+    )
+    target = tmp_path / "out.xlsx"
+    result = invoke(
+        "batch", str(source), "-o", str(target), "--group-by", "region", "--report", str(tmp_path / "r.html")
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as book:
+        names = sorted(name for name in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name))
+        sheets = [book.read(name).decode() for name in names]
+    assert len(sheets) == 2 and not any("<f>" in sheet for sheet in sheets)  # no formula anywhere
+    assert any("'=HYPERLINK" in sheet for sheet in sheets[1:])  # the Summary's group value, quoted
+    csv_out = tmp_path / "out.csv"
+    assert invoke("batch", str(source), "-o", str(csv_out)).exit_code == 0
+    header = next(csv.reader(io.StringIO(csv_out.read_text(encoding="utf-8-sig"))))
+    assert header[-1] == '\'=HYPERLINK("http://evil.example/")'

@@ -415,7 +415,7 @@ def test_a_misspelt_chinese_header_is_still_an_error_with_a_suggestion(tmp_path)
     source.write_text("项目编号,企业规摸,备注\nP1,大型,x\n", encoding="utf-8")
     result = run(str(source), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == EXIT_INPUT
-    assert "'企业规摸' (did you mean 'enterprise_size'?)" in result.stderr
+    assert "'企业规摸' (did you mean '企业规模'?)" in result.stderr
     assert "备注" not in result.stderr.split("(columns that")[0], "备注 is not the problem"
     assert not (tmp_path / "out.csv").exists()
 
