@@ -136,7 +136,7 @@ def check_template(message: str, read: set[str], label: str = "message") -> list
             problems += _format_problems(field, spec, shown, label)
     if problems:
         return problems
-    values = {name: format_value(_sample_value(name)) for name in read}
+    values = {name: format_value(_sample_value(name)) for name in read if name in ATTRIBUTES}
     for sample in (values, {}):
         try:
             render_message(message, sample)

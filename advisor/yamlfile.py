@@ -25,6 +25,9 @@ def read_yaml(path: Path) -> Any:
         return data
     except LimitExceeded as error:
         raise RulePackError([PackProblem(str(path), None, str(error))]) from None
+    except ValueError as error:  # NOTE: PyYAML reading an integer of over 4,300 digits
+        problem = "a number has more than 4,300 digits" if "digits" in str(error) else str(error)
+        raise RulePackError([PackProblem(str(path), None, f"malformed YAML: {problem}")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -7,6 +7,7 @@ Issue 12, rows 13, 15 and 18: a 500-value list hung create_ruleset; 5,000 rules 
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -197,3 +198,42 @@ def test_validate_names_a_rule_durable_cannot_compile(tmp_path):
 def test_durable_error_codes_are_explained(code, meaning):
     explained = explain_engine_error(Exception(f"Could not create ruleset, error code: {code}"))
     assert meaning in explained and f"durable-rules error {code}" in explained
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # a condition on a misspelt attribute, in a rule whose message has no placeholder
+        (
+            ("{attr: enterprise_size, eq: large}", "{attr: enterprize_size, eq: large}"),
+            "unknown attribute 'enterprize_size'",
+        ),
+        # a threshold longer than Python reads
+        (
+            ("{attr: enterprise_size, eq: large}", "{attr: funding_cny, gte: " + "9" * 5000 + "}"),
+            "more than 4,300 digits",
+        ),
+    ],
+    ids=["misspelt-attribute", "huge-threshold"],
+)
+def test_a_broken_condition_is_a_pack_problem_never_an_internal_error(tmp_path, change, expected):
+    from click.testing import CliRunner
+
+    from advisor.cli import cli
+
+    pack = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", pack)
+    (pack / "broken.yml").write_text(
+        "rules:\n"
+        "  - id: ZZ901\n"
+        "    name: test.broken\n"
+        f"    when: {change[1]}\n"
+        "    effect: {supports: technology_transfer, weight: 5}\n"
+        "    message: {en: A plain message., zh: 一条简单的说明。}\n"
+        "    rationale: {en: A plain rationale., zh: 一条简单的理由。}\n"
+        "    cites: [technology_transfer]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["validate", "--rules", str(pack)])
+    assert result.exit_code == 1, result.output
+    assert expected in result.output and "internal error" not in result.output
