@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import signal
 import sys
 import time
@@ -405,7 +406,10 @@ _WORKER: dict[str, Any] = {}
 WORKER_CHUNK = 4 * CHUNK
 
 
-def _worker_start(rules_dir: str | None, knowledge_dir: str | None, settings: dict[str, Any]) -> None:
+def _worker_start(rules_dir: str | None, knowledge_dir: str | None, settings: dict[str, Any], parent: int) -> None:
+    from .orphans import end_with_parent
+
+    end_with_parent(parent)  # a worker never outlives a main process killed outright
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the pool
     advisor = _advisor(rules_dir, knowledge_dir)
     _WORKER.update(advisor=advisor, validator=RowValidator(), outcomes=Outcomes(advisor), settings=settings)
@@ -429,7 +433,7 @@ def _in_workers(rows: Iterable[Any], options: BatchOptions, settings: dict[str, 
         workers,
         mp_context=context,
         initializer=_worker_start,
-        initargs=(options.rules_dir, options.knowledge_dir, settings),
+        initargs=(options.rules_dir, options.knowledge_dir, settings, os.getpid()),
     )
     window: deque[Future[list[list[Item]]]] = deque()
     try:

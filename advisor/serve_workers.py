@@ -45,8 +45,12 @@ def reuse_port_sockets(listen: Callable[..., socket.socket], host: str, port: in
     return sockets
 
 
-def _worker(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
-    """One worker process: the service on its own socket, over the pack the parent checked."""
+def _worker(sock: socket.socket, pack: str, settings: dict[str, Any], parent: int) -> None:
+    """One worker process: the service on its own socket, over the pack the parent checked; it
+    ends when the supervisor does, however that ends (advisor/orphans.py)."""
+    from .orphans import end_with_parent
+
+    end_with_parent(parent)
     try:
         _serve(sock, pack, settings)
     except KeyboardInterrupt:  # uvicorn re-raises a Ctrl+C once it has stopped gracefully
@@ -99,7 +103,7 @@ class Supervisor:
 
     def _start(self, index: int) -> None:
         process = self._context.Process(
-            target=_worker, args=(self._sockets[index], self._pack, self._settings), daemon=False
+            target=_worker, args=(self._sockets[index], self._pack, self._settings, os.getpid()), daemon=False
         )
         # NOTE: the worker starts with Ctrl+C ignored (a disposition a new process keeps), so a
         # Ctrl+C while it is still importing or loading the pack cannot end it mid-way with a
