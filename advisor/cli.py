@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -224,6 +225,11 @@ def advise(
 
     if fmt == "pdf" and not output:
         raise click.UsageError("--format pdf writes a file: give it with -o FILE.pdf")
+    if output and output != "-" and profile_file != "-" and Path(output).resolve() == Path(profile_file).resolve():
+        from .errors import InputError
+
+        # NOTE: the advice written over the profile it came from would lose the profile
+        raise InputError(f"{output}: the input and the output are the same file; give them different names")
     sink = _output_file(output)  # NOTE: checked before any work, so a bad path costs nothing
     data = read_profile(profile_file)
     profile = validate_profile(data, source=profile_file if profile_file != "-" else "<stdin>")

@@ -190,3 +190,13 @@ def test_advise_in_chinese():
     assert "若答“是”，技术入股将领先" in out
     english = run("advise", str(profile)).stdout
     assert "Difficulties to expect, and what to do" in english and "结论" not in english
+
+
+def test_advise_never_writes_its_advice_over_the_profile(tmp_path):
+    profile = tmp_path / "p.json"
+    original = (ROOT / "examples" / "program_cooperation.json").read_text(encoding="utf-8")
+    profile.write_text(original, encoding="utf-8")
+    for output in (str(profile), str(tmp_path / "." / "p.json")):
+        result = CliRunner().invoke(cli, ["advise", str(profile), "-o", output, "--format", "json"])
+        assert result.exit_code == 3 and "the input and the output are the same file" in result.stderr
+    assert profile.read_text(encoding="utf-8") == original
