@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .catalogue import attribute_label, words
 from .errors import _MISSING, ProfileError
 from .langs import FALLBACK, LANGS
-from .limits import bounded_int
+from .limits import bounded_int, unique_keys
 from .problem_text import allowed_text, field_name, translate
 
 ErrorCode = Literal[
@@ -238,7 +238,7 @@ def parse_json_body(body: bytes, expected: str) -> Any:
         missing = problem("(body)", _MISSING, "a JSON body is required", expected)
         raise RequestRejected(error_body("invalid_request", "the request has no body", [missing]))
     try:
-        return json.loads(body, parse_constant=_not_json, parse_int=bounded_int)
+        return json.loads(body, parse_constant=_not_json, parse_int=bounded_int, object_pairs_hook=unique_keys)
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         detail = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         bad = problem("(body)", _MISSING, f"the body is not valid JSON ({detail})", expected)

@@ -44,9 +44,27 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+def unique_keys(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    """A JSON object whose keys are all different; a key given twice is refused, naming it (json
+    would keep the last value and drop the first without a word)."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[Any] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise LimitExceeded(f"the key {printable_key(repeated)!r} appears twice; give each key once")
+    return found
+
+
+def printable_key(key: Any) -> Any:
+    """A key as a message may quote it (control characters escaped)."""
+    if isinstance(key, str):
+        return key.encode("unicode_escape").decode("ascii") if not key.isprintable() else key
+    return key
+
+
 #: json's parse_int within MAX_INT_DIGITS (for readers that call json themselves, e.g. the HTTP API).
 bounded_int = _bounded_int
-_DECODER = json.JSONDecoder(parse_int=_bounded_int)
+_DECODER = json.JSONDecoder(parse_int=_bounded_int, object_pairs_hook=unique_keys)
 
 
 def too_deep_message() -> str:

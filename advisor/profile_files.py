@@ -22,8 +22,28 @@ from .limits import (
     check_expansion,
     check_yaml,
     loads_json,
+    printable_key,
     read_bounded,
 )
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (it would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                repeated = key in seen
+            except TypeError:  # a key that cannot be a key (a list): SafeLoader says so itself
+                break
+            if repeated:
+                raise LimitExceeded(
+                    f"the key {printable_key(key)!r} appears twice (line {key_node.start_mark.line + 1}); give each key once"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str, Any]:
@@ -43,7 +63,7 @@ def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str
     else:
         try:
             check_yaml(text)
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
             check_expansion(data, MAX_PROFILE_VALUES)
         except LimitExceeded as error:
             raise InputError(f"{name}: {error}") from None

@@ -464,3 +464,27 @@ def test_formulas_from_the_file_are_shown_never_run_in_the_summary_and_the_heade
     assert invoke("batch", str(source), "-o", str(csv_out)).exit_code == 0
     header = next(csv.reader(io.StringIO(csv_out.read_text(encoding="utf-8-sig"))))
     assert header[-1] == '\'=HYPERLINK("http://evil.example/")'
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        (".json", '{"enterprise_size": "large", "scope": "single_problem", "enterprise_size": "small"}'),
+        (".yml", "enterprise_size: large\nscope: single_problem\nenterprise_size: small\n"),
+    ],
+)
+def test_a_key_given_twice_is_refused_naming_it(tmp_path, suffix, text):
+    # json and YAML would keep the last value and drop the first without a word
+    path = tmp_path / f"profile{suffix}"
+    path.write_text(text, encoding="utf-8")
+    result = invoke("advise", str(path))
+    assert result.exit_code == EXIT_INPUT and "the key 'enterprise_size' appears twice" in result.output
+
+
+def test_a_batch_row_with_a_key_given_twice_is_rejected_alone(tmp_path):
+    source = tmp_path / "p.jsonl"
+    source.write_text('{"id": "a"}\n{"id": "b", "scope": "single_problem", "scope": "multi_program"}\n{"id": "c"}\n')
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_REJECTS
+    assert [row["id"] for row in read_csv(tmp_path / "out.csv")] == ["a", "c"]
+    assert "the key 'scope' appears twice" in (tmp_path / "out.errors.csv").read_text(encoding="utf-8-sig")

@@ -254,3 +254,12 @@ def test_the_docs_page_needs_no_inline_script_under_its_policy(api):
     assert "<script>" not in page
     script = api.get("/static/docs.js")
     assert script.status_code == 200 and "form.try" in script.text
+
+
+@pytest.mark.parametrize("path", ["/v1/advise", "/v1/interview/next"])
+def test_a_key_given_twice_is_refused_naming_it(api, path):
+    body = b'{"enterprise_size": "large", "enterprise_size": "small"}'
+    if path == "/v1/interview/next":
+        body = b'{"answers": ' + body + b"}"
+    problem = assert_error(api.post(path, content=body), 422, "invalid_request")["problems"][0]
+    assert "the key 'enterprise_size' appears twice" in problem["message"]
