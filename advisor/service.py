@@ -127,6 +127,7 @@ def command(
     from .catalogue import words
     from .http_api import create_app, settle_heap
     from .http_guards import MAX_HEADER_BYTES
+    from .http_protocol import HeadTimedH11Protocol
 
     say = words(lang, "serve")
     # The pack is loaded before listening, so a broken --rules fails at once with its problems.
@@ -150,7 +151,7 @@ def command(
         "timeout_graceful_shutdown": GRACEFUL_SECONDS,
         # NOTE: h11, not httptools even when installed: h11 bounds the headers while it reads them,
         # httptools reads them unbounded (and measured no less CPU per request: docs/http.md).
-        "http": "h11",
+        "http": HeadTimedH11Protocol,  # h11 with a time limit on a request's head (http_protocol.py)
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
     }
     if workers > 1:

@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -263,3 +264,73 @@ def test_a_key_given_twice_is_refused_naming_it(api, path):
         body = b'{"answers": ' + body + b"}"
     problem = assert_error(api.post(path, content=body), 422, "invalid_request")["problems"][0]
     assert "the key 'enterprise_size' appears twice" in problem["message"]
+
+
+# -- a time limit on a request's head (a "slowloris" held connections for ever) --------------------
+
+
+def test_a_request_head_that_never_completes_is_closed_and_a_whole_one_is_answered():
+    import socket
+    import threading
+
+    import uvicorn
+
+    from advisor.http_protocol import HeadTimedH11Protocol
+    from advisor.service import listen
+
+    class Quick(HeadTimedH11Protocol):
+        head_seconds = 0.5
+
+    sock = listen("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(create_app(), http=Quick, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    port = sock.getsockname()[1]
+
+    def closed_within(client: socket.socket, seconds: float, trickle: bytes = b"") -> bool:
+        client.settimeout(0.1)
+        deadline = time.monotonic() + seconds
+        try:
+            for byte in trickle:
+                client.sendall(bytes([byte]))
+                time.sleep(0.05)
+        except OSError:  # closed by the server mid-way
+            return True
+        while time.monotonic() < deadline:
+            try:
+                if client.recv(1024) == b"":
+                    return True
+            except TimeoutError:
+                pass
+            except OSError:
+                return True
+        return False
+
+    try:
+        silent = socket.create_connection(("127.0.0.1", port))
+        assert closed_within(silent, 3)  # sent nothing
+        slow = socket.create_connection(("127.0.0.1", port))
+        assert closed_within(slow, 5, trickle=b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40)
+        whole = socket.create_connection(("127.0.0.1", port))
+        whole.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        whole.settimeout(5)
+        assert whole.recv(1024).startswith(b"HTTP/1.1 200")
+        time.sleep(0.3)  # a pause shorter than the limit after the answer does not close it
+        whole.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert whole.recv(1024).startswith(b"HTTP/1.1 200")
+        for client in (silent, slow, whole):
+            client.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def test_advisor_serve_runs_the_head_timed_protocol():
+    from advisor import service
+    from advisor.http_protocol import HEAD_SECONDS, HeadTimedH11Protocol
+
+    assert "HeadTimedH11Protocol" in Path(service.__file__).read_text(encoding="utf-8")
+    assert HeadTimedH11Protocol.head_seconds == HEAD_SECONDS == 30.0
