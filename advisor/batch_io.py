@@ -146,6 +146,13 @@ class Columns:
             if not misspelt:
                 self.carried = [text.lstrip("\ufeff").strip() for text in unknown]
                 self.carried_positions = others
+                first_at: dict[str, int] = {}
+                for name, at in zip(self.carried, others, strict=True):
+                    if name in first_at:  # two columns of one name could not be told apart in the output
+                        raise InputError(
+                            f"{source}: the column {name!r} appears twice (columns {first_at[name]} and {at + 1})"
+                        )
+                    first_at[name] = at + 1
                 unknown = []
             else:
                 unknown = [text for text, _ in misspelt]
@@ -365,6 +372,9 @@ def _without_trailing_empty(rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
 
 def _csv_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow]:
     source = _TextSource(path, encoding)
+    # NOTE: a cell may be as long as a line may (csv's own limit, 131,072, refused a long note
+    # with its internal wording and without the row's id)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_CHARS))
     reader = csv.reader(source.lines())
     try:
         try:

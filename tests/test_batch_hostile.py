@@ -488,3 +488,20 @@ def test_a_batch_row_with_a_key_given_twice_is_rejected_alone(tmp_path):
     assert result.exit_code == EXIT_REJECTS
     assert [row["id"] for row in read_csv(tmp_path / "out.csv")] == ["a", "c"]
     assert "the key 'scope' appears twice" in (tmp_path / "out.errors.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_long_note_within_the_line_limit_is_carried_not_refused(tmp_path):
+    # csv's own field limit (131,072) refused it in csv's words; a cell may be as long as a line
+    source = tmp_path / "p.csv"
+    source.write_text("id,enterprise_size,备注\nP1,large," + "x" * 500_000 + "\n", encoding="utf-8")
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0, result.output
+    assert read_csv(tmp_path / "out.csv")[0]["备注"] == "x" * 500_000
+
+
+def test_a_carried_column_named_twice_is_refused(tmp_path):
+    source = tmp_path / "p.csv"
+    source.write_text("id,备注,enterprise_size,备注\nA,x,large,y\n", encoding="utf-8")
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT and "the column '备注' appears twice (columns 2 and 4)" in result.output
+    assert not (tmp_path / "out.csv").exists()
