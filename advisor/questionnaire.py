@@ -236,6 +236,8 @@ class _Session:
             say(text("finished"))
         elif ended == "eof":
             say(text("eof"))
+        elif ended == "refused":
+            say(text("refused_input"))
         elif not explained:
             if self.interview.asked() == 0 and step.stop_reason == "clear":
                 say(text("already"))
@@ -310,6 +312,12 @@ class _Session:
                     reply = parse_answer(question, typed, self.lang)
                 except AnswerError as error:
                     say(f"  ! {error}", fg="red")
+                    if not terminal.interactive:
+                        # NOTE: piped answers are one per question in order: taking the next line
+                        # for this question would shift every later answer onto the wrong one
+                        self._keep_changing()
+                        self.failed = True
+                        return "refused", step
                     continue
                 if reply is HELP:
                     self._help(question, step)

@@ -321,11 +321,16 @@ def test_piped_answers_give_the_same_advice_as_advise(tmp_path):
 
 
 def test_piped_input_that_ends_early_or_is_bad(tmp_path):
-    result = run_piped(tmp_path, "huge\nlarge\n")
-    assert result.returncode == 0
-    assert '! "huge" is not one of the choices' in result.stdout
-    assert "= Large enterprise" in result.stdout
+    result = run_piped(tmp_path, "large\n")
+    assert result.returncode == 0 and "= Large enterprise" in result.stdout
     assert "End of input." in result.stdout and "Decision: INSUFFICIENT INFORMATION" in result.stdout
+    # a piped answer that does not fit stops there: the next line is not taken for the same
+    # question, which would shift every later answer onto the wrong one
+    result = run_piped(tmp_path, "large\nhuge\nyes\nyes\n", "--save", "p.json")
+    assert result.returncode == 3
+    assert '! "huge"' in result.stdout and "Stopped at that answer" in result.stdout
+    assert "Modes, best first" in result.stdout  # the advice for the answers before it
+    assert json.loads((tmp_path / "p.json").read_text(encoding="utf-8")) == {"enterprise_size": "large"}
 
 
 def test_bad_files_are_refused_before_any_question(tmp_path):
