@@ -50,9 +50,13 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+_MD_SPECIAL = str.maketrans({"|": "\\|", "[": "\\[", "]": "\\]", "<": "\\<"})
+
+
 def _md_escape(text: object) -> str:
-    """Text safe inside Markdown, table cells included: pipes and line breaks would cut a row."""
-    return " ".join(str(text).replace("|", "\\|").split())
+    """Text safe inside Markdown, table cells included: pipes and line breaks would cut a row, and
+    brackets would make a link (`[x](javascript:…)` in a title) or raw HTML of what was written."""
+    return " ".join(str(text).translate(_MD_SPECIAL).split())
 
 
 @dataclass(frozen=True)

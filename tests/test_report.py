@@ -213,3 +213,14 @@ def test_ask_writes_the_html_report_in_its_language(tmp_path, lang):
     page = parse(out.read_text(encoding="utf-8"))
     assert page.attrs[0][1]["lang"] == ("zh-CN" if lang == "zh" else "en")
     assert catalogue(lang)["report"]["ranking"] in "".join(page.text)
+
+
+def test_a_title_cannot_make_a_link_or_html_in_the_markdown_report(shipped):
+    from advisor.render import render_markdown
+
+    advice = shipped.advise(
+        {"title": "[click](javascript:alert(1)) <img src=x onerror=alert(1)>", "enterprise_size": "large"}
+    )
+    text = render_markdown(advice)
+    assert "[click](javascript" not in text and "<img" not in text
+    assert "\\[click\\](javascript:alert(1)) \\<img src=x onerror=alert(1)>" in text  # shown as written
