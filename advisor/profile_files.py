@@ -28,7 +28,25 @@ from .limits import (
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing a key given twice in one mapping (it would keep the last)."""
+    """PyYAML's safe loader, refusing a key given twice in one mapping (it would keep the last),
+    and reading as text what YAML 1.1 alone would turn into something else: `1:30` (base 60, so
+    90) and `yes`/`no`/`on`/`off` (booleans). The text is then read by the vocabulary as every
+    surface reads it, and a refusal quotes what was written."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        if ":" in str(node.value):
+            return str(node.value)
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> Any:
+        if ":" in str(node.value):
+            return str(node.value)
+        return super().construct_yaml_float(node)
+
+    def construct_yaml_bool(self, node: yaml.ScalarNode) -> Any:
+        if str(node.value).lower() not in ("true", "false"):
+            return str(node.value)
+        return super().construct_yaml_bool(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -44,6 +62,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _UniqueKeyLoader.construct_yaml_int)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", _UniqueKeyLoader.construct_yaml_float)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:bool", _UniqueKeyLoader.construct_yaml_bool)
 
 
 def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str, Any]:

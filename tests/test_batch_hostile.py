@@ -505,3 +505,23 @@ def test_a_carried_column_named_twice_is_refused(tmp_path):
     result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == EXIT_INPUT and "the column '备注' appears twice (columns 2 and 4)" in result.output
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_yaml_11_readings_never_change_what_was_written(tmp_path):
+    # YAML 1.1 alone reads 1:30 as 90 (base 60) and no/yes/on/off as booleans
+    path = tmp_path / "p.yaml"
+    path.write_text("duration_months: 1:30\nenterprise_size: no\nexisting_result: yes\n", encoding="utf-8")
+    result = invoke("advise", str(path))
+    assert result.exit_code == EXIT_INPUT
+    assert "duration_months: not a duration (got '1:30')" in result.output
+    assert "enterprise_size: not an allowed value (got 'no')" in result.output
+    path.write_text(
+        "existing_result: yes\nenterprise_can_industrialize: True\nuniversity_takes_equity: off\n", encoding="utf-8"
+    )
+    result = invoke("advise", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["profile"] == {
+        "enterprise_can_industrialize": True,
+        "existing_result": True,
+        "university_takes_equity": False,
+    }
