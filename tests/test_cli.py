@@ -200,3 +200,11 @@ def test_advise_never_writes_its_advice_over_the_profile(tmp_path):
         result = CliRunner().invoke(cli, ["advise", str(profile), "-o", output, "--format", "json"])
         assert result.exit_code == 3 and "the input and the output are the same file" in result.stderr
     assert profile.read_text(encoding="utf-8") == original
+
+
+def test_an_unknown_key_with_a_control_character_is_shown_escaped(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"enterprise_size\\u0000": "large"}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["advise", str(path)])
+    assert result.exit_code == 3 and "\x00" not in result.stderr
+    assert "enterprise_size\\u0000: unknown attribute; did you mean 'enterprise_size'?" in result.stderr
