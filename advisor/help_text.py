@@ -4,8 +4,9 @@ Click fixes a command's help when it is declared (the English, in the decorators
 command shows its help, `localise` puts in the texts of the default language ($ADVISOR_LANG, or
 zh under a zh_* locale): catalogue section `help`, keyed by command and option name (an option
 shared by many commands once, under `help.options`); a text missing there stays English. Click's
-own words (Usage:, Options, [default: …]) are replaced by `HelpFormatter`.
-NOTE: only click and the catalogue are imported here: `advisor --help` loads this module.
+own words (Usage:, Options, [default: …]) are replaced by `HelpFormatter`, which also wraps Chinese
+by display width (two columns a character).
+NOTE: only click, textwidth and the catalogue are imported here: `advisor --help` loads this module.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from typing import Any
 
 import click
 
+from .textwidth import is_narrow, visible_width, wrap_text
+
 _ENGLISH = "_advisor_english_help"
+
+
+def _wrap(text: str, size: int, **options: Any) -> str:
+    """Text with a wide character wrapped for the help: by display width, and (as Chinese can break
+    between any two characters) never inside a hyphenated word such as an option's name."""
+    return wrap_text(text, size, break_on_hyphens=False, **options)
 
 
 def _help(lang: str) -> Mapping[str, Any]:
@@ -31,7 +40,12 @@ def _help(lang: str) -> Mapping[str, Any]:
 
 
 class HelpFormatter(click.HelpFormatter):
-    """Click's formatter with its fixed words in the default language."""
+    """Click's formatter with its fixed words in the default language, laying out Chinese by display
+    width: a Chinese character takes two columns of the terminal, where click counts one, so text
+    with one is wrapped (and a definition list's columns measured) by `textwidth`. Text without one
+    takes click's own path, unchanged.
+    NOTE: click's short helps in a group's list of commands are cut by its own count of characters
+    before they reach here; a long Chinese one takes two lines instead of one."""
 
     lang = "en"
 
@@ -45,7 +59,24 @@ class HelpFormatter(click.HelpFormatter):
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         word = self._word("Usage:")
-        super().write_usage(prog, args, prefix=word if word.endswith("：") else word + " ")
+        prefix = word if word.endswith("：") else word + " "
+        if is_narrow(prefix + prog + args):
+            super().write_usage(prog, args, prefix=prefix)
+            return
+        # NOTE: click's write_usage, in display columns
+        usage_prefix = " " * max(0, self.current_indent - visible_width(prefix)) + f"{prefix}{prog} "
+        text_width = self.width - self.current_indent
+        if not args:
+            self.write(usage_prefix.rstrip(" ") + "\n")
+            return
+        if text_width >= visible_width(usage_prefix) + 20:
+            indent = " " * visible_width(usage_prefix)
+            self.write(_wrap(args, text_width, initial_indent=usage_prefix, subsequent_indent=indent))
+        else:
+            self.write(usage_prefix + "\n")
+            indent = " " * (max(self.current_indent, visible_width(prefix)) + 4)
+            self.write(_wrap(args, text_width, initial_indent=indent, subsequent_indent=indent))
+        self.write("\n")
 
     def write_heading(self, heading: str) -> None:
         word = self._word(heading + ":")
@@ -54,8 +85,36 @@ class HelpFormatter(click.HelpFormatter):
         else:
             self.write(f"{'':>{self.current_indent}}{word}\n")
 
+    def write_text(self, text: str) -> None:
+        if is_narrow(text):
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        self.write(_wrap(text, self.width, initial_indent=indent, subsequent_indent=indent, preserve_paragraphs=True))
+        self.write("\n")
+
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(self._words_in(term), self._words_in(text)) for term, text in rows], col_max, col_spacing)
+        rows = [(self._words_in(term), self._words_in(text)) for term, text in rows]
+        if all(is_narrow(term + text) for term, text in rows):
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        # NOTE: click's write_dl, in display columns: the terms' column as wide as the widest term
+        # (at most col_max), and each text wrapped in the columns left beside it.
+        first_col = min(max(visible_width(term) for term, _ in rows), col_max) + col_spacing
+        text_width = max(self.width - first_col - 2, 10)
+        for term, text in rows:
+            self.write(f"{'':>{self.current_indent}}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if visible_width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - visible_width(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(text, text_width, preserve_paragraphs=True).splitlines() or [""]
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
 
 
 class LocalContext(click.Context):
