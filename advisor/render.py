@@ -173,20 +173,25 @@ def render_text(
     if meaning:
         lines += _wrap(meaning, "  ", "  ")
     lines.append("")
-    lines.append(pad(text["modes"], _NAME_COLUMN) + text["columns"])
-    for mode in advice.modes:
-        # NOTE: the ranking is a table: Chinese names alone keep its columns (the long English
-        # names, given in `advisor mode` and the reports, pushed scores onto lines of their own)
-        name = (
+    # NOTE: the ranking is a table: Chinese names alone keep its columns (the long English names,
+    # given in `advisor mode` and the reports, pushed scores onto lines of their own), in a name
+    # column as wide as they need
+    mode_labels = [
+        "  {}. {}".format(
+            mode.rank,
             name_in(mode, lang)
             if lang == "zh"
-            else text["name_pair"].format(name=name_in(mode, lang), other=_other_name(mode, lang))
+            else text["name_pair"].format(name=name_in(mode, lang), other=_other_name(mode, lang)),
         )
-        label = f"  {mode.rank}. {name}"
-        if width(label) > _NAME_COLUMN:  # a long name gets a line of its own
+        for mode in advice.modes
+    ]
+    column = _NAME_COLUMN if lang != "zh" else max(width(text["modes"]), *map(width, mode_labels)) + 4
+    lines.append(pad(text["modes"], column) + text["columns"])
+    for mode, label in zip(advice.modes, mode_labels, strict=True):
+        if width(label) > column:  # a long name gets a line of its own
             lines.append(label)
             label = ""
-        lines.append(f"{pad(label, _NAME_COLUMN)} {mode.score:>5}  {text['verdicts'][mode.verdict]}")
+        lines.append(f"{pad(label, column)} {mode.score:>5}  {text['verdicts'][mode.verdict]}")
     for mode in _featured(advice):
         lines.append("")
         lines.append(text["why"].format(name=name_in(mode, lang), score=mode.score))
