@@ -190,7 +190,7 @@ def test_chinese_breaks_between_characters_but_not_at_punctuation(size):
     assert all(visible_width(line) > size - 6 for line, after in itertools.pairwise(lines) if CHINESE.match(after[2:]))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(
     text=st.text(st.sampled_from(list("abcdefgh ABC -.,;:()[]!?'\"/\n\b")), max_size=200),
     size=st.integers(10, 60),
@@ -201,6 +201,9 @@ def test_text_without_wide_characters_wraps_as_click_wraps_it(text, size, indent
     """What the Chinese help's wrapper does to the Latin in it is click's (textwrap's) own."""
     # NOTE: click's wrap_text never returns when a paragraph is indented beyond the width
     assume(all(len(line) - len(line.lstrip()) < size - len(indent) - 1 for line in text.splitlines()))
+    # NOTE: a word longer than the line is cut where it fits (the next test); click cuts it its own
+    # way, even onto a line without the indent, so only words that fit are compared
+    assume(all(len(word) < size - len(indent) for word in text.split()))
     expected = click.formatting.wrap_text(text, size, indent, indent, preserve_paragraphs=paragraphs)
     # NOTE: not where click cuts a long word onto a full line, a column too many (see the next test)
     assume(all(len(line) <= size for line in expected.splitlines()))
