@@ -209,8 +209,13 @@ def render_text(
     if advice.difficulties:
         lines.append(text["difficulties"])
         for flag in advice.difficulties:
-            name = text["name_pair"].format(name=name_in(flag, lang), other=_other_name(flag, lang))
-            lines.append(f"  ! {text['severity'][flag.severity]}{text['colon']}{name}")
+            # NOTE: in Chinese the name alone, as in the ranking (the English one is in the reports)
+            name = (
+                name_in(flag, lang)
+                if lang == "zh"
+                else text["name_pair"].format(name=name_in(flag, lang), other=_other_name(flag, lang))
+            )
+            lines += _wrap(f"! {text['severity'][flag.severity]}{text['colon']}{name}", "      ", "  ")
             if lang == "zh" and flag.description_zh:  # NOTE: the English description is not shown in English
                 lines += _wrap(flag.description_zh, "      ", "      ")
             for reason in flag.triggered_by:

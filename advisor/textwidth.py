@@ -10,9 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 WIDTH = 96
-_TOKENS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
-#: Punctuation a Chinese line never starts with: it hangs at the end of the line before instead.
-_NO_LINE_START = set("，。、；：？！）》」』”’…·")
 
 
 def columns(char: str) -> int:
@@ -34,17 +31,12 @@ def wrap(text: str, first: str, rest: str, size: int = WIDTH) -> list[str]:
     text = " ".join(text.split())
     if all(columns(char) == 1 for char in text):
         return textwrap.wrap(text, size, initial_indent=first, subsequent_indent=rest) or [first.rstrip()]
-    lines, line, used = [], first, len(first)
-    for token in _TOKENS.findall(text):
-        token_width = width(token)
-        if used + token_width > size and line.strip() and token not in _NO_LINE_START:
-            lines.append(line.rstrip())
-            line, used = rest, len(rest)
-            if token.isspace():
-                continue
-        line += token
-        used += token_width
-    return lines + [line.rstrip()]
+    # NOTE: the help's wrapper: Chinese breaks between characters, never before closing punctuation
+    # nor after an opening bracket, and a word (an id, a code, a number) is never cut
+    wrapper = WideTextWrapper(
+        width=size, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False
+    )
+    return wrapper.wrap(text) or [first.rstrip()]
 
 
 # -- wrapping help text (click's wrap_text, measured in display columns) ------------------------

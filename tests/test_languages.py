@@ -987,3 +987,26 @@ def test_a_misspelt_chinese_header_is_mended_by_its_chinese_label(tmp_path):
     for lang in ("zh", "en"):
         stderr = run("batch", str(source), "-o", "-", "--lang", lang).stderr
         assert "'企业规摸'" in stderr and "'企业规模'" in stderr and "enterprise_size" not in stderr
+
+
+def test_chinese_screens_break_lines_as_chinese_is_typeset():
+    # 避头尾: no line starts with closing punctuation or ends with an opening bracket; no line is
+    # wider than the text's width (96 columns), and law names are in 《》
+    from advisor.textwidth import CLOSING, OPENING, WIDTH, width
+
+    screens = [run("mode", mode, "--lang", "zh").stdout for mode in shipped_mode_ids()]
+    screens += [run("advise", str(path), "--lang", "zh").stdout for path in sorted((ROOT / "examples").glob("*.json"))]
+    for screen in screens:
+        for line in screen.splitlines():
+            body = line.strip()
+            if body:
+                assert body[0] not in CLOSING - {".", ",", ";", ":", "!", "?", ")", "]", "}", ">", "…", "·"}, line
+                assert body[-1] not in OPENING - {"(", "[", "{", "<"}, line
+                assert width(line) <= WIDTH or " " not in body, line
+    assert "《中华人民共和国民法典》第三编“合同”" in run("mode", "technology_transfer", "--lang", "zh").stdout
+
+
+def shipped_mode_ids() -> list[str]:
+    from advisor.core import default_advisor
+
+    return list(default_advisor().knowledge.modes)
