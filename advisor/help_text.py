@@ -183,6 +183,8 @@ def translate_message(text: str, lang: str) -> str:
             values = match.groupdict()
             if "message" in values:
                 values["message"] = translate_message(values["message"], lang)
+            if "choices" in values:  # click lists them with English commas: 'text', 'json'
+                values["choices"] = values["choices"].replace("', '", "'、'")
             return local.format(**values)
     return text
 

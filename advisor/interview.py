@@ -226,6 +226,14 @@ def next_question(
     profile = validate_profile(answers)
     skip = _check_skipped(skipped)
     known = profile.known()
+    both = sorted(skip & known.keys())
+    if both:  # NOTE: an answer and a "don't know" for one question: which is meant cannot be told
+        raise ProfileError(
+            [
+                FieldProblem("skipped", name, "answered and skipped at once", "an attribute not in `answers`")
+                for name in both
+            ]
+        )
     # NOTE: the one run of the main engine for this step; everything below reuses `fired`.
     fired = advisor.engine.fired(known)
     standing = advisor.scorer.standing(fired, len(known))

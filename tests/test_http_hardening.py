@@ -334,3 +334,22 @@ def test_advisor_serve_runs_the_head_timed_protocol():
 
     assert "HeadTimedH11Protocol" in Path(service.__file__).read_text(encoding="utf-8")
     assert HeadTimedH11Protocol.head_seconds == HEAD_SECONDS == 30.0
+
+
+def test_an_interview_that_answers_and_skips_one_question_gets_a_422(api):
+    body = {"answers": {"scope": "single_problem"}, "skipped": ["scope", "enterprise_size"]}
+    problems = assert_error(api.post("/v1/interview/next", json=body), 422, "invalid_profile")["problems"]
+    assert problems == [
+        {
+            "field": "skipped",
+            "value": "scope",
+            "message": "answered and skipped at once",
+            "allowed": "an attribute not in `answers`",
+        }
+    ]
+
+
+def test_an_interview_that_answers_and_skips_one_question_is_refused_in_chinese_too(api):
+    body = {"answers": {"scope": "single_problem"}, "skipped": ["scope"], "lang": "zh"}
+    problem = assert_error(api.post("/v1/interview/next?lang=zh", json=body), 422, "invalid_profile")["problems"][0]
+    assert problem["message"] == "既已回答，又标为“不知道”" and problem["allowed"] == "不在 answers 中的字段"

@@ -428,7 +428,7 @@ def test_batch_row_errors_in_chinese_keep_ids_in_json(tmp_path):
         (["--nope"], "错误：没有选项 '--nope'。"),
         (["advise", "--questions", "99", "x"], "错误：'--questions' 的值无效：99 超出允许范围 0<=x<=50。"),
         (["advise", "--questions", "x", "y"], "错误：'--questions' 的值无效：'x' 不是整数。"),
-        (["advise", "--lang", "fr", "x"], "错误：'--lang' 的值无效：'fr' 不是可选值；可选：'en', 'zh'。"),
+        (["advise", "--lang", "fr", "x"], "错误：'--lang' 的值无效：'fr' 不是可选值；可选：'en'、'zh'。"),
         (["advise"], "错误：缺少参数 'FILE|-'。"),
         (["advise", "a", "b"], "错误：多出了参数（b）"),
         (["advise", "x.json", "--format", "pdf"], "错误：--format pdf 会写出文件：请用 -o FILE.pdf 指定文件名。"),
