@@ -19,7 +19,7 @@ import sys
 import time
 from array import array
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -305,7 +305,9 @@ def _advice_json(advice: Advice) -> str:
     return advice.model_dump_json()
 
 
-def _questions_cell(advice: Advice, lang: str = "en") -> str:
+def _questions_cell(
+    advice: Advice, lang: str = "en", labels: Mapping[str, Mapping[Any, Mapping[str, str]]] | None = None
+) -> str:
     """The --what-if cell: each question worth asking, with the leader each answer would give.
     English keeps the ids (university_takes_equity (true: technology_equity 68)); another language
     names the field, the answer and the mode as a reader words them (高校技术入股（若答“是”：技术入股 68 分））."""
@@ -318,14 +320,12 @@ def _questions_cell(advice: Advice, lang: str = "en") -> str:
             parts.append(f"{question.attribute} ({answers})" if answers else question.attribute)
         return "; ".join(parts)
     from .catalogue import attribute_label, words
-    from .problem_text import default_value_labels
 
     w = words(lang, "batch_cells")
     names = {mode.id: mode.name_zh or mode.name for mode in advice.modes}
-    labels = default_value_labels()
     parts = []
     for question in advice.next_questions:
-        by_value = labels.get(question.attribute, {})
+        by_value = (labels or {}).get(question.attribute, {})
         answers = str(w["answer_sep"]).join(
             str(w["answer"]).format(
                 value=by_value.get(_key(a.value), {}).get(lang) or _show(a.value),
@@ -386,7 +386,8 @@ def _scored_chunks(
     """The library's scoring loop with the command's settings; with full advice (JSON Lines) or
     --what-if, a scored item's last place holds its rendered text."""
     full, what_if = settings["full"], settings["what_if"]
-    cell = functools.partial(_questions_cell, lang=settings.get("lang", "en"))
+    # NOTE: the answers' labels of this advisor's questionnaire (a --knowledge of one's own has its own)
+    cell = functools.partial(_questions_cell, lang=settings.get("lang", "en"), labels=advisor.scorer.value_labels)
     render = (_advice_json if settings["jsonl"] else cell) if full or what_if else None
     return scored_chunks(
         advisor,
@@ -1114,7 +1115,9 @@ def command(
         errors_format = out_format
     if errors == "-":
         errors = None
-    _check_distinct(input_path, output, errors, summary_file, report_file)
+    from .batch_io import check_distinct
+
+    check_distinct(input_path, output, errors, summary_file, report_file)
     _check_outputs(output, errors)
     options = BatchOptions(
         input=input_path,
@@ -1243,25 +1246,3 @@ def _check_outputs(*paths: str | None) -> None:
     for path in paths:
         if path is not None and path != "-":
             AtomicFile(path).abort()
-
-
-def _check_distinct(
-    input_path: str, output: str, errors: str | None, summary_file: str | None, report_file: str | None = None
-) -> None:
-    from .errors import InputError
-
-    named = [
-        ("the input", input_path),
-        ("the output", output),
-        ("the errors file", errors),
-        ("the summary file", summary_file),
-        ("the report", report_file),
-    ]
-    seen: dict[Path, str] = {}
-    for role, path in named:
-        if path is None or path == "-":
-            continue
-        resolved = Path(path).resolve()
-        if resolved in seen:
-            raise InputError(f"{path}: {seen[resolved]} and {role} are the same file; give them different names")
-        seen[resolved] = role

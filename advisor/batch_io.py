@@ -823,6 +823,31 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(_escape, text)
 
 
+def check_distinct(
+    input_path: str,
+    output: str | None,
+    errors: str | None = None,
+    summary_file: str | None = None,
+    report_file: str | None = None,
+) -> None:
+    """InputError when two of the files named are one file (compared resolved; - is a stream)."""
+    named = [
+        ("the input", input_path),
+        ("the output", output),
+        ("the errors file", errors),
+        ("the summary file", summary_file),
+        ("the report", report_file),
+    ]
+    seen: dict[Path, str] = {}
+    for role, path in named:
+        if path is None or path == "-":
+            continue
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            raise InputError(f"{path}: {seen[resolved]} and {role} are the same file; give them different names")
+        seen[resolved] = role
+
+
 def neutralise(text: str) -> str:
     """A text cell a spreadsheet will show, never run: a leading ' before = + - @ (and tab, CR)."""
     if text and text[0] in FORMULA_START:

@@ -15,7 +15,6 @@ import json
 import os
 import sys
 import traceback
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -225,11 +224,9 @@ def advise(
 
     if fmt == "pdf" and not output:
         raise click.UsageError("--format pdf writes a file: give it with -o FILE.pdf")
-    if output and output != "-" and profile_file != "-" and Path(output).resolve() == Path(profile_file).resolve():
-        from .errors import InputError
+    from .batch_io import check_distinct
 
-        # NOTE: the advice written over the profile it came from would lose the profile
-        raise InputError(f"{output}: the input and the output are the same file; give them different names")
+    check_distinct(profile_file, output)  # NOTE: the advice written over its profile would lose it
     sink = _output_file(output)  # NOTE: checked before any work, so a bad path costs nothing
     data = read_profile(profile_file)
     profile = validate_profile(data, source=profile_file if profile_file != "-" else "<stdin>")

@@ -79,8 +79,9 @@ def _field_problem(item: Mapping[str, Any], suggest: bool = True) -> FieldProble
         hint = _suggestion(field) if suggest else ""
         # NOTE: a key is quoted as a value is: a NUL or a control character in it is shown escaped
         # ("enterprise_size\x00" must not look like the attribute it is mistaken for)
-        shown = _printable(field) if not field.isprintable() else field
-        return FieldProblem(shown, _MISSING, f"unknown attribute{hint}", "the attributes listed by `advisor schema`")
+        return FieldProblem(
+            _printable(field), _MISSING, f"unknown attribute{hint}", "the attributes listed by `advisor schema`"
+        )
     spec = ATTRIBUTES.get(field)
     where = field + "".join(f"[{part}]" for part in loc[1:])
     allowed = spec.allowed() if spec else ("text" if field in ("id", "title") else None)

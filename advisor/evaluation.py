@@ -196,9 +196,7 @@ def reliability_words(decision: str, in_ten: int, right: int, cases: int, lang: 
     if not cases:
         return str(sentences["unmeasured"])
     share = sentences["shares"][in_ten]
-    if (
-        in_ten == 9 and 10 * right > 9.5 * cases
-    ):  # rounded down from 10 in 10: say "over 9 in 10" where the language can
+    if in_ten == 9 and 10 * right > 9.5 * cases:  # rounded down from all: "over 9 in 10" where a language says it
         share = sentences.get("over_nine", share)
     return str(sentences[decision]).format(share=share, right=right, cases=cases)
 

@@ -5,7 +5,7 @@ document far beyond that (`/dev/zero`, a 5,000-digit integer, JSON nested 100,00
 refused with a message that names the limit, before it can exhaust memory or Python's stack.
 `advisor/profile_files.py` and `advisor/batch_io.py` read through these functions.
 
-NOTE: imports only the standard library (yaml inside the function that needs it).
+NOTE: imports only the standard library (yaml, and values for an error's wording, inside the functions that need them).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class LimitExceeded(ValueError):
     """A document over one of the limits; the message names the limit."""
 
 
-def _bounded_int(text: str) -> int:
+def bounded_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise LimitExceeded(
             f"a number has {len(text.lstrip('-')):,} digits, over the limit of {MAX_INT_DIGITS} ({text[:12]}...)"
@@ -51,20 +51,21 @@ def unique_keys(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
     if len(found) < len(pairs):
         seen: set[Any] = set()
         repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise LimitExceeded(f"the key {printable_key(repeated)!r} appears twice; give each key once")
+        raise LimitExceeded(f"the key {printable_key(repeated)} appears twice; give each key once")
     return found
 
 
-def printable_key(key: Any) -> Any:
-    """A key as a message may quote it (control characters escaped)."""
-    if isinstance(key, str):
-        return key.encode("unicode_escape").decode("ascii") if not key.isprintable() else key
-    return key
+def printable_key(key: Any) -> str:
+    """A key quoted as a message quotes it: in quotes, with values.printable's escapes (\u0001;
+    imported only on this error); a key that is not text (YAML's 1) as Python writes it."""
+    if not isinstance(key, str):
+        return repr(key)
+    from .values import printable
+
+    return f"'{printable(key)}'"
 
 
-#: json's parse_int within MAX_INT_DIGITS (for readers that call json themselves, e.g. the HTTP API).
-bounded_int = _bounded_int
-_DECODER = json.JSONDecoder(parse_int=_bounded_int, object_pairs_hook=unique_keys)
+_DECODER = json.JSONDecoder(parse_int=bounded_int, object_pairs_hook=unique_keys)
 
 
 def too_deep_message() -> str:

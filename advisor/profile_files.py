@@ -58,7 +58,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 break
             if repeated:
                 raise LimitExceeded(
-                    f"the key {printable_key(key)!r} appears twice (line {key_node.start_mark.line + 1}); give each key once"
+                    f"the key {printable_key(key)} appears twice (line {key_node.start_mark.line + 1}); give each key once"
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)

@@ -79,6 +79,14 @@ def _other_name(item: Any, lang: str) -> str:
     return str(item.name if lang == "zh" else item.name_zh)
 
 
+def _listed_name(item: Any, lang: str, text: Mapping[str, Any]) -> str:
+    """A mode's or difficulty's name in a list of them: in Chinese alone (the long English names,
+    given in `advisor mode` and the reports, broke the lines), else with the Chinese beside it."""
+    if lang == "zh":
+        return name_in(item, lang)
+    return str(text["name_pair"].format(name=name_in(item, lang), other=_other_name(item, lang)))
+
+
 def decision_reason(advice: Advice, lang: str) -> str:
     """The decision's reason in `lang` (see Advice.decision_reasons)."""
     return advice.decision_reasons.get(lang, advice.decision_reason)
@@ -101,8 +109,7 @@ def precedent_values(
     ("Enterprise size: large" / "企业规模：大型企业")."""
     text = _words(lang)
     parts = [
-        f"{value_label(name, lang) if lang != 'en' else attribute_label(name, lang)}{text['colon']}"
-        f"{_shown(name, value, lang, value_labels)}"
+        f"{value_label(name, lang)}{text['colon']}{_shown(name, value, lang, value_labels)}"
         for name, value in values.items()
     ]
     return str(text["pair_sep"]).join(parts)
@@ -173,18 +180,8 @@ def render_text(
     if meaning:
         lines += _wrap(meaning, "  ", "  ")
     lines.append("")
-    # NOTE: the ranking is a table: Chinese names alone keep its columns (the long English names,
-    # given in `advisor mode` and the reports, pushed scores onto lines of their own), in a name
-    # column as wide as they need
-    mode_labels = [
-        "  {}. {}".format(
-            mode.rank,
-            name_in(mode, lang)
-            if lang == "zh"
-            else text["name_pair"].format(name=name_in(mode, lang), other=_other_name(mode, lang)),
-        )
-        for mode in advice.modes
-    ]
+    # NOTE: the ranking is a table; in Chinese its name column is as wide as the names need
+    mode_labels = [f"  {mode.rank}. {_listed_name(mode, lang, text)}" for mode in advice.modes]
     column = _NAME_COLUMN if lang != "zh" else max(width(text["modes"]), *map(width, mode_labels)) + 4
     lines.append(pad(text["modes"], column) + text["columns"])
     for mode, label in zip(advice.modes, mode_labels, strict=True):
@@ -209,12 +206,7 @@ def render_text(
     if advice.difficulties:
         lines.append(text["difficulties"])
         for flag in advice.difficulties:
-            # NOTE: in Chinese the name alone, as in the ranking (the English one is in the reports)
-            name = (
-                name_in(flag, lang)
-                if lang == "zh"
-                else text["name_pair"].format(name=name_in(flag, lang), other=_other_name(flag, lang))
-            )
+            name = _listed_name(flag, lang, text)
             lines += _wrap(f"! {text['severity'][flag.severity]}{text['colon']}{name}", "      ", "  ")
             if lang == "zh" and flag.description_zh:  # NOTE: the English description is not shown in English
                 lines += _wrap(flag.description_zh, "      ", "      ")
