@@ -3,6 +3,7 @@ disconnects, SIGTERM, limits and security headers; each answer in the API's erro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -167,6 +168,23 @@ def raw_request(port: int, data: bytes, read: bool = False) -> bytes:
         return sock.recv(200) if read else b""
 
 
+def whole_response(client: socket.socket) -> bytes:
+    """One response, head and body, however many segments the server wrote it in."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = client.recv(4096)
+        assert chunk, f"closed after {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line[15:]) for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:"))
+    while len(body) < length:
+        chunk = client.recv(4096)
+        assert chunk, f"closed after {data!r}"
+        body += chunk
+    assert len(body) == length, "more bytes than one response"
+    return head
+
+
 def test_a_client_that_disconnects_is_logged_without_a_traceback(start_serve):
     with start_serve("--log-level", "info", "--no-access-log") as served:
         # a body promised and never sent in full
@@ -309,19 +327,22 @@ def test_a_request_head_that_never_completes_is_closed_and_a_whole_one_is_answer
         return False
 
     try:
-        silent = socket.create_connection(("127.0.0.1", port))
-        assert closed_within(silent, 3)  # sent nothing
-        slow = socket.create_connection(("127.0.0.1", port))
-        assert closed_within(slow, 5, trickle=b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40)
-        whole = socket.create_connection(("127.0.0.1", port))
-        whole.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        whole.settimeout(5)
-        assert whole.recv(1024).startswith(b"HTTP/1.1 200")
-        time.sleep(0.3)  # a pause shorter than the limit after the answer does not close it
-        whole.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert whole.recv(1024).startswith(b"HTTP/1.1 200")
-        for client in (silent, slow, whole):
-            client.close()
+        with contextlib.ExitStack() as clients:
+
+            def connect() -> socket.socket:
+                return clients.enter_context(socket.create_connection(("127.0.0.1", port)))
+
+            silent = connect()
+            assert closed_within(silent, 3)  # sent nothing
+            slow = connect()
+            assert closed_within(slow, 5, trickle=b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40)
+            whole = connect()
+            whole.settimeout(5)
+            whole.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert whole_response(whole).startswith(b"HTTP/1.1 200")
+            time.sleep(0.3)  # a pause shorter than the limit after the answer does not close it
+            whole.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert whole_response(whole).startswith(b"HTTP/1.1 200")
     finally:
         server.should_exit = True
         thread.join(10)
