@@ -45,7 +45,14 @@ def _raw_candidates(spec: AttributeSpec, tests: list[AttributeTest]) -> list[Any
     if spec.kind == "choice":
         return list(spec.choices)
     if spec.kind == "list":
-        return [[]] + [[choice] for choice in spec.choices] + [list(spec.choices)]
+        # NOTE: every subset, fewest items first: a rule may test two items together (SC003 reads
+        # `fundamental` and `applied`), and only an answer holding both tells it apart. Lists
+        # have at most five choices, and `candidate_answers` keeps one subset per class.
+        return [
+            list(chosen)
+            for size in range(len(spec.choices) + 1)
+            for chosen in itertools.combinations(spec.choices, size)
+        ]
     thresholds = sorted(
         {t.operand for t in tests if t.operator in ("gt", "gte", "lt", "lte", "eq", "ne")}
         | {item for t in tests if t.operator == "in" for item in t.operand}
@@ -335,10 +342,13 @@ class WhatIf:
         now = fired & readers
         unchanged = seen.get(fired)
         unaffected = fired - readers
-        standings = []
-        for ids in self._readers_fired(known, attribute, row):
+        each = self._readers_fired(known, attribute, row)
+        # NOTE: a list's 8-32 answers mostly fire the same readers as another answer: each set of
+        # readers is ranked once (grouped in C), and the answers take their set's standing.
+        by_ids: dict[frozenset[str], Standing | None] = dict.fromkeys(each)
+        for ids in by_ids:
             if ids == now and unchanged is not None:  # the answer changes no rule
-                standings.append(unchanged)
+                by_ids[ids] = unchanged
                 continue
             key = unaffected | ids
             standing = seen.get(key)
@@ -366,8 +376,8 @@ class WhatIf:
                     standing = seen[key] = unchanged
                 else:
                     standing = seen[key] = scorer.rank(support, opposition, excluded, answered, explain=False)
-            standings.append(standing)
-        return standings
+            by_ids[ids] = standing
+        return cast(list[Standing], list(map(by_ids.__getitem__, each)))
 
     def explore(
         self,
@@ -446,6 +456,7 @@ class WhatIf:
             impact = 0
             changes_leader = False
             answers: list[tuple[Any, Standing]] = []
+            listed: dict[int, bool] = {}  # by id(standing): whether its answers are listed (seen once)
             for value, standing in zip(
                 values, self.standings_with(known, fired, attribute, answered, seen, row, tally), strict=True
             ):
@@ -453,6 +464,12 @@ class WhatIf:
                     if swing is None or current_gap > swing:
                         swing = current_gap
                     continue
+                was_listed = listed.get(id(standing))
+                if was_listed is not None:  # another answer with the same standing
+                    if was_listed:
+                        answers.append((value, standing))
+                    continue
+                listed[id(standing)] = False
                 ranking = standing.ranking
                 if ranking == now:  # the answer changes rules, but no score
                     gap = current_gap
@@ -466,6 +483,7 @@ class WhatIf:
                 moved = standing.leader != current.leader and standing.decision != "insufficient_information"
                 if moved or standing.decision != current.decision:
                     changes_leader = changes_leader or moved
+                    listed[id(standing)] = True
                     answers.append((value, standing))
             if worth_asking and not (answers or (not firm and impact > 0)):
                 continue
@@ -577,7 +595,8 @@ class WhatIf:
         now = fired & self.readers[attribute]
         swing: int | None = None
         impact = 0
-        for ids in self._readers_fired(known, attribute, row):
+        # NOTE: answers firing the same readers give the same figures: each set is checked once.
+        for ids in dict.fromkeys(self._readers_fired(known, attribute, row)):
             if ids == now:
                 swing = current_gap if swing is None else max(swing, current_gap)
                 continue

@@ -121,9 +121,8 @@ def interview_states(draw):
     return answers, skipped
 
 
-# NOTE: derandomized, so CI draws the same 40 states each run: a random draw found the known bug
-# pinned by test_a_two_item_answer_that_changes_the_leader_is_still_asked (below), which would
-# otherwise fail a run now and then.
+# NOTE: derandomized, so a CI run never fails on a new draw it cannot show again; a random draw
+# once found a real bug (pinned by test_a_two_item_answer_that_changes_the_leader_is_still_asked).
 @settings(
     max_examples=40,
     deadline=None,
@@ -464,13 +463,8 @@ def test_ask_says_when_the_remaining_questions_cannot_separate_the_two_leaders(t
         assert sentence in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, found 2026-11-29 by the property above: the what-if tries a list's answers as "
-    "[], each item alone and all items (whatif._raw_candidates), so a two-item answer that only a rule "
-    "testing both items tells apart (SC003: fundamental and applied) is never tried, and the interview "
-    "stops as clear although that answer ties the leader. Present since before d441280.",
-)
+# NOTE: found by the property above; the what-if used to try a list's answers only as [], each item
+# alone and all items, and SC003 fires only on an answer holding fundamental and applied.
 def test_a_two_item_answer_that_changes_the_leader_is_still_asked(shipped):
     answers = {
         "duration_months": 60,

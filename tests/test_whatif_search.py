@@ -229,3 +229,22 @@ def test_the_least_net_scoring_each_score_is_the_least(shipped):
             assert least <= nets[0]
         else:
             assert least == reaching[0]
+
+
+@pytest.mark.parametrize("profile", PROFILES[:30])
+def test_every_answer_to_a_list_fires_what_one_of_its_candidates_fires(shipped, profile):
+    """The candidates stand for every answer a person can give to a list: each of its subsets
+    fires, on the engine, the same rules as some candidate (a two-item answer included)."""
+    from advisor.profile import ATTRIBUTES
+
+    known, _, _ = _prepared(shipped, profile)
+    for attribute, spec in ATTRIBUTES.items():
+        if spec.kind != "list" or attribute not in shipped.what_if.candidates:
+            continue
+        base = {name: value for name, value in known.items() if name != attribute}
+        by_candidate = {
+            shipped.engine.fired({**base, attribute: value}) for value in shipped.what_if.candidates[attribute]
+        }
+        for size in range(len(spec.choices) + 1):
+            for answer in itertools.combinations(spec.choices, size):
+                assert shipped.engine.fired({**base, attribute: list(answer)}) in by_candidate, (attribute, answer)
