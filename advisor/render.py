@@ -10,7 +10,7 @@ from .catalogue import attribute_label, place_label, value_label, words
 from .evaluation import reliability_words
 from .scoring import format_amount, format_duration, format_value
 from .texts import name_in
-from .textwidth import pad, width, wrap
+from .textwidth import NO_BREAK, pad, width, wrap
 
 _NAME_COLUMN = 58
 
@@ -196,7 +196,7 @@ def render_text(
             lines.append("  " + text["silent"])
         for reason in mode.reasons_for + mode.reasons_against:
             marker = "+" if reason.effect == "supports" else "-"
-            lines += _wrap(f"{_message(reason, lang)} [{reason.rule_id} {_signed(reason)}]", "    ", f"  {marker} ")
+            lines += _wrap(f"{_message(reason, lang)} [{reason.rule_id}{NO_BREAK}{_signed(reason)}]", "    ", f"  {marker} ")
         sources = _sources(mode.reasons_for + mode.reasons_against)
         if sources:
             lines.append("  " + text["sources"])

@@ -25,18 +25,28 @@ def pad(text: str, size: int) -> str:
     return text + " " * max(0, size - width(text))
 
 
+#: A space no line breaks at (`wrap` prints it as a plain space): keeps a tag such as
+#: "[PC006 +30]" on one line.
+NO_BREAK = "\u00a0"
+_BREAKING_SPACES = re.compile(r"[^\S\u00a0]+")  # any whitespace but NO_BREAK
+
+
 def wrap(text: str, first: str, rest: str, size: int = WIDTH) -> list[str]:
     """Wrap to `size` columns with a first-line and a continuation indent. Text with Chinese in it
-    (no spaces, two columns a character) breaks between characters, never inside a word."""
-    text = " ".join(text.split())
+    (no spaces, two columns a character) breaks between characters, never inside a word, nor at a
+    NO_BREAK space."""
+    # NOTE: not str.split(), which would also split at NO_BREAK; textwrap breaks only at ASCII spaces.
+    text = _BREAKING_SPACES.sub(" ", text).strip(" ")
     if all(columns(char) == 1 for char in text):
-        return textwrap.wrap(text, size, initial_indent=first, subsequent_indent=rest) or [first.rstrip()]
-    # NOTE: the help's wrapper: Chinese breaks between characters, never before closing punctuation
-    # nor after an opening bracket, and a word (an id, a code, a number) is never cut
-    wrapper = WideTextWrapper(
-        width=size, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False
-    )
-    return wrapper.wrap(text) or [first.rstrip()]
+        lines = textwrap.wrap(text, size, initial_indent=first, subsequent_indent=rest)
+    else:
+        # NOTE: the help's wrapper: Chinese breaks between characters, never before closing
+        # punctuation nor after an opening bracket, and a word (an id, a code, a number) is never cut
+        wrapper = WideTextWrapper(
+            width=size, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False
+        )
+        lines = wrapper.wrap(text)
+    return [line.replace(NO_BREAK, " ") for line in lines] or [first.rstrip()]
 
 
 # -- wrapping help text (click's wrap_text, measured in display columns) ------------------------

@@ -1010,3 +1010,17 @@ def shipped_mode_ids() -> list[str]:
     from advisor.core import default_advisor
 
     return list(default_advisor().knowledge.modes)
+
+
+def test_a_reason_tag_is_never_broken_across_lines():
+    # "[PC006 +30]" once broke after the rule id when the sentence filled the line
+    import re
+
+    cut_after_id = re.compile(r"\[[A-Z]{2}\d{3}$")
+    cut_before_weight = re.compile(r"^[+-]\d+\]")
+    for lang in ("zh", "en"):
+        for path in sorted((ROOT / "examples").glob("*.json")):
+            screen = run("advise", str(path), "--lang", lang).stdout
+            assert re.search(r"\[[A-Z]{2}\d{3} [+-]\d+\]", screen)  # the tags are there
+            for line in screen.splitlines():
+                assert not cut_after_id.search(line.rstrip()) and not cut_before_weight.match(line.strip()), line
