@@ -196,7 +196,9 @@ def render_text(
             lines.append("  " + text["silent"])
         for reason in mode.reasons_for + mode.reasons_against:
             marker = "+" if reason.effect == "supports" else "-"
-            lines += _wrap(f"{_message(reason, lang)} [{reason.rule_id}{NO_BREAK}{_signed(reason)}]", "    ", f"  {marker} ")
+            lines += _wrap(
+                f"{_message(reason, lang)} [{reason.rule_id}{NO_BREAK}{_signed(reason)}]", "    ", f"  {marker} "
+            )
         sources = _sources(mode.reasons_for + mode.reasons_against)
         if sources:
             lines.append("  " + text["sources"])
