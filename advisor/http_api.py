@@ -130,7 +130,13 @@ def settle_heap() -> None:
     NOTE: those are some 65,000 objects that live as long as the service. A full collection
     walked them all, 34-41 ms with the event loop stopped and every request in flight waiting
     (once in the first 4,500 requests, in each of two in-process runs of the benchmark's
-    requests); after `gc.freeze()`, which leaves the collector only what came later, 1.7 ms."""
+    requests); after `gc.freeze()`, which leaves the collector only what came later, 1.7 ms.
+
+    Also imports now what the first requests would import: a service whose file descriptors are
+    all taken by connections (advisor/http_loop.py) cannot open a module file, and a sync route's
+    first call, which imports anyio's asyncio backend, then failed with a 500."""
+    import anyio._backends._asyncio  # noqa: F401  (run_in_threadpool's backend, imported lazily by anyio)
+
     gc.collect()
     gc.freeze()
 

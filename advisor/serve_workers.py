@@ -60,6 +60,7 @@ def _worker(sock: socket.socket, pack: str, settings: dict[str, Any], parent: in
 def _serve(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
     import uvicorn
 
+    from . import http_loop
     from .catalogue import words
     from .errors import RulePackError
     from .http_api import create_app, settle_heap
@@ -67,6 +68,7 @@ def _serve(sock: socket.socket, pack: str, settings: dict[str, Any]) -> None:
     from .problem_text import describe_pack_problem
 
     named = json.loads(pack)
+    http_loop.out_of_files_message = str(words(named["lang"], "serve")["out_of_files"])
     try:
         app = create_app(load_pack(named["rules"], named["knowledge"]), cors_origins=tuple(named["cors_origins"]))
     except RulePackError as error:  # e.g. the pack was changed on disk since the service started

@@ -124,12 +124,15 @@ def command(
     """
     import uvicorn
 
+    from . import http_loop
     from .catalogue import words
     from .http_api import create_app, settle_heap
     from .http_guards import MAX_HEADER_BYTES
     from .http_protocol import HeadTimedH11Protocol
 
     say = words(lang, "serve")
+    http_loop.raise_file_limit()
+    http_loop.out_of_files_message = str(say["out_of_files"])
     # The pack is loaded before listening, so a broken --rules fails at once with its problems.
     pack = load_pack(rules_dir, knowledge_dir)
     if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
@@ -153,6 +156,7 @@ def command(
         # httptools reads them unbounded (and measured no less CPU per request: docs/http.md).
         "http": HeadTimedH11Protocol,  # h11 with a time limit on a request's head (http_protocol.py)
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+        "loop": "advisor.http_loop:ServingLoop",  # out of file descriptors: a line, not a flood
     }
     if workers > 1:
         from .serve_workers import Supervisor

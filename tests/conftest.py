@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -33,14 +34,21 @@ class Served:
 
 
 @contextmanager
-def _serve(*options: str, stop: int = signal.SIGINT, check: bool = True) -> Iterator[Served]:
+def _serve(
+    *options: str, stop: int = signal.SIGINT, check: bool = True, open_files: int | None = None
+) -> Iterator[Served]:
     """Run `advisor serve --port 0 OPTIONS` in a process of its own (so client and server each get a
     core) until the block ends; then stop it with `stop` and (with `check`) require a clean exit:
-    code 0, no traceback."""
+    code 0, no traceback. `open_files`: the process's limit on file descriptors (soft and hard)."""
     command = [sys.executable, "-m", "advisor", "serve", "--port", "0", *options]
     if "--log-level" not in options:
         command += ["--no-access-log", "--log-level", "warning"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def limit() -> None:
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limit)
     assert process.stdout is not None
     line = process.stdout.readline()
     match = re.search(r"http://[\d.]+:(\d+)", line)
