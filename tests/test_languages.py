@@ -299,6 +299,21 @@ def test_the_api_gives_each_passage_in_chinese_beside_the_source_s_words(service
     assert len(quotes) > 30 and all(HAN.search(c["section_zh"]) and HAN.search(c["quote_zh"]) for c in quotes)
 
 
+def test_the_research_side_is_named_one_way(shipped):
+    """高校或科研院所 (or 高校 where only universities are meant), never 研究方 or 科研方 beside it."""
+    from advisor.questions import load_questions
+
+    texts = [rule.message.get("zh") + rule.rationale.get("zh") for rule in shipped.rulebook.rules.values()]
+    texts += [
+        json.dumps(record.model_dump(), ensure_ascii=False)
+        for table in (shipped.knowledge.modes, shipped.knowledge.difficulties, shipped.knowledge.mitigations)
+        for record in table.values()
+    ]
+    texts.append(json.dumps(load_questions().model_dump(), ensure_ascii=False))
+    texts += list(strings(catalogue("zh")))
+    assert [text for text in texts if re.search("研究方|科研方", text)] == []
+
+
 HOSTILE = {
     "enterprise_size": "huge",
     "funding_cny": "12 dollars",
