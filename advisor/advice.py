@@ -20,7 +20,9 @@ class SourceQuote(Model):
 
     knowledge_id: str
     section: str
-    quote: str
+    section_zh: str = Field("", description="The section's title in Chinese.")
+    quote: str = Field(description="The source's own words, verbatim.")
+    quote_zh: str = Field("", description="A faithful Chinese translation of the quote.")
     source: str
 
 

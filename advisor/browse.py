@@ -8,6 +8,7 @@ from typing import Any
 
 from .catalogue import value_label, words
 from .knowledge import KnowledgeBase, Mode
+from .render import citation_lines
 from .rulebook import AllOf, AttributeTest, Condition, NotOf, Rule, Rulebook
 from .scoring import format_amount, format_duration, format_value
 from .texts import LocalText, name_in
@@ -83,7 +84,7 @@ def render_mode(mode: Mode, knowledge: KnowledgeBase, lang: str = "en") -> str:
         lines += [w["difficulties"], *_bullets([f"{_pair(d, lang)} [{d.id}]" for d in related]), ""]
     lines.append(w["source"])
     for citation in mode.citations:
-        lines += _bullets([f'{citation.section}: "{citation.quote}"'])
+        lines += citation_lines(citation, lang, "  - ", "    ")
     return "\n".join(lines) + "\n"
 
 
@@ -169,7 +170,7 @@ def render_rule(
             continue
         lines += _bullets([f"{_pair(record, lang)} [{knowledge_id}]"])
         for citation in record.citations[:1]:
-            lines += _para(f'{citation.section}: "{citation.quote}"', "    ")
+            lines += citation_lines(citation, lang, "    ", "    ")
     lines += ["", w["cases"]]
     for case in rule.cases:
         lines.append(f"  {w['fires'] if case.fires else w['silent']}  {case.name}: {case.profile}")

@@ -56,11 +56,28 @@ class Record(BaseModel):
 
 
 class Citation(Record):
-    """Where in the source a record rests: a section title and a short verbatim quote."""
+    """Where in the source a record rests: a section title and a short verbatim quote, each with
+    its Chinese rendering (`section: {en: …, zh: …}`); the English quote stays the source's words."""
 
     section: str
+    section_zh: str = ""
     quote: str = Field(description="Verbatim from the source (whitespace-normalised).")
+    quote_zh: str = Field("", description="A faithful Chinese translation of the quote, shown beside it.")
     source: str = Field("hunan", description="Key of the source in knowledge/sources.yml.")
+
+
+class Cited(Record):
+    """A record resting on citations (each declares its `citations` among its own fields, in
+    their order): a text missing a language is looked for in the citations too."""
+
+    def missing_languages(self) -> list[tuple[str, str]]:
+        """(field, language) for every text given in English but not in another language, the
+        citations' included (`citations[2].quote`)."""
+        missing = super().missing_languages()
+        citations: list[Citation] = getattr(self, "citations", [])
+        for number, citation in enumerate(citations, start=1):
+            missing += [(f"citations[{number}].{name}", lang) for name, lang in citation.missing_languages()]
+        return missing
 
 
 class LegalInstrument(Record):
@@ -72,7 +89,7 @@ class LegalInstrument(Record):
     note_zh: str = ""
 
 
-class Mode(Record):
+class Mode(Cited):
     id: str = Id
     name: str
     name_zh: str = ""
@@ -90,7 +107,7 @@ class Mode(Record):
     citations: list[Citation] = Field(min_length=1)
 
 
-class Difficulty(Record):
+class Difficulty(Cited):
     id: str = Id
     name: str
     name_zh: str = ""
@@ -102,7 +119,7 @@ class Difficulty(Record):
     citations: list[Citation] = Field(min_length=1)
 
 
-class Mitigation(Record):
+class Mitigation(Cited):
     id: str = Id
     name: str
     name_zh: str = ""
@@ -111,7 +128,7 @@ class Mitigation(Record):
     citations: list[Citation] = Field(min_length=1)
 
 
-class ContextEntry(Record):
+class ContextEntry(Cited):
     """International cooperation forms, principles, programmes and priority fields."""
 
     id: str = Id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .advice import Advice, ModeAssessment, NextQuestion, Reason
+from .advice import Advice, ModeAssessment, NextQuestion, Reason, SourceQuote
 from .catalogue import attribute_label, place_label, value_label, words
 from .evaluation import reliability_words
 from .scoring import format_amount, format_duration, format_value
@@ -37,16 +37,36 @@ def _signed(reason: Reason) -> str:
     return f"{sign}{reason.weight}"
 
 
-def _sources(reasons: list[Reason]) -> list[str]:
+def cited(citation: Any, lang: str) -> tuple[str, str]:
+    """A passage of the source (a citation or a reason's quote) as a reader sees it in `lang`, and
+    the source's own words to show beside it ("" when the passage is shown in them): in Chinese
+    the section and the quote in Chinese, with the verbatim English kept for traceability."""
+    text = _words(lang)
+    if lang == "zh" and citation.quote_zh:
+        section = citation.section_zh or citation.section
+        shown = str(text["citation"]).format(section=section, quote=citation.quote_zh)
+        return shown, str(text["original"]).format(quote=citation.quote)
+    return str(text["citation"]).format(section=citation.section, quote=citation.quote), ""
+
+
+def citation_lines(citation: Any, lang: str, first: str, rest: str) -> list[str]:
+    """A passage as wrapped terminal lines: the passage, and the source's own words below it,
+    indented as its continuation lines are."""
+    shown, original = cited(citation, lang)
+    lines = _wrap(shown, rest, first)
+    if original:
+        lines += _wrap(original, rest + "  ", rest)
+    return lines
+
+
+def _sources(reasons: list[Reason]) -> list[SourceQuote]:
     """The distinct passages the reasons rest on, first citation of each reason, in order."""
-    seen: list[str] = []
+    seen: dict[tuple[str, str], SourceQuote] = {}
     for reason in reasons:
         if reason.citations:
             quote = reason.citations[0]
-            text = f'{quote.section}: "{quote.quote}"'
-            if text not in seen:
-                seen.append(text)
-    return seen
+            seen.setdefault((quote.section, quote.quote), quote)
+    return list(seen.values())
 
 
 def answer_effects(
@@ -203,7 +223,7 @@ def render_text(
         if sources:
             lines.append("  " + text["sources"])
             for source in sources:
-                lines += _wrap(source, "      ", "    ")
+                lines += citation_lines(source, lang, "    ", "      ")
     lines.append("")
     if advice.difficulties:
         lines.append(text["difficulties"])

@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from .advice import Advice, ModeAssessment, Reason
+from .advice import Advice, ModeAssessment, Reason, SourceQuote
 from .catalogue import place_label, words
 from .questions import QuestionSet
 from .render import _featured, answer_effects, decision_reason, precedent_values, reliability_sentence
@@ -92,16 +92,31 @@ def _labels(question: Any) -> dict[Any, dict[str, str]] | None:
     return {choice.value: {"en": choice.label.en, "zh": choice.label.zh} for choice in question.choices}
 
 
-def _with_new_quotes(reasons: list[Reason], lang: str, seen: set[str]) -> list[tuple[Reason, str, Any]]:
+@dataclass(frozen=True)
+class _Passage:
+    """A passage of the source as the report shows it in its language: the section and the quote
+    (in Chinese: translated), and the source's own words beside a translation ("" otherwise)."""
+
+    section: str
+    quote: str
+    original: str = ""
+
+
+def _passage(quote: SourceQuote, lang: str) -> _Passage:
+    if lang == "zh" and quote.quote_zh:
+        return _Passage(quote.section_zh or quote.section, quote.quote_zh, quote.quote)
+    return _Passage(quote.section, quote.quote)
+
+
+def _with_new_quotes(reasons: list[Reason], lang: str, seen: set[str]) -> list[tuple[Reason, str, _Passage | None]]:
     """(reason, message, the first passage it rests on unless an earlier reason quoted it)."""
     rows = []
     for reason in reasons:
         quote = reason.citations[0] if reason.citations else None
         key = f"{quote.section}|{quote.quote}" if quote else ""
-        if quote is not None and key in seen:
-            quote = None
+        shown = _passage(quote, lang) if quote is not None and key not in seen else None
         seen.add(key)
-        rows.append((reason, _message(reason, lang), quote))
+        rows.append((reason, _message(reason, lang), shown))
     return rows
 
 

@@ -387,7 +387,14 @@ class Scorer:
             record = self.knowledge.record(knowledge_id)
             citations: list[Citation] = record.citations if record is not None else []
             quotes = self._quote_cache[knowledge_id] = tuple(
-                SourceQuote(knowledge_id=knowledge_id, section=c.section, quote=c.quote, source=c.source)
+                SourceQuote(
+                    knowledge_id=knowledge_id,
+                    section=c.section,
+                    section_zh=c.section_zh,
+                    quote=c.quote,
+                    quote_zh=c.quote_zh,
+                    source=c.source,
+                )
                 for c in citations
             )
         return list(quotes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,70 @@ def test_a_text_in_an_unknown_language_or_without_english_is_refused(tmp_path, n
         load_knowledge(knowledge)
     shown = "\n".join(problem.describe() for problem in caught.value.problems)
     assert "mitigations.yml" in shown and message in shown, shown
+
+
+# -- the citations in Chinese: every passage translated, one rendering per English text ---------
+
+CITATIONS = [(record, citation) for record in RECORDS for citation in record.citations]
+HAN = re.compile(r"[\u4e00-\u9fff]")
+#: Half-width punctuation a Chinese sentence writes full-width (，；：（）“”？！……).
+HALF_WIDTH = re.compile(r"[,;:()\"'?!]|\.\.\.|(?<![0-9])\.(?![0-9])")
+
+
+def test_every_citation_has_its_chinese_section_and_quote():
+    assert len(CITATIONS) == 91
+    missing = [(record.id, c.quote) for record, c in CITATIONS if not (c.section_zh and c.quote_zh)]
+    assert missing == []
+    for record, citation in CITATIONS:
+        for text in (citation.section_zh, citation.quote_zh):
+            assert HAN.search(text), (record.id, text)
+            assert not HALF_WIDTH.search(text), (record.id, text)
+        assert citation.quote_zh != citation.quote
+
+
+def test_an_english_passage_reads_the_same_in_chinese_wherever_it_is_cited():
+    sections: dict[str, set[str]] = {}
+    quotes: dict[str, set[str]] = {}
+    for _, citation in CITATIONS:
+        sections.setdefault(citation.section, set()).add(citation.section_zh)
+        quotes.setdefault(normalise_space(citation.quote), set()).add(citation.quote_zh)
+    assert {name: zh for name, zh in sections.items() if len(zh) > 1} == {}
+    assert {quote: zh for quote, zh in quotes.items() if len(zh) > 1} == {}
+    # one title of the source in one Chinese wording: its parts translate alike in every title
+    parts: dict[str, set[str]] = {}
+    for section, (chinese,) in sections.items():
+        english, translated = section.split(" — "), chinese.split(" — ")
+        assert len(english) == len(translated), section
+        for part, zh in zip(english, translated, strict=True):
+            parts.setdefault(part, set()).add(zh)
+    assert {part: zh for part, zh in parts.items() if len(zh) > 1} == {}
+
+
+def test_a_mode_section_is_titled_with_the_modes_chinese_name():
+    english = {
+        "Strategic Alliance Mode": "strategic_alliance",
+        "Strategic Cooperation Mode": "strategic_cooperation",
+        "Politics-Production-Development-Research Cooperation Mode": "government_mediated",
+        "University-Enterprise Program Cooperation Mode": "program_cooperation",
+        "University-Run Enterprises Mode": "university_enterprise",
+        "Technology Transfer Mode": "technology_transfer",
+        "Technology Equity Mode": "technology_equity",
+        "Technology Service Mode": "technology_service",
+    }
+    for _, citation in CITATIONS:
+        head, _, title = citation.section.partition(" — ")
+        if head == "Modes of cooperation":
+            assert citation.section_zh == f"合作模式 — {MODE_IDS[english[title]]}模式", citation.section
+
+
+def test_a_citation_without_its_chinese_is_a_validate_warning_naming_file_id_and_citation(tmp_path):
+    from advisor.lint import lint_pack
+
+    knowledge = _knowledge_with(tmp_path, EXTRA.format(name="{en: Extra, zh: 额外}", action="{en: Do., zh: 做。}"))
+    shown = [problem.describe() for problem in lint_pack(knowledge_dir=knowledge).warnings]
+    for field in ("citations[1].section", "citations[1].quote"):
+        assert any(f"mitigations.yml [extra_mitigation]: {field} has no 'zh' text" in line for line in shown), shown
+    assert not any("[extra_mitigation]: name" in line for line in shown)
+    # the shipped knowledge has no such warning
+    shipped = lint_pack(knowledge_dir=default_knowledge_dir()).warnings
+    assert [p.describe() for p in shipped if "has no 'zh' text" in p.describe()] == []

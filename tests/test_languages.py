@@ -126,8 +126,9 @@ def shown_data(advice: Any) -> list[str]:
     for mode in advice.modes:
         values.append(mode.name)
         for reason in mode.reasons_for + mode.reasons_against:
-            values += [f'{c.section}: "{c.quote}"' for c in reason.citations]
-            values += [part for c in reason.citations for part in (c.section, c.quote)]
+            # NOTE: the quote alone: the source's own words are shown beside their translation,
+            # its section is shown in Chinese
+            values += [c.quote for c in reason.citations]
     for flag in advice.difficulties:
         values.append(flag.name)
         values += [m.name for m in flag.mitigations]
@@ -142,7 +143,7 @@ def knowledge_data() -> list[str]:
     for table in (knowledge.modes, knowledge.difficulties, knowledge.mitigations, knowledge.context):
         for record in table.values():
             values.append(record.name)
-            values += [f'{c.section}: "{c.quote}"' for c in record.citations]
+            values += [c.quote for c in record.citations]
     for mode in knowledge.modes.values():
         for instrument in mode.legal_instruments:
             values += [instrument.name, instrument.law]
@@ -233,6 +234,8 @@ def test_json_messages_in_chinese(example):
     for reason in reasons:
         assert english_sentences(reason["message"]) == [] and english_sentences(reason["rationale"]) == []
         assert reason["rule_id"].isascii() and reason["effect"] in ("supports", "opposes", "excludes", "raises")
+        for quote in reason["citations"]:  # each passage in Chinese, the source's words kept
+            assert HAN.search(quote["section_zh"]) and HAN.search(quote["quote_zh"]) and quote["quote"].isascii()
 
 
 def test_browsing_in_chinese(shipped, unwrapped):
@@ -243,6 +246,72 @@ def test_browsing_in_chinese(shipped, unwrapped):
     for result in outputs:
         assert result.exit_code == 0
         assert english_sentences(without(result.output, data)) == [], result.output[:200]
+
+
+# -- the source's passages: in Chinese, with the source's own words kept ------------------------
+
+PROGRAM = str(ROOT / "examples" / "program_cooperation.json")
+ZH_PASSAGE = "合作模式 — 校企项目合作模式：“企业向科研机构提供研究经费”"
+ORIGINAL = "原文：“Enterprise provides research funding to scientific research institutions”"
+
+
+def test_a_passage_reads_in_chinese_with_the_source_s_words_below_it():
+    text = run("advise", PROGRAM, "--lang", "zh").stdout
+    assert f"  出处：\n    {ZH_PASSAGE}\n      {ORIGINAL}\n" in text
+    markdown = run("advise", PROGRAM, "--lang", "zh", "--format", "markdown").stdout
+    assert f"  - {ZH_PASSAGE}（{ORIGINAL}）\n" in markdown
+    mode = run("mode", "program_cooperation", "--lang", "zh").output
+    assert f"出处\n  - {ZH_PASSAGE}\n    {ORIGINAL}\n" in mode
+    explain = run("explain", "PC001", "--lang", "zh").output
+    assert f"[program_cooperation]\n    {ZH_PASSAGE}\n    {ORIGINAL}\n" in explain
+    # English shows the source's words as before, and nothing of the translation
+    english = run("advise", PROGRAM, "--lang", "en").stdout + run("mode", "program_cooperation").output
+    assert 'Program Cooperation Mode: "Enterprise provides' in english
+    assert "原文" not in english and "企业向科研机构提供研究经费" not in english
+
+
+def test_every_passage_of_every_mode_shows_in_chinese_and_in_the_source_s_words(shipped, unwrapped):
+    for mode in shipped.knowledge.modes.values():
+        shown = run("mode", mode.id, "--lang", "zh").output.split("\n出处\n", 1)[1]
+        expected = [
+            line for c in mode.citations for line in (f"  - {c.section_zh}：“{c.quote_zh}”", f"    原文：“{c.quote}”")
+        ]
+        assert shown.splitlines() == expected, mode.id
+
+
+def test_the_api_gives_each_passage_in_chinese_beside_the_source_s_words(service):
+    import httpx
+
+    profile = json.loads(Path(PROGRAM).read_text("utf-8"))
+    advice = httpx.post(service + "/v1/advise", json=profile, timeout=30).json()
+    assert advice["modes"][0]["reasons_for"][0]["citations"][0] == {
+        "knowledge_id": "program_cooperation",
+        "section": "Modes of cooperation — University-Enterprise Program Cooperation Mode",
+        "section_zh": "合作模式 — 校企项目合作模式",
+        "quote": "Enterprise provides research funding to scientific research institutions",
+        "quote_zh": "企业向科研机构提供研究经费",
+        "source": "hunan",
+    }
+    quotes = [c for m in advice["modes"] for r in m["reasons_for"] + m["reasons_against"] for c in r["citations"]]
+    quotes += [c for d in advice["difficulties"] for m in d["mitigations"] for c in m["citations"]]
+    modes = httpx.get(service + "/v1/modes", timeout=30).json()
+    quotes += [c for m in modes for c in m["citations"]]
+    assert len(quotes) > 30 and all(HAN.search(c["section_zh"]) and HAN.search(c["quote_zh"]) for c in quotes)
+
+
+def test_the_research_side_is_named_one_way(shipped):
+    """高校或科研院所 (or 高校 where only universities are meant), never 研究方 or 科研方 beside it."""
+    from advisor.questions import load_questions
+
+    texts = [rule.message.get("zh") + rule.rationale.get("zh") for rule in shipped.rulebook.rules.values()]
+    texts += [
+        json.dumps(record.model_dump(), ensure_ascii=False)
+        for table in (shipped.knowledge.modes, shipped.knowledge.difficulties, shipped.knowledge.mitigations)
+        for record in table.values()
+    ]
+    texts.append(json.dumps(load_questions().model_dump(), ensure_ascii=False))
+    texts += list(strings(catalogue("zh")))
+    assert [text for text in texts if re.search("研究方|科研方", text)] == []
 
 
 HOSTILE = {

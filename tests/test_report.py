@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from advisor import advise
 from advisor.catalogue import catalogue
 from advisor.cli import cli
 from advisor.questions import load_questions
-from advisor.report import find_browser, render_html
+from advisor.report import find_browser, render_html, render_markdown
 from advisor.scoring import format_amount, format_duration
 from advisor.texts import LANGS
 
@@ -129,6 +130,32 @@ def test_the_chinese_report_reads_in_chinese(questions):
     ]
     assert english == []
     assert page.foreign  # the English names and quotations are there, marked as English
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_a_chinese_report_quotes_the_source_in_chinese_with_its_own_words_beside(example, questions):
+    advice = advise(json.loads(example.read_text(encoding="utf-8")), lang="zh")
+    html = render_html(advice, "zh", questions=questions)
+    page = parse(html)
+    text, foreign = "".join(page.text), "".join(page.foreign)
+    markdown = render_markdown(advice, "zh", questions=questions)
+    passages = re.findall(r"<blockquote>.*?</blockquote>", html, flags=re.DOTALL)
+    assert passages and "<blockquote lang=" not in html
+    quoted = [c for mode in advice.modes for r in mode.reasons_for + mode.reasons_against for c in r.citations[:1]]
+    for passage in passages:
+        quote = next(c for c in quoted if f"“{c.quote_zh}”" in passage)
+        assert f'<span class="section">{escape(quote.section_zh)}：</span>' in passage
+        assert f'原文：“<span lang="en">{escape(quote.quote)}</span>”' in passage
+        assert f"“{quote.quote_zh}”" in text and quote.quote in foreign  # the original marked as English
+        assert f"{quote.section_zh}：“{quote.quote_zh}”（原文：“{quote.quote}”）" in markdown
+
+
+def test_an_english_report_quotes_the_source_as_before(questions):
+    advice = advise(json.loads(EXAMPLES[0].read_text(encoding="utf-8")), lang="en")
+    html = render_html(advice, "en", questions=questions)
+    markdown = render_markdown(advice, "en", questions=questions)
+    assert '<blockquote lang="en"><span class="section">Modes of cooperation — ' in html
+    assert "  - *Modes of cooperation — " in markdown and "原文" not in html + markdown
 
 
 def test_amounts_and_durations_read_as_people_write_them():

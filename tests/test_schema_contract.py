@@ -271,3 +271,23 @@ def test_the_published_schemas_are_this_one():
     create_app()  # the app assembles, and its schema route answers with the published schema
     assert profile_schema() == SCHEMA
     Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_the_advice_schema_gains_the_chinese_passages_and_still_holds():
+    """The passages' Chinese (section_zh, quote_zh) were added: optional, so a client written
+    before them still reads every advice, and every advice (both languages) fits the schema."""
+    from pathlib import Path
+
+    from advisor import advise
+    from advisor.advice import Advice
+
+    schema = Advice.model_json_schema()
+    quote = schema["$defs"]["SourceQuote"]
+    assert {"section_zh", "quote_zh"} <= set(quote["properties"])
+    assert set(quote["required"]) == {"knowledge_id", "section", "quote", "source"}
+    validator = Draft202012Validator(schema)
+    example = Path(__file__).resolve().parents[1] / "examples" / "technology_transfer.json"
+    for lang in ("en", "zh"):
+        advice = advise(json.loads(example.read_text(encoding="utf-8")), lang=lang).model_dump(mode="json")
+        validator.validate(advice)
+        assert advice["modes"][0]["reasons_for"][0]["citations"][0]["quote_zh"]

@@ -236,10 +236,16 @@ def test_chinese_questionnaire_with_back_and_dont_know(server, questions, page):
     shown = page.eval_on_selector_all(".precedents li.precedent", "items => items.map(i => i.dataset.case)")
     assert shown == [p.id for p in advice.precedents]
     assert advice.precedents[0].name_zh in page.inner_text(".precedents")
+    # the source's passages in Chinese, each with the source's own words below it, marked English
+    quote = advice.modes[0].reasons_for[0].citations[0]
+    passage = page.inner_text("#advice blockquote")
+    assert passage.startswith(f"{quote.section_zh}：“{quote.quote_zh}”") and f"原文：“{quote.quote}”" in passage
+    assert page.inner_text("#advice blockquote .original span[lang=en]") == quote.quote
     # switching the language keeps the answers and redraws the advice
     page.click("button[data-lang=en]")
     page.wait_for_function("() => document.querySelector('#decision .big').textContent === 'Technology Equity'")
     assert leading_on_page(page) == "technology_equity"
+    assert page.inner_text("#advice blockquote") == f"{quote.section}: “{quote.quote}”"
 
 
 @pytest.mark.parametrize(

@@ -441,11 +441,22 @@
       var quote = reason.citations[0];
       if (quote && !quoted[quote.section + quote.quote]) {
         quoted[quote.section + quote.quote] = true;
-        item.appendChild(el("blockquote", { lang: "en" }, el("span", { class: "section" }, quote.section + ": "), "“" + quote.quote + "”"));
+        item.appendChild(passage(quote));
       }
       list.appendChild(item);
     });
     return el("div", { class: "reason-group" }, el("p", { class: "group-title" }, title), list);
+  }
+
+  // A passage of the source: in Chinese its translation, with the source's own words below it
+  // (kept for traceability); in English the source's words.
+  function passage(quote) {
+    if (state.lang === "zh" && quote.quote_zh) {
+      return el("blockquote", { lang: "zh" },
+        el("span", { class: "section" }, (quote.section_zh || quote.section) + t("colon")), "“" + quote.quote_zh + "”",
+        el("span", { class: "original" }, t("original"), "“", el("span", { lang: "en" }, quote.quote), "”"));
+    }
+    return el("blockquote", { lang: "en" }, el("span", { class: "section" }, quote.section + ": "), "“" + quote.quote + "”");
   }
 
   // What the decision label has meant on the documented cases: one sentence from measured numbers.
