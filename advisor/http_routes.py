@@ -303,7 +303,10 @@ async def interview_next(request: Request) -> Response:
     # the longest of 600 random interview states 25 ms), and the hop to a worker thread cost
     # 0.3-0.5 ms of server CPU per step on top (benchmarks/bench_http.py --interview, measured);
     # a thread gives no parallelism anyway, the engine and the scoring hold the GIL.
-    return _interview_step(_pack(request), asked, request.app.state.question_json)
+    try:
+        return _interview_step(_pack(request), asked, request.app.state.question_json)
+    except ProfileError as error:  # the answers' problems in the body's `lang`, as the step's sentences are
+        return json_response(profile_error_body(error, asked.lang), 422)
 
 
 def _interview_step(pack: Pack, asked: InterviewRequest, question_json: Mapping[str, Any]) -> Response:
