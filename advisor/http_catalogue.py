@@ -13,9 +13,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from .catalogue import words
+from .http_query import StrictQueryRoute
 from .langs import FALLBACK, LANGS
 
-catalogue_routes = APIRouter()
+catalogue_routes = APIRouter(route_class=StrictQueryRoute)
 
 #: The sections the page reads (its own, the shared reliability sentences, the cases' place names).
 SECTIONS = ("web", "reliability", "places")

@@ -42,14 +42,14 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             for name, definition in extra.pop("$defs", {}).items():
                 components.setdefault(name, definition)
             components[model.__name__] = extra
-        # Every 422 has the ErrorBody shape (FastAPI would document its own shape).
+        # Every 422 has the ErrorBody shape (FastAPI would document its own shape), and every
+        # operation has one: each refuses a query parameter it does not take (http_query).
         for methods in schema["paths"].values():
             for operation in methods.values():
-                if "422" in operation.get("responses", {}):
-                    operation["responses"]["422"] = {
-                        "description": ERROR_RESPONSES[422]["description"],
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-                    }
+                operation.setdefault("responses", {})["422"] = {
+                    "description": ERROR_RESPONSES[422]["description"],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                }
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
         app.openapi_schema = schema
@@ -62,7 +62,8 @@ documented difficulties to prepare for. Every recommendation comes from the rule
 (`GET /v1/rules`), each reason citing the knowledge it rests on.
 
 **Errors** have one JSON shape: `{{"error": code, "message": sentence, "problems": [...]}}`, where each
-problem names the `field`, the `value` given and what is `allowed`. 422: invalid input;
+problem names the `field`, the `value` given and what is `allowed`. 422: invalid input (also a
+query parameter the operation does not take, or one given twice);
 404: unknown id or page; 413: body over the limit; 431: headers over the limit; 408: the body
 took too long to arrive; 405: wrong method; 400: a refused cross-origin preflight; 500: a bug.
 

@@ -49,6 +49,7 @@ from .http_models import (
     ParsedAnswer,
     ParseRequest,
 )
+from .http_query import StrictQueryRoute
 from .interview import next_question
 from .knowledge import Mode
 from .langs import LANGS
@@ -63,7 +64,9 @@ log = logging.getLogger("advisor.http")
 NDJSON = "application/x-ndjson"
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
-api = APIRouter()
+# The API refuses a query parameter a route does not declare, or one given twice (http_query);
+# the page, its files and the documents take any query, as pages linked from elsewhere must.
+api = APIRouter(route_class=StrictQueryRoute)
 web = APIRouter(include_in_schema=False)
 
 
