@@ -104,6 +104,13 @@ def _check_http_examples(text: str, client: Any) -> None:
     sent, answer = json.loads(found.group(1)), json.loads(found.group(2))
     response = client.post("/v1/questions/funding_cny/parse", json=sent)
     assert response.status_code == 200 and response.json() == answer
+    # the refused query parameters: each request shown and the whole answer to it
+    section = text.split("### Query parameters", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    exchanges = re.findall(r"^\$ curl -s -X POST '([^']+)' -d @(\S+)\n(.*?)(?=^\$|\Z)", section, re.M | re.S)
+    assert len(exchanges) == 2
+    for url, body, shown in exchanges:
+        response = client.post(url.removeprefix("http://127.0.0.1:8000"), content=(ROOT / body).read_bytes())
+        assert response.status_code == 422 and response.json() == json.loads(shown), url
 
 
 def test_questionnaire_doc_piped_answers_save_the_session_shown(tmp_path):
