@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from .errors import InputError
+from .errors import _MISSING, FieldProblem, InputError
 from .limits import MAX_LINE_CHARS, LimitExceeded, loads_json, raw_decode_json
 
 INPUT_FORMATS = ("csv", "jsonl", "json", "xlsx")
@@ -57,13 +57,15 @@ class SourceRow(NamedTuple):
 
     `number` is the row a person finds it at: the spreadsheet row of a CSV or Excel file (the
     header is row 1), the line of a JSON Lines file, the position (from 1) in a JSON array.
-    `data` holds only the non-empty cells; `problem` is set when the row could not be read at all.
+    `data` holds only the non-empty cells; `problem` is set when the row could not be read at all
+    (why, as text), or holds the problems of cells that could not be read (a formula in a workbook
+    without its value): the row is rejected with those and whatever else is wrong with `data`.
     `carried` holds the cells of the columns that are not attributes (`Columns.carried`), as read.
     """
 
     number: int
     data: dict[str, Any]
-    problem: str | None = None
+    problem: str | tuple[FieldProblem, ...] | None = None
     carried: tuple[Any, ...] = ()
 
 
@@ -744,6 +746,8 @@ def _xlsx_rows(path: str, columns: Columns, sheet: str | None) -> Iterator[Sourc
 
 
 def _sheet_rows(book: Any, name: str, columns: Columns, sheet: str | None) -> Iterator[SourceRow]:
+    from .sheet_values import sheet_rows
+
     if sheet is not None:
         if sheet not in book.sheetnames:
             raise InputError(
@@ -752,27 +756,107 @@ def _sheet_rows(book: Any, name: str, columns: Columns, sheet: str | None) -> It
         worksheet = book[sheet]
     else:
         worksheet = book.worksheets[0]
-    rows = worksheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
+    rows = sheet_rows(worksheet)
+    first = next(rows, None)
+    if first is None:
         raise InputError(f"{name}: the sheet {worksheet.title!r} is empty; expected a header row of profile attributes")
-    names, unnamed = columns.header(header, f"{name} (sheet {worksheet.title!r})")
+    header, uncomputed = first
+    source = f"{name} (sheet {worksheet.title!r})"
+    if uncomputed:
+        cell, formula = next(iter(uncomputed.values()))
+        raise InputError(
+            f"{source}: the header cell {cell} holds the formula {formula!r} without its computed value; {COMPUTE_HINT}"
+        )
+    names, unnamed = columns.header(header, source)
     kept = [(index, col) for index, col in enumerate(names) if col is not None]
     width = len(names)
     carried_at = columns.carried_positions
-    for number, cells in enumerate(rows, start=2):
+    unread = _UnreadCells(header, names, unnamed, columns, worksheet.title)
+    for number, (cells, uncomputed) in enumerate(rows, start=2):
         stray = next((i for i in (*unnamed, *range(width, len(cells))) if i < len(cells) and _filled(cells[i])), None)
         data = {col: cells[index] for index, col in kept if index < len(cells) and _filled(cells[index])}
-        if stray is not None:
-            yield SourceRow(number, data, f"column {stray + 1} has no header but holds {cells[stray]!r}")
+        carried = tuple(cells[index] if index < len(cells) else None for index in carried_at) if carried_at else ()
+        problems = unread(uncomputed, len(cells)) if uncomputed else None
+        if problems:
+            # NOTE: a formula without its value is a cell that cannot be read: the row is rejected,
+            # naming the cell, with the row's other faults (validated with them), never scored
+            # as if the cell were empty.
+            if stray is not None:
+                problems.append(_stray(stray, cells[stray]))
+            yield SourceRow(number, data, tuple(problems), carried)
+        elif stray is not None:
+            yield SourceRow(number, data, _stray_text(stray, cells[stray]), carried)
         elif carried_at:
-            carried = tuple(cells[index] if index < len(cells) else None for index in carried_at)
             if not data and any(_filled(cell) for cell in carried):
                 yield SourceRow(number, data, "the row holds only columns that are not attributes", carried)
             else:
                 yield SourceRow(number, data, None, carried)
         else:
             yield SourceRow(number, data)
+
+
+#: What to do about a formula a workbook holds without its value (the end of every such message).
+COMPUTE_HINT = (
+    "open and save the workbook in Excel or LibreOffice so the values are computed, "
+    "or paste the values in place of the formulas"
+)
+
+
+def _stray_text(position: int, value: Any) -> str:
+    return f"column {position + 1} has no header but holds {value!r}"
+
+
+def _stray(position: int, value: Any) -> FieldProblem:
+    return FieldProblem("(row)", _MISSING, _stray_text(position, value))
+
+
+class _UnreadCells:
+    """The problems of a row's formula cells that hold no value, one per cell of a column that is
+    read (an attribute, id, title, a carried column, or one without a header, whose cells must be
+    empty); columns left out with --ignore-unknown-columns are not looked at."""
+
+    def __init__(
+        self, header: Sequence[Any], names: Sequence[str | None], unnamed: Sequence[int], columns: Columns, sheet: str
+    ):
+        from .profile import ATTRIBUTES
+
+        self.sheet = sheet
+        # position -> (field, how the column is named in the message, what the field allows)
+        self.fields: dict[int, tuple[str, str, str | None]] = {}
+        for position, field in enumerate(names):
+            if field is not None:
+                spec = ATTRIBUTES.get(field)
+                self.fields[position] = (field, repr(_header_text(header[position])), spec.allowed() if spec else None)
+        for position, field in zip(columns.carried_positions, columns.carried, strict=True):
+            self.fields[position] = (field, repr(field), None)
+        for position in unnamed:
+            self.fields[position] = ("(row)", "without a header", None)
+        self.width = len(names)
+
+    def __call__(self, uncomputed: dict[int, tuple[str, str]], size: int) -> list[FieldProblem]:
+        problems = []
+        for position, (cell, formula) in sorted(uncomputed.items()):
+            if position >= size:
+                continue  # past the sheet's dimension: not read at all
+            field, column, allowed = self.fields.get(position) or (
+                ("(row)", "without a header", None) if position >= self.width else (None, "", None)
+            )
+            if field is None:
+                continue  # a column left out with --ignore-unknown-columns
+            problems.append(
+                FieldProblem(
+                    field,
+                    formula,
+                    f"the cell {cell} (column {column}, sheet {self.sheet!r}) holds a formula without its computed value; "
+                    f"{COMPUTE_HINT}",
+                    allowed,
+                )
+            )
+        return problems
+
+
+def _header_text(cell: Any) -> str:
+    return "" if cell is None else str(cell).lstrip("\ufeff").strip()
 
 
 def _filled(value: Any) -> bool:

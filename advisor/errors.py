@@ -33,6 +33,11 @@ class _Missing:
     def __repr__(self) -> str:
         return "<missing>"
 
+    def __reduce__(self) -> str:
+        # NOTE: unpickled as the one _MISSING: `batch --workers N` gets its rejected rows' problems
+        # back pickled, and `value is _MISSING` must still hold (else "<missing>" is shown as a value).
+        return "_MISSING"
+
 
 _MISSING: Any = _Missing()
 

@@ -64,6 +64,10 @@ def load_items(
     validator = RowValidator()
     for row in read_rows(path, fmt, columns):
         where = f"row {row.number}"
+        if isinstance(row.problem, tuple):  # cells that could not be read (a formula without its value)
+            message = "; ".join(problem.describe() for problem in row.problem)
+            rejected.append(Rejected(where, message, row.number, row.problem))
+            continue
         if row.problem is not None:
             rejected.append(Rejected(where, row.problem, row.number))
             continue

@@ -451,10 +451,14 @@ def _validated_chunks(rows: Iterable[Any], validate: RowValidator, size: int = C
         if problem is not None or (
             validate.text_cells and type(data) is not dict and not isinstance(data, (Mapping, Profile))
         ):
-            reason = problem or FieldProblem(ROW_FIELD, data, "a proposal is a mapping of attribute names to values")
-            if isinstance(reason, str):
-                reason = FieldProblem(ROW_FIELD, _MISSING, reason)
-            chunk.append((number, _row_ident(data), None, None, [reason]))
+            if type(problem) is tuple:  # cells that could not be read (batch_io.SourceRow)
+                problems = _with_unread(validate, data, problem)
+            else:
+                reason = problem or FieldProblem(
+                    ROW_FIELD, data, "a proposal is a mapping of attribute names to values"
+                )
+                problems = [FieldProblem(ROW_FIELD, _MISSING, reason) if isinstance(reason, str) else reason]
+            chunk.append((number, _row_ident(data), None, None, problems))
         else:
             try:
                 ident, title, known = validate(data)
@@ -471,6 +475,25 @@ def _validated_chunks(rows: Iterable[Any], validate: RowValidator, size: int = C
             chunk = []
     if chunk:
         yield chunk
+
+
+def _with_unread(validate: RowValidator, data: Any, unread: tuple[FieldProblem, ...]) -> list[FieldProblem]:
+    """A row's cells that could not be read, then what else is wrong with the cells that could
+    (so one run names every fault of the row). The row is not empty: it has those cells."""
+    from .errors import ProfileError
+
+    problems = list(unread)
+    if data:
+        named = {problem.field for problem in unread}
+        try:
+            validate(data)
+        except ProfileError as error:
+            problems += [p for p in error.problems if p.field != ROW_FIELD and p.field not in named]
+        except MemoryError:
+            raise
+        except Exception as error:  # a bug on one row must not lose the others
+            problems += _internal("validating", error)
+    return problems
 
 
 def _evaluate(advisor: Advisor, chunk: list[Item], outcome_of: Outcomes) -> list[Item]:

@@ -523,14 +523,22 @@ def test_progress_bar_appears_by_itself_on_a_terminal(tmp_path):
 
 
 def test_workers_give_the_same_output(tmp_path):
-    rows = proposals() * 3 + [{"id": "bad", "scope": "nope"}]
+    rows = proposals() * 3 + [{"id": "bad", "scope": "nope"}, {}, {"id": "after-an-empty-row"}]
     source = write_input(tmp_path / "in.csv", rows)
     one = run(str(source), "-o", str(tmp_path / "one.csv"))
     two = run(str(source), "-o", str(tmp_path / "two.csv"), "--workers", "2")
     assert one.exit_code == two.exit_code == EXIT_REJECTS
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
     assert (tmp_path / "one.errors.csv").read_bytes() == (tmp_path / "two.errors.csv").read_bytes()
+    assert "the row is empty" in (tmp_path / "two.errors.csv").read_text("utf-8-sig")
     assert counts(one) == counts(two)
+    # rejected rows listed on stderr read alike too (a (row) problem has no value to show)
+    one = run(str(source), "-o", "-")
+    two = run(str(source), "-o", "-", "--workers", "2")
+    assert [line for line in one.stderr.splitlines() if line.startswith("rejected")] == [
+        line for line in two.stderr.splitlines() if line.startswith("rejected")
+    ]
+    assert "<missing>" not in two.stderr
 
 
 def test_help_lists_the_formats_and_exit_codes():

@@ -153,3 +153,31 @@ def test_languages_doc_counts_the_shipped_rules():
 
     found = re.search(r"共 (\d+) 条规则", _doc("languages.md"))
     assert found is not None and int(found.group(1)) == len(default_advisor().rulebook.rules)
+
+
+def test_batch_doc_shows_what_a_formula_without_its_value_gives(tmp_path):
+    """docs/batch.md#formulas: the errors file's lines and the Chinese message, as a run writes them."""
+    from openpyxl import Workbook
+
+    section = _doc("batch.md").split("### Formulas", 1)[1].split("\n### ", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "申报"
+    sheet.append(["id", "title", "Enterprise size", "funding_cny"])
+    sheet.append(["P1", "Water treatment pilot", "large", 2_500_000])
+    sheet.append(["P2", "Sensor calibration", '=IF(D3>1000000,"large","small")', 2_500_000])  # no value: openpyxl
+    source = tmp_path / "proposals.xlsx"
+    book.save(source)
+    for lang in ("en", "zh"):
+        result = CliRunner().invoke(cli, ["batch", str(source), "-o", str(tmp_path / "advice.csv"), "--lang", lang])
+        assert result.exit_code == 4, result.output
+        errors = (tmp_path / "advice.errors.csv").read_text(encoding="utf-8-sig")
+        if lang == "en":
+            assert errors == shown
+        else:
+            import csv
+            import io
+
+            message = list(csv.DictReader(io.StringIO(errors)))[0]["message"]
+            assert "".join(message.split()) in "".join(section.split()), message

@@ -1,0 +1,125 @@
+"""An .xlsx sheet's values row by row, and the formulas in it that hold no value.
+
+A workbook stores a formula cell as the formula and, when a spreadsheet program has calculated
+it, the value it computed. openpyxl's read-only, data-only mode reads that cached value; a
+workbook written by a script (openpyxl writes formulas without values) or by some other tools
+holds none, and openpyxl then reads the cell exactly as it reads an empty one. `sheet_rows` reads
+the values as openpyxl's `iter_rows(values_only=True)` does, with openpyxl's own parser, and gives
+with each row the formula cells it found without a value, so the reader can report them instead
+of taking them for unknown.
+
+Cost: one search for a formula element per row, done in C by ElementTree (`row.iter`); only a
+row that holds a formula looks at its cells one by one. A formula with a cached value reads that
+value, as before; one whose cached value is empty text (`=""` computed: `t="str"` and an empty
+`<v>`) reads as an empty cell, as before.
+
+NOTE: imports openpyxl at module level; advisor.batch_io imports this module only to read a
+workbook. It relies on openpyxl's read-only worksheet (`_get_source`, `_shared_strings`) and its
+sheet parser (`openpyxl.worksheet._reader`); tests/test_batch_io.py checks that the rows it reads
+are those of `iter_rows(values_only=True)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+#: The formula cells of one row that hold no value: position in the row (from 0) -> (the cell's
+#: reference, C7; the formula as a spreadsheet shows it, =B7*2).
+Uncomputed = dict[int, tuple[str, str]]
+
+
+class _Parser(WorkSheetParser):
+    """openpyxl's sheet parser in data-only mode, noting after each row its formulas without a value."""
+
+    uncomputed: Uncomputed | None = None
+
+    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        number, cells = super().parse_row(row)
+        # NOTE: ElementTree's iter() searches in C; a row without a formula costs nothing more.
+        self.uncomputed = None if next(row.iter(FORMULA_TAG), None) is None else self._uncomputed(row, cells)
+        return number, cells
+
+    def _uncomputed(self, row: Any, cells: list[dict[str, Any]]) -> Uncomputed | None:
+        found: Uncomputed = {}
+        for element, cell in zip(row, cells, strict=False):
+            formula = element.find(FORMULA_TAG)
+            if formula is None:
+                continue
+            column = cell["column"]
+            reference = f"{get_column_letter(column)}{cell['row']}"
+            shared = formula.get("si") if formula.get("t") == "shared" else None
+            if shared is not None and formula.text and shared not in self.shared_formulae:
+                # NOTE: data-only parsing never reads formulas, so the first cell of a shared formula
+                # is remembered here, to name the formula of a later cell of it that has no value.
+                try:
+                    self.shared_formulae[shared] = Translator("=" + formula.text, reference)
+                except Exception:  # a formula openpyxl cannot take apart: only a message is lost
+                    pass
+            if cell["value"] is not None:
+                continue
+            if element.get("t") == "str" and element.find(VALUE_TAG) is not None:
+                continue  # computed: the formula's value is empty text
+            found[column - 1] = (reference, _formula_text(formula, shared, reference, self.shared_formulae))
+        return found or None
+
+
+def _formula_text(formula: Any, shared: str | None, reference: str, known: dict[Any, Translator]) -> str:
+    """The formula as a spreadsheet's formula bar shows it (=B7*2)."""
+    if formula.text:
+        return "=" + str(formula.text)
+    if shared is not None and shared in known:
+        try:
+            return str(known[shared].translate_formula(reference))
+        except Exception:  # only a message's wording: the first cell's formula will do
+            return str(known[shared].tokenizer.formula)
+    return "=" + str(formula.get("t") or "formula")
+
+
+def sheet_rows(worksheet: Any) -> Iterator[tuple[tuple[Any, ...], Uncomputed | None]]:
+    """Each row of a read-only, data-only worksheet: its values, as `iter_rows(values_only=True)`
+    gives them (missing rows as empty ones, every row as wide as the sheet's dimension says), and
+    its formulas without a value (None when it has none)."""
+    book = worksheet.parent
+    width = worksheet.max_column
+    last = worksheet.max_row
+    empty: tuple[Any, ...] = (None,) * width if width is not None else ()
+    expected = 1  # the next row to give
+    number = 1
+    with worksheet._get_source() as source:
+        parser = _Parser(
+            source,
+            worksheet._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if last is not None and number > last:
+                break
+            while expected < number:  # rows the file leaves out are empty
+                expected += 1
+                yield empty, None
+            if expected <= number:  # NOTE: a row number given twice is read once, as openpyxl does
+                expected += 1
+                yield _values(cells, width), parser.uncomputed
+    if last is not None and last < number:
+        for _ in range(expected, last + 1):
+            yield empty, None
+
+
+def _values(cells: list[dict[str, Any]], width: int | None) -> tuple[Any, ...]:
+    if not cells and not width:
+        return ()
+    size = width or cells[-1]["column"]
+    values: list[Any] = [None] * size
+    for cell in cells:
+        column = cell["column"]
+        if 1 <= column <= size:
+            values[column - 1] = cell["value"]
+    return tuple(values)
