@@ -82,14 +82,14 @@ def _formula_text(formula: Any, shared: str | None, reference: str, known: dict[
 
 def sheet_rows(worksheet: Any) -> Iterator[tuple[tuple[Any, ...], Uncomputed | None]]:
     """Each row of a read-only, data-only worksheet: its values, as `iter_rows(values_only=True)`
-    gives them (missing rows as empty ones, every row as wide as the sheet's dimension says), and
-    its formulas without a value (None when it has none)."""
+    gives them after `reset_dimensions()` (missing rows as empty ones, each row as wide as its last
+    cell), and its formulas without a value (None when it has none).
+
+    NOTE: the sheet's `<dimension>` is not trusted. openpyxl's read-only mode stops at the rows and
+    columns it names, and some tools write it too small (`ref="A1"`): a whole sheet then read as
+    no rows at all, and exit 0. Every row and cell the file holds is read."""
     book = worksheet.parent
-    width = worksheet.max_column
-    last = worksheet.max_row
-    empty: tuple[Any, ...] = (None,) * width if width is not None else ()
     expected = 1  # the next row to give
-    number = 1
     with worksheet._get_source() as source:
         parser = _Parser(
             source,
@@ -100,26 +100,20 @@ def sheet_rows(worksheet: Any) -> Iterator[tuple[tuple[Any, ...], Uncomputed | N
             timedelta_formats=book._timedelta_formats,
         )
         for number, cells in parser.parse():
-            if last is not None and number > last:
-                break
             while expected < number:  # rows the file leaves out are empty
                 expected += 1
-                yield empty, None
+                yield (), None
             if expected <= number:  # NOTE: a row number given twice is read once, as openpyxl does
                 expected += 1
-                yield _values(cells, width), parser.uncomputed
-    if last is not None and last < number:
-        for _ in range(expected, last + 1):
-            yield empty, None
+                yield _values(cells), parser.uncomputed
 
 
-def _values(cells: list[dict[str, Any]], width: int | None) -> tuple[Any, ...]:
-    if not cells and not width:
+def _values(cells: list[dict[str, Any]]) -> tuple[Any, ...]:
+    if not cells:
         return ()
-    size = width or cells[-1]["column"]
-    values: list[Any] = [None] * size
+    values: list[Any] = [None] * max(cell["column"] for cell in cells)
     for cell in cells:
         column = cell["column"]
-        if 1 <= column <= size:
+        if column >= 1:
             values[column - 1] = cell["value"]
     return tuple(values)

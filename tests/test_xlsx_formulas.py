@@ -254,7 +254,9 @@ def _openpyxl_rows(path: Path) -> list[tuple[object, ...]]:
 
     book = load_workbook(path, read_only=True, data_only=True)
     try:
-        return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # every row and cell the file holds, whatever <dimension> says
+        return [tuple(row) for row in sheet.iter_rows(values_only=True)]
     finally:
         book.close()
 
@@ -285,9 +287,30 @@ def test_the_values_read_are_those_of_openpyxl_iter_rows(tmp_path, book):
     plain.save(tmp_path / "plain.xlsx")
     for path in (book, tmp_path / "plain.xlsx"):
         assert _our_rows(path) == _openpyxl_rows(path)
-    # a dimension that says less than the sheet holds is followed alike
+    # a dimension that says less than the sheet holds is not trusted: the far cell is read
     rewrite_sheet(tmp_path / "plain.xlsx", lambda xml: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:B3"', xml))
     assert _our_rows(tmp_path / "plain.xlsx") == _openpyxl_rows(tmp_path / "plain.xlsx")
+    assert "far" in _our_rows(tmp_path / "plain.xlsx")[4]
     # and no dimension at all
     rewrite_sheet(tmp_path / "plain.xlsx", lambda xml: re.sub(r"<dimension [^>]*/>", "", xml))
     assert _our_rows(tmp_path / "plain.xlsx") == _openpyxl_rows(tmp_path / "plain.xlsx")
+
+
+@pytest.mark.parametrize("dimension", ['<dimension ref="A1"/>', ""])
+def test_a_sheet_whose_dimension_says_too_little_is_read_whole(tmp_path, dimension):
+    # some tools write <dimension ref="A1"/>: openpyxl's read-only mode then read no row at all,
+    # and batch said "0 rows read" with exit 0
+    rows = [["id", "enterprise_size", "duration_months"]] + [[f"P{n}", "large", 12 * n] for n in range(1, 6)]
+    path = workbook(tmp_path / "small-dimension.xlsx", rows)
+    rewrite_sheet(path, lambda xml: re.sub(r"<dimension [^>]*/>", dimension, xml))
+    out = tmp_path / "advice.csv"
+    result = run("batch", str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "5 rows read, 5 scored, 0 rejected" in result.stderr
+    assert [row["id"] for row in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))] == [
+        "P1",
+        "P2",
+        "P3",
+        "P4",
+        "P5",
+    ]
