@@ -1093,3 +1093,15 @@ def test_a_reason_tag_is_never_broken_across_lines():
             assert re.search(r"\[[A-Z]{2}\d{3} [+-]\d+\]", screen)  # the tags are there
             for line in screen.splitlines():
                 assert not cut_after_id.search(line.rstrip()) and not cut_before_weight.match(line.strip()), line
+
+
+def test_a_cell_without_a_header_and_a_row_of_carried_columns_only_are_told_in_chinese(tmp_path):
+    source = tmp_path / "p.csv"
+    source.write_text("id,enterprise_size,,备注\nP1,large,x,\n,,,note\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run("batch", str(source), "-o", str(out), "--lang", "zh")
+    errors = list(csv.DictReader((tmp_path / "out.errors.csv").read_text("utf-8-sig").splitlines()))
+    assert [error["message"] for error in errors] == [
+        "第 3 列没有表头，却填了 'x'",
+        "这一行只填了非合作概况字段的列，没有项目编号、项目名称或任何字段",
+    ]
