@@ -181,12 +181,16 @@ async def batch(
     questions: Annotated[
         int, Query(ge=0, le=50, description="How many next questions per row when what_if is on.")
     ] = 5,
+    lang: Annotated[
+        Literal["en", "zh"],
+        Query(description="Language of each advice's reason `message` and of each rejected row's problems."),
+    ] = "en",
 ) -> StreamingResponse:
     """JSON Lines or a JSON array in, JSON Lines out, streamed as the rows are advised. A row that is
     not a valid profile gets a line with `error` (the same problems /v1/advise reports) and never
     stops the others. A body that cannot be split into rows at all gets 422."""
     rows = split_rows(await request.body(), request.headers.get("content-type", ""))
-    return StreamingResponse(advise_rows(_pack(request).advisor, rows, what_if, questions), media_type=NDJSON)
+    return StreamingResponse(advise_rows(_pack(request).advisor, rows, what_if, questions, lang), media_type=NDJSON)
 
 
 # -- knowledge ---------------------------------------------------------------------------------
@@ -493,7 +497,7 @@ def split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, An
 
 
 def advise_rows(
-    advisor: Advisor, rows: list[tuple[int, int | None, Any]], what_if: bool, questions: int
+    advisor: Advisor, rows: list[tuple[int, int | None, Any]], what_if: bool, questions: int, lang: str = "en"
 ) -> Iterator[bytes]:
     """One JSON line per row, advised one at a time by the library's batch loop (the engine is
     shared with other requests). No row can cut the stream: each line is encoded on its own, a
@@ -511,6 +515,7 @@ def advise_rows(
         max_questions=questions,
         validator=RowValidator(text_cells=False),
         chunk_size=1,
+        lang=lang,
     )
     for (number, line, value), result in zip(rows, results, strict=True):
         head: dict[str, Any] = {"row": number}
@@ -529,7 +534,7 @@ def advise_rows(
             head["error"] = error_body("internal_error", f"internal error ({error}); this is a bug, please report it")
             yield json_bytes_line(head)
         elif isinstance(result, Rejected):
-            head["error"] = profile_error_body(ProfileError(result.problems))
+            head["error"] = profile_error_body(ProfileError(result.problems), lang)
             yield json_bytes_line(head)
         else:
             assert result.advice is not None

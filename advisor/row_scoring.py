@@ -526,14 +526,14 @@ def _evaluate_one(advisor: Advisor, item: Item, outcome_of: Outcomes) -> Item:
     return (item[0], item[1], item[2], outcome, None)
 
 
-def _advise(advisor: Advisor, item: Item, what_if: bool, max_questions: int) -> Advice:
+def _advise(advisor: Advisor, item: Item, what_if: bool, max_questions: int, lang: str) -> Advice:
     number, ident, title, known, _ = item
     profile = dict(known)
     if ident is not None:
         profile["id"] = ident
     if title is not None:
         profile["title"] = title
-    return advisor.advise(profile, what_if=what_if, max_questions=max_questions)
+    return advisor.advise(profile, what_if=what_if, max_questions=max_questions, lang=lang)
 
 
 def scored_chunks(
@@ -547,6 +547,7 @@ def scored_chunks(
     validator: RowValidator | None = None,
     outcomes: Outcomes | None = None,
     chunk_size: int = CHUNK,
+    lang: str = "en",
 ) -> Iterator[list[Item]]:
     """The one scoring loop: rows in, chunks of `Item`s out, in order, one item per row.
 
@@ -554,7 +555,8 @@ def scored_chunks(
     and Profiles (numbered from 1). A scored item is (number, id, title, Outcome, extra); a
     rejected one (number, id, None, None, problems). With `full` or `what_if`, `extra` is the
     row's `Advice` (or `render(advice)`); otherwise None. `chunk_size` rows are validated (and
-    without full advice, evaluated) together; 1 streams full advice row by row.
+    without full advice, evaluated) together; 1 streams full advice row by row. `lang`: the
+    language of the full advice's reasons (`Advisor.advise`).
     """
     validate = validator or RowValidator()
     outcome_of = outcomes or Outcomes(advisor)
@@ -568,7 +570,7 @@ def scored_chunks(
                 done.append(item)
                 continue
             try:
-                advice = _advise(advisor, item, what_if, max_questions)
+                advice = _advise(advisor, item, what_if, max_questions, lang)
                 extra = advice if render is None else render(advice)
                 done.append((item[0], item[1], item[2], Outcome.from_advice(advice), extra))
             except MemoryError:
@@ -588,6 +590,7 @@ def score_rows(
     validator: RowValidator | None = None,
     outcomes: Outcomes | None = None,
     chunk_size: int = CHUNK,
+    lang: str = "en",
 ) -> Iterator[Scored | Rejected]:
     """Score proposal rows, in order, as a stream: a `Scored` or a `Rejected` per row.
 
@@ -604,6 +607,7 @@ def score_rows(
         validator=validator,
         outcomes=outcomes,
         chunk_size=chunk_size,
+        lang=lang,
     ):
         for number, ident, title, outcome, extra in chunk:
             if outcome is None:

@@ -271,6 +271,27 @@ def test_batch_what_if(api):
     assert out[0]["advice"] == expected(sparse, what_if=True)
 
 
+def test_batch_in_chinese_tells_each_rows_problems_and_reasons_in_chinese(api):
+    good = {"enterprise_size": "large", "duration_months": 24, "scope": "single_program"}
+    out = lines(api.post("/v1/batch", params={"lang": "zh"}, json=[{"scope": "everything"}, good]))
+    assert out[0]["error"] == {
+        "error": "invalid_profile",
+        "message": "合作概况有 1 处问题：“合作范围”（scope）",
+        "problems": [
+            {
+                "field": "scope",
+                "value": "everything",
+                "message": "不是可选的值",
+                "allowed": out[0]["error"]["problems"][0]["allowed"],
+                "label": "合作范围",
+            }
+        ],
+    }
+    assert out[0]["error"]["problems"][0]["allowed"].startswith("可选：")
+    assert out[1]["advice"] == expected(good, what_if=False, lang="zh")
+    assert "适合" in out[1]["advice"]["modes"][0]["reasons_for"][0]["message"]
+
+
 @pytest.mark.parametrize(
     ("content", "content_type", "message"),
     [

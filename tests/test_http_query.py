@@ -37,7 +37,7 @@ def refused(response: httpx.Response) -> dict[str, Any]:
 
 ROUTES = [
     ("POST", "/v1/advise", EXAMPLE, ["what_if", "questions", "format", "lang"]),
-    ("POST", "/v1/batch", [EXAMPLE], ["what_if", "questions"]),
+    ("POST", "/v1/batch", [EXAMPLE], ["what_if", "questions", "lang"]),
     ("GET", "/v1/rules", None, ["mode"]),
     ("GET", "/v1/catalogue", None, ["lang"]),
     ("GET", "/v1/modes", None, []),
