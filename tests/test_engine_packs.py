@@ -16,16 +16,20 @@ from pathlib import Path
 import oracle
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from profiles import random_profile
 
 import advisor.engine as engine_module
+import advisor.whatif as whatif_module
 from advisor.cli import EXIT_PACK, cli
 from advisor.core import Advisor, validate_profile
 from advisor.engine import RuleEngine, explain_engine_error
 from advisor.errors import RulePackError
 from advisor.lint import lint_pack
 from advisor.paths import default_rules_dir
-from advisor.rulebook import load_rulebook
+from advisor.profile import ATTRIBUTES
+from advisor.rulebook import AttributeTest, load_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -237,3 +241,56 @@ def test_a_broken_condition_is_a_pack_problem_never_an_internal_error(tmp_path, 
     result = CliRunner().invoke(cli, ["validate", "--rules", str(pack)])
     assert result.exit_code == 1, result.output
     assert expected in result.output and "internal error" not in result.output
+
+
+# -- loading a big pack in time: each shortcut against the plain computation it replaces ----------
+
+_NUMBER_OPERATORS = ("gt", "gte", "lt", "lte", "eq", "ne", "in", "known")
+
+
+@st.composite
+def _number_tests(draw):
+    numbers = st.one_of(st.integers(-3, 12), st.sampled_from([0.5, 2.0, 2.5, 7.0, 11.5]))
+    tests = []
+    for _ in range(draw(st.integers(1, 12))):
+        op = draw(st.sampled_from(_NUMBER_OPERATORS))
+        if op == "in":
+            operand = draw(st.lists(numbers, min_size=1, max_size=4))
+        elif op == "known":
+            operand = draw(st.booleans())
+        else:
+            operand = draw(numbers)
+        tests.append(AttributeTest.model_validate({"attr": "duration_months", op: operand}))
+    return tests
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_number_tests(), st.lists(st.one_of(st.integers(-5, 14), st.floats(-5, 14)), min_size=1, max_size=40))
+def test_a_number_s_key_groups_numbers_as_every_test_tells_them(tests, values):
+    """candidate_answers keys a number by bisection (`_number_signature`): two numbers share a key
+    exactly when every test holds alike for them, as `_holds` says test by test."""
+    key = whatif_module._number_signature(tests)
+    assert key is not None
+    for first in values:
+        for second in values:
+            alike = [whatif_module._holds(t, first) for t in tests] == [whatif_module._holds(t, second) for t in tests]
+            assert (key(first) == key(second)) == alike, (first, second)
+
+
+def _candidates_test_by_test(rulebook):
+    """candidate_answers as it was: every candidate compared with every test of its attribute."""
+    tests_by_attribute = whatif_module._tests_by_attribute(rulebook)
+    candidates = {}
+    for name, spec in ATTRIBUTES.items():
+        tests = tests_by_attribute.get(name)
+        if tests:
+            seen: dict[tuple[bool, ...], object] = {}
+            for value in whatif_module._raw_candidates(spec, tests):
+                seen.setdefault(tuple(whatif_module._holds(test, value) for test in tests), value)
+            candidates[name] = list(seen.values())
+    return candidates
+
+
+def test_candidate_answers_are_those_of_comparing_every_test(tmp_path):
+    for rulebook in (load_rulebook(default_rules_dir()), load_rulebook(write_synthetic_pack(tmp_path / "r", 900))):
+        assert whatif_module.candidate_answers(rulebook) == _candidates_test_by_test(rulebook)
