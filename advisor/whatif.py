@@ -221,7 +221,7 @@ def combinations(
 
 def can_fire(engine: RuleEngine, rule_id: str, attributes: Sequence[str], candidates: Mapping[str, list[Any]]) -> bool:
     """Whether some combination of answers to what a rule reads makes it fire (evaluated by the engine)."""
-    return any(rule_id in fired for fired in engine.fired_many(combinations(candidates, attributes)))
+    return any(engine.fires(profile, rule_id) for profile in combinations(candidates, attributes))
 
 
 class WhatIf:

@@ -294,3 +294,21 @@ def _candidates_test_by_test(rulebook):
 def test_candidate_answers_are_those_of_comparing_every_test(tmp_path):
     for rulebook in (load_rulebook(default_rules_dir()), load_rulebook(write_synthetic_pack(tmp_path / "r", 900))):
         assert whatif_module.candidate_answers(rulebook) == _candidates_test_by_test(rulebook)
+
+
+def test_whether_one_rule_fires_is_asked_of_its_own_ruleset_alone(tmp_path):
+    """`advisor validate` runs each case through `RuleEngine.fires`, which asserts the profile into
+    the one ruleset holding the rule; it must agree with `fired` (every ruleset)."""
+    rulebook = load_rulebook(write_synthetic_pack(tmp_path / "rules", 900))
+    engine = RuleEngine(rulebook)
+    assert engine.rulesets > 1
+    knowns = _profiles(60, seed=9) + [
+        validate_profile(case.profile).known() for rule in rulebook.rules.values() for case in rule.cases[:1]
+    ]
+    agreed = 0
+    for known in knowns:
+        fired = engine.fired(known)
+        for rule_id in sorted(set(sorted(rulebook.rules)[::7]) | fired):
+            assert engine.fires(known, rule_id) == (rule_id in fired), (rule_id, known)
+            agreed += rule_id in fired
+    assert agreed > 100  # the comparison saw many rules fire, not only silence
