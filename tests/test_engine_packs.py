@@ -312,3 +312,25 @@ def test_whether_one_rule_fires_is_asked_of_its_own_ruleset_alone(tmp_path):
             assert engine.fires(known, rule_id) == (rule_id in fired), (rule_id, known)
             agreed += rule_id in fired
     assert agreed > 100  # the comparison saw many rules fire, not only silence
+
+
+def test_loading_a_pack_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    """Packs are read and compiled with the collector paused (`gc_paused`); it is on again after a
+    load, after a broken pack's error, and stays off for a caller who had turned it off."""
+    import gc
+
+    broken = _write_rules(tmp_path / "broken", [("BR001", "{attr: no_such_attribute, eq: 1}")])
+    assert gc.isenabled()
+    Advisor(rules_dir=default_rules_dir())
+    assert gc.isenabled()
+    with pytest.raises(RulePackError):
+        Advisor(rules_dir=broken)
+    assert gc.isenabled()
+    assert not lint_pack(broken).ok
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        lint_pack(broken)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
