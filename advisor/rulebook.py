@@ -317,8 +317,15 @@ def _read_rulebook(directory: Path) -> tuple[Rulebook | None, list[PackProblem]]
     rule_paths = sorted(p for p in directory.glob("*.y*ml") if p.name != PACK_FILE)
     if not rule_paths:
         problems.append(PackProblem(str(directory), None, "no rule files (*.yml) found"))
-    for path in rule_paths:
-        for rule in _read_rule_file(path, problems):
+    # NOTE: every file is read before any rule is validated, so a pack over the limit is refused
+    # after reading its YAML alone: validating and compiling it would take longer than allowed.
+    raw_files = [(path, _read_rule_file(path, problems)) for path in rule_paths]
+    count = sum(len(raw_rules) for _, raw_rules in raw_files)
+    if count > MAX_RULES:
+        problems.append(PackProblem(str(directory), None, too_many_rules(count)))
+        raw_files = []
+    for path, raw_rules in raw_files:
+        for rule in _validate_rules(path, raw_rules, problems):
             if rule.id in rules:
                 problems.append(
                     PackProblem(str(path), rule.id, f"duplicate rule id (first defined in {files[rule.id]})")
@@ -326,15 +333,19 @@ def _read_rulebook(directory: Path) -> tuple[Rulebook | None, list[PackProblem]]
                 continue
             rules[rule.id] = rule
             files[rule.id] = str(path)
-    if len(rules) > MAX_RULES:
-        problems.append(
-            PackProblem(str(directory), None, f"the pack has {len(rules):,} rules; at most {MAX_RULES:,} are allowed")
-        )
     return Rulebook(meta=meta, directory=str(directory), rules=rules, files=files), problems
 
 
-def _read_rule_file(path: Path, problems: list[PackProblem]) -> list[Rule]:
-    """The valid rules of one file; the problems of the others are added to `problems`."""
+def too_many_rules(count: int) -> str:
+    """Why a pack of `count` rules is refused (docs/engine.md measures loading by pack size)."""
+    return (
+        f"the pack has {count:,} rules; at most {MAX_RULES:,} are allowed, so that loading and validating "
+        f"a pack stays within about a minute and a few GB of memory (docs/engine.md)"
+    )
+
+
+def _read_rule_file(path: Path, problems: list[PackProblem]) -> list[dict[str, Any]]:
+    """The rules of one file as read (not yet validated); its problems are added to `problems`."""
     data = _read_yaml(path, problems)
     if data is _UNREADABLE:
         return []
@@ -343,8 +354,13 @@ def _read_rule_file(path: Path, problems: list[PackProblem]) -> list[Rule]:
     except ValidationError as error:
         problems.extend(PackProblem.from_validation(str(path), error, data))
         return []
+    return shape.rules
+
+
+def _validate_rules(path: Path, raw_rules: list[dict[str, Any]], problems: list[PackProblem]) -> list[Rule]:
+    """The valid rules of one file; the problems of the others are added to `problems`."""
     rules = []
-    for index, raw in enumerate(shape.rules):
+    for index, raw in enumerate(raw_rules):
         record = str(raw["id"]) if raw.get("id") else f"rules[{index}]"
         too_big = condition_limits(raw.get("when"))
         if too_big:

@@ -334,3 +334,48 @@ def test_loading_a_pack_leaves_the_garbage_collector_as_it_found_it(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_pack_just_over_the_limit_is_refused_before_any_rule_is_checked(tmp_path):
+    """`advisor validate` and `advisor advise --rules` refuse a pack of MAX_RULES + 1 rules with one
+    message naming the count, the limit and why, after reading its YAML and nothing more: the rules
+    here are all invalid, and no problem of theirs is reported (nor any time spent on them)."""
+    from advisor.rulebook import MAX_RULES
+
+    pack = tmp_path / "rules"
+    pack.mkdir()
+    (pack / "pack.yml").write_text("name: big\nversion: '1'\n", encoding="utf-8")
+    ids = [f"R{n}" for n in range(MAX_RULES + 1)]  # not valid ids either: nothing but the count is read
+    for start in range(0, len(ids), 5000):
+        lines = "".join(f"  - {{id: {rule_id}}}\n" for rule_id in ids[start : start + 5000])
+        (pack / f"rules_{start:05d}.yml").write_text("rules:\n" + lines, encoding="utf-8")
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"duration_months": 12}', encoding="utf-8")
+    expected = (
+        f"{pack}: the pack has {MAX_RULES + 1:,} rules; at most {MAX_RULES:,} are allowed, so that loading and "
+        "validating a pack stays within about a minute and a few GB of memory (docs/engine.md)"
+    )
+    for command in (["validate", "--rules", str(pack)], ["advise", "--rules", str(pack), str(profile)]):
+        result = subprocess.run(
+            [sys.executable, "-m", "advisor", *command], capture_output=True, text=True, timeout=120, cwd=ROOT
+        )
+        assert result.returncode == EXIT_PACK, (command, result.stdout, result.stderr)
+        problems = [line for line in result.stderr.splitlines() if str(pack) in line]
+        assert len(problems) == 1 and problems[0].endswith(expected), (command, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_a_pack_at_the_limit_loads_and_one_rule_more_is_refused(monkeypatch):
+    import advisor.rulebook as rulebook_module
+
+    shipped = len(load_rulebook(default_rules_dir()).rules)
+    monkeypatch.setattr(rulebook_module, "MAX_RULES", shipped)
+    assert lint_pack(default_rules_dir()).ok
+    monkeypatch.setattr(rulebook_module, "MAX_RULES", shipped - 1)
+    report = lint_pack(default_rules_dir())
+    assert [problem.message for problem in report.errors] == [rulebook_module.too_many_rules(shipped)]
+    from advisor.problem_text import describe_pack_problem
+
+    assert f"规则包有 {shipped} 条规则；最多只能有 {shipped - 1} 条" in describe_pack_problem(report.errors[0], "zh")
+    with pytest.raises(RulePackError, match=f"the pack has {shipped} rules; at most {shipped - 1} are allowed"):
+        Advisor(rules_dir=default_rules_dir())
