@@ -23,7 +23,7 @@ from .paths import default_knowledge_dir, default_rules_dir
 from .precedents import CaseIndex, find_precedents
 from .profile import ATTRIBUTES, Profile
 from .questions import QUESTIONS_FILE, load_questions
-from .rulebook import Rulebook, load_rulebook
+from .rulebook import Rulebook, gc_paused, load_rulebook
 from .scoring import Scorer, Standing
 from .whatif import WhatIf
 
@@ -141,14 +141,15 @@ class Advisor:
         knowledge_dir: Path | str | None = None,
         cases_dir: Path | str | None = None,
     ):
-        self.knowledge: KnowledgeBase = load_knowledge(knowledge_dir or default_knowledge_dir())
-        self.rulebook: Rulebook = load_rulebook(rules_dir or default_rules_dir())
-        problems = check_pack(self.rulebook, self.knowledge)
-        if problems:
-            raise RulePackError(problems)
-        self.engine = RuleEngine(self.rulebook)
-        self.scorer = Scorer(self.rulebook, self.knowledge, _value_labels(knowledge_dir or default_knowledge_dir()))
-        self.what_if = WhatIf(self.rulebook, self.scorer)
+        with gc_paused():  # NOTE: see gc_paused: half the load of a big pack was the collector's
+            self.knowledge: KnowledgeBase = load_knowledge(knowledge_dir or default_knowledge_dir())
+            self.rulebook: Rulebook = load_rulebook(rules_dir or default_rules_dir())
+            problems = check_pack(self.rulebook, self.knowledge)
+            if problems:
+                raise RulePackError(problems)
+            self.engine = RuleEngine(self.rulebook)
+            self.scorer = Scorer(self.rulebook, self.knowledge, _value_labels(knowledge_dir or default_knowledge_dir()))
+            self.what_if = WhatIf(self.rulebook, self.scorer)
         self.version = _advisor_version()
         self._cases_dir = cases_dir
         self._cases: list[Case] | None = None

@@ -500,9 +500,9 @@ def _fields_read(definitions: Mapping[str, dict[str, Any]]) -> set[str]:
 
 def _create_rulesets(
     rulebook: Rulebook, rule_ids: frozenset[str], memberships: _Memberships
-) -> tuple[list[int], set[str]]:
-    """Compile the rules into as few durable rulesets as the engine's limits allow; the handles
-    and the fact fields the rules read."""
+) -> tuple[list[tuple[int, list[str]]], set[str]]:
+    """Compile the rules into as few durable rulesets as the engine's limits allow; each handle
+    with the ids of its rules, and the fact fields the rules read."""
     definitions = {rule_id: compile_rule(rulebook.rules[rule_id], memberships) for rule_id in sorted(rule_ids)}
     if len(memberships.keys) > MAX_MEMBERSHIP_FIELDS:
         raise RulePackError(
@@ -517,14 +517,14 @@ def _create_rulesets(
         )
     groups, refused = plan_rulesets(definitions)
     problems = [PackProblem(rulebook.files[rule_id], rule_id, reason) for rule_id, reason in refused.items()]
-    handles: list[int] = []
+    handles: list[tuple[int, list[str]]] = []
     pending = groups or [[]]
     while pending:
         group = pending.pop(0)
         definition = {rule_id: definitions[rule_id] for rule_id in group}
         definition[_SESSION_RULE] = _SESSION_DEFINITION
         try:
-            handles.append(_create(definition))
+            handles.append((_create(definition), group))
         except Exception as error:  # the C extension raises bare Exceptions with error codes
             if engine_error_code(error) in _LIMIT_ERRORS and len(group) > 1:
                 half = len(group) // 2
@@ -631,7 +631,10 @@ class RuleEngine:
         self.rule_ids = frozenset(rulebook.rules if rule_ids is None else rule_ids)
         memberships = _Memberships()
         handles, fields = _create_rulesets(rulebook, self.rule_ids, memberships)
-        self._sessions = [_Session(handle) for handle in handles]
+        self._sessions = [_Session(handle) for handle, _ in handles]
+        self._session_of = {
+            rule_id: session for session, (_, group) in zip(self._sessions, handles, strict=True) for rule_id in group
+        }
         self._lock = threading.Lock()
         self._pids = itertools.count(1)
         self._writer = _FactWriter(memberships, fields)
@@ -649,6 +652,18 @@ class RuleEngine:
             for session in self._sessions:
                 session.collect(body, ids)
         return frozenset(ids)
+
+    def fires(self, known: Mapping[str, Any], rule_id: str) -> bool:
+        """Whether one rule fires on a profile's known values.
+
+        NOTE: asserted only into the ruleset holding the rule: `advisor validate` asks this for
+        every case of every rule, and asking `fired` (every ruleset) grew with the square of a
+        big pack's rules."""
+        session = self._session_of[rule_id]
+        ids: set[str] = set()
+        with self._lock:
+            session.collect(self._writer.write(known, next(self._pids)), ids)
+        return rule_id in ids
 
     def fired_with_each(self, known: Mapping[str, Any], attribute: str, values: Iterable[Any]) -> list[frozenset[str]]:
         """`fired` for `known` plus each of `values` for `attribute`, in order.

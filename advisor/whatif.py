@@ -8,6 +8,7 @@ for the interview.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import operator
@@ -82,6 +83,62 @@ def _tests_by_attribute(rulebook: Rulebook) -> dict[str, list[AttributeTest]]:
     return {name: list(found.values()) for name, found in tests.items()}
 
 
+_ABOVE = ("gt", "lte")  # each holds, or fails, exactly when the value is above its operand
+_AT_LEAST = ("gte", "lt")  # each exactly when the value is at least its operand
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number_signature(tests: list[AttributeTest]) -> Callable[[Any], Any] | None:
+    """For tests of a number attribute: a key equal for two numbers exactly when every test holds
+    alike for them (as `_holds` says); None when some test is not a plain test of numbers.
+
+    NOTE: the key is where the number falls among the sorted thresholds, which equal test it
+    meets and which `in` lists hold it: found by bisection and lookups, so a pack of thousands of
+    different thresholds costs thousands of steps per candidate, not millions (docs/engine.md)."""
+    above: list[Any] = []
+    at_least: list[Any] = []
+    equal: set[Any] = set()
+    lists: dict[Any, list[int]] = {}
+    for index, test in enumerate(tests):
+        op, operand = test.operator, test.operand
+        if op == "known":
+            continue  # holds alike for every value
+        if op == "in":
+            if not all(_is_number(item) for item in operand):
+                return None
+            for item in operand:
+                holding = lists.setdefault(item, [])
+                if not holding or holding[-1] != index:  # a list may name a number twice (5, 5.0)
+                    holding.append(index)
+            continue
+        if not _is_number(operand):
+            return None
+        if op in _ABOVE:
+            above.append(operand)
+        elif op in _AT_LEAST:
+            at_least.append(operand)
+        elif op in ("eq", "ne"):
+            equal.add(operand)
+        else:
+            return None
+    above.sort()
+    at_least.sort()
+    member_of = {item: tuple(indices) for item, indices in lists.items()}
+
+    def signature(value: Any) -> Any:
+        return (
+            bisect.bisect_left(above, value),
+            bisect.bisect_right(at_least, value),
+            value if value in equal else None,
+            member_of.get(value, ()),
+        )
+
+    return signature
+
+
 def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
     """For each attribute the rules read: one answer per class of answers the rules can tell apart.
 
@@ -94,10 +151,12 @@ def candidate_answers(rulebook: Rulebook) -> dict[str, list[Any]]:
         tests = tests_by_attribute.get(name)
         if not tests:
             continue
-        seen: set[tuple[bool, ...]] = set()
+        seen: set[Any] = set()
         chosen = []
-        for value in _raw_candidates(spec, tests):
-            signature = tuple(_holds(test, value) for test in tests)
+        raw = _raw_candidates(spec, tests)
+        by_number = _number_signature(tests) if all(_is_number(value) for value in raw) else None
+        for value in raw:
+            signature = by_number(value) if by_number is not None else tuple(_holds(test, value) for test in tests)
             if signature not in seen:
                 seen.add(signature)
                 chosen.append(value)
@@ -162,7 +221,7 @@ def combinations(
 
 def can_fire(engine: RuleEngine, rule_id: str, attributes: Sequence[str], candidates: Mapping[str, list[Any]]) -> bool:
     """Whether some combination of answers to what a rule reads makes it fire (evaluated by the engine)."""
-    return any(rule_id in fired for fired in engine.fired_many(combinations(candidates, attributes)))
+    return any(engine.fires(profile, rule_id) for profile in combinations(candidates, attributes))
 
 
 class WhatIf:
