@@ -382,7 +382,16 @@ def validate(rules_dir: str | None, knowledge_dir: str | None, lang: str) -> Non
         click.echo(f"{w['error']}{describe_pack_problem(problem, lang)}", err=True)
     for problem in report.warnings:
         click.echo(f"{w['warning']}{describe_pack_problem(problem, lang)}", err=True)
-    summary = str(w["summary"]).format(rules=report.rules, errors=len(report.errors), warnings=len(report.warnings))
+
+    def counted(key: str, count: int) -> str:
+        forms = w[key]
+        return str(forms["one"] if count == 1 else forms["many"]).format(count=f"{count:,}" if lang == "en" else count)
+
+    counts = {"errors": counted("errors", len(report.errors)), "warnings": counted("warnings", len(report.warnings))}
+    if report.rules == 0 and report.errors:  # the pack could not be read: no count to give
+        summary = str(w["summary_unread"]).format(**counts)
+    else:
+        summary = str(w["summary"]).format(rules=counted("rules", report.rules), **counts)
     if report.ok:
         click.echo(str(w["ok"]).format(summary=summary))
     else:

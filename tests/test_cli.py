@@ -158,9 +158,17 @@ def test_schema_outputs_json_schema():
     assert "modes" in advice["properties"]
 
 
-def test_validate_ok():
+def test_validate_ok(shipped):
     result = run("validate")
-    assert result.exit_code == 0 and result.stdout.startswith("ok: ")
+    assert result.exit_code == 0 and result.stdout == f"ok: {len(shipped.rulebook.rules)} rules: 0 errors, 0 warnings\n"
+
+
+def test_validate_counts_in_words_and_names_no_rule_count_for_a_pack_it_cannot_read(tmp_path):
+    (tmp_path / "pack.yml").write_text("name: x\nversion: '1'\n")
+    (tmp_path / "r.yml").write_text("rules: [\n")
+    result = run("validate", "--rules", str(tmp_path))
+    assert result.exit_code == EXIT_PACK
+    assert result.stderr.splitlines()[-1] == "failed: 1 error, 0 warnings"  # not "0 rules: 1 errors"
 
 
 def test_advise_with_a_broken_pack_explains_and_exits_1(tmp_path):
