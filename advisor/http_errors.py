@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -155,30 +156,53 @@ def request_lang(request: Request) -> str:
     return lang if lang in LANGS else FALLBACK
 
 
-def _allowed_from_error(item: Mapping[str, Any]) -> str | None:
-    """What a request parameter accepts, read off a pydantic error."""
+#: pydantic error types, by the word another language uses for them (request_problems.messages).
+_KINDS = (
+    ("bool", ("bool",)),
+    ("int", ("int",)),
+    ("range", ("greater_than", "less_than")),
+    ("literal", ("literal",)),
+    ("missing", ("missing",)),
+    ("string", ("string",)),
+    ("list", ("list",)),
+    ("object", ("dict", "model")),
+)
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def _allowed_from_error(item: Mapping[str, Any], lang: str = FALLBACK) -> str | None:
+    """What a request parameter accepts, read off a pydantic error, in `lang`."""
+    allowed = words(lang, "request_problems")["allowed"]
     ctx = item.get("ctx") or {}
     kind = item["type"]
     if "expected" in ctx:
-        return f"one of {ctx['expected']}"
-    for key, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+        expected = str(ctx["expected"])
+        if lang != FALLBACK:  # pydantic's "'json', 'markdown' or 'html'" as the language lists
+            expected = str(words(lang, "problems")["field_sep"]).join(_QUOTED.findall(expected)) or expected
+        return str(allowed["one_of"]).format(values=expected)
+    for key in ("ge", "gt", "le", "lt"):
         if key in ctx:
-            return f"a number {sign} {ctx[key]}"
-    if kind.startswith("bool"):
-        return "true or false"
-    if kind.startswith("int"):
-        return "an integer"
-    if kind.startswith("list"):
-        return "a JSON array"
-    if kind.startswith("string"):
-        return "a string"
+            return str(allowed[key]).format(bound=ctx[key])
+    for prefix, key in (("bool", "boolean"), ("int", "integer"), ("list", "list"), ("string", "string")):
+        if kind.startswith(prefix):
+            return str(allowed[key])
     if kind.startswith("dict") or kind.startswith("model"):
-        return "a JSON object"
+        return str(allowed["object"])
     return None
 
 
-def validation_problems(errors: list[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """pydantic/FastAPI validation errors (query and path parameters, bodies) as problems."""
+def _message(item: Mapping[str, Any], lang: str) -> str:
+    """A pydantic error's sentence: its own in English, by its type in another language."""
+    if lang != FALLBACK:
+        messages = words(lang, "request_problems")["messages"]
+        for key, prefixes in _KINDS:
+            if key in messages and item["type"].startswith(prefixes):
+                return str(messages[key])
+    return str(item["msg"]).rstrip(".")
+
+
+def validation_problems(errors: list[Any], prefix: tuple[str, ...] = (), lang: str = FALLBACK) -> list[dict[str, Any]]:
+    """pydantic/FastAPI validation errors (query and path parameters, bodies) as problems, in `lang`."""
     problems: list[dict[str, Any]] = []
     for item in errors:
         path: tuple[int | str, ...] = (*prefix, *item["loc"])
@@ -195,14 +219,18 @@ def validation_problems(errors: list[Any], prefix: tuple[str, ...] = ()) -> list
             f"[{part}]" if isinstance(part, int) else (f".{part}" if i else str(part)) for i, part in enumerate(parts)
         )
         value = item.get("input", _MISSING) if item["type"] != "missing" else _MISSING
-        problems.append(problem(field or f"({where})", value, item["msg"].rstrip("."), _allowed_from_error(item)))
+        problems.append(problem(field or f"({where})", value, _message(item, lang), _allowed_from_error(item, lang)))
     return problems
 
 
-def request_error_body(problems: list[dict[str, Any]]) -> dict[str, Any]:
-    noun = "problem" if len(problems) == 1 else "problems"
-    fields = ", ".join(p["field"] for p in problems)
-    return error_body("invalid_request", f"the request has {len(problems)} {noun}: {fields}", problems)
+def request_error_body(problems: list[dict[str, Any]], lang: str = FALLBACK) -> dict[str, Any]:
+    w = words(lang, "request_problems")
+    fields = str(w["field_sep"]).join(p["field"] for p in problems)
+    if len(problems) == 1:
+        message = str(w["summary_one"]).format(fields=fields)
+    else:
+        message = str(w["summary_many"]).format(count=len(problems), fields=fields)
+    return error_body("invalid_request", message, problems)
 
 
 class RequestRejected(StarletteHTTPException):
@@ -251,8 +279,11 @@ def parse_json_model(body: bytes, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = validation_problems(error.errors(include_url=False), ("body",))
-        raise RequestRejected(request_error_body(problems)) from None
+        # NOTE: a body that says its language (the interview's `lang`) is answered in it
+        asked = data.get("lang") if isinstance(data, dict) else None
+        lang = asked if isinstance(asked, str) and asked in LANGS else FALLBACK
+        problems = validation_problems(error.errors(include_url=False), ("body",), lang)
+        raise RequestRejected(request_error_body(problems, lang)) from None
     except RecursionError:
         bad = problem("(body)", _MISSING, "the body is nested too deeply", "a JSON object")
         raise RequestRejected(error_body("invalid_request", "the body is nested too deeply", [bad])) from None
@@ -270,7 +301,8 @@ _STATUS_CODES = {
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    return json_response(request_error_body(validation_problems(list(error.errors()))), 422)
+    lang = request_lang(request)
+    return json_response(request_error_body(validation_problems(list(error.errors()), lang=lang), lang), 422)
 
 
 async def _invalid_profile(request: Request, error: Exception) -> Response:

@@ -312,3 +312,28 @@ def test_declared_parameters_include_dependencies_aliases_lists_and_query_models
         assert [(p["field"], p["value"]) for p in refusal["problems"]] == [("page_size", "3"), ("order", ["a", "b"])]
         assert refusal["problems"][0]["message"] == "unknown query parameter; did you mean 'page-size'?"
         assert refused(client.get("/window?stop=3"))["problems"][0]["allowed"] == "one of start, size"
+
+
+def test_a_wrong_value_of_a_known_parameter_reads_in_chinese_under_lang_zh(api):
+    answer = refused(api.post("/v1/advise?lang=zh&questions=99&format=pdf", json=EXAMPLE))
+    assert answer == {
+        "error": "invalid_request",
+        "message": "请求有 2 处问题：questions、format",
+        "problems": [
+            {"field": "questions", "value": "99", "message": "超出允许范围", "allowed": "不大于 50 的数"},
+            {"field": "format", "value": "pdf", "message": "不是可选的值", "allowed": "可选：json、markdown、html"},
+        ],
+    }
+    # the same in English keeps pydantic's own sentences
+    english = refused(api.post("/v1/advise?questions=99", json=EXAMPLE))
+    assert english["message"] == "the request has 1 problem: questions"
+    assert english["problems"][0]["message"] == "Input should be less than or equal to 50"
+    assert english["problems"][0]["allowed"] == "a number <= 50"
+
+
+def test_an_interview_body_of_the_wrong_shape_is_refused_in_its_own_language(api):
+    answer = refused(api.post("/v1/interview/next", json={"answers": {}, "lang": "zh", "ask_all": "maybe"}))
+    assert answer["message"] == "请求有 1 处问题：ask_all"
+    assert answer["problems"] == [
+        {"field": "ask_all", "value": "maybe", "message": "不是 true 或 false", "allowed": "true 或 false"}
+    ]
