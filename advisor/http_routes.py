@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .advice import Advice
 from .answers import AnswerError, Command, display_value, parse_answer
+from .catalogue import words
 from .core import Advisor
 from .errors import _MISSING, ProfileError
 from .http_catalogue import accepted_lang
@@ -517,6 +518,7 @@ def advise_rows(
         chunk_size=1,
         lang=lang,
     )
+    said = words(lang, "request_problems")
     for (number, line, value), result in zip(rows, results, strict=True):
         head: dict[str, Any] = {"row": number}
         if line is not None:
@@ -524,14 +526,17 @@ def advise_rows(
         row_id = value.get("id") if isinstance(value, dict) else None
         head["id"] = row_id if isinstance(row_id, str) else None
         if isinstance(value, _BadLine):
-            bad = problem("(row)", _MISSING, f"the line is not valid JSON ({value})", "one JSON object per line")
-            head["error"] = error_body("invalid_request", "the line is not valid JSON", [bad])
+            # NOTE: the parser's own detail stays as it gives it, in every language
+            bad = problem(
+                "(row)", _MISSING, str(said["bad_line_detail"]).format(detail=value), said["one_object_per_line"]
+            )
+            head["error"] = error_body("invalid_request", str(said["bad_line"]), [bad])
             yield json_bytes_line(head)
         elif isinstance(result, Rejected) and result.internal:  # a bug on one row must not lose the others
             failure = getattr(result.problems, "error", None)
             log.error("internal error on batch row %s: %s", number, result.problems[0].message, exc_info=failure)
             error = type(failure).__name__ if failure is not None else "error"
-            head["error"] = error_body("internal_error", f"internal error ({error}); this is a bug, please report it")
+            head["error"] = error_body("internal_error", str(said["internal_row"]).format(error=error))
             yield json_bytes_line(head)
         elif isinstance(result, Rejected):
             head["error"] = profile_error_body(ProfileError(result.problems), lang)

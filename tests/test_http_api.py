@@ -289,6 +289,11 @@ def test_batch_in_chinese_tells_each_rows_problems_and_reasons_in_chinese(api):
     }
     assert out[0]["error"]["problems"][0]["allowed"].startswith("可选：")
     assert out[1]["advice"] == expected(good, what_if=False, lang="zh")
+    broken = lines(
+        api.post("/v1/batch?lang=zh", content=b"{broken\n", headers={"content-type": "application/x-ndjson"})
+    )
+    assert broken[0]["error"]["message"] == "这一行不是有效的 JSON"
+    assert broken[0]["error"]["problems"][0]["allowed"] == "每行一个 JSON 对象"
     assert "适合" in out[1]["advice"]["modes"][0]["reasons_for"][0]["message"]
 
 
