@@ -191,6 +191,15 @@ class Explored(NamedTuple):
 
 #: How many engine answers the what-if keeps (about 1 KB each); the memo starts over when full.
 _MEMO_SIZE = 20000
+#: ... and how many rule ids its answers may hold together (a memo starts over past it). NOTE: an
+#: answer is a set of fired rules per candidate; with a big pack those sets hold hundreds of
+#: rules, and 20,000 answers were gigabytes: a 5,000-rule pack grew by 16 MB an advice (measured).
+#: The shipped pack's memo holds about 140,000 after 20,000 profiles.
+_MEMO_RULE_IDS = 2_000_000
+#: How many bits (one per candidate answer) the memos of each rule may hold together before they
+#: all start over. NOTE: with a big pack an attribute has thousands of candidates (6,668 amounts
+#: at 20,000 rules) and thousands of rules read it. The shipped pack's hold about 300,000.
+_RULE_MEMO_BITS = 4_000_000
 
 #: Stands for "no answer" among the candidate answers of a search: the attribute stays unknown.
 NO_ANSWER: Any = object()
@@ -273,6 +282,10 @@ class WhatIf:
         self._rule_bits = {attribute: [1 << bit for bit in range(len(ids))] for attribute, ids in self.readers.items()}
         self._fired_sets: dict[str, dict[int, frozenset[str]]] = {attribute: {} for attribute in self.readers}
         self._memo: dict[tuple[Any, ...], list[frozenset[str]]] = {}
+        # The rule ids held by `_memo`'s answers, and by each attribute's `_fired_sets` (_MEMO_RULE_IDS).
+        self._memo_held = 0
+        self._sets_held = dict.fromkeys(self.readers, 0)
+        self._rule_memo_bits = 0  # held by all of `_rule_memos` (_RULE_MEMO_BITS)
         self._matters: dict[tuple[Any, ...], bool] = {}
         self._classes: dict[tuple[str, Any], int] = {}
         self._class_ids: dict[tuple[str, Any], int] = {}
@@ -333,9 +346,12 @@ class WhatIf:
         result = self._memo.get(key)
         if result is None:
             result = self._by_rule(known, attribute, row)
-            if len(self._memo) >= _MEMO_SIZE:
+            held = sum(map(len, result))
+            if len(self._memo) >= _MEMO_SIZE or self._memo_held + held > _MEMO_RULE_IDS:
                 self._memo.clear()
+                self._memo_held = 0
             self._memo[key] = result
+            self._memo_held += held
         return result
 
     def _by_rule(self, known: Mapping[str, Any], attribute: str, row: Sequence[Any]) -> list[frozenset[str]]:
@@ -358,10 +374,16 @@ class WhatIf:
         read = self.read_order[attribute]
         relevant = {name: known[name] for name in read if name in known and name != attribute}
         result = self.engines[attribute].fired_with_each(relevant, attribute, self.candidates[attribute])
+        if self._rule_memo_bits + len(readers) * len(result) > _RULE_MEMO_BITS:
+            for memos in self._rule_memos.values():
+                for _, memo, _ in memos:
+                    memo.clear()
+            self._rule_memo_bits = 0
         for (rule_id, memo, _), key, bit in zip(readers, keys, self._rule_bits[attribute], strict=True):
             if len(memo) >= _MEMO_SIZE:
-                memo.clear()
+                memo.clear()  # NOTE: the count above then runs ahead of what is held: it only clears sooner
             memo[key] = tuple([bit if rule_id in ids else 0 for ids in result])
+        self._rule_memo_bits += len(readers) * len(result)
         return result
 
     def _fired_set(self, attribute: str, mask: int) -> frozenset[str]:
@@ -372,9 +394,11 @@ class WhatIf:
             if mask & bit
         )
         sets = self._fired_sets[attribute]
-        if len(sets) >= _MEMO_SIZE:
+        if len(sets) >= _MEMO_SIZE or self._sets_held[attribute] + len(fired) > _MEMO_RULE_IDS:
             sets.clear()
+            self._sets_held[attribute] = 0
         sets[mask] = fired
+        self._sets_held[attribute] += len(fired)
         return fired
 
     def standings_with(

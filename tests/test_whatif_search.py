@@ -248,3 +248,30 @@ def test_every_answer_to_a_list_fires_what_one_of_its_candidates_fires(shipped, 
         for size in range(len(spec.choices) + 1):
             for answer in itertools.combinations(spec.choices, size):
                 assert shipped.engine.fired({**base, attribute: list(answer)}) in by_candidate, (attribute, answer)
+
+
+def test_the_memos_start_over_within_their_budgets_and_answer_the_same(shipped, monkeypatch):
+    """The what-if's memos are bounded by what they hold, not only by entries (a big pack's answers
+    are large sets of rules): past a budget they start over, and the advice does not change."""
+    from advisor import whatif
+    from advisor.core import Advisor
+
+    expected = [shipped.advise(profile).model_dump() for profile in PROFILES]
+    monkeypatch.setattr(whatif, "_MEMO_RULE_IDS", 300)
+    monkeypatch.setattr(whatif, "_RULE_MEMO_BITS", 2000)
+    small = Advisor()
+    what_if = small.what_if
+    one_fill = max(len(readers) * len(what_if.candidates[name]) for name, readers in what_if._rule_memos.items())
+    started_over = {"memo": 0, "rules": 0}
+    for profile, advice in zip(PROFILES, expected, strict=True):
+        memo, bits = what_if._memo_held, what_if._rule_memo_bits
+        assert small.advise(profile).model_dump() == advice
+        assert what_if._memo_held <= 300 or len(what_if._memo) == 1  # one answer alone may be over
+        assert what_if._rule_memo_bits <= 2000 + one_fill
+        held_bits = sum(
+            len(m) * len(what_if.candidates[name]) for name, rs in what_if._rule_memos.items() for _, m, _ in rs
+        )
+        assert held_bits <= what_if._rule_memo_bits  # the count never runs behind what is held
+        started_over["memo"] += what_if._memo_held < memo
+        started_over["rules"] += what_if._rule_memo_bits < bits
+    assert started_over["memo"] and started_over["rules"]  # the budgets were reached, and the memos started over
