@@ -54,6 +54,7 @@ from .http_query import StrictQueryRoute
 from .interview import next_question
 from .knowledge import Mode
 from .langs import LANGS
+from .limits import bounded_int, unique_keys
 from .pack import Pack
 from .profile import Profile
 from .questions import QuestionSet
@@ -468,7 +469,7 @@ def split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, An
     media = content_type.split(";")[0].strip().lower()
     if stripped.startswith("[") or media == "application/json":
         try:
-            rows = json.loads(text, parse_constant=_not_json)
+            rows = json.loads(text, parse_constant=_not_json, parse_int=bounded_int, object_pairs_hook=unique_keys)
         except (ValueError, RecursionError) as error:
             bad = problem("(body)", _MISSING, f"the body is not valid JSON ({error})", "a JSON array of profiles")
             raise RequestRejected(error_body("invalid_request", "the body is not a valid JSON array", [bad])) from None
@@ -487,7 +488,10 @@ def split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, An
             if not line.strip():
                 continue
             try:
-                value: Any = json.loads(line, parse_constant=_not_json)
+                # NOTE: as strict as /v1/advise: a key given twice or a number of over 100 digits is refused
+                value: Any = json.loads(
+                    line, parse_constant=_not_json, parse_int=bounded_int, object_pairs_hook=unique_keys
+                )
             except (ValueError, RecursionError) as error:
                 value = _BadLine(str(error) if isinstance(error, ValueError) else "nested too deeply")
             parsed.append((len(parsed) + 1, line_number, value))

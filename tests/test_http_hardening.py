@@ -284,6 +284,22 @@ def test_a_key_given_twice_is_refused_naming_it(api, path):
     assert "the key 'enterprise_size' appears twice" in problem["message"]
 
 
+def test_a_key_given_twice_in_a_batch_is_refused_naming_it(api):
+    twice = b'{"enterprise_size": "large", "enterprise_size": "small"}'
+    # a JSON array cannot be read at all: the body is refused (before, the last value won silently)
+    array = assert_error(api.post("/v1/batch", content=b"[" + twice + b"]"), 422, "invalid_request")
+    assert "the key 'enterprise_size' appears twice" in array["problems"][0]["message"]
+    # in JSON Lines only that line is refused, and the next is advised
+    lines = api.post(
+        "/v1/batch",
+        content=twice + b'\n{"enterprise_size": "large"}\n',
+        headers={"content-type": "application/x-ndjson"},
+    )
+    first, second = (json.loads(line) for line in lines.text.splitlines())
+    assert "the key 'enterprise_size' appears twice" in first["error"]["problems"][0]["message"]
+    assert second["advice"]["profile"]["enterprise_size"] == "large"
+
+
 # -- a time limit on a request's head (a "slowloris" held connections for ever) --------------------
 
 
