@@ -625,7 +625,7 @@ def run_batch(advisor: Advisor, options: BatchOptions) -> BatchReport:
                     if xlsx:
                         advice_cells = namer.cells(advice_cells)
                     row_cells = (number, ident, title, *advice_cells, *([extra] if what_if else []), *carried)
-                    problem = _unwritable(header, row_cells, error)
+                    problem = _unwritable(header, row_cells, error, options.output_encoding)
                     tally.add_rejected([problem])
                     if ident is not None:
                         see(ident, number)
@@ -834,11 +834,10 @@ def _next_side(pending: deque[Any], number: int) -> tuple[tuple[Any, ...], tuple
     return carried, groups
 
 
-def _unwritable(header: list[str], cells: tuple[Any, ...], error: UnicodeEncodeError) -> FieldProblem:
-    """The problem of a row with a character the output encoding cannot write, naming the column."""
+def _unwritable(header: list[str], cells: tuple[Any, ...], error: UnicodeEncodeError, encoding: str) -> FieldProblem:
+    """The problem of a row with a character the output `encoding` cannot write, naming the column."""
     from .errors import FieldProblem
 
-    encoding = error.encoding
     for column, cell in zip(["row", *header[1:]], cells, strict=False):
         if not isinstance(cell, str):
             continue

@@ -271,19 +271,23 @@ class _TextSource:
         """
         line = self.stream.readline(MAX_LINE_CHARS + 1)
         if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
-            raise InputError(
-                f"{self.name}: line {number} is longer than the limit of {MAX_LINE_CHARS:,} characters; "
-                f"is this a proposal file? nothing was written"
-            )
+            raise self._too_long(number)
         return line
+
+    def _too_long(self, number: int) -> InputError:
+        return InputError(
+            f"{self.name}: line {number} is longer than the limit of {MAX_LINE_CHARS:,} characters; "
+            f"is this a proposal file? nothing was written"
+        )
 
     def lines(self, first: int = 1) -> Iterator[str]:
         """The lines of the file, each within MAX_LINE_CHARS (see readline)."""
+        # NOTE: readline's check inlined: this runs once per line of a million-row file.
+        read, limit = self.stream.readline, MAX_LINE_CHARS + 1
         number = first
-        while True:
-            line = self.readline(number)
-            if not line:
-                return
+        while line := read(limit):
+            if len(line) == limit and not line.endswith("\n"):
+                raise self._too_long(number)
             yield line
             number += 1
 
@@ -1077,7 +1081,19 @@ class TableWriter:
                 else:
                     # NOTE: Excel reads a UTF-8 CSV as such only with a BOM; JSON Lines is always plain UTF-8.
                     chosen = "utf-8" if fmt == "jsonl" else encoding
-                    self._text = open(target, "w", encoding=chosen, errors=unencodable, newline="", buffering=1 << 20)
+                    # NOTE: utf-8-sig is written as its BOM and then plain utf-8, the same bytes:
+                    # Python's utf-8-sig encoder is Python code called once per row, utf-8's is C.
+                    with_bom = codecs.lookup(chosen).name == "utf-8-sig"
+                    self._text = open(
+                        target,
+                        "w",
+                        encoding="utf-8" if with_bom else chosen,
+                        errors=unencodable,
+                        newline="",
+                        buffering=1 << 20,
+                    )
+                    if with_bom:
+                        self._text.write("\ufeff")
                 if fmt == "csv":
                     self._csv = csv.writer(self._text, lineterminator="\r\n" if os.name == "nt" else "\n")
                     self._csv.writerow(self.header)

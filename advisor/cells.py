@@ -28,15 +28,16 @@ _REVIEWED_VALIDATORS = frozenset({"_read_value"})
 def _converter(spec: AttributeSpec) -> Callable[[Any], Any]:
     """A function from a cell to the validated value, _BLANK for unknown, or _SLOW when pydantic
     must decide (and word the error)."""
-    from .values import read_value
+    from .values import readers
 
     name, kind = spec.name, spec.kind
+    read_value = readers()[name]  # NOTE: bound once: this runs for every cell a memo has not seen
     lo = -math.inf if spec.minimum is None else spec.minimum
     hi = math.inf if spec.maximum is None else spec.maximum
 
     def convert(value: Any) -> Any:
         try:
-            result = read_value(name, value)
+            result = read_value(value)
         except ValueError:
             return _SLOW
         if result is None:

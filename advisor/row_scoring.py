@@ -367,21 +367,16 @@ class Outcomes:
             for rule_id, rule in rules.items()
             if rule.effect.raises
         }
+        self._raising = frozenset(self._raises)
 
     def __call__(self, fired: frozenset[str], answered: int) -> Outcome:
-        return self._compute(fired, answered)
-
-    def _compute(self, fired: frozenset[str], answered: int) -> Outcome:
         standing = self.scorer.standing(fired, answered)
         excluded, ranking = standing.excluded, standing.ranking
-        top = (
-            tuple([item for item in ranking if item[0] not in excluded][:TOP_MODES])
-            if excluded
-            else ranking[:TOP_MODES]
-        )
+        # The ranking puts excluded modes last: the top is its first modes that are not.
+        top = ranking[: min(TOP_MODES, len(ranking) - len(excluded))]
         # Difficulties in the advice's order: most severe triggering rule first, then knowledge order.
         raises = self._raises
-        found = [raises[rule_id] for rule_id in fired if rule_id in raises]
+        found = [raises[rule_id] for rule_id in fired & self._raising]
         if len(found) > 1:
             severity: dict[str, tuple[int, int]] = {}
             for difficulty, rank in found:

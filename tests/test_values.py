@@ -271,3 +271,33 @@ def test_a_new_attribute_needs_no_hand_written_converter():
 
 def test_every_attribute_has_a_converter():
     assert set(converters()) == set(ATTRIBUTES)
+
+
+_DIGIT_ATTRIBUTES = sorted(name for name, spec in ATTRIBUTES.items() if spec.kind in ("integer", "number"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    attribute=st.sampled_from(_DIGIT_ATTRIBUTES),
+    text=st.one_of(
+        st.from_regex(r"[0-9]{1,25}", fullmatch=True),
+        st.integers(0, 10**16).map(str),
+        st.sampled_from(["0", "00", "007", "36", "1200000", "9" * 20, "9" * 21]),
+    ),
+)
+def test_plain_digits_skip_to_the_same_value_or_refusal_as_the_whole_reading(attribute, text):
+    """read_text's shortcuts for plain digits (the batch's distinct amounts) give exactly what
+    the attribute's expression gives: the value, or a refusal with the same reason."""
+    reader = Converter(ATTRIBUTES[attribute], {})
+    assert reader._digits_first, f"{attribute}: the shortcut should apply"
+    whole = Converter(ATTRIBUTES[attribute], {})
+    whole._digits_first = False
+    whole._plain = None  # the expression alone: the reference both shortcuts must agree with
+
+    def outcome(conv: Converter):
+        try:
+            return ("value", conv.read_text(text))
+        except ValueProblem as problem:
+            return ("refused", str(problem))
+
+    assert outcome(reader) == outcome(whole)
