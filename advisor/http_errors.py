@@ -203,17 +203,21 @@ def _message(item: Mapping[str, Any], lang: str) -> str:
 
 def validation_problems(errors: list[Any], prefix: tuple[str, ...] = (), lang: str = FALLBACK) -> list[dict[str, Any]]:
     """pydantic/FastAPI validation errors (query and path parameters, bodies) as problems, in `lang`."""
+    w = words(lang, "request_problems")["body"]
     problems: list[dict[str, Any]] = []
     for item in errors:
         path: tuple[int | str, ...] = (*prefix, *item["loc"])
         where, *parts = path
         if where == "body" and item["type"] == "json_invalid":
-            detail = (item.get("ctx") or {}).get("error", "malformed")
-            problems.append(problem("(body)", _MISSING, f"the body is not valid JSON ({detail})", "a JSON object"))
+            detail = translate(
+                str((item.get("ctx") or {}).get("error", "malformed")), lang, "json_reasons", "request_problems"
+            )
+            message = str(w["not_json_detail"]).format(detail=detail)
+            problems.append(problem("(body)", _MISSING, message, str(w["object"])))
             continue
         if where == "body" and not parts and item["type"] in ("missing", "model_attributes_type", "dict_type"):
-            message = "a JSON body is required" if item["type"] == "missing" else "the body must be a JSON object"
-            problems.append(problem("(body)", _MISSING, message, "a JSON object"))
+            message = str(w["required"] if item["type"] == "missing" else w["not_object"])
+            problems.append(problem("(body)", _MISSING, message, str(w["object"])))
             continue
         field = "".join(
             f"[{part}]" if isinstance(part, int) else (f".{part}" if i else str(part)) for i, part in enumerate(parts)
@@ -257,36 +261,73 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
-def parse_json_body(body: bytes, expected: str) -> Any:
-    """The JSON value of a request body; RequestRejected (422) when there is none or it is malformed.
+def strict_json(text: str | bytes) -> Any:
+    """json.loads as every route reads a body: NaN and Infinity are refused (they are not JSON and
+    could not be echoed back as JSON), so are integers of over 100 digits and a key given twice
+    (advisor/limits.py). Raises ValueError (JSONDecodeError, UnicodeDecodeError, LimitExceeded) or
+    RecursionError; json_reason says why in a language."""
+    return json.loads(text, parse_constant=_not_json, parse_int=bounded_int, object_pairs_hook=unique_keys)
 
-    NOTE: NaN and Infinity are refused (they are not JSON and could not be echoed back as JSON); so
-    are integers past Python's 4,300-digit limit and nesting past the recursion limit."""
+
+def json_reason(error: ValueError | RecursionError, lang: str, line: int | None = None) -> str:
+    """Why strict_json refused a text, in `lang`: in English as json (or advisor/limits.py) words
+    it ("Expecting value: line 1 column 4 (char 3)"); in another language in its own words, with
+    the line and column ("第 1 行第 4 列：此处应为一个 JSON 值"). `line` is the line the text
+    starts on in a longer body (a JSON Lines row), for the other languages' line numbers.
+
+    NOTE: English keeps the text it has always given: clients and the docs quote it."""
+    w = words(lang, "request_problems")
+    if isinstance(error, RecursionError):
+        return str(w["json_reasons"]["too_deep"])
+    if lang == FALLBACK:
+        return str(error)
+    if isinstance(error, UnicodeDecodeError):
+        return str(w["json_not_utf8"]).format(position=error.start)
+    if isinstance(error, json.JSONDecodeError):
+        reason = translate(error.msg, lang, "json_reasons", "request_problems")
+        if reason == error.msg:  # a wording of another Python than the catalogue knows
+            reason = str(w["json_unknown"])
+        return str(w["json_at"]).format(line=error.lineno + (line or 1) - 1, column=error.colno, reason=reason)
+    reason = translate(str(error), lang, "json_reasons", "request_problems")
+    return reason if reason != str(error) else str(w["json_unknown"])
+
+
+def parse_json_body(body: bytes, expected: str = "object", lang: str = FALLBACK) -> Any:
+    """The JSON value of a request body (strict_json); RequestRejected (422) in `lang` when there
+    is none or it is malformed. `expected` names what the body should be (request_problems.body:
+    `object`, `profile`).
+
+    NOTE: nesting past the recursion limit is refused too."""
+    w = words(lang, "request_problems")["body"]
     if not body.strip():
-        missing = problem("(body)", _MISSING, "a JSON body is required", expected)
-        raise RequestRejected(error_body("invalid_request", "the request has no body", [missing]))
+        missing = problem("(body)", _MISSING, str(w["required"]), str(w[expected]))
+        raise RequestRejected(error_body("invalid_request", str(w["none"]), [missing]))
     try:
-        return json.loads(body, parse_constant=_not_json, parse_int=bounded_int, object_pairs_hook=unique_keys)
+        return strict_json(body)
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        detail = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-        bad = problem("(body)", _MISSING, f"the body is not valid JSON ({detail})", expected)
-        raise RequestRejected(error_body("invalid_request", "the body is not valid JSON", [bad])) from None
+        detail = json_reason(error, lang)
+        bad = problem("(body)", _MISSING, str(w["not_json_detail"]).format(detail=detail), str(w[expected]))
+        raise RequestRejected(error_body("invalid_request", str(w["not_json"]), [bad])) from None
 
 
 def parse_json_model(body: bytes, model: type[BaseModel]) -> Any:
-    """A request body read strictly (parse_json_body) and validated as `model`; 422 problems otherwise."""
-    data = parse_json_body(body, "a JSON object")
+    """A request body read strictly (parse_json_body) and validated as `model`; 422 problems otherwise.
+
+    NOTE: the language of a body that says its own (the interview's `lang`) is read from the body,
+    so a body that is not JSON at all, or not an object, is refused in English: which language
+    its sender reads cannot be known."""
+    data = parse_json_body(body)
+    asked = data.get("lang") if isinstance(data, dict) else None
+    lang = asked if isinstance(asked, str) and asked in LANGS else FALLBACK
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        # NOTE: a body that says its language (the interview's `lang`) is answered in it
-        asked = data.get("lang") if isinstance(data, dict) else None
-        lang = asked if isinstance(asked, str) and asked in LANGS else FALLBACK
         problems = validation_problems(error.errors(include_url=False), ("body",), lang)
         raise RequestRejected(request_error_body(problems, lang)) from None
     except RecursionError:
-        bad = problem("(body)", _MISSING, "the body is nested too deeply", "a JSON object")
-        raise RequestRejected(error_body("invalid_request", "the body is nested too deeply", [bad])) from None
+        w = words(lang, "request_problems")["body"]
+        bad = problem("(body)", _MISSING, str(w["too_deep"]), str(w["object"]))
+        raise RequestRejected(error_body("invalid_request", str(w["too_deep"]), [bad])) from None
 
 
 _STATUS_CODES = {

@@ -35,12 +35,14 @@ from .http_errors import (
     RequestRejected,
     error_body,
     json_bytes,
+    json_reason,
     json_response,
     model_json_bytes,
     parse_json_body,
     parse_json_model,
     problem,
     profile_error_body,
+    strict_json,
 )
 from .http_models import (
     EXAMPLE_PROFILE,
@@ -53,8 +55,7 @@ from .http_models import (
 from .http_query import StrictQueryRoute
 from .interview import next_question
 from .knowledge import Mode
-from .langs import LANGS
-from .limits import bounded_int, unique_keys
+from .langs import FALLBACK, LANGS
 from .pack import Pack
 from .profile import Profile
 from .questions import QuestionSet
@@ -132,7 +133,7 @@ async def advise(
     with the attributes of `GET /v1/schema/profile` (whatever the Content-Type says); the answer
     ranks all eight modes with the reasons for and against each, the difficulties to expect and
     their mitigations. Invalid attributes get 422 naming each field, its value and what is allowed."""
-    data = parse_json_body(await request.body(), "a JSON object of profile attributes")
+    data = parse_json_body(await request.body(), "profile", lang)
     # NOTE: the engine runs in the event loop: it holds the GIL and a lock for about a
     # millisecond, and a thread hop would only add to that (measured).
     pack = _pack(request)
@@ -191,7 +192,7 @@ async def batch(
     """JSON Lines or a JSON array in, JSON Lines out, streamed as the rows are advised. A row that is
     not a valid profile gets a line with `error` (the same problems /v1/advise reports) and never
     stops the others. A body that cannot be split into rows at all gets 422."""
-    rows = split_rows(await request.body(), request.headers.get("content-type", ""))
+    rows = split_rows(await request.body(), request.headers.get("content-type", ""), lang)
     return StreamingResponse(advise_rows(_pack(request).advisor, rows, what_if, questions, lang), media_type=NDJSON)
 
 
@@ -449,38 +450,33 @@ def docs(request: Request) -> Response:
 
 
 class _BadLine(str):
-    """A JSON Lines line that is not JSON: why."""
+    """A JSON Lines line that is not JSON: why (in the request's language)."""
 
 
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
-
-
-def split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, Any]]:
-    """The rows of a batch body as (row, line, parsed JSON or a _BadLine saying why it is not)."""
+def split_rows(body: bytes, content_type: str, lang: str = FALLBACK) -> list[tuple[int, int | None, Any]]:
+    """The rows of a batch body as (row, line, parsed JSON or a _BadLine saying why it is not);
+    RequestRejected (422, in `lang`) for a body that cannot be split into rows."""
+    w = words(lang, "request_problems")["batch"]
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        bad = problem(
-            "(body)", _MISSING, f"the body is not UTF-8 text (byte {error.start})", "UTF-8 JSON Lines or a JSON array"
-        )
-        raise RequestRejected(error_body("invalid_request", "the body is not UTF-8 text", [bad])) from None
+        message = str(w["not_utf8_at"]).format(position=error.start)
+        bad = problem("(body)", _MISSING, message, str(w["utf8_rows"]))
+        raise RequestRejected(error_body("invalid_request", str(w["not_utf8"]), [bad])) from None
     stripped = text.lstrip()
     media = content_type.split(";")[0].strip().lower()
     if stripped.startswith("[") or media == "application/json":
         try:
-            rows = json.loads(text, parse_constant=_not_json, parse_int=bounded_int, object_pairs_hook=unique_keys)
+            rows = strict_json(text)
         except (ValueError, RecursionError) as error:
-            bad = problem("(body)", _MISSING, f"the body is not valid JSON ({error})", "a JSON array of profiles")
-            raise RequestRejected(error_body("invalid_request", "the body is not a valid JSON array", [bad])) from None
+            # NOTE: English keeps the text it has always given (Python's own for a RecursionError)
+            detail = str(error) if lang == FALLBACK else json_reason(error, lang)
+            message = str(words(lang, "request_problems")["body"]["not_json_detail"]).format(detail=detail)
+            bad = problem("(body)", _MISSING, message, str(w["array_of_profiles"]))
+            raise RequestRejected(error_body("invalid_request", str(w["not_json_array"]), [bad])) from None
         if not isinstance(rows, list):
-            bad = problem(
-                "(body)",
-                _MISSING,
-                "a JSON body must be an array of profiles",
-                "a JSON array, or JSON Lines sent as application/x-ndjson",
-            )
-            raise RequestRejected(error_body("invalid_request", "the body is not a JSON array", [bad]))
+            bad = problem("(body)", _MISSING, str(w["must_be_array"]), str(w["array_or_lines"]))
+            raise RequestRejected(error_body("invalid_request", str(w["not_array"]), [bad]))
         parsed: list[tuple[int, int | None, Any]] = [(number, None, row) for number, row in enumerate(rows, start=1)]
     else:
         parsed = []
@@ -489,15 +485,13 @@ def split_rows(body: bytes, content_type: str) -> list[tuple[int, int | None, An
                 continue
             try:
                 # NOTE: as strict as /v1/advise: a key given twice or a number of over 100 digits is refused
-                value: Any = json.loads(
-                    line, parse_constant=_not_json, parse_int=bounded_int, object_pairs_hook=unique_keys
-                )
+                value: Any = strict_json(line)
             except (ValueError, RecursionError) as error:
-                value = _BadLine(str(error) if isinstance(error, ValueError) else "nested too deeply")
+                value = _BadLine(json_reason(error, lang, line=line_number))
             parsed.append((len(parsed) + 1, line_number, value))
     if not parsed:
-        bad = problem("(body)", _MISSING, "the body holds no rows", "JSON Lines or a JSON array of profiles")
-        raise RequestRejected(error_body("invalid_request", "the body holds no rows", [bad]))
+        bad = problem("(body)", _MISSING, str(w["no_rows"]), str(w["rows"]))
+        raise RequestRejected(error_body("invalid_request", str(w["no_rows"]), [bad]))
     return parsed
 
 
@@ -530,7 +524,6 @@ def advise_rows(
         row_id = value.get("id") if isinstance(value, dict) else None
         head["id"] = row_id if isinstance(row_id, str) else None
         if isinstance(value, _BadLine):
-            # NOTE: the parser's own detail stays as it gives it, in every language
             bad = problem(
                 "(row)", _MISSING, str(said["bad_line_detail"]).format(detail=value), said["one_object_per_line"]
             )

@@ -56,11 +56,11 @@ def translate(text: str, lang: str, section: str = "messages", top: str = "probl
 
 def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> str:
     """A matched placeholder's value in `lang`: a file name stays (but standard input is named),
-    a parser's own detail is quoted as it gives it, a JSON kind is named; English pieces elsewhere
-    are translated (see `fragments`)."""
+    a parser's own detail and a JSON key (whatever its words) are quoted as given, a JSON kind is
+    named; English pieces elsewhere are translated (see `fragments`)."""
     if name == "path":
         return str(catalogue.get("stdin", value)) if value == "<stdin>" else value
-    if name == "detail":
+    if name in ("detail", "key"):
         return value
     if name == "kind":
         return str(catalogue.get("kinds", {}).get(value, value))

@@ -1,0 +1,352 @@
+"""Every refusal a client can provoke reads in the language it asked for (`?lang=zh`, or the
+interview's and a typed answer's `"lang": "zh"` in the body), and stays as it was in English.
+
+The Chinese of each sentence is checked word for word, as is the English beside it: clients and
+docs/http.md quote the English. Where json stopped reading, Chinese gives the line and column in
+its own words (第 1 行第 4 列：此处应为一个 JSON 值), English json's own text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from test_http_api import assert_error, lines, serving
+from test_languages import english_sentences, without
+
+from advisor.catalogue import catalogue
+from advisor.http_api import create_app
+from advisor.http_errors import json_reason, strict_json
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[httpx.Client]:
+    with serving(create_app()) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
+def refusal(message: str, field: str, problem: str, allowed: str | None) -> dict[str, Any]:
+    return {
+        "error": "invalid_request",
+        "message": message,
+        "problems": [{"field": field, "message": problem, "allowed": allowed}],
+    }
+
+
+NDJSON = {"content-type": "application/x-ndjson"}
+JSON = {"content-type": "application/json"}
+
+#: (route, body, headers) -> (the English answer, the Chinese answer)
+BODIES = {
+    "batch: no rows": (
+        ("/v1/batch", b"", NDJSON),
+        refusal("the body holds no rows", "(body)", "the body holds no rows", "JSON Lines or a JSON array of profiles"),
+        refusal(
+            "请求体中没有任何一行数据", "(body)", "请求体中没有任何一行数据", "JSON Lines，或由合作概况组成的 JSON 数组"
+        ),
+    ),
+    "batch: an array that is not JSON": (
+        ("/v1/batch", b"[1,]", {}),
+        refusal(
+            "the body is not a valid JSON array",
+            "(body)",
+            "the body is not valid JSON (Expecting value: line 1 column 4 (char 3))",
+            "a JSON array of profiles",
+        ),
+        refusal(
+            "请求体不是有效的 JSON 数组",
+            "(body)",
+            "请求体不是有效的 JSON（第 1 行第 4 列：此处应为一个 JSON 值）",
+            "由合作概况组成的 JSON 数组",
+        ),
+    ),
+    "batch: an array broken on its third line": (
+        ("/v1/batch", b'[\n  {"scope": "single_problem"},\n  {"scope" "x"}\n]', {}),
+        refusal(
+            "the body is not a valid JSON array",
+            "(body)",
+            "the body is not valid JSON (Expecting ':' delimiter: line 3 column 12 (char 44))",
+            "a JSON array of profiles",
+        ),
+        refusal(
+            "请求体不是有效的 JSON 数组",
+            "(body)",
+            "请求体不是有效的 JSON（第 3 行第 12 列：此处应为冒号“:”）",
+            "由合作概况组成的 JSON 数组",
+        ),
+    ),
+    "batch: an object sent as JSON": (
+        ("/v1/batch", b'{"scope": "single_problem"}', JSON),
+        refusal(
+            "the body is not a JSON array",
+            "(body)",
+            "a JSON body must be an array of profiles",
+            "a JSON array, or JSON Lines sent as application/x-ndjson",
+        ),
+        refusal(
+            "请求体不是 JSON 数组",
+            "(body)",
+            "JSON 请求体应为由合作概况组成的数组",
+            "JSON 数组；或者以 application/x-ndjson 发送的 JSON Lines",
+        ),
+    ),
+    "batch: a key given twice": (
+        ("/v1/batch", b'[{"scope": "single_problem", "scope": "single_program"}]', {}),
+        refusal(
+            "the body is not a valid JSON array",
+            "(body)",
+            "the body is not valid JSON (the key 'scope' appears twice; give each key once)",
+            "a JSON array of profiles",
+        ),
+        refusal(
+            "请求体不是有效的 JSON 数组",
+            "(body)",
+            "请求体不是有效的 JSON（键 'scope' 出现了两次；每个键只能给一次）",
+            "由合作概况组成的 JSON 数组",
+        ),
+    ),
+    "batch: NaN": (
+        ("/v1/batch", b'[{"funding_cny": NaN}]', {}),
+        refusal(
+            "the body is not a valid JSON array",
+            "(body)",
+            "the body is not valid JSON (NaN is not JSON)",
+            "a JSON array of profiles",
+        ),
+        refusal(
+            "请求体不是有效的 JSON 数组",
+            "(body)",
+            "请求体不是有效的 JSON（NaN 不是合法的 JSON 值）",
+            "由合作概况组成的 JSON 数组",
+        ),
+    ),
+    "batch: an integer of 120 digits": (
+        ("/v1/batch", b'[{"funding_cny": 1' + b"0" * 119 + b"}]", {}),
+        refusal(
+            "the body is not a valid JSON array",
+            "(body)",
+            "the body is not valid JSON (a number has 120 digits, over the limit of 100 (100000000000...))",
+            "a JSON array of profiles",
+        ),
+        refusal(
+            "请求体不是有效的 JSON 数组",
+            "(body)",
+            "请求体不是有效的 JSON（整数 100000000000... 长达 120 位，超过了 100 位的上限）",
+            "由合作概况组成的 JSON 数组",
+        ),
+    ),
+    "batch: not UTF-8": (
+        ("/v1/batch", b'{"title": "caf\xe9"}', NDJSON),
+        refusal(
+            "the body is not UTF-8 text",
+            "(body)",
+            "the body is not UTF-8 text (byte 14)",
+            "UTF-8 JSON Lines or a JSON array",
+        ),
+        refusal(
+            "请求体不是 UTF-8 文本",
+            "(body)",
+            "请求体不是 UTF-8 文本（字节位置 14）",
+            "UTF-8 编码的 JSON Lines 或 JSON 数组",
+        ),
+    ),
+    "advise: not JSON": (
+        ("/v1/advise", b'{enterprise_size: "large"}', {}),
+        refusal(
+            "the body is not valid JSON",
+            "(body)",
+            "the body is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+            "a JSON object of profile attributes",
+        ),
+        refusal(
+            "请求体不是有效的 JSON",
+            "(body)",
+            "请求体不是有效的 JSON（第 1 行第 2 列：此处应为用双引号括起的键名）",
+            "由合作概况字段组成的 JSON 对象",
+        ),
+    ),
+    "advise: no body": (
+        ("/v1/advise", b"", {}),
+        refusal("the request has no body", "(body)", "a JSON body is required", "a JSON object of profile attributes"),
+        refusal("请求没有请求体", "(body)", "需要 JSON 格式的请求体", "由合作概况字段组成的 JSON 对象"),
+    ),
+    "advise: a key given twice": (
+        ("/v1/advise", b'{"scope": "single_problem", "scope": "single_program"}', {}),
+        refusal(
+            "the body is not valid JSON",
+            "(body)",
+            "the body is not valid JSON (the key 'scope' appears twice; give each key once)",
+            "a JSON object of profile attributes",
+        ),
+        refusal(
+            "请求体不是有效的 JSON",
+            "(body)",
+            "请求体不是有效的 JSON（键 'scope' 出现了两次；每个键只能给一次）",
+            "由合作概况字段组成的 JSON 对象",
+        ),
+    ),
+    "advise: nested too deeply": (
+        ("/v1/advise", b"[" * 20000 + b"]" * 20000, {}),
+        refusal(
+            "the body is not valid JSON",
+            "(body)",
+            "the body is not valid JSON (nested too deeply)",
+            "a JSON object of profile attributes",
+        ),
+        refusal(
+            "请求体不是有效的 JSON", "(body)", "请求体不是有效的 JSON（嵌套层数过多）", "由合作概况字段组成的 JSON 对象"
+        ),
+    ),
+    "advise: a bad escape": (
+        ("/v1/advise", b'{"title": "a\\qb"}', {}),
+        refusal(
+            "the body is not valid JSON",
+            "(body)",
+            "the body is not valid JSON (Invalid \\escape: line 1 column 13 (char 12))",
+            "a JSON object of profile attributes",
+        ),
+        refusal(
+            "请求体不是有效的 JSON",
+            "(body)",
+            '请求体不是有效的 JSON（第 1 行第 13 列：反斜杠转义无效；反斜杠后只能是 " \\ / b f n r t u 之一）',
+            "由合作概况字段组成的 JSON 对象",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BODIES)
+def test_a_body_refused_as_a_whole_reads_in_chinese_under_lang_zh(api, case):
+    (path, content, headers), _, chinese = BODIES[case]
+    assert (
+        assert_error(api.post(path + "?lang=zh", content=content, headers=headers), 422, "invalid_request") == chinese
+    )
+
+
+@pytest.mark.parametrize("case", BODIES)
+@pytest.mark.parametrize("query", ["", "?lang=en", "?lang=fr"])
+def test_the_same_refusal_is_unchanged_in_english(api, case, query):
+    (path, content, headers), english, _ = BODIES[case]
+    answer = api.post(path + query, content=content, headers=headers)
+    if query == "?lang=fr":  # a language the advisor does not speak is refused, in English
+        assert assert_error(answer, 422, "invalid_request")["problems"][0]["field"] == "lang"
+    else:
+        assert assert_error(answer, 422, "invalid_request") == english
+
+
+def test_a_batch_array_nested_too_deeply_says_so_in_chinese(api):
+    # NOTE: English gives Python's own sentence here ("maximum recursion depth exceeded ..."), as before
+    content = b"[" + b"[" * 20000 + b"]" * 20000 + b"]"
+    chinese = assert_error(api.post("/v1/batch?lang=zh", content=content), 422, "invalid_request")
+    assert chinese["problems"][0]["message"] == "请求体不是有效的 JSON（嵌套层数过多）"
+    english = assert_error(api.post("/v1/batch", content=content), 422, "invalid_request")
+    assert english["problems"][0]["message"].startswith("the body is not valid JSON (")
+
+
+def test_a_json_lines_row_that_is_not_json_says_where_in_chinese(api):
+    """Each line is read on its own, so json counts it as line 1; Chinese names the body's line."""
+    body = b'{"id": "ok"}\n\n{"id": "x" "title": "y"}\n{"id": 1, "id": 2}\n\x7b"title": "a\x01"}\n'
+    chinese = lines(api.post("/v1/batch?lang=zh", content=body, headers=NDJSON))
+    english = lines(api.post("/v1/batch", content=body, headers=NDJSON))
+    assert [line["line"] for line in chinese] == [line["line"] for line in english] == [1, 3, 4, 5]
+    assert "advice" in chinese[0] and "advice" in english[0]
+    assert [line["error"]["problems"][0]["message"] for line in chinese[1:]] == [
+        "这一行不是有效的 JSON（第 3 行第 12 列：此处应为逗号“,”）",
+        "这一行不是有效的 JSON（键 'id' 出现了两次；每个键只能给一次）",
+        "这一行不是有效的 JSON（第 5 行第 13 列：字符串中有控制字符；换行、制表符等须写作 \\n、\\t）",
+    ]
+    assert [line["error"]["problems"][0]["message"] for line in english[1:]] == [
+        "the line is not valid JSON (Expecting ',' delimiter: line 1 column 12 (char 11))",
+        "the line is not valid JSON (the key 'id' appears twice; give each key once)",
+        "the line is not valid JSON (Invalid control character at: line 1 column 13 (char 12))",
+    ]
+    assert {line["error"]["message"] for line in chinese[1:]} == {"这一行不是有效的 JSON"}
+    assert {line["error"]["message"] for line in english[1:]} == {"the line is not valid JSON"}
+
+
+# -- json's reasons ----------------------------------------------------------------------------------
+
+MALFORMED = [
+    "",
+    "[1,]",
+    "{x",
+    '{"a" 1}',
+    '{"a": 1 "b": 2}',
+    '"abc',
+    '"a\x01"',
+    '"\\q"',
+    '"\\u12"',
+    "1 2",
+    "\ufeff[]",
+    "[1",
+    '{"a": 1,}',
+    "[NaN]",
+    "-Infinity",
+    '{"a": 1, "a": 1}',
+    "1" * 101,
+    "[" * 100_000,
+]
+
+
+@pytest.mark.parametrize("text", MALFORMED, ids=lambda text: repr(text[:12]))
+def test_every_reason_json_gives_reads_in_chinese_with_its_line_and_column(text):
+    """Every reason this Python's json gives (and the limits' own) has its Chinese words: none
+    falls back to the bare "JSON 格式有误"; English is json's text as it always was."""
+    with pytest.raises((ValueError, RecursionError)) as caught:
+        strict_json(text)
+    error = caught.value
+    chinese = json_reason(error, "zh")
+    assert chinese != catalogue("zh")["request_problems"]["json_unknown"] and "JSON 格式有误" not in chinese
+    assert english_sentences(without(chinese, ["NaN", "-Infinity", "'a'", "JSON", "BOM"])) == [], chinese
+    if isinstance(error, json.JSONDecodeError):
+        assert chinese.startswith(f"第 {error.lineno} 行第 {error.colno} 列：")
+        assert json_reason(error, "en") == str(error) and "(char " in str(error)
+        assert json_reason(error, "zh", line=7).startswith(f"第 {error.lineno + 6} 行第 {error.colno} 列：")
+    elif isinstance(error, ValueError):
+        assert json_reason(error, "en") == str(error)
+    else:
+        assert json_reason(error, "en") == "nested too deeply"
+
+
+def test_a_reason_no_template_knows_still_reads_in_chinese():
+    """Another Python's json may word a reason differently: it reads as JSON 格式有误, with where."""
+    error = json.JSONDecodeError("Illegal trailing comma before end of array", "[1,]", 2)
+    assert json_reason(error, "zh") == "第 1 行第 3 列：JSON 格式有误"
+    assert json_reason(error, "en") == "Illegal trailing comma before end of array: line 1 column 3 (char 2)"
+    assert json_reason(ValueError("something else"), "zh") == "JSON 格式有误"
+
+
+def test_every_json_reason_template_has_its_chinese():
+    from advisor.problem_text import translate
+
+    english = catalogue("en")["request_problems"]["json_reasons"]
+    chinese = catalogue("zh")["request_problems"]["json_reasons"]
+    assert set(english) == set(chinese)
+    for key, template in english.items():
+        sample = re.sub(r"\{(\w+)\}", "7", str(template))
+        translated = translate(sample, "zh", "json_reasons", "request_problems")
+        assert translated != sample and re.search("[\u4e00-\u9fff]", translated), (key, translated)
+
+
+def test_a_repeated_key_is_shown_as_given_whatever_its_words():
+    """A key is data: English words inside it (`the input`, `' or '`) are not translated."""
+    with pytest.raises(ValueError) as caught:
+        strict_json('{"the input": 1, "the input": 2}')
+    assert json_reason(caught.value, "zh") == "键 'the input' 出现了两次；每个键只能给一次"
+
+
+# -- bodies that say their own language ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b'{"lang": "zh", "answers": {', b"", b'["lang", "zh"]'])
+def test_an_interview_body_whose_language_cannot_be_read_is_refused_in_english(api, content):
+    """The body is where the interview says its language; a body that is not a JSON object has
+    none to read. Accept-Language is not guessed from: the API's answers follow `lang` only."""
+    answer = api.post("/v1/interview/next", content=content, headers={"accept-language": "zh-CN,zh;q=0.9"})
+    body = assert_error(answer, 422, "invalid_request")
+    texts = [body["message"]] + [p[key] or "" for p in body["problems"] for key in ("message", "allowed")]
+    assert not any(re.search("[\u4e00-\u9fff]", text) for text in texts), texts
