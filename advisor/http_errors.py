@@ -123,27 +123,29 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def profile_problems(error: ProfileError) -> list[dict[str, Any]]:
-    """The problems of a ProfileError as JSON records (field, value, message, allowed)."""
+def profile_problems(error: ProfileError, lang: str = FALLBACK) -> list[dict[str, Any]]:
+    """The problems of a ProfileError as JSON records (field, value, message, allowed), their
+    sentences in `lang`; in a language other than English each with its field's `label`."""
     problems = []
     for item in error.problems:
-        allowed = item.allowed
+        message, allowed = item.message, item.allowed
         if allowed and "advisor schema" in allowed:  # the CLI's pointer, said the HTTP way
-            allowed = "an attribute listed by GET /v1/schema/profile"
-        problems.append(problem(item.field, item.value, item.message, allowed))
+            allowed = str(words(lang, "request_problems")["schema_attribute"])
+        elif allowed and lang != FALLBACK:
+            allowed = allowed_text(item.field, allowed, lang)
+        if lang != FALLBACK:
+            message = translate(message, lang)
+        record = problem(item.field, item.value, message, allowed)
+        if lang != FALLBACK:
+            record["label"] = attribute_label(item.field.split("[", 1)[0], lang)
+        problems.append(record)
     return problems
 
 
 def profile_error_body(error: ProfileError, lang: str = FALLBACK) -> dict[str, Any]:
     """The 422 body of a profile that does not validate, its sentences in `lang` (the `error` code,
     the `field` names and the values stay as they are in every language)."""
-    problems = profile_problems(error)
-    if lang != FALLBACK:
-        for record, item in zip(problems, error.problems, strict=True):
-            record["label"] = attribute_label(item.field.split("[", 1)[0], lang)
-            record["message"] = translate(item.message, lang)
-            if record.get("allowed"):
-                record["allowed"] = allowed_text(item.field, record["allowed"], lang)
+    problems = profile_problems(error, lang)
     w = words(lang, "problems")
     fields = str(w["field_sep"]).join(field_name(item.field, lang) for item in error.problems)
     summary = w["summary_one"] if len(problems) == 1 else w["summary_many"]

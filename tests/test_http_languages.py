@@ -339,6 +339,26 @@ def test_a_repeated_key_is_shown_as_given_whatever_its_words():
     assert json_reason(caught.value, "zh") == "键 'the input' 出现了两次；每个键只能给一次"
 
 
+def test_an_unknown_attribute_points_to_the_schema_in_chinese(api):
+    chinese = assert_error(api.post("/v1/advise?lang=zh", json={"duration_month": 12}), 422, "invalid_profile")
+    assert chinese["problems"] == [
+        {
+            "field": "duration_month",
+            "message": "不是合作概况的字段（是否想填 'duration_months'？）",
+            "allowed": "应为 GET /v1/schema/profile 列出的字段",
+            "label": "duration_month",
+        }
+    ]
+    english = assert_error(api.post("/v1/advise", json={"duration_month": 12}), 422, "invalid_profile")
+    assert english["problems"] == [
+        {
+            "field": "duration_month",
+            "message": "unknown attribute; did you mean 'duration_months'?",
+            "allowed": "an attribute listed by GET /v1/schema/profile",
+        }
+    ]
+
+
 # -- bodies that say their own language ----------------------------------------------------------------
 
 
