@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
@@ -158,31 +158,49 @@ def request_lang(request: Request) -> str:
     return lang if lang in LANGS else FALLBACK
 
 
-#: pydantic error types, by the word another language uses for them (request_problems.messages).
-_KINDS = (
-    ("bool", ("bool",)),
-    ("int", ("int",)),
-    ("range", ("greater_than", "less_than")),
-    ("literal", ("literal",)),
-    ("missing", ("missing",)),
-    ("string", ("string",)),
-    ("list", ("list",)),
-    ("object", ("dict", "model")),
-)
+#: The pydantic error types a request can meet, by the word another language uses for each
+#: (request_problems.messages; English keeps pydantic's own sentence). A type not here reads
+#: `invalid` ("不符合要求"); tests/test_http_languages.py tries every query parameter of every route
+#: and every field of every body model with hostile values and checks each type met is here.
+MESSAGE_KEYS = {
+    "bool_type": "bool",
+    "bool_parsing": "bool",
+    "int_type": "int",
+    "int_parsing": "int",
+    "int_from_float": "int",
+    "int_parsing_size": "too_big",
+    "greater_than": "range",
+    "greater_than_equal": "range",
+    "less_than": "range",
+    "less_than_equal": "range",
+    "literal_error": "literal",
+    "missing": "missing",
+    "string_type": "string",
+    "string_too_long": "too_long",
+    "list_type": "list",
+    "dict_type": "object",
+    "model_type": "object",
+    "model_attributes_type": "object",
+    "extra_forbidden": "extra",
+}
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
 
-def _allowed_from_error(item: Mapping[str, Any], lang: str = FALLBACK) -> str | None:
-    """What a request parameter accepts, read off a pydantic error, in `lang`."""
-    allowed = words(lang, "request_problems")["allowed"]
+def _allowed_from_error(item: Mapping[str, Any], lang: str = FALLBACK, accepted: Sequence[str] = ()) -> str | None:
+    """What a request parameter accepts, read off a pydantic error, in `lang`; `accepted` are the
+    names of the fields of the body model, for a field it does not have."""
+    w = words(lang, "request_problems")
+    allowed = w["allowed"]
     ctx = item.get("ctx") or {}
     kind = item["type"]
+    if kind == "extra_forbidden":
+        return str(allowed["fields"]).format(names=str(w["field_sep"]).join(accepted)) if accepted else None
     if "expected" in ctx:
         expected = str(ctx["expected"])
         if lang != FALLBACK:  # pydantic's "'json', 'markdown' or 'html'" as the language lists
             expected = str(words(lang, "problems")["field_sep"]).join(_QUOTED.findall(expected)) or expected
         return str(allowed["one_of"]).format(values=expected)
-    for key in ("ge", "gt", "le", "lt"):
+    for key in ("ge", "gt", "le", "lt", "max_length"):
         if key in ctx:
             return str(allowed[key]).format(bound=ctx[key])
     for prefix, key in (("bool", "boolean"), ("int", "integer"), ("list", "list"), ("string", "string")):
@@ -197,14 +215,15 @@ def _message(item: Mapping[str, Any], lang: str) -> str:
     """A pydantic error's sentence: its own in English, by its type in another language."""
     if lang != FALLBACK:
         messages = words(lang, "request_problems")["messages"]
-        for key, prefixes in _KINDS:
-            if key in messages and item["type"].startswith(prefixes):
-                return str(messages[key])
+        return str(messages[MESSAGE_KEYS.get(item["type"], "invalid")])
     return str(item["msg"]).rstrip(".")
 
 
-def validation_problems(errors: list[Any], prefix: tuple[str, ...] = (), lang: str = FALLBACK) -> list[dict[str, Any]]:
-    """pydantic/FastAPI validation errors (query and path parameters, bodies) as problems, in `lang`."""
+def validation_problems(
+    errors: list[Any], prefix: tuple[str, ...] = (), lang: str = FALLBACK, accepted: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """pydantic/FastAPI validation errors (query and path parameters, bodies) as problems, in `lang`;
+    `accepted` names the fields of a body model (for a field it does not have)."""
     w = words(lang, "request_problems")["body"]
     problems: list[dict[str, Any]] = []
     for item in errors:
@@ -225,7 +244,8 @@ def validation_problems(errors: list[Any], prefix: tuple[str, ...] = (), lang: s
             f"[{part}]" if isinstance(part, int) else (f".{part}" if i else str(part)) for i, part in enumerate(parts)
         )
         value = item.get("input", _MISSING) if item["type"] != "missing" else _MISSING
-        problems.append(problem(field or f"({where})", value, _message(item, lang), _allowed_from_error(item, lang)))
+        allowed = _allowed_from_error(item, lang, accepted if len(parts) == 1 else ())
+        problems.append(problem(field or f"({where})", value, _message(item, lang), allowed))
     return problems
 
 
@@ -324,7 +344,8 @@ def parse_json_model(body: bytes, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = validation_problems(error.errors(include_url=False), ("body",), lang)
+        accepted = [info.alias or name for name, info in model.model_fields.items()]
+        problems = validation_problems(error.errors(include_url=False), ("body",), lang, accepted)
         raise RequestRejected(request_error_body(problems, lang)) from None
     except RecursionError:
         w = words(lang, "request_problems")["body"]

@@ -15,12 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from test_http_api import assert_error, lines, serving
+from pydantic import BaseModel, ValidationError
+from test_http_api import EXAMPLE, assert_error, lines, serving
 from test_languages import english_sentences, without
 
+import advisor.http_models
 from advisor.catalogue import catalogue
 from advisor.http_api import create_app
-from advisor.http_errors import json_reason, strict_json
+from advisor.http_errors import MESSAGE_KEYS, json_reason, strict_json
 
 
 @pytest.fixture(scope="module")
@@ -362,6 +364,51 @@ def test_an_unknown_attribute_points_to_the_schema_in_chinese(api):
 # -- bodies that say their own language ----------------------------------------------------------------
 
 
+def test_a_field_an_interview_does_not_take_is_refused_in_its_own_language(api):
+    chinese = assert_error(api.post("/v1/interview/next", json={"lang": "zh", "answerz": {}}), 422, "invalid_request")
+    assert chinese == {
+        "error": "invalid_request",
+        "message": "请求有 1 处问题：answerz",
+        "problems": [
+            {
+                "field": "answerz",
+                "value": {},
+                "message": "本接口不接受这个字段",
+                "allowed": "可用的字段：answers、skipped、ask_all、lang",
+            }
+        ],
+    }
+    english = assert_error(api.post("/v1/interview/next", json={"answerz": {}}), 422, "invalid_request")
+    assert english["message"] == "the request has 1 problem: answerz"
+    assert english["problems"] == [
+        {
+            "field": "answerz",
+            "value": {},
+            "message": "Extra inputs are not permitted",
+            "allowed": "one of answers, skipped, ask_all, lang",
+        }
+    ]
+
+
+def test_a_typed_answer_too_long_is_refused_in_its_own_language(api):
+    text = "1" * 501
+    chinese = assert_error(
+        api.post("/v1/questions/funding_cny/parse", json={"text": text, "lang": "zh"}), 422, "invalid_request"
+    )
+    assert chinese["problems"] == [
+        {"field": "text", "value": text, "message": "文本过长", "allowed": "不超过 500 个字符的文本"}
+    ]
+    english = assert_error(api.post("/v1/questions/funding_cny/parse", json={"text": text}), 422, "invalid_request")
+    assert english["problems"] == [
+        {
+            "field": "text",
+            "value": text,
+            "message": "String should have at most 500 characters",
+            "allowed": "a string of at most 500 characters",
+        }
+    ]
+
+
 @pytest.mark.parametrize("content", [b'{"lang": "zh", "answers": {', b"", b'["lang", "zh"]'])
 def test_an_interview_body_whose_language_cannot_be_read_is_refused_in_english(api, content):
     """The body is where the interview says its language; a body that is not a JSON object has
@@ -370,3 +417,104 @@ def test_an_interview_body_whose_language_cannot_be_read_is_refused_in_english(a
     body = assert_error(answer, 422, "invalid_request")
     texts = [body["message"]] + [p[key] or "" for p in body["problems"] for key in ("message", "allowed")]
     assert not any(re.search("[\u4e00-\u9fff]", text) for text in texts), texts
+
+
+# -- every pydantic error a request can raise has its Chinese words ------------------------------------------
+
+#: Values a client may send where the API wants something else (JSON; a query gets them as text).
+HOSTILE = [None, True, False, 0, 2, -1, 1.5, 1e300, "", "x", "maybe", "1.5", "1" * 5000, "a" * 600, [], [1], ["a"], {}]
+HOSTILE += [{"a": 1}, {"1": [None]}]
+
+
+def _body_models(document: dict[str, Any]) -> dict[str, type[BaseModel]]:
+    """The models of the API's JSON bodies that are read by pydantic (not the library's Profile),
+    by operation: every one the OpenAPI document names that advisor.http_models defines."""
+    found = {}
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            name = schema.get("$ref", "").rsplit("/", 1)[-1]
+            model = getattr(advisor.http_models, name, None)
+            if isinstance(model, type) and issubclass(model, BaseModel) and name != "Profile":
+                found[f"{method.upper()} {path}"] = model
+    return found
+
+
+def test_every_error_type_a_body_model_can_raise_is_mapped(api):
+    """Each field of each body model, given every hostile value, and a field it does not have: every
+    pydantic error type met has its words (advisor.http_errors.MESSAGE_KEYS), so a new field or
+    model cannot bring an English sentence into a Chinese answer."""
+    models = _body_models(api.get("/openapi.json").json())
+    assert {model.__name__ for model in models.values()} == {"InterviewRequest", "ParseRequest"}
+    met: set[str] = set()
+    for model in set(models.values()):
+        required = {name: "x" for name, field in model.model_fields.items() if field.is_required()}
+        bodies: list[Any] = [[], "x", {**required, "surplus": 1}, {}]
+        bodies += [{**required, name: value} for name in model.model_fields for value in HOSTILE]
+        for data in bodies:
+            try:
+                model.model_validate(data)
+            except ValidationError as error:
+                met |= {item["type"] for item in error.errors()}
+    assert met - set(MESSAGE_KEYS) == set()
+    assert {"extra_forbidden", "string_too_long", "literal_error", "bool_parsing", "missing"} <= met
+    messages = catalogue("zh")["request_problems"]["messages"]
+    assert (
+        set(MESSAGE_KEYS.values()) | {"invalid"}
+        == set(messages)
+        == set(catalogue("en")["request_problems"]["messages"])
+    )
+
+
+def _chinese_problems(body: dict[str, Any], shown: list[str]) -> None:
+    """Every sentence of a 422 in Chinese, none of them the words for a type not mapped."""
+    unmapped = catalogue("zh")["request_problems"]["messages"]["invalid"]
+    assert body["error"] in ("invalid_request", "invalid_profile"), body
+    texts = [body["message"]] + [p[key] or "" for p in body["problems"] for key in ("message", "allowed")]
+    names = shown + [p["field"] for p in body["problems"]]
+    assert [english_sentences(without(text, names)) for text in texts] == [[]] * len(texts), body
+    assert all(p["message"] != unmapped for p in body["problems"]), body
+
+
+def test_every_query_parameter_refuses_every_hostile_value_in_chinese(api):
+    """Every query parameter of every operation of the OpenAPI document, given every hostile value
+    under `?lang=zh` (lang itself aside: a wrong one cannot ask for Chinese)."""
+    document = api.get("/openapi.json").json()
+    tried = 0
+    for path, methods in document["paths"].items():
+        concrete = path.replace("{mode_id}", "technology_transfer").replace("{rule_id}", "TT001")
+        concrete = concrete.replace("{attribute}", "funding_cny")
+        for method, operation in methods.items():
+            names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query" and p["name"] != "lang"]
+            body = {"text": "200万"} if "parse" in path else EXAMPLE
+            for name in names:
+                for value in HOSTILE:
+                    if isinstance(value, (list, dict)) or value is None:
+                        continue
+                    text = json.dumps(value) if not isinstance(value, str) else value
+                    params = {name: text, "lang": "zh"}
+                    answer = api.request(
+                        method.upper(), concrete, params=params, json=body if method == "post" else None
+                    )
+                    if answer.status_code == 422:
+                        tried += 1
+                        _chinese_problems(answer.json(), [name, text, "GET /v1/rules", "POST /v1/advise"])
+    assert tried >= 25
+
+
+def test_every_field_of_every_body_model_refuses_every_hostile_value_in_chinese(api):
+    models = _body_models(api.get("/openapi.json").json())
+    tried = 0
+    for operation, model in models.items():
+        path = operation.split(" ", 1)[1].replace("{attribute}", "funding_cny")
+        required = {name: "x" for name, field in model.model_fields.items() if field.is_required()}
+        for name in [*model.model_fields, "surplus"]:
+            if name == "lang":
+                continue
+            for value in HOSTILE:
+                answer = api.post(path, json={**required, name: value, "lang": "zh"})
+                if answer.status_code == 422:
+                    tried += 1
+                    shown = [*model.model_fields, name, json.dumps(value, ensure_ascii=False), str(value)]
+                    _chinese_problems(answer.json(), shown)
+    assert tried >= 40
