@@ -17,6 +17,7 @@ from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .catalogue import attribute_label, words
@@ -154,8 +155,18 @@ def profile_error_body(error: ProfileError, lang: str = FALLBACK) -> dict[str, A
 
 def request_lang(request: Request) -> str:
     """The language a request asked for with `?lang=` (a language the advisor speaks), else English."""
-    lang = request.query_params.get("lang", FALLBACK)
-    return lang if lang in LANGS else FALLBACK
+    return query_lang(request.query_params)
+
+
+def query_lang(query: QueryParams) -> str:
+    """The language a query names with `lang`, else English: when it names none, one the advisor
+    does not speak, or two at once (which is meant cannot be told)."""
+    asked = set(query.getlist("lang"))
+    if len(asked) == 1:
+        (lang,) = asked
+        if lang in LANGS:
+            return lang
+    return FALLBACK
 
 
 #: The pydantic error types a request can meet, by the word another language uses for each
@@ -275,8 +286,14 @@ class BodyTooLarge(HTTPException):
     """
 
     def __init__(self, limit: int):
-        super().__init__(413, f"the request body is over the limit of {limit} bytes")
+        super().__init__(413, refusal("body_too_large", FALLBACK, limit=limit))
         self.limit = limit
+
+
+def refusal(key: str, lang: str, **values: Any) -> str:
+    """The sentence refusing a request as a whole (request_problems.refusals: a body or headers over
+    their limit, a timeout, an unknown page, a method not allowed, a bug) in `lang`."""
+    return str(words(lang, "request_problems")["refusals"][key]).format(**values)
 
 
 def _not_json(constant: str) -> Any:
@@ -380,11 +397,14 @@ async def _http_error(request: Request, error: Exception) -> Response:
         return json_response(error.body, error.status_code)
     code = _STATUS_CODES.get(error.status_code, "invalid_request")
     message = str(error.detail)
-    if error.status_code == 404 and message == "Not Found":
-        message = f"no such page: {request.url.path}; the API is listed at /docs"
+    lang = request_lang(request)
+    if isinstance(error, BodyTooLarge):  # a body sent in chunks, refused as it passed the limit
+        message = refusal("body_too_large", lang, limit=error.limit)
+    elif error.status_code == 404 and message == "Not Found":
+        message = refusal("no_page", lang, path=request.url.path)
     elif error.status_code == 405:
         method = request.scope.get("advisor.method", request.method)  # HEAD is served as GET
-        message = f"{method} is not allowed on {request.url.path}"
+        message = refusal("method", lang, method=method, path=request.url.path)
     response = json_response(error_body(code, message), error.status_code)
     response.headers.update(dict(error.headers or {}))
     return response

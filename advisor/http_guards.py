@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi.responses import Response
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .http_errors import BodyTooLarge, error_body, json_bytes
+from .http_errors import BodyTooLarge, error_body, json_bytes, query_lang, refusal
 
 log = logging.getLogger("advisor.http")
 
@@ -42,6 +42,12 @@ _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
 ]
+
+
+def scope_lang(scope: Scope) -> str:
+    """The language of a request's `?lang=` (http_errors.query_lang), read from its raw query
+    string before any route has: English when it names none the advisor speaks, or two."""
+    return query_lang(QueryParams(scope.get("query_string", b"")))
 
 
 async def send_error(send: Send, status: int, code: str, message: str, headers: Mapping[str, str] = {}) -> None:
@@ -85,10 +91,10 @@ class RequestLimits:
         for name, value in scope["headers"]:
             header_bytes += len(name) + len(value)
             if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                await send_error(send, 413, "body_too_large", BodyTooLarge(limit).detail)
+                await send_error(send, 413, "body_too_large", refusal("body_too_large", scope_lang(scope), limit=limit))
                 return
         if header_bytes > self.header_limit:
-            message = f"the request headers are over the limit of {self.header_limit} bytes"
+            message = refusal("headers_too_large", scope_lang(scope), limit=self.header_limit)
             await send_error(send, 431, "headers_too_large", message)
             return
         received = 0
@@ -110,7 +116,7 @@ class RequestLimits:
         try:
             await self.app(scope, limited, send)
         except _BodyTimeout:
-            message = f"the request body did not arrive within {self.body_seconds:g} seconds"
+            message = refusal("timeout", scope_lang(scope), seconds=f"{self.body_seconds:g}")
             await send_error(send, 408, "request_timeout", message, {"Connection": "close"})
 
 
@@ -172,7 +178,7 @@ class InternalErrors:
             if started:  # too late for a clean answer (a stream broke): let the server close it
                 raise
             log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
-            message = f"internal error ({type(error).__name__}); this is a bug, please report it"
+            message = refusal("internal", scope_lang(scope), error=type(error).__name__)
             await send_error(send, 500, "internal_error", message)
 
 

@@ -30,7 +30,6 @@ from pydantic import BaseModel
 
 from .catalogue import words
 from .http_errors import RequestRejected, error_body, problem, request_lang
-from .langs import FALLBACK
 
 _MANY = (list, tuple, set, frozenset, collections.abc.Sequence, collections.abc.Set)
 
@@ -100,8 +99,7 @@ def refuse_undeclared(request: Request, declared: QueryParameters) -> None:
     given: dict[str, list[str]] = {}
     for name, value in items:
         given.setdefault(name, []).append(value)
-    # The language of `?lang=` (request_lang), or English when it is given twice and disagrees.
-    lang = request_lang(request) if len(set(given.get("lang", ()))) <= 1 else FALLBACK
+    lang = request_lang(request)  # English when `lang` is given twice and disagrees
     w = words(lang, "query_params")
     names = str(w["name_sep"]).join(declared.names)
     problems = []

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import BaseModel, ValidationError
-from test_http_api import EXAMPLE, assert_error, lines, serving
+from test_http_api import EXAMPLE, _Flaky, assert_error, lines, serving
 from test_languages import english_sentences, without
 
 import advisor.http_models
@@ -339,6 +340,87 @@ def test_a_repeated_key_is_shown_as_given_whatever_its_words():
     with pytest.raises(ValueError) as caught:
         strict_json('{"the input": 1, "the input": 2}')
     assert json_reason(caught.value, "zh") == "键 'the input' 出现了两次；每个键只能给一次"
+
+
+# -- the refusals of the service as a whole ------------------------------------------------------------
+
+
+def test_a_body_over_the_limit_is_refused_in_chinese_before_and_while_it_is_read(api):
+    big = {"title": "x" * 70_000}
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: refused as the limit is passed
+        yield b'{"title": "'
+        for _ in range(80):
+            yield b"x" * 1000
+
+    for content in (json.dumps(big).encode(), chunks):
+        body = content if isinstance(content, bytes) else content()
+        chinese = assert_error(api.post("/v1/advise?lang=zh", content=body), 413, "body_too_large")
+        assert chinese == {"error": "body_too_large", "message": "请求体超过了 65536 字节的上限", "problems": []}
+        body = content if isinstance(content, bytes) else content()
+        english = assert_error(api.post("/v1/advise", content=body), 413, "body_too_large")
+        assert english["message"] == "the request body is over the limit of 65536 bytes"
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?lang=en", "?lang=fr", "?lang=zh&lang=en", "?lang=%ff%fe", "?lang", "?%zz=1&lang=en"]
+)
+def test_a_query_without_one_language_the_advisor_speaks_gets_english_from_the_guards(api, query):
+    answer = api.post("/v1/advise" + query, content=json.dumps({"title": "x" * 70_000}))
+    assert assert_error(answer, 413, "body_too_large")["message"] == "the request body is over the limit of 65536 bytes"
+
+
+def test_headers_over_the_limit_are_refused_in_chinese(api):
+    headers = {"x-padding": "a" * 20_000}
+    chinese = assert_error(api.post("/v1/advise?lang=zh", json=EXAMPLE, headers=headers), 431, "headers_too_large")
+    assert chinese["message"] == "请求头超过了 16384 字节的上限"
+    english = assert_error(api.post("/v1/advise", json=EXAMPLE, headers=headers), 431, "headers_too_large")
+    assert english["message"] == "the request headers are over the limit of 16384 bytes"
+
+
+def _late_body(url: str, query: str) -> dict[str, Any]:
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(f"POST /v1/advise{query} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    result: dict[str, Any] = json.loads(body)
+    return result
+
+
+def test_a_body_that_does_not_arrive_in_time_is_refused_in_chinese():
+    with serving(create_app(body_seconds=0.5)) as url:
+        assert _late_body(url, "?lang=zh")["message"] == "请求体未能在 0.5 秒内传完"
+        assert _late_body(url, "")["message"] == "the request body did not arrive within 0.5 seconds"
+
+
+def test_a_wrong_method_and_an_unknown_page_are_refused_in_chinese(api):
+    assert assert_error(api.get("/v1/advise?lang=zh"), 405, "method_not_allowed")["message"] == (
+        "/v1/advise 不接受 GET 请求"
+    )
+    assert assert_error(api.get("/v1/advise"), 405, "method_not_allowed")["message"] == (
+        "GET is not allowed on /v1/advise"
+    )
+    assert assert_error(api.get("/v1/nowhere?lang=zh"), 404, "not_found")["message"] == (
+        "没有这个页面：/v1/nowhere；接口列表见 /docs"
+    )
+    assert assert_error(api.get("/v1/nowhere"), 404, "not_found")["message"] == (
+        "no such page: /v1/nowhere; the API is listed at /docs"
+    )
+
+
+def test_a_bug_is_reported_in_chinese():
+    with serving(create_app(_Flaky())) as url, httpx.Client(base_url=url) as client:
+        chinese = assert_error(client.post("/v1/advise?lang=zh", json={"id": "boom"}), 500, "internal_error")
+        assert chinese["message"] == "程序出错（RuntimeError）；这是程序缺陷，请报告"
+        english = assert_error(client.post("/v1/advise", json={"id": "boom"}), 500, "internal_error")
+        assert english["message"] == "internal error (RuntimeError); this is a bug, please report it"
 
 
 def test_an_unknown_attribute_points_to_the_schema_in_chinese(api):
