@@ -111,6 +111,25 @@ def _check_http_examples(text: str, client: Any) -> None:
     for url, body, shown in exchanges:
         response = client.post(url.removeprefix("http://127.0.0.1:8000"), content=(ROOT / body).read_bytes())
         assert response.status_code == 422 and response.json() == json.loads(shown), url
+    # the refusals in Chinese and in English: each request shown and the whole answer to it
+    section = text.split("Every refusal a client can provoke", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    sent = re.findall(
+        r"^\$ curl -s -X POST '([^']+)' -H 'Content-Type: application/json' -d '([^']*)'\n(.*?)(?=^\$|\Z)",
+        section,
+        re.M | re.S,
+    )
+    assert len(sent) == 2
+    for url, body, shown in sent:
+        response = client.post(
+            url.removeprefix("http://127.0.0.1:8000"), content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422 and response.json() == json.loads(shown), url
+    piped = re.search(
+        r"^\$ head -c (\d+) /dev/zero \| curl -s -X POST '([^']+)' --data-binary @-\n(.*?)$", section, re.M
+    )
+    assert piped is not None
+    response = client.post(piped.group(2).removeprefix("http://127.0.0.1:8000"), content=bytes(int(piped.group(1))))
+    assert response.status_code == 413 and response.json() == json.loads(piped.group(3))
 
 
 def test_questionnaire_doc_piped_answers_save_the_session_shown(tmp_path):
