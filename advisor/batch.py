@@ -1160,6 +1160,7 @@ def command(
         summary = None
         if show_summary or summary_target or report_target:
             from .portfolio import build_figures, render_portfolio_html, summary_markdown
+            from .problem_text import stream_name
 
             figures = build_figures(
                 tally,
@@ -1171,8 +1172,8 @@ def command(
             )
             summary = summary_markdown(figures, PAIRS_SHOWN)
             if report_target is not None:
-                figures.source = _source_name(input_path)
-                figures.output = "<stdout>" if output == "-" else Path(output).name
+                figures.source = stream_name(_source_name(input_path), lang)
+                figures.output = stream_name("<stdout>" if output == "-" else Path(output).name, lang)
                 report_target.temp.write_text(render_portfolio_html(figures, advisor), encoding="utf-8")
         if summary_target is not None:
             summary_target.temp.write_text(summary or "", encoding="utf-8")

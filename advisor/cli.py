@@ -102,11 +102,11 @@ class AdvisorGroup(click.Group):
             return super().invoke(ctx)
         except ProfileError as error:
             from .catalogue import words
-            from .problem_text import describe
+            from .problem_text import describe, stream_name
 
             lang = command_lang(ctx)
             w = words(lang, "problems")
-            source = f"{error.source}{w['colon']}" if error.source else ""
+            source = f"{stream_name(error.source, lang)}{w['colon']}" if error.source else ""
             click.echo(f"{w['error']}{source}{w['invalid_profile']}", err=True)
             for problem in error.problems:
                 click.echo(f"  {describe(problem, lang)}", err=True)

@@ -59,7 +59,7 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
     a parser's own detail is quoted as it gives it, a JSON kind is named; English pieces elsewhere
     are translated (see `fragments`)."""
     if name == "path":
-        return str(catalogue.get("stdin", value)) if value == "<stdin>" else value
+        return stream_name(value, lang)
     if name == "detail":
         return value
     if name == "kind":
@@ -67,6 +67,16 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
     if name in ("low", "high") and lang == "zh":
         return _count(value)
     return _fragments(value, lang)
+
+
+#: The names the code gives the standard streams, and their keys in `problems`.
+_STREAMS = {"<stdin>": "stdin", "<stdout>": "stdout"}
+
+
+def stream_name(name: str, lang: str) -> str:
+    """A file name as given, but standard input and output (`<stdin>`, `<stdout>`) named in `lang` (标准输入)."""
+    key = _STREAMS.get(name)
+    return str(words(lang, "problems").get(key, name)) if key else name
 
 
 def _number(text: str) -> float | None:

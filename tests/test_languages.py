@@ -939,6 +939,25 @@ def test_json_kinds_and_standard_input_are_named_in_chinese(tmp_path):
     assert empty.exit_code == 3 and "错误：标准输入：文件是空的" in empty.stderr
 
 
+def test_standard_input_and_output_are_named_in_chinese_in_every_message_and_report(tmp_path):
+    """`<stdin>` and `<stdout>` are the code's names (the check lets `<...>` through as a code):
+    under zh an invalid profile read from stdin and a batch's summary and report name the streams
+    标准输入 and 标准输出; English keeps `<stdin>`."""
+    invalid = run("advise", "-", "--lang", "zh", input='{"scope": "x"}')
+    assert invalid.exit_code == 3 and invalid.stderr.startswith("错误：标准输入：合作概况填写有误")
+    rows = "id,scope,enterprise_size\na,single_problem,large\nb,multi_program,small\n"
+    report = tmp_path / "r.html"
+    batch = run("batch", "-", "-o", "-", "--lang", "zh", "--summary", "--report", str(report), input=rows)
+    assert batch.exit_code == 0 and "批量评估汇总：标准输入" in batch.stderr
+    page = report.read_text("utf-8")
+    assert "项目组合分析报告：标准输入" in page and "评估结果已写入 标准输出" in page
+    for text in (invalid.stderr, batch.output, batch.stderr, page):
+        assert "stdin" not in text and "stdout" not in text
+    assert "error: <stdin>: invalid profile" in run("advise", "-", "--lang", "en", input='{"scope": "x"}').stderr
+    english = run("batch", "-", "-o", "-", "--lang", "en", "--summary", input=rows)
+    assert "<stdin>" in english.stderr
+
+
 def test_a_parsers_detail_is_quoted_as_it_gives_it(tmp_path):
     # "' or '" is translated where the advisor wrote it, never inside the YAML parser's own words
     stderr = _zh_error(tmp_path, "bad.yaml", b"enterprise_size: [large\n", "advise", "FILE")
