@@ -248,6 +248,17 @@ def test_browsing_in_chinese(shipped, unwrapped):
         assert english_sentences(without(result.output, data)) == [], result.output[:200]
 
 
+def test_a_severity_reads_as_high_medium_or_low_risk():
+    """高风险 / 中风险 / 低风险, as the reports' 高风险困难 says, on the rules' list and the page's
+    badge; 风险中 reads as "at risk"."""
+    listing = run("rules", "--lang", "zh").output
+    assert "（高风险）" in listing and "（中风险）" in listing and "（低风险）" in listing
+    web = catalogue("zh")["web"]
+    badges = [web["severityBadge"].format(level=level) for level in web["severity"].values()]
+    assert badges == ["高风险", "中风险", "低风险"]
+    assert not re.search("风险[高中低]", listing)
+
+
 # -- the source's passages: in Chinese, with the source's own words kept ------------------------
 
 PROGRAM = str(ROOT / "examples" / "program_cooperation.json")
