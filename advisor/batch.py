@@ -469,7 +469,7 @@ class LocalReasons:
         found = self._cells.get(outcome)
         if found is None:
             standing = [(self._names.get(mode, mode), score) for mode, score in outcome.top]
-            found = (*outcome.cells()[:-1], self._reason(outcome.decision, standing))
+            found = (*outcome.cells()[:-1], self._reason(outcome.decision, standing, outcome.decision_reason))
             if len(self._cells) < 100_000:
                 self._cells[outcome] = found
         return found

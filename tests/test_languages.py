@@ -984,12 +984,68 @@ def test_ask_path_errors_read_in_chinese(tmp_path):
         assert english_sentences(without(result.stderr, [str(tmp_path)])) == []
 
 
+INSUFFICIENT = [
+    ({"disciplines": "single", "international_parties": "bilateral"}, "只知道 2 项情况，至少需要回答 3 项。"),
+    (
+        {"enterprise_engagement": "passive", "university_takes_equity": False, "foreign_partner": False},
+        "尚无规则支持任何一种模式，还需要进一步了解合作情况。",
+    ),
+    (
+        {"enterprise_size": "none", "existing_result": False, "enterprise_engagement": "passive"},
+        "尚无模式得到足够支持：领先的校办企业只有 20 分支持依据，至少需要 25 分。",
+    ),
+    (
+        {
+            "enterprise_engagement": "passive",
+            "sector": "manufacturing",
+            "government_roles": ["policy"],
+            "risk_sharing": "high",
+            "technology_level": "high",
+            "university_takes_equity": False,
+            "university_discipline_strength": "ordinary",
+            "scope": "multi_program",
+            "university_goal": "public_interest",
+            "existing_result": False,
+            "joint_entity": True,
+            "enterprise_size": "none",
+            "ipr_sensitivity": "medium",
+        },
+        "即使领先的技术服务也只有 {score} 分，没有很适合的模式。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("profile", "expected"), INSUFFICIENT)
+def test_insufficient_information_says_what_is_missing_in_chinese(profile, expected, tmp_path):
+    """What the English reason says (too few answers, too little support, a weak leader), with its
+    numbers, and not the label again: 结论：信息不足。信息不足，… read twice."""
+    advice = default_advisor().advise(profile, what_if=False)
+    assert advice.decision == "insufficient_information"
+    leader = next(mode for mode in advice.modes if mode.verdict != "excluded")
+    assert advice.decision_reasons["zh"] == expected.format(score=leader.score)
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(profile), "utf-8")
+    text = run("advise", str(path), "--lang", "zh", "--no-what-if").output
+    assert f"结论：信息不足。{advice.decision_reasons['zh']}" in text.replace("\n  ", "")
+    batch = tmp_path / "p.csv"
+    batch.write_text(",".join(profile) + "\n" + ",".join(_cell(v) for v in profile.values()) + "\n", "utf-8")
+    run("batch", str(batch), "-o", str(tmp_path / "out.csv"), "--lang", "zh")
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig") as cells:
+        row = next(csv.DictReader(cells))
+    assert row["decision_reason"] == advice.decision_reasons["zh"]
+
+
+def _cell(value: Any) -> str:
+    return ";".join(value) if isinstance(value, list) else str(value).lower()
+
+
 def test_decision_reasons_in_chinese_fit_a_spreadsheet_cell():
     from advisor.advice import decision_reason_zh
 
     # no "the questions below": a batch cell has nothing below it
     assert (
-        decision_reason_zh("insufficient_information", []) == "信息不足，暂不能给出明确建议；请补充更多情况后再评估。"
+        decision_reason_zh("insufficient_information", [])
+        == "已知情况太少，暂不能给出明确建议；请补充更多情况后再评估。"
     )
     assert (
         decision_reason_zh("close_call", [("技术转让", 65), ("技术服务", 65)]) == "技术转让与技术服务并列，均为 65 分。"
