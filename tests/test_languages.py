@@ -325,6 +325,14 @@ def test_the_research_side_is_named_one_way(shipped):
     assert [text for text in texts if re.search("研究方|科研方", text)] == []
 
 
+def test_the_cooperation_is_named_one_way():
+    """产学研合作, as the product and the source call it: the page's lead-in and the API page said
+    校企合作 for the same thing (校企项目合作, a mode's name, is another thing)."""
+    texts = list(strings(catalogue("zh")))
+    assert [text for text in texts if re.search("校企合作", text)] == []
+    assert "产学研合作" in catalogue("zh")["web"]["lede"] and "产学研合作" in catalogue("zh")["openapi"]["summary"]
+
+
 HOSTILE = {
     "enterprise_size": "huge",
     "funding_cny": "12 dollars",
@@ -727,12 +735,29 @@ def test_diff_in_chinese(tmp_path):
         assert result.exit_code == 0
         assert "规则包对比：" in result.stdout and "第 3 行：“企业规模”（enterprise_size）" in result.stdout
         assert "expected_mode：不是合作模式编号（填写的是 'nosuch'）" in result.stdout
+        assert "与实际采用模式的吻合情况（1 项）" in result.stdout  # the expected mode: the one actually used
         shown = without(result.stdout, [str(source), rules, "huge", "nosuch"])
         assert english_sentences(shown) == [], shown
     english = run("diff", str(source), "--base-rules", rules, "--lang", "en").stdout
     assert english.startswith("Rule pack diff: ") and "row 4: expected_mode: not a mode (got 'nosuch')" in english
     json_zh = json.loads(run("diff", str(source), "--base-rules", rules, "--format", "json", "--lang", "zh").stdout)
     assert json_zh["new"].startswith("shipped rules") and json_zh["rejected"][0]["where"] == "row 3"
+
+
+def test_chinese_sentences_that_read_wrong_are_worded_as_a_reader_expects(tmp_path):
+    """Wordings a Chinese reader stumbled on: a precedent's differing values are the case's (该案例),
+    not the other party's (对方); the page's stop line is two sentences, not 结束：可以给出建议了：…;
+    the unanswered questions that could still change a clear leader are named in brackets, not run
+    into the sentence (回答“不知道”的高校提供的内容仍可能…)."""
+    zh = catalogue("zh")
+    markdown = run(
+        "advise", str(ROOT / "examples" / "program_cooperation.json"), "--lang", "zh", "--format", "markdown"
+    )
+    assert "  - 不同之处（该案例）：所属领域：农业" in markdown.output
+    stop = zh["web"]["stop"].format(reason=zh["interview"]["clear"].format(leader="技术服务"))
+    assert all(sentence.count("：") <= 1 for sentence in stop.split("。")), stop
+    doubts = zh["interview"]["clear_doubts"].format(doubts="高校提供的内容、政府作用")
+    assert "回答“不知道”的问题（高校提供的内容、政府作用）仍可能改变结果" in doubts
 
 
 def _page_text(page: str) -> str:
