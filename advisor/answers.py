@@ -180,7 +180,10 @@ def _resolve(question: Question, norm: str, original: str, lang: Lang) -> Any:
             return choices[number - 1].value
         raise _error("number_range", lang, number=number, numbers=_numbers(question))
     key = _key(norm)
-    names = {index: {_key(str(c.value)), _key(c.label.en), _key(c.label.zh)} for index, c in enumerate(choices)}
+    names = {
+        index: {_key(str(c.value)), _key(c.label.en), _key(c.label.zh), *map(_key, c.aliases)}
+        for index, c in enumerate(choices)
+    }
     exact = [index for index, keys in names.items() if key in keys]
     if len(exact) == 1:
         return choices[exact[0]].value

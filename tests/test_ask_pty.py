@@ -246,7 +246,7 @@ def test_chinese_questions_and_answers(tmp_path):
     assert "“巨型”不是可选项" in session.transcript
     session.send("？")
     assert session.wait() == "question"
-    assert "没有外部企业：高校或院所自己实施或自办企业" in session.transcript
+    assert "没有外部企业：高校或科研院所自己实施或自办企业" in session.transcript
     session.send("小型")
     kind = session.answer_from(example("technology_service"), lang="zh")
     if kind == "yes_no":

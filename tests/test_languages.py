@@ -311,8 +311,12 @@ def test_the_api_gives_each_passage_in_chinese_beside_the_source_s_words(service
 
 
 def test_the_research_side_is_named_one_way(shipped):
-    """高校或科研院所 (or 高校 where only universities are meant), never 研究方 or 科研方 beside it."""
+    """高校或科研院所 (or 高校 where only universities are meant, 高校院所 for a count of both), never
+    研究方 or 科研方 beside it, nor 高校或院所 (a choice's label) or 院校 (universities and colleges,
+    said of the research side in a help, a meaning and a legal note); 高等院校 stays where the source
+    is translated. A label reworded keeps its old words as aliases, so old sheets still read."""
     from advisor.questions import load_questions
+    from advisor.values import converter
 
     texts = [rule.message.get("zh") + rule.rationale.get("zh") for rule in shipped.rulebook.rules.values()]
     texts += [
@@ -320,9 +324,13 @@ def test_the_research_side_is_named_one_way(shipped):
         for table in (shipped.knowledge.modes, shipped.knowledge.difficulties, shipped.knowledge.mitigations)
         for record in table.values()
     ]
-    texts.append(json.dumps(load_questions().model_dump(), ensure_ascii=False))
+    questions = load_questions().questions
+    texts.append(json.dumps([q.model_dump(exclude={"choices"}) for q in questions], ensure_ascii=False))
+    texts += [choice.label.zh + choice.meaning.zh for q in questions for choice in q.choices]
     texts += list(strings(catalogue("zh")))
-    assert [text for text in texts if re.search("研究方|科研方", text)] == []
+    assert [text for text in texts if re.search("研究方|科研方|高校或院所|(?<!高等)院校", text)] == []
+    assert converter("ip_owner")("高校或院所") == converter("ip_owner")("高校或科研院所") == "university"
+    assert converter("funding_sources")("企业；高校或院所") == ["enterprise", "university"]
 
 
 def test_the_cooperation_is_named_one_way():
