@@ -192,7 +192,11 @@ def _resolve(question: Question, norm: str, original: str, lang: Lang) -> Any:
         if len(prefixed) == 1:
             return choices[prefixed[0]].value
         if len(prefixed) > 1:
-            matching = ", ".join(str(choices[i].value) for i in prefixed)
+            matching = (
+                "、".join(choices[i].label.zh for i in prefixed)
+                if lang == "zh"
+                else ", ".join(str(choices[i].value) for i in prefixed)
+            )
             raise _error("ambiguous", lang, text=original, names=matching)
     raise _error("choice", lang, text=original, numbers=_numbers(question), names=_names(question, lang))
 

@@ -66,8 +66,13 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
         return str(catalogue.get("kinds", {}).get(value, value))
     if name in ("low", "high") and lang == "zh":
         return _count(value)
+    if name in _LISTS:  # the code lists them with English commas: .csv, .jsonl
+        return value.replace(", ", str(catalogue.get("allowed_parts", {}).get("value_sep", ", ")))
     return _fragments(value, lang)
 
+
+#: Placeholders that hold a list the code joins with ", " (extensions, formats, a file's columns).
+_LISTS = frozenset({"suffixes", "formats", "columns"})
 
 #: The names the code gives the standard streams, and their keys in `problems`.
 _STREAMS = {"<stdin>": "stdin", "<stdout>": "stdout"}

@@ -47,7 +47,7 @@ def _codes() -> str:
     """The program's own codes: attribute names and values, knowledge and rule ids, the modes'
     short codes, command names and option choices, language codes."""
     advisor = default_advisor()
-    codes: set[str] = {"en", "zh", "advisor", "true", "false", "null"}
+    codes: set[str] = {"en", "zh", "advisor", "true", "false", "null", "id", "title"}  # id, title: the other columns
     for name, spec in ATTRIBUTES.items():
         codes.add(name)
         codes.update(str(choice) for choice in spec.choices)
@@ -768,6 +768,54 @@ def test_chinese_sentences_that_read_wrong_are_worded_as_a_reader_expects(tmp_pa
     assert "回答“不知道”的问题（高校提供的内容、政府作用）仍可能改变结果" in doubts
 
 
+def half_width_in_chinese(text: str) -> list[str]:
+    """Each line with Chinese in it that still has a half-width comma or semicolon between items,
+    or a half-width bracket, once quoted values ('huge', “巨型”), `code` and URLs are taken out."""
+    found = []
+    for line in text.splitlines():
+        bare = re.sub(r"'[^']*'|“[^”]*”|`[^`]*`|https?://\S+|(?<![\w-])-\w, --", " ", line)  # and -o, --output
+        if HAN.search(line) and re.search(r", |; |[()]", bare):
+            found.append(line.strip())
+    return found
+
+
+def test_lists_and_brackets_in_chinese_messages_use_chinese_punctuation(tmp_path):
+    """A list the code joins (modes, rule targets, extensions, formats, columns, choices, the
+    template's choices) takes 、 under zh, and click's bracket of extras in --help takes ；and （）:
+    可选：strategic_alliance, strategic_cooperation … and [默认：5; 0<=x<=50] read as English."""
+    import openpyxl
+
+    from advisor.answers import AnswerError, parse_answer
+    from advisor.questions import load_questions
+
+    source = tmp_path / "p.csv"
+    source.write_text("id,scope\na,single_problem\n", "utf-8")
+    (tmp_path / "p.foo").write_text("", "utf-8")
+    texts = [
+        run("mode", "nosuch", "--lang", "zh").stderr,
+        run("rules", "--mode", "nosuch", "--lang", "zh").stderr,
+        run("batch", str(tmp_path / "p.foo"), "--lang", "zh").stderr,
+        run("batch", str(source), "--lang", "zh", "--report", str(tmp_path / "r.html"), "--group-by", "地区").stderr,
+        run("ask", "--lang", "zh", "--save", str(tmp_path / "out.txt"), input="").stderr,
+    ]
+    assert "可选：strategic_alliance、strategic_cooperation、" in texts[0]
+    assert "请使用 .csv、.jsonl、.json、.xlsx，或用 --input-format 指定（csv、jsonl、json、xlsx）" in texts[2]
+    assert "文件中的列有：id、scope" in texts[3] and "文件名须以 .json、.yaml、.yml 结尾" in texts[4]
+    with pytest.raises(AnswerError) as ambiguous:
+        parse_answer(load_questions().get("scope"), "单个", "zh")
+    texts.append(str(ambiguous.value))
+    assert "“单个”可能指单个技术问题、单个项目；" in texts[-1]
+    assert run("template", "--lang", "zh", "-o", str(tmp_path / "t.xlsx")).exit_code == 0
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").worksheets[0]
+    texts += [rule.error for rule in sheet.data_validations.dataValidation if rule.error]
+    assert "请从以下选项中选择：企业、政府、高校或科研院所、投资者、外方" in texts
+    for command in ["", *_commands()]:
+        texts.append(run(*command.split(), "--help", env={"ADVISOR_LANG": "zh"}).output)
+    assert "[默认：5；" in run("advise", "--help", env={"ADVISOR_LANG": "zh"}).output
+    found = [line for text in texts for line in half_width_in_chinese(text)]
+    assert found == []
+
+
 def _page_text(page: str) -> str:
     """The words a reader sees on a page: no tags, no example bodies, no `code`, nothing marked
     as another language (the switch link's "English")."""
@@ -1010,7 +1058,7 @@ def test_a_parsers_detail_is_quoted_as_it_gives_it(tmp_path):
 
 def test_ask_path_errors_read_in_chinese(tmp_path):
     wrong = run("ask", "--lang", "zh", "--save", str(tmp_path / "out.txt"), input="")
-    assert wrong.exit_code == 2 and "文件名须以 .json, .yaml, .yml 结尾" in wrong.stderr
+    assert wrong.exit_code == 2 and "文件名须以 .json、.yaml、.yml 结尾" in wrong.stderr
     missing = run("ask", "--lang", "zh", "--report", str(tmp_path / "nowhere" / "r.md"), input="")
     assert missing.exit_code == 2 and f"文件夹 {tmp_path / 'nowhere'} 不存在" in missing.stderr
     for result in (wrong, missing):
