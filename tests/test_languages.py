@@ -362,6 +362,8 @@ def test_profile_errors_in_chinese_name_the_field_by_its_label(tmp_path):
     assert "“企业规模”（enterprise_size）：不是可选的值（填写的是 'huge'）" in result.stderr
     assert "可选：大型企业（large）、中型企业（medium）" in result.stderr
     assert "是否想填 'enterprise_size'" in result.stderr
+    assert "货币单位“dollars”不是人民币（填写的是 '12 dollars'）" in result.stderr
+    assert "）（" not in result.stderr  # one bracket after another: 不是以人民币计的金额（dollars）（填写的是 …）
     given = [str(path), *HOSTILE, *(repr(v) for v in HOSTILE.values()), "dollars"]
     assert english_sentences(without(result.stderr, given)) == []
     # the same under ADVISOR_LANG=zh, and English stays English
