@@ -107,7 +107,10 @@ class Precedent(Model):
     years: str
     region: str
     source_url: str
-    source_title: str
+    source_title: str = Field(description="The source page's title as it shows it (or our description of it).")
+    source_title_zh: str = Field(
+        description="The same for a Chinese reader: the page's own title, or our description in Chinese."
+    )
     similarity: float = Field(
         description="Sum over the shared attributes: +1 for each that agrees, -1 for each that disagrees."
     )

@@ -158,7 +158,8 @@ def _precedent_lines(
         if case.differing:
             theirs = {name: value["theirs"] for name, value in case.differing.items()}
             lines += _wrap(text["differs"] + precedent_values(theirs, lang, value_labels), "         ", "     ")
-        lines += _wrap(f"{text['source']}{case.source_title}", "         ", "     ")
+        title = case.source_title_zh if lang == "zh" else case.source_title
+        lines += _wrap(f"{text['source']}{title}", "         ", "     ")
         lines.append(f"         {case.source_url}")  # NOTE: never wrapped, so terminals keep it clickable
     return lines
 

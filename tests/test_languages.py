@@ -133,7 +133,7 @@ def shown_data(advice: Any) -> list[str]:
         values.append(flag.name)
         values += [m.name for m in flag.mitigations]
     for case in advice.precedents:
-        values += [case.name, case.source_title, case.region]
+        values += [case.name, case.source_title_zh, case.region]  # the title a Chinese reader is shown
     return values
 
 
