@@ -248,6 +248,22 @@ def test_browsing_in_chinese(shipped, unwrapped):
         assert english_sentences(without(result.output, data)) == [], result.output[:200]
 
 
+def test_a_rules_test_cases_read_in_chinese_and_line_up(shipped, tmp_path):
+    """advisor explain lists a rule's cases by the fields' and values' labels under zh (已有成熟成果：是),
+    not as Python data ({'existing_result': True}), and 触发 / 不触发 take the same width."""
+    text = run("explain", "TT001", "--lang", "zh").output
+    cases = text.split("测试用例\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert cases[0] == "  触发    result_and_capable_buyer（已有成熟成果：是；企业能否自行产业化：能）"
+    assert cases[1].startswith("  不触发  no_result_yet（已有成熟成果：否；")
+    for rule in shipped.rulebook.rules:
+        shown = run("explain", rule, "--lang", "zh").output
+        assert not re.search(r"\b(?:True|False)\b|\{'", shown), rule
+    english = run("explain", "TT001", "--lang", "en").output
+    assert (
+        "  fires   result_and_capable_buyer: {'existing_result': True, 'enterprise_can_industrialize': True}" in english
+    )
+
+
 def test_a_severity_reads_as_high_medium_or_low_risk():
     """高风险 / 中风险 / 低风险, as the reports' 高风险困难 says, on the rules' list and the page's
     badge; 风险中 reads as "at risk"."""
