@@ -320,6 +320,7 @@ def _questions_cell(
             parts.append(f"{question.attribute} ({answers})" if answers else question.attribute)
         return "; ".join(parts)
     from .catalogue import attribute_label, words
+    from .render import shown_value
 
     w = words(lang, "batch_cells")
     names = {mode.id: mode.name_zh or mode.name for mode in advice.modes}
@@ -328,7 +329,7 @@ def _questions_cell(
         by_value = (labels or {}).get(question.attribute, {})
         answers = str(w["answer_sep"]).join(
             str(w["answer"]).format(
-                value=by_value.get(_key(a.value), {}).get(lang) or _show(a.value),
+                value=by_value.get(_key(a.value), {}).get(lang) or shown_value(question.attribute, a.value, lang, None),
                 mode=names.get(a.leading_mode or "", w["no_leader"]),
                 score=a.leading_score,
             )

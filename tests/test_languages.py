@@ -264,6 +264,25 @@ def test_a_rules_test_cases_read_in_chinese_and_line_up(shipped, tmp_path):
     )
 
 
+def test_what_if_answers_show_amounts_and_durations_as_the_rest_of_the_advice(tmp_path):
+    """An answer still worth giving reads 1000 万元 and 3 年 under zh, as the answered questions and
+    the precedents do, not 10,000,000 and 36; in the text and a batch's --what-if cell."""
+    profile = {"foreign_controlled_fund": True, "university_discipline_strength": "leading", "enterprise_size": "large"}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(profile), "utf-8")
+    text = run("advise", str(path), "--lang", "zh", "--questions", "30").output
+    assert "若答“1000 万元”，" in text and "若答“3 年”，" in text and "若答“13 个月”，" in text
+    assert not re.search(r"若答“[\d,]+”，结论", text.split("参与高校院所数")[0])  # a count stays a number
+    sheet = tmp_path / "p.csv"
+    sheet.write_text("foreign_controlled_fund,university_discipline_strength,enterprise_size\ntrue,leading,large\n")
+    run("batch", str(sheet), "-o", str(tmp_path / "out.csv"), "--lang", "zh", "--what-if", "--questions", "30")
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig") as cells:
+        cell = next(csv.DictReader(cells))["next_questions"]
+    assert "经费（元）（若答“1000 万元”：" in cell and "若答“3 年”：" in cell
+    english = run("advise", str(path), "--lang", "en", "--questions", "30").output
+    assert "if 10,000,000: " in english and "if 36: " in english
+
+
 def test_a_severity_reads_as_high_medium_or_low_risk():
     """高风险 / 中风险 / 低风险, as the reports' 高风险困难 says, on the rules' list and the page's
     badge; 风险中 reads as "at risk"."""
