@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -106,7 +107,10 @@ class Precedent(Model):
     years: str
     region: str
     source_url: str
-    source_title: str
+    source_title: str = Field(description="The source page's title as it shows it (or our description of it).")
+    source_title_zh: str = Field(
+        description="The same for a Chinese reader: the page's own title, or our description in Chinese."
+    )
     similarity: float = Field(
         description="Sum over the shared attributes: +1 for each that agrees, -1 for each that disagrees."
     )
@@ -157,7 +161,7 @@ class Advice(Model):
     def decision_reasons(self) -> dict[str, str]:
         """The decision's reason in every language, by code (`decision_reason` is the English one)."""
         standing = [(mode.name_zh, mode.score) for mode in self.modes if mode.verdict != "excluded"]
-        return {"en": self.decision_reason, "zh": decision_reason_zh(self.decision, standing)}
+        return {"en": self.decision_reason, "zh": decision_reason_zh(self.decision, standing, self.decision_reason)}
 
     def mode(self, mode_id: str) -> ModeAssessment:
         for mode in self.modes:
@@ -166,12 +170,41 @@ class Advice(Model):
         raise KeyError(mode_id)
 
 
-def decision_reason_zh(decision: str, standing: list[tuple[str, int]]) -> str:
+#: Why the information is insufficient, by the English reason the scorer gives (scoring._decide):
+#: its numbers carried into the Chinese sentence, the leader named in Chinese ({leader}).
+_INSUFFICIENT_ZH = (
+    (
+        re.compile(r"Only (?P<answered>\d+) of the profile's attributes are known; answer at least (?P<needed>\d+)\."),
+        "只知道 {answered} 项情况，至少需要回答 {needed} 项。",
+    ),
+    (re.compile(r"No rule supports any mode yet: "), "尚无规则支持任何一种模式，还需要进一步了解合作情况。"),
+    (
+        re.compile(
+            r"No mode has enough support yet: the leader, .+, has (?P<support>\d+) points of supporting evidence"
+            r" and needs (?P<needed>[\d.]+)\."
+        ),
+        "尚无模式得到足够支持：领先的{leader}只有 {support} 分支持依据，至少需要 {needed} 分。",
+    ),
+    (
+        re.compile(r"Even the leader, .+, scores only (?P<score>\d+): no mode fits well\."),
+        "即使领先的{leader}也只有 {score} 分，没有很适合的模式。",
+    ),
+    (re.compile(r"Every mode is excluded by the profile\."), "所有模式均被排除。"),
+)
+
+
+def decision_reason_zh(decision: str, standing: list[tuple[str, int]], english: str = "") -> str:
     """The decision's reason in Chinese, as a programme officer words it, from the (Chinese name,
-    score) of the modes not excluded, best first (a batch row knows its top ones only)."""
+    score) of the modes not excluded, best first (a batch row knows its top ones only), and, for
+    insufficient information, the English reason (what is missing: too few answers, too little support)."""
     if decision == "insufficient_information" or not standing:
-        # NOTE: no "the questions below": a batch cell has none below it
-        return "信息不足，暂不能给出明确建议；请补充更多情况后再评估。"
+        # NOTE: the reason, not the label again (结论：信息不足。信息不足，…); no "the questions
+        # below": a batch cell has none below it
+        for pattern, sentence in _INSUFFICIENT_ZH:
+            match = pattern.match(english)
+            if match:
+                return sentence.format(leader=standing[0][0] if standing else "", **match.groupdict())
+        return "已知情况太少，暂不能给出明确建议；请补充更多情况后再评估。"
     leader, score = standing[0]
     if len(standing) == 1:
         return f"{leader}领先，其余模式均被排除。"

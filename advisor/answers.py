@@ -180,7 +180,10 @@ def _resolve(question: Question, norm: str, original: str, lang: Lang) -> Any:
             return choices[number - 1].value
         raise _error("number_range", lang, number=number, numbers=_numbers(question))
     key = _key(norm)
-    names = {index: {_key(str(c.value)), _key(c.label.en), _key(c.label.zh)} for index, c in enumerate(choices)}
+    names = {
+        index: {_key(str(c.value)), _key(c.label.en), _key(c.label.zh), *map(_key, c.aliases)}
+        for index, c in enumerate(choices)
+    }
     exact = [index for index, keys in names.items() if key in keys]
     if len(exact) == 1:
         return choices[exact[0]].value
@@ -189,7 +192,11 @@ def _resolve(question: Question, norm: str, original: str, lang: Lang) -> Any:
         if len(prefixed) == 1:
             return choices[prefixed[0]].value
         if len(prefixed) > 1:
-            matching = ", ".join(str(choices[i].value) for i in prefixed)
+            matching = (
+                "、".join(choices[i].label.zh for i in prefixed)
+                if lang == "zh"
+                else ", ".join(str(choices[i].value) for i in prefixed)
+            )
             raise _error("ambiguous", lang, text=original, names=matching)
     raise _error("choice", lang, text=original, numbers=_numbers(question), names=_names(question, lang))
 

@@ -320,6 +320,7 @@ def _questions_cell(
             parts.append(f"{question.attribute} ({answers})" if answers else question.attribute)
         return "; ".join(parts)
     from .catalogue import attribute_label, words
+    from .render import shown_value
 
     w = words(lang, "batch_cells")
     names = {mode.id: mode.name_zh or mode.name for mode in advice.modes}
@@ -328,7 +329,7 @@ def _questions_cell(
         by_value = (labels or {}).get(question.attribute, {})
         answers = str(w["answer_sep"]).join(
             str(w["answer"]).format(
-                value=by_value.get(_key(a.value), {}).get(lang) or _show(a.value),
+                value=by_value.get(_key(a.value), {}).get(lang) or shown_value(question.attribute, a.value, lang, None),
                 mode=names.get(a.leading_mode or "", w["no_leader"]),
                 score=a.leading_score,
             )
@@ -469,7 +470,7 @@ class LocalReasons:
         found = self._cells.get(outcome)
         if found is None:
             standing = [(self._names.get(mode, mode), score) for mode, score in outcome.top]
-            found = (*outcome.cells()[:-1], self._reason(outcome.decision, standing))
+            found = (*outcome.cells()[:-1], self._reason(outcome.decision, standing, outcome.decision_reason))
             if len(self._cells) < 100_000:
                 self._cells[outcome] = found
         return found
@@ -1160,6 +1161,7 @@ def command(
         summary = None
         if show_summary or summary_target or report_target:
             from .portfolio import build_figures, render_portfolio_html, summary_markdown
+            from .problem_text import stream_name
 
             figures = build_figures(
                 tally,
@@ -1171,8 +1173,8 @@ def command(
             )
             summary = summary_markdown(figures, PAIRS_SHOWN)
             if report_target is not None:
-                figures.source = _source_name(input_path)
-                figures.output = "<stdout>" if output == "-" else Path(output).name
+                figures.source = stream_name(_source_name(input_path), lang)
+                figures.output = stream_name("<stdout>" if output == "-" else Path(output).name, lang)
                 report_target.temp.write_text(render_portfolio_html(figures, advisor), encoding="utf-8")
         if summary_target is not None:
             summary_target.temp.write_text(summary or "", encoding="utf-8")

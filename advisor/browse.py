@@ -8,11 +8,11 @@ from typing import Any
 
 from .catalogue import value_label, words
 from .knowledge import KnowledgeBase, Mode
-from .render import citation_lines
+from .render import citation_lines, precedent_values
 from .rulebook import AllOf, AttributeTest, Condition, NotOf, Rule, Rulebook
 from .scoring import format_amount, format_duration, format_value
 from .texts import LocalText, name_in
-from .textwidth import WIDTH, width, wrap
+from .textwidth import WIDTH, pad, width, wrap
 
 #: attribute -> value -> {lang: label}: how a rule's values read in a language (大型企业 for `large`).
 ValueLabels = Mapping[str, Mapping[Any, Mapping[str, str]]]
@@ -153,6 +153,15 @@ def rule_line(rule: Rule, knowledge: KnowledgeBase, lang: str = "en") -> str:
     return str(words(lang, "browse")["rule_line"].format(id=rule.id, name=rule.name, effect=effect))
 
 
+def _case_profile(profile: Mapping[str, Any], lang: str, labels: ValueLabels | None) -> str:
+    """A rule case's profile: in English as the rule file gives it ({'existing_result': True}); in
+    another language by the fields' and values' labels (（已有成熟成果：是）), as an advice shows a case."""
+    if lang == "en":
+        return f": {profile}"
+    w = words(lang, "browse")
+    return str(w["case_profile"]).format(values=precedent_values(profile, lang, labels) or w["case_no_values"])
+
+
 def render_rule(
     rule: Rule, rulebook: Rulebook, knowledge: KnowledgeBase, lang: str = "en", labels: ValueLabels | None = None
 ) -> str:
@@ -172,7 +181,9 @@ def render_rule(
         for citation in record.citations[:1]:
             lines += citation_lines(citation, lang, "    ", "    ")
     lines += ["", w["cases"]]
+    column = max(width(w["fires"]), width(w["silent"]))
     for case in rule.cases:
-        lines.append(f"  {w['fires'] if case.fires else w['silent']}  {case.name}: {case.profile}")
+        mark = pad(w["fires"] if case.fires else w["silent"], column)
+        lines.append(f"  {mark}  {case.name}{_case_profile(case.profile, lang, labels)}")
     lines += ["", w["defined_in"].format(file=rulebook.files[rule.id])]
     return "\n".join(lines) + "\n"

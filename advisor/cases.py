@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import _MISSING, FieldProblem, InputError
 from .profile import ATTRIBUTES, Profile
@@ -64,7 +64,27 @@ class Parties(_Record):
 
 class CaseSource(_Record):
     url: str = Field(pattern=r"^https?://\S+$", description="A page a reviewer can follow.")
-    title: str = Field(min_length=1)
+    title: str | None = Field(None, min_length=1, description="The page's own title, as the page shows it.")
+    described: CaseName | None = Field(
+        None, description="For a page whose stored copy shows no title: what it is, in our words, {en, zh}."
+    )
+
+    @model_validator(mode="after")
+    def _one_title(self) -> CaseSource:
+        if (self.title is None) == (self.described is None):
+            raise ValueError("give the page's title, or for a page that shows none `described: {en, zh}`")
+        return self
+
+    def shown(self, lang: str) -> str:
+        """What a reader is shown for the source in `lang`: the page's own title as it is, or our
+        description of an untitled page with a note that it is ours."""
+        if self.title is not None:
+            return self.title
+        from .catalogue import words
+
+        assert self.described is not None  # NOTE: _one_title
+        description = self.described.zh if lang == "zh" else self.described.en
+        return str(words(lang, "report")["untitled_source"]).format(description=description)
 
 
 class Case(_Record):
@@ -125,7 +145,7 @@ _ALLOWED = {
     "mode": "one of " + ", ".join(MODE_CODES),
     "confidence": "high or medium",
     "years": 'a year or a span as text, e.g. "2016" or "2012-2018"',
-    "sources": "a list of {url, title}, at least one",
+    "sources": "a list of {url, title} (or {url, described: {en, zh}} for a page without a title), at least one",
     "url": "an http(s) address",
 }
 _PLAIN = {

@@ -102,11 +102,11 @@ class AdvisorGroup(click.Group):
             return super().invoke(ctx)
         except ProfileError as error:
             from .catalogue import words
-            from .problem_text import describe
+            from .problem_text import describe, stream_name
 
             lang = command_lang(ctx)
             w = words(lang, "problems")
-            source = f"{error.source}{w['colon']}" if error.source else ""
+            source = f"{stream_name(error.source, lang)}{w['colon']}" if error.source else ""
             click.echo(f"{w['error']}{source}{w['invalid_profile']}", err=True)
             for problem in error.problems:
                 click.echo(f"  {describe(problem, lang)}", err=True)
@@ -314,7 +314,8 @@ def mode(mode_id: str, lang: str, fmt: str, knowledge_dir: str | None) -> None:
     knowledge = _knowledge(knowledge_dir)
     record = knowledge.modes.get(mode_id)
     if record is None:
-        message = words(lang, "browse")["unknown_mode"].format(value=repr(mode_id), allowed=", ".join(knowledge.modes))
+        w = words(lang, "browse")
+        message = w["unknown_mode"].format(value=repr(mode_id), allowed=w["list_sep"].join(knowledge.modes))
         raise click.BadParameter(message, param_hint="ID")
     if fmt == "json":
         _echo_json(record.model_dump())
@@ -336,7 +337,8 @@ def list_rules(mode_id: str | None, fmt: str, lang: str, rules_dir: str | None, 
     rules = [r for r in advisor.rulebook.rules.values() if mode_id is None or r.effect.target == mode_id]
     if mode_id is not None and not rules:
         targets = sorted({r.effect.target for r in advisor.rulebook.rules.values()})
-        message = words(lang, "browse")["unknown_target"].format(value=repr(mode_id), allowed=", ".join(targets))
+        w = words(lang, "browse")
+        message = w["unknown_target"].format(value=repr(mode_id), allowed=w["list_sep"].join(targets))
         raise click.BadParameter(message, param_hint="--mode")
     if fmt == "json":
         _echo_json([rule.model_dump(by_alias=True, exclude_none=True) for rule in rules])

@@ -21,6 +21,8 @@ import click
 from .textwidth import is_narrow, visible_width, wrap_text
 
 _ENGLISH = "_advisor_english_help"
+#: click's bracket of extras at the end of an option's help: [default: 5; 0<=x<=50]
+_EXTRAS = re.compile(r"\[([^\[\]]*)\]\s*\Z")
 
 
 def _wrap(text: str, size: int, **options: Any) -> str:
@@ -56,6 +58,19 @@ class HelpFormatter(click.HelpFormatter):
         for english, local in _help(self.lang).get("click", {}).items():
             text = text.replace(english, local)
         return text
+
+    def _extras_in(self, text: str) -> str:
+        """An option's help with click's closing bracket of extras ([default: 5; 0<=x<=50], a default
+        described in words in parentheses) punctuated as the language writes it (`help.extras`:
+        [默认：5；0<=x<=50], [默认：（$ADVISOR_LANG，或 …）])."""
+        marks: Mapping[str, str] = _help(self.lang).get("extras", {})
+        match = _EXTRAS.search(text) if marks else None
+        if match is None:
+            return text
+        inner = match.group(1)
+        for english, local in marks.items():
+            inner = inner.replace(english, local)
+        return text[: match.start(1)] + inner + text[match.end(1) :]
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         word = self._word("Usage:")
@@ -94,7 +109,7 @@ class HelpFormatter(click.HelpFormatter):
         self.write("\n")
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        rows = [(self._words_in(term), self._words_in(text)) for term, text in rows]
+        rows = [(self._words_in(term), self._extras_in(self._words_in(text))) for term, text in rows]
         if all(is_narrow(term + text) for term, text in rows):
             super().write_dl(rows, col_max, col_spacing)
             return
@@ -185,6 +200,8 @@ def translate_message(text: str, lang: str) -> str:
                 values["message"] = translate_message(values["message"], lang)
             if "choices" in values:  # click lists them with English commas: 'text', 'json'
                 values["choices"] = values["choices"].replace("', '", "'、'")
+            if "suffixes" in values:  # so does the code: .json, .yaml
+                values["suffixes"] = values["suffixes"].replace(", ", "、")
             return local.format(**values)
     return text
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import attribute_label, words
-from .problem_text import field_name
+from .problem_text import field_name, stream_name
 from .texts import name_in
 
 if TYPE_CHECKING:
@@ -277,8 +277,8 @@ def build_figures(
     ]
     return Figures(
         lang=lang,
-        source=source,
-        output=output,
+        source=stream_name(source, lang),
+        output=stream_name(output, lang),
         read=tally.read,
         scored=scored,
         rejected=tally.rejected,

@@ -59,14 +59,29 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
     a parser's own detail and a JSON key (whatever its words) are quoted as given, a JSON kind is
     named; English pieces elsewhere are translated (see `fragments`)."""
     if name == "path":
-        return str(catalogue.get("stdin", value)) if value == "<stdin>" else value
+        return stream_name(value, lang)
     if name in ("detail", "key"):
         return value
     if name == "kind":
         return str(catalogue.get("kinds", {}).get(value, value))
     if name in ("low", "high") and lang == "zh":
         return _count(value)
+    if name in _LISTS:  # the code lists them with English commas: .csv, .jsonl
+        return value.replace(", ", str(catalogue.get("allowed_parts", {}).get("value_sep", ", ")))
     return _fragments(value, lang)
+
+
+#: Placeholders that hold a list the code joins with ", " (extensions, formats, a file's columns).
+_LISTS = frozenset({"suffixes", "formats", "columns"})
+
+#: The names the code gives the standard streams, and their keys in `problems`.
+_STREAMS = {"<stdin>": "stdin", "<stdout>": "stdout"}
+
+
+def stream_name(name: str, lang: str) -> str:
+    """A file name as given, but standard input and output (`<stdin>`, `<stdout>`) named in `lang` (标准输入)."""
+    key = _STREAMS.get(name)
+    return str(words(lang, "problems").get(key, name)) if key else name
 
 
 def _number(text: str) -> float | None:

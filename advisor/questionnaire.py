@@ -57,10 +57,11 @@ class _Terminal:
 
     def say(self, line: str = "", **style: Any) -> None:
         """Write a line, wrapped to the terminal with its indent (and a marker like "→ ") kept."""
-        from .textwidth import wrap
+        from .textwidth import width, wrap
 
         size = self.columns - 1
-        text = "\n".join(wrap(line, *_indents(line), size=size)) if 0 < size < len(line) else line
+        # NOTE: measured in columns, not characters: a Chinese character takes two
+        text = "\n".join(wrap(line, *_indents(line), size=size)) if 0 < size < width(line) else line
         click.echo(click.style(text, **style) if self.styled and style else text)
 
     def read(self, prompt: str = "> ") -> str:

@@ -42,6 +42,10 @@ class Choice(_Record):
     value: str | bool = Field(description="The profile value (true/false for yes-no questions).")
     label: Text
     meaning: Text
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Other words read as this value: an earlier label, so that a sheet filled in with it still reads.",
+    )
 
 
 class Question(_Record):

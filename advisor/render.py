@@ -82,7 +82,8 @@ def answer_effects(
     whatif = words(lang, "whatif")
     phrases = []
     for answer in question.answers[:3]:
-        value = whatif["value"].format(value=format_value(answer.value, lang, labels))
+        shown = shown_value(question.attribute, answer.value, lang, {question.attribute: labels} if labels else None)
+        value = whatif["value"].format(value=shown)
         decision = whatif["decisions"][answer.decision]
         if answer.leading_mode != advice.leading_mode:
             leader = names.get(answer.leading_mode or "", whatif["no_mode"])
@@ -129,13 +130,15 @@ def precedent_values(
     ("Enterprise size: large" / "企业规模：大型企业")."""
     text = _words(lang)
     parts = [
-        f"{value_label(name, lang)}{text['colon']}{_shown(name, value, lang, value_labels)}"
+        f"{value_label(name, lang)}{text['colon']}{shown_value(name, value, lang, value_labels)}"
         for name, value in values.items()
     ]
     return str(text["pair_sep"]).join(parts)
 
 
-def _shown(name: str, value: Any, lang: str, value_labels: Mapping[str, Any] | None) -> str:
+def shown_value(name: str, value: Any, lang: str, value_labels: Mapping[str, Any] | None) -> str:
+    """One attribute's value as a reader words it in `lang`: a choice by its label, an amount in
+    万元/亿元 and a duration in years or months under zh (250 万元, 3 年)."""
     if name == "funding_cny" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_amount(value, lang)
     if name == "duration_months" and lang != "en" and type(value) is int:
@@ -158,7 +161,8 @@ def _precedent_lines(
         if case.differing:
             theirs = {name: value["theirs"] for name, value in case.differing.items()}
             lines += _wrap(text["differs"] + precedent_values(theirs, lang, value_labels), "         ", "     ")
-        lines += _wrap(f"{text['source']}{case.source_title}", "         ", "     ")
+        title = case.source_title_zh if lang == "zh" else case.source_title
+        lines += _wrap(f"{text['source']}{title}", "         ", "     ")
         lines.append(f"         {case.source_url}")  # NOTE: never wrapped, so terminals keep it clickable
     return lines
 

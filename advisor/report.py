@@ -214,7 +214,8 @@ def _context(advice: Advice, lang: str, questions: QuestionSet | None, today: da
             "mode": mode_names.get(case.mode, case.mode),
             # NOTE: a case's source title and region are written as the source wrote them; the
             # page marks their language so a reader (and a screen reader) knows.
-            "title_lang": "zh" if _CJK.search(case.source_title) else "en",
+            "title": (title := case.source_title_zh if lang == "zh" else case.source_title),
+            "title_lang": "zh" if _CJK.search(title) else "en",
             "region": (place := place_label(case.region, lang)),
             "region_lang": "zh" if _CJK.search(place) else "en",
             "alike": precedent_values(case.matching, lang, value_labels),

@@ -190,7 +190,7 @@ def _validate(
             # pick, so there the drop-down suggests and does not refuse.
             showErrorMessage=spec.kind != "list",
             errorTitle=w["error_title"],
-            error=w["error_choice"].format(values=", ".join(labels)),
+            error=w["error_choice"].format(values=w["choice_sep"].join(labels)),
         )
     elif spec.kind in ("integer", "number"):
         rule = data_validation(

@@ -751,7 +751,9 @@ def _labels() -> dict[str, dict[Any, list[str]]]:
 
     labels: dict[str, dict[Any, list[str]]] = {}
     for question in load_questions().questions:
-        labels[question.attribute] = {choice.value: [choice.label.en, choice.label.zh] for choice in question.choices}
+        labels[question.attribute] = {
+            choice.value: [choice.label.en, choice.label.zh, *choice.aliases] for choice in question.choices
+        }
     return labels
 
 

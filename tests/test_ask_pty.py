@@ -51,9 +51,9 @@ def typed(attribute: str, value, lang: str = "en") -> str:
 class Session:
     """One `advisor ask` in a pseudo-terminal, read the way a person reads it."""
 
-    def __init__(self, tmp_path: Path, *args: str):
+    def __init__(self, tmp_path: Path, *args: str, columns: int = 200):
         self.child = pexpect.spawn(
-            str(ADVISOR), ["ask", *args], cwd=str(tmp_path), encoding="utf-8", timeout=60, dimensions=(60, 200)
+            str(ADVISOR), ["ask", *args], cwd=str(tmp_path), encoding="utf-8", timeout=60, dimensions=(60, columns)
         )
         self.transcript = ""
         self.attribute: str | None = None
@@ -246,7 +246,7 @@ def test_chinese_questions_and_answers(tmp_path):
     assert "“巨型”不是可选项" in session.transcript
     session.send("？")
     assert session.wait() == "question"
-    assert "没有外部企业：高校或院所自己实施或自办企业" in session.transcript
+    assert "没有外部企业：高校或科研院所自己实施或自办企业" in session.transcript
     session.send("小型")
     kind = session.answer_from(example("technology_service"), lang="zh")
     if kind == "yes_no":
@@ -259,6 +259,34 @@ def test_chinese_questions_and_answers(tmp_path):
     assert "= 小型企业" in out and "= 不知道" in out
     assert "技术服务领先（" in out and "可以给出建议了" in out
     assert "1. 技术服务  " in out and "合作模式（按适合程度排序）" in out  # the advice in Chinese
+
+
+def test_chinese_lines_fit_the_terminal(tmp_path):
+    """A Chinese character takes two columns: a line of 50 of them fills a 100-column terminal, so
+    the questionnaire wraps by columns (an error line, the standing line, the stop line), with its
+    indent, instead of letting the terminal cut a word (难分|高下) at the edge."""
+    from advisor.textwidth import width
+
+    columns = 100
+    session = Session(tmp_path, "--lang", "zh", columns=columns)
+    assert session.wait() == "question"
+    session.send("巨型")  # the error line lists the four choices: about 110 columns
+    assert session.wait() == "question"
+    profile = example("government_mediated")
+    session.send(typed("enterprise_size", profile["enterprise_size"], "zh"))
+    kind = session.answer_from(profile, lang="zh")
+    if kind == "yes_no":
+        session.send("n")
+        kind = session.wait()
+    assert kind == "save"
+    session.send("")
+    assert session.end() == 0
+    lines = session.transcript.splitlines()
+    assert "“巨型”不是可选项" in session.transcript and "可以给出建议了" in session.transcript
+    too_wide = [line for line in lines if width(line) >= columns]
+    assert not too_wide, f"lines the terminal would cut: {too_wide}"
+    wrapped = next(i for i, line in enumerate(lines) if "“巨型”不是可选项" in line)
+    assert lines[wrapped + 1].startswith("    ")  # the continuation keeps the "  ! " indent
 
 
 def test_more_detail_and_the_offer_to_save(tmp_path):

@@ -77,6 +77,12 @@ def test_a_good_case_loads(tmp_path):
             "id: the prefix 'tt' does not name the mode technology_equity (got 'tt-example-licence')",
         ),
         ({"sources": []}, "sources: too short or empty"),
+        ({"sources": [{"url": "https://example.org/1"}]}, "sources.0: give the page's title, or for a page that"),
+        (
+            {"sources": [{"url": "https://example.org/1", "title": "News", "described": {"en": "A", "zh": "甲"}}]},
+            "sources.0: give the page's title, or for a page that shows none `described: {en, zh}`",
+        ),
+        ({"sources": [{"url": "https://example.org/1", "described": {"en": "A"}}]}, "sources.0.described.zh: missing"),
         ({"confidence": "low"}, "confidence: not an allowed value (got 'low'); allowed: high or medium"),
     ],
 )
@@ -90,6 +96,18 @@ def test_a_bad_case_names_file_case_field_value_and_allowed(tmp_path, change, ex
         load_cases(tmp_path)
     assert "bad.yml" in str(error.value)
     assert expected in str(error.value)
+
+
+def test_a_source_without_a_title_is_described_in_each_language():
+    """A page whose stored copy shows no title is described in our words, in English and Chinese,
+    and marked as ours; a page's own title is shown as it is in either language."""
+    from advisor.cases import CaseSource
+
+    described = CaseSource(url="https://example.org/1", described={"en": "Report on X", "zh": "关于 X 的报道"})
+    assert described.shown("en") == "Report on X (page title not shown in the stored copy)"
+    assert described.shown("zh") == "关于 X 的报道（存档页面未显示标题）"
+    titled = CaseSource(url="https://example.org/1", title="Patent Fights")
+    assert titled.shown("en") == titled.shown("zh") == "Patent Fights"
 
 
 def test_a_duplicate_id_is_reported_with_both_files(tmp_path):

@@ -47,7 +47,7 @@ def _codes() -> str:
     """The program's own codes: attribute names and values, knowledge and rule ids, the modes'
     short codes, command names and option choices, language codes."""
     advisor = default_advisor()
-    codes: set[str] = {"en", "zh", "advisor", "true", "false", "null"}
+    codes: set[str] = {"en", "zh", "advisor", "true", "false", "null", "id", "title"}  # id, title: the other columns
     for name, spec in ATTRIBUTES.items():
         codes.add(name)
         codes.update(str(choice) for choice in spec.choices)
@@ -133,7 +133,7 @@ def shown_data(advice: Any) -> list[str]:
         values.append(flag.name)
         values += [m.name for m in flag.mitigations]
     for case in advice.precedents:
-        values += [case.name, case.source_title, case.region]
+        values += [case.name, case.source_title_zh, case.region]  # the title a Chinese reader is shown
     return values
 
 
@@ -248,6 +248,52 @@ def test_browsing_in_chinese(shipped, unwrapped):
         assert english_sentences(without(result.output, data)) == [], result.output[:200]
 
 
+def test_a_rules_test_cases_read_in_chinese_and_line_up(shipped, tmp_path):
+    """advisor explain lists a rule's cases by the fields' and values' labels under zh (已有成熟成果：是),
+    not as Python data ({'existing_result': True}), and 触发 / 不触发 take the same width."""
+    text = run("explain", "TT001", "--lang", "zh").output
+    cases = text.split("测试用例\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert cases[0] == "  触发    result_and_capable_buyer（已有成熟成果：是；企业能否自行产业化：能）"
+    assert cases[1].startswith("  不触发  no_result_yet（已有成熟成果：否；")
+    for rule in shipped.rulebook.rules:
+        shown = run("explain", rule, "--lang", "zh").output
+        assert not re.search(r"\b(?:True|False)\b|\{'", shown), rule
+    english = run("explain", "TT001", "--lang", "en").output
+    assert (
+        "  fires   result_and_capable_buyer: {'existing_result': True, 'enterprise_can_industrialize': True}" in english
+    )
+
+
+def test_what_if_answers_show_amounts_and_durations_as_the_rest_of_the_advice(tmp_path):
+    """An answer still worth giving reads 1000 万元 and 3 年 under zh, as the answered questions and
+    the precedents do, not 10,000,000 and 36; in the text and a batch's --what-if cell."""
+    profile = {"foreign_controlled_fund": True, "university_discipline_strength": "leading", "enterprise_size": "large"}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(profile), "utf-8")
+    text = run("advise", str(path), "--lang", "zh", "--questions", "30").output
+    assert "若答“1000 万元”，" in text and "若答“3 年”，" in text and "若答“13 个月”，" in text
+    assert not re.search(r"若答“[\d,]+”，结论", text.split("参与高校院所数")[0])  # a count stays a number
+    sheet = tmp_path / "p.csv"
+    sheet.write_text("foreign_controlled_fund,university_discipline_strength,enterprise_size\ntrue,leading,large\n")
+    run("batch", str(sheet), "-o", str(tmp_path / "out.csv"), "--lang", "zh", "--what-if", "--questions", "30")
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig") as cells:
+        cell = next(csv.DictReader(cells))["next_questions"]
+    assert "经费（元）（若答“1000 万元”：" in cell and "若答“3 年”：" in cell
+    english = run("advise", str(path), "--lang", "en", "--questions", "30").output
+    assert "if 10,000,000: " in english and "if 36: " in english
+
+
+def test_a_severity_reads_as_high_medium_or_low_risk():
+    """高风险 / 中风险 / 低风险, as the reports' 高风险困难 says, on the rules' list and the page's
+    badge; 风险中 reads as "at risk"."""
+    listing = run("rules", "--lang", "zh").output
+    assert "（高风险）" in listing and "（中风险）" in listing and "（低风险）" in listing
+    web = catalogue("zh")["web"]
+    badges = [web["severityBadge"].format(level=level) for level in web["severity"].values()]
+    assert badges == ["高风险", "中风险", "低风险"]
+    assert not re.search("风险[高中低]", listing)
+
+
 # -- the source's passages: in Chinese, with the source's own words kept ------------------------
 
 PROGRAM = str(ROOT / "examples" / "program_cooperation.json")
@@ -300,8 +346,12 @@ def test_the_api_gives_each_passage_in_chinese_beside_the_source_s_words(service
 
 
 def test_the_research_side_is_named_one_way(shipped):
-    """高校或科研院所 (or 高校 where only universities are meant), never 研究方 or 科研方 beside it."""
+    """高校或科研院所 (or 高校 where only universities are meant, 高校院所 for a count of both), never
+    研究方 or 科研方 beside it, nor 高校或院所 (a choice's label) or 院校 (universities and colleges,
+    said of the research side in a help, a meaning and a legal note); 高等院校 stays where the source
+    is translated. A label reworded keeps its old words as aliases, so old sheets still read."""
     from advisor.questions import load_questions
+    from advisor.values import converter
 
     texts = [rule.message.get("zh") + rule.rationale.get("zh") for rule in shipped.rulebook.rules.values()]
     texts += [
@@ -309,9 +359,21 @@ def test_the_research_side_is_named_one_way(shipped):
         for table in (shipped.knowledge.modes, shipped.knowledge.difficulties, shipped.knowledge.mitigations)
         for record in table.values()
     ]
-    texts.append(json.dumps(load_questions().model_dump(), ensure_ascii=False))
+    questions = load_questions().questions
+    texts.append(json.dumps([q.model_dump(exclude={"choices"}) for q in questions], ensure_ascii=False))
+    texts += [choice.label.zh + choice.meaning.zh for q in questions for choice in q.choices]
     texts += list(strings(catalogue("zh")))
-    assert [text for text in texts if re.search("研究方|科研方", text)] == []
+    assert [text for text in texts if re.search("研究方|科研方|高校或院所|(?<!高等)院校", text)] == []
+    assert converter("ip_owner")("高校或院所") == converter("ip_owner")("高校或科研院所") == "university"
+    assert converter("funding_sources")("企业；高校或院所") == ["enterprise", "university"]
+
+
+def test_the_cooperation_is_named_one_way():
+    """产学研合作, as the product and the source call it: the page's lead-in and the API page said
+    校企合作 for the same thing (校企项目合作, a mode's name, is another thing)."""
+    texts = list(strings(catalogue("zh")))
+    assert [text for text in texts if re.search("校企合作", text)] == []
+    assert "产学研合作" in catalogue("zh")["web"]["lede"] and "产学研合作" in catalogue("zh")["openapi"]["summary"]
 
 
 HOSTILE = {
@@ -335,6 +397,8 @@ def test_profile_errors_in_chinese_name_the_field_by_its_label(tmp_path):
     assert "“企业规模”（enterprise_size）：不是可选的值（填写的是 'huge'）" in result.stderr
     assert "可选：大型企业（large）、中型企业（medium）" in result.stderr
     assert "是否想填 'enterprise_size'" in result.stderr
+    assert "货币单位“dollars”不是人民币（填写的是 '12 dollars'）" in result.stderr
+    assert "）（" not in result.stderr  # one bracket after another: 不是以人民币计的金额（dollars）（填写的是 …）
     given = [str(path), *HOSTILE, *(repr(v) for v in HOSTILE.values()), "dollars"]
     assert english_sentences(without(result.stderr, given)) == []
     # the same under ADVISOR_LANG=zh, and English stays English
@@ -716,12 +780,77 @@ def test_diff_in_chinese(tmp_path):
         assert result.exit_code == 0
         assert "规则包对比：" in result.stdout and "第 3 行：“企业规模”（enterprise_size）" in result.stdout
         assert "expected_mode：不是合作模式编号（填写的是 'nosuch'）" in result.stdout
+        assert "与实际采用模式的吻合情况（1 项）" in result.stdout  # the expected mode: the one actually used
         shown = without(result.stdout, [str(source), rules, "huge", "nosuch"])
         assert english_sentences(shown) == [], shown
     english = run("diff", str(source), "--base-rules", rules, "--lang", "en").stdout
     assert english.startswith("Rule pack diff: ") and "row 4: expected_mode: not a mode (got 'nosuch')" in english
     json_zh = json.loads(run("diff", str(source), "--base-rules", rules, "--format", "json", "--lang", "zh").stdout)
     assert json_zh["new"].startswith("shipped rules") and json_zh["rejected"][0]["where"] == "row 3"
+
+
+def test_chinese_sentences_that_read_wrong_are_worded_as_a_reader_expects(tmp_path):
+    """Wordings a Chinese reader stumbled on: a precedent's differing values are the case's (该案例),
+    not the other party's (对方); the page's stop line is two sentences, not 结束：可以给出建议了：…;
+    the unanswered questions that could still change a clear leader are named in brackets, not run
+    into the sentence (回答“不知道”的高校提供的内容仍可能…)."""
+    zh = catalogue("zh")
+    markdown = run(
+        "advise", str(ROOT / "examples" / "program_cooperation.json"), "--lang", "zh", "--format", "markdown"
+    )
+    assert "  - 不同之处（该案例）：所属领域：农业" in markdown.output
+    stop = zh["web"]["stop"].format(reason=zh["interview"]["clear"].format(leader="技术服务"))
+    assert all(sentence.count("：") <= 1 for sentence in stop.split("。")), stop
+    doubts = zh["interview"]["clear_doubts"].format(doubts="高校提供的内容、政府作用")
+    assert "回答“不知道”的问题（高校提供的内容、政府作用）仍可能改变结果" in doubts
+
+
+def half_width_in_chinese(text: str) -> list[str]:
+    """Each line with Chinese in it that still has a half-width comma or semicolon between items,
+    or a half-width bracket, once quoted values ('huge', “巨型”), `code` and URLs are taken out."""
+    found = []
+    for line in text.splitlines():
+        bare = re.sub(r"'[^']*'|“[^”]*”|`[^`]*`|https?://\S+|(?<![\w-])-\w, --", " ", line)  # and -o, --output
+        if HAN.search(line) and re.search(r", |; |[()]", bare):
+            found.append(line.strip())
+    return found
+
+
+def test_lists_and_brackets_in_chinese_messages_use_chinese_punctuation(tmp_path):
+    """A list the code joins (modes, rule targets, extensions, formats, columns, choices, the
+    template's choices) takes 、 under zh, and click's bracket of extras in --help takes ；and （）:
+    可选：strategic_alliance, strategic_cooperation … and [默认：5; 0<=x<=50] read as English."""
+    import openpyxl
+
+    from advisor.answers import AnswerError, parse_answer
+    from advisor.questions import load_questions
+
+    source = tmp_path / "p.csv"
+    source.write_text("id,scope\na,single_problem\n", "utf-8")
+    (tmp_path / "p.foo").write_text("", "utf-8")
+    texts = [
+        run("mode", "nosuch", "--lang", "zh").stderr,
+        run("rules", "--mode", "nosuch", "--lang", "zh").stderr,
+        run("batch", str(tmp_path / "p.foo"), "--lang", "zh").stderr,
+        run("batch", str(source), "--lang", "zh", "--report", str(tmp_path / "r.html"), "--group-by", "地区").stderr,
+        run("ask", "--lang", "zh", "--save", str(tmp_path / "out.txt"), input="").stderr,
+    ]
+    assert "可选：strategic_alliance、strategic_cooperation、" in texts[0]
+    assert "请使用 .csv、.jsonl、.json、.xlsx，或用 --input-format 指定（csv、jsonl、json、xlsx）" in texts[2]
+    assert "文件中的列有：id、scope" in texts[3] and "文件名须以 .json、.yaml、.yml 结尾" in texts[4]
+    with pytest.raises(AnswerError) as ambiguous:
+        parse_answer(load_questions().get("scope"), "单个", "zh")
+    texts.append(str(ambiguous.value))
+    assert "“单个”可能指单个技术问题、单个项目；" in texts[-1]
+    assert run("template", "--lang", "zh", "-o", str(tmp_path / "t.xlsx")).exit_code == 0
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").worksheets[0]
+    texts += [rule.error for rule in sheet.data_validations.dataValidation if rule.error]
+    assert "请从以下选项中选择：企业、政府、高校或科研院所、投资者、外方" in texts
+    for command in ["", *_commands()]:
+        texts.append(run(*command.split(), "--help", env={"ADVISOR_LANG": "zh"}).output)
+    assert "[默认：5；" in run("advise", "--help", env={"ADVISOR_LANG": "zh"}).output
+    found = [line for text in texts for line in half_width_in_chinese(text)]
+    assert found == []
 
 
 def _page_text(page: str) -> str:
@@ -939,6 +1068,25 @@ def test_json_kinds_and_standard_input_are_named_in_chinese(tmp_path):
     assert empty.exit_code == 3 and "错误：标准输入：文件是空的" in empty.stderr
 
 
+def test_standard_input_and_output_are_named_in_chinese_in_every_message_and_report(tmp_path):
+    """`<stdin>` and `<stdout>` are the code's names (the check lets `<...>` through as a code):
+    under zh an invalid profile read from stdin and a batch's summary and report name the streams
+    标准输入 and 标准输出; English keeps `<stdin>`."""
+    invalid = run("advise", "-", "--lang", "zh", input='{"scope": "x"}')
+    assert invalid.exit_code == 3 and invalid.stderr.startswith("错误：标准输入：合作概况填写有误")
+    rows = "id,scope,enterprise_size\na,single_problem,large\nb,multi_program,small\n"
+    report = tmp_path / "r.html"
+    batch = run("batch", "-", "-o", "-", "--lang", "zh", "--summary", "--report", str(report), input=rows)
+    assert batch.exit_code == 0 and "批量评估汇总：标准输入" in batch.stderr
+    page = report.read_text("utf-8")
+    assert "项目组合分析报告：标准输入" in page and "评估结果已写入 标准输出" in page
+    for text in (invalid.stderr, batch.output, batch.stderr, page):
+        assert "stdin" not in text and "stdout" not in text
+    assert "error: <stdin>: invalid profile" in run("advise", "-", "--lang", "en", input='{"scope": "x"}').stderr
+    english = run("batch", "-", "-o", "-", "--lang", "en", "--summary", input=rows)
+    assert "<stdin>" in english.stderr
+
+
 def test_a_parsers_detail_is_quoted_as_it_gives_it(tmp_path):
     # "' or '" is translated where the advisor wrote it, never inside the YAML parser's own words
     stderr = _zh_error(tmp_path, "bad.yaml", b"enterprise_size: [large\n", "advise", "FILE")
@@ -947,11 +1095,66 @@ def test_a_parsers_detail_is_quoted_as_it_gives_it(tmp_path):
 
 def test_ask_path_errors_read_in_chinese(tmp_path):
     wrong = run("ask", "--lang", "zh", "--save", str(tmp_path / "out.txt"), input="")
-    assert wrong.exit_code == 2 and "文件名须以 .json, .yaml, .yml 结尾" in wrong.stderr
+    assert wrong.exit_code == 2 and "文件名须以 .json、.yaml、.yml 结尾" in wrong.stderr
     missing = run("ask", "--lang", "zh", "--report", str(tmp_path / "nowhere" / "r.md"), input="")
     assert missing.exit_code == 2 and f"文件夹 {tmp_path / 'nowhere'} 不存在" in missing.stderr
     for result in (wrong, missing):
         assert english_sentences(without(result.stderr, [str(tmp_path)])) == []
+
+
+INSUFFICIENT = [
+    ({"disciplines": "single", "international_parties": "bilateral"}, "只知道 2 项情况，至少需要回答 3 项。"),
+    (
+        {"enterprise_engagement": "passive", "university_takes_equity": False, "foreign_partner": False},
+        "尚无规则支持任何一种模式，还需要进一步了解合作情况。",
+    ),
+    (
+        {"enterprise_size": "none", "existing_result": False, "enterprise_engagement": "passive"},
+        "尚无模式得到足够支持：领先的校办企业只有 20 分支持依据，至少需要 25 分。",
+    ),
+    (
+        {
+            "enterprise_engagement": "passive",
+            "sector": "manufacturing",
+            "government_roles": ["policy"],
+            "risk_sharing": "high",
+            "technology_level": "high",
+            "university_takes_equity": False,
+            "university_discipline_strength": "ordinary",
+            "scope": "multi_program",
+            "university_goal": "public_interest",
+            "existing_result": False,
+            "joint_entity": True,
+            "enterprise_size": "none",
+            "ipr_sensitivity": "medium",
+        },
+        "即使领先的技术服务也只有 {score} 分，没有很适合的模式。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("profile", "expected"), INSUFFICIENT)
+def test_insufficient_information_says_what_is_missing_in_chinese(profile, expected, tmp_path):
+    """What the English reason says (too few answers, too little support, a weak leader), with its
+    numbers, and not the label again: 结论：信息不足。信息不足，… read twice."""
+    advice = default_advisor().advise(profile, what_if=False)
+    assert advice.decision == "insufficient_information"
+    leader = next(mode for mode in advice.modes if mode.verdict != "excluded")
+    assert advice.decision_reasons["zh"] == expected.format(score=leader.score)
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(profile), "utf-8")
+    text = run("advise", str(path), "--lang", "zh", "--no-what-if").output
+    assert f"结论：信息不足。{advice.decision_reasons['zh']}" in text.replace("\n  ", "")
+    batch = tmp_path / "p.csv"
+    batch.write_text(",".join(profile) + "\n" + ",".join(_cell(v) for v in profile.values()) + "\n", "utf-8")
+    run("batch", str(batch), "-o", str(tmp_path / "out.csv"), "--lang", "zh")
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig") as cells:
+        row = next(csv.DictReader(cells))
+    assert row["decision_reason"] == advice.decision_reasons["zh"]
+
+
+def _cell(value: Any) -> str:
+    return ";".join(value) if isinstance(value, list) else str(value).lower()
 
 
 def test_decision_reasons_in_chinese_fit_a_spreadsheet_cell():
@@ -959,7 +1162,8 @@ def test_decision_reasons_in_chinese_fit_a_spreadsheet_cell():
 
     # no "the questions below": a batch cell has nothing below it
     assert (
-        decision_reason_zh("insufficient_information", []) == "信息不足，暂不能给出明确建议；请补充更多情况后再评估。"
+        decision_reason_zh("insufficient_information", [])
+        == "已知情况太少，暂不能给出明确建议；请补充更多情况后再评估。"
     )
     assert (
         decision_reason_zh("close_call", [("技术转让", 65), ("技术服务", 65)]) == "技术转让与技术服务并列，均为 65 分。"

@@ -236,6 +236,9 @@ def test_chinese_questionnaire_with_back_and_dont_know(server, questions, page):
     shown = page.eval_on_selector_all(".precedents li.precedent", "items => items.map(i => i.dataset.case)")
     assert shown == [p.id for p in advice.precedents]
     assert advice.precedents[0].name_zh in page.inner_text(".precedents")
+    # a source's title as a Chinese reader is shown it (a page without a title: our description in Chinese)
+    assert all(p.source_title_zh in page.inner_text(".precedents") for p in advice.precedents)
+    assert "page title not shown" not in page.inner_text(".precedents")
     # the source's passages in Chinese, each with the source's own words below it, marked English
     quote = advice.modes[0].reasons_for[0].citations[0]
     passage = page.inner_text("#advice blockquote")
@@ -246,6 +249,7 @@ def test_chinese_questionnaire_with_back_and_dont_know(server, questions, page):
     page.wait_for_function("() => document.querySelector('#decision .big').textContent === 'Technology Equity'")
     assert leading_on_page(page) == "technology_equity"
     assert page.inner_text("#advice blockquote") == f"{quote.section}: “{quote.quote}”"
+    assert all(p.source_title in page.inner_text(".precedents") for p in advice.precedents)
 
 
 @pytest.mark.parametrize(

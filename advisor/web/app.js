@@ -496,7 +496,7 @@
         el("strong", null, state.lang === "zh" ? p.name_zh : p.name), " — ", names[p.mode] || p.mode,
         " · " + p.years + " · " + placeLabel(p.region),
         el("br", null), el("span", { class: "hint" }, t("alike") + alike),
-        el("br", null), t("caseSource"), el("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, p.source_title)));
+        el("br", null), t("caseSource"), el("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, (state.lang === "zh" && p.source_title_zh) || p.source_title)));
     });
     section.appendChild(list);
     return section;
