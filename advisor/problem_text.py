@@ -60,7 +60,9 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
     named; English pieces elsewhere are translated (see `fragments`)."""
     if name == "path":
         return stream_name(value, lang)
-    if name in ("detail", "key"):
+    if name == "detail":  # a parser's own words: json's are known in other languages, others stay
+        return translate(value, lang, "json_reasons", "request_problems")
+    if name == "key":
         return value
     if name == "kind":
         return str(catalogue.get("kinds", {}).get(value, value))

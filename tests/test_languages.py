@@ -1053,10 +1053,8 @@ def _zh_error(tmp_path: Path, name: str, content: bytes, *args: str) -> str:
 def test_input_errors_read_in_chinese(tmp_path, name, content, args, expected):
     stderr = _zh_error(tmp_path, name, content, *args)
     assert expected in stderr
-    # only the parser's own detail ("Expecting property name ...") may stay in English
-    assert (
-        english_sentences(without(stderr, ["Expecting property name enclosed in double quotes", str(tmp_path)])) == []
-    )
+    # json's own reasons ("Expecting property name ...") read in Chinese too
+    assert english_sentences(without(stderr, [str(tmp_path)])) == []
 
 
 def test_json_kinds_and_standard_input_are_named_in_chinese(tmp_path):
@@ -1309,3 +1307,51 @@ def test_a_cell_without_a_header_and_a_row_of_carried_columns_only_are_told_in_c
         "第 3 列没有表头，却填了 'x'",
         "这一行只填了非合作概况字段的列，没有项目编号、项目名称或任何字段",
     ]
+
+
+#: Seven levels of ten aliases each: 10,000,000 values once expanded (the limit is 1,048,576).
+_ALIAS_BOMB = "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 7)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "chinese", "english"),
+    [
+        (
+            '{"scope": }',
+            "标准输入：JSON 格式有误（第 1 行第 11 列）：此处应为一个 JSON 值",
+            "malformed JSON at line 1, column 11: Expecting value",
+        ),
+        (
+            '{"scope": "a", "scope": "b"}',
+            "标准输入：键 'scope' 出现了两次；每个键只能给一次",
+            "the key 'scope' appears twice; give each key once",
+        ),
+        (
+            '{"funding_cny": 1' + "0" * 150 + "}",
+            "整数 100000000000... 长达 151 位，超过了 100 位的上限",
+            "a number has 151 digits",
+        ),
+        (
+            '{"a": ' + "[" * 300 + "]" * 300 + "}",
+            "列表和对象的嵌套超过了 32 层的上限",
+            "nest deeper than the limit of 32 levels",
+        ),
+        (
+            "scope: a\nscope: b\n",
+            "键 'scope' 出现了两次（第 2 行）；每个键只能给一次",
+            "the key 'scope' appears twice (line 2)",
+        ),
+        (_ALIAS_BOMB, "展开别名（*名称）后，文档包含的值超过", "values once its aliases (*name) are expanded"),
+    ],
+    ids=["json-reason", "key-twice", "digits", "too-deep", "yaml-key-twice", "yaml-aliases"],
+)
+def test_a_profile_file_over_a_limit_or_malformed_is_refused_in_chinese(text, chinese, english):
+    """A profile that json or the limits refuse (advisor/limits.py) says why in Chinese under zh,
+    json's own reasons included; English keeps its wording."""
+    zh = run("advise", "-", "--lang", "zh", input=text)
+    assert zh.exit_code != 0 and chinese in zh.stderr, zh.stderr
+    assert english_sentences(zh.stderr) == []
+    en = run("advise", "-", input=text)
+    assert en.exit_code != 0 and english in en.stderr and "<stdin>" in en.stderr
