@@ -330,10 +330,21 @@ def _first_undecodable(path: str, encoding: str) -> tuple[int, str] | None:
     return None
 
 
+#: What a symbolic link that leads back to itself is called in a message (after "PATH: ").
+LINK_LOOP = "is a symbolic link that leads back to itself; give the file itself"
+
+
+def missing_file(path: str) -> str:
+    """Why `path`, which does not exist, cannot be read: no such file, or a link to none."""
+    if os.path.islink(path):
+        return f"{path}: is a symbolic link to {os.readlink(path)!r}, which leads to no file"
+    return f"{path}: no such file"
+
+
 def _open_binary(path: str) -> IO[bytes]:
     file = Path(path)
     if not file.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(missing_file(path))
     if file.is_dir():
         raise InputError(f"{path}: is a directory, not a proposal file")
     try:
@@ -930,7 +941,10 @@ def check_distinct(
     for role, path in named:
         if path is None or path == "-":
             continue
-        resolved = Path(path).resolve()
+        try:
+            resolved = Path(path).resolve()
+        except (RuntimeError, OSError):  # NOTE: a loop of links (RuntimeError before Python 3.13)
+            raise InputError(f"{path}: {LINK_LOOP}") from None
         if resolved in seen:
             raise InputError(f"{path}: {seen[resolved]} and {role} are the same file; give them different names")
         seen[resolved] = role

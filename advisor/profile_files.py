@@ -109,9 +109,11 @@ def read_profile(path: str) -> dict[str, Any]:
     if path == "-":
         raw = _read_limited(sys.stdin.buffer, name)
     else:
+        from .batch_io import missing_file
+
         file = Path(path)
         if not file.exists():
-            raise InputError(f"{path}: no such file")
+            raise InputError(missing_file(path))
         if file.is_dir():
             raise InputError(f"{path}: is a directory, not a profile file")
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -190,7 +191,8 @@ def load_questions(knowledge_dir: Path | str | None = None) -> QuestionSet:
     Loaded once per directory and cached; the result is immutable.
     """
     directory = Path(knowledge_dir) if knowledge_dir is not None else default_knowledge_dir()
-    return _load(str((directory / QUESTIONS_FILE).resolve()))
+    # NOTE: realpath, not resolve(): a loop of links is then a missing file, not a RuntimeError
+    return _load(os.path.realpath(directory / QUESTIONS_FILE))
 
 
 def question_texts(lang: str, knowledge_dir: Path | str | None = None) -> dict[str, str]:
