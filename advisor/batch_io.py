@@ -745,7 +745,9 @@ def _xlsx_rows(path: str, columns: Columns, sheet: str | None) -> Iterator[Sourc
     )
     try:
         book = load_workbook(handle, read_only=True, data_only=True)
-    except unreadable as error:
+    # NOTE: openpyxl reads a damaged part of the workbook's settings, styles or properties (an
+    # attribute it does not know, a date that is not one) into TypeError and the like.
+    except (*unreadable, TypeError, AttributeError, IndexError) as error:
         raise InputError(f"{name}: not a readable .xlsx workbook ({type(error).__name__}: {error})") from None
     try:
         yield from _sheet_rows(book, name, columns, sheet)
@@ -769,6 +771,15 @@ def _sheet_rows(book: Any, name: str, columns: Columns, sheet: str | None) -> It
                 f"{name}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, book.sheetnames))}"
             )
         worksheet = book[sheet]
+        if not any(table is worksheet for table in book.worksheets):
+            tables = ", ".join(repr(table.title) for table in book.worksheets) or "none"
+            raise InputError(
+                f"{name}: the sheet {sheet!r} is a chart, not a table; the sheets with a table are {tables}"
+            )
+    elif not book.worksheets:
+        raise InputError(
+            f"{name}: the workbook has no worksheet; expected a sheet whose first row names profile attributes"
+        )
     else:
         worksheet = book.worksheets[0]
     rows = sheet_rows(worksheet)

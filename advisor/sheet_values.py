@@ -80,6 +80,33 @@ def _formula_text(formula: Any, shared: str | None, reference: str, known: dict[
     return "=" + str(formula.get("t") or "formula")
 
 
+#: The last row of a sheet (Excel's limit, and the format's).
+MAX_ROW = 1_048_576
+
+
+class _SharedStrings:
+    """A workbook's shared strings as the sheet parser looks them up (`strings[int(text)]`), where
+    an index that is not in the table is a damaged workbook (ValueError naming the cell), never
+    the string at the end of the table (Python's -1) nor an IndexError."""
+
+    def __init__(self, strings: list[Any]):
+        self.strings = strings
+        self.parser: _Parser | None = None
+
+    def __getitem__(self, index: int) -> Any:
+        if index >= 0:
+            try:
+                return self.strings[index]
+            except IndexError:
+                pass
+        parser = self.parser
+        cell = f"{get_column_letter(parser.col_counter)}{parser.row_counter}" if parser else "?"
+        raise ValueError(
+            f"the cell {cell} refers to shared string {index:,}, but the workbook holds "
+            f"{len(self.strings):,} shared strings"
+        )
+
+
 def sheet_rows(worksheet: Any) -> Iterator[tuple[tuple[Any, ...], Uncomputed | None]]:
     """Each row of a read-only, data-only worksheet: its values, as `iter_rows(values_only=True)`
     gives them after `reset_dimensions()` (missing rows as empty ones, each row as wide as its last
@@ -87,25 +114,36 @@ def sheet_rows(worksheet: Any) -> Iterator[tuple[tuple[Any, ...], Uncomputed | N
 
     NOTE: the sheet's `<dimension>` is not trusted. openpyxl's read-only mode stops at the rows and
     columns it names, and some tools write it too small (`ref="A1"`): a whole sheet then read as
-    no rows at all, and exit 0. Every row and cell the file holds is read."""
+    no rows at all, and exit 0. Every row and cell the file holds is read.
+
+    Raises ValueError for a damaged sheet: a row number out of order, given twice, below 1 or past
+    MAX_ROW (openpyxl drops such a row without a word, and a number of 10^12 would be that many
+    empty rows), or a shared string that is not in the table."""
     book = worksheet.parent
     expected = 1  # the next row to give
+    strings = _SharedStrings(worksheet._shared_strings)
     with worksheet._get_source() as source:
         parser = _Parser(
             source,
-            worksheet._shared_strings,
+            strings,
             data_only=True,
             epoch=book.epoch,
             date_formats=book._date_formats,
             timedelta_formats=book._timedelta_formats,
         )
+        strings.parser = parser
         for number, cells in parser.parse():
+            if number < expected:
+                if number < 1:
+                    raise ValueError(f"row number {number:,} is below 1")
+                raise ValueError(f"row {number:,} comes after row {expected - 1:,} (out of order, or given twice)")
+            if number > MAX_ROW:
+                raise ValueError(f"row {number:,} is past the last row of a sheet ({MAX_ROW:,})")
             while expected < number:  # rows the file leaves out are empty
                 expected += 1
                 yield (), None
-            if expected <= number:  # NOTE: a row number given twice is read once, as openpyxl does
-                expected += 1
-                yield _values(cells), parser.uncomputed
+            expected += 1
+            yield _values(cells), parser.uncomputed
 
 
 def _values(cells: list[dict[str, Any]]) -> tuple[Any, ...]:

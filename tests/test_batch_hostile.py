@@ -324,6 +324,182 @@ def test_an_xlsx_with_a_cut_short_sheet_is_refused(tmp_path):
     assert not output.exists()
 
 
+def _shared_strings_workbook(tmp_path: Path, cells: list[list[str]], strings: list[str] | None = None) -> Path:
+    """A workbook whose cells refer to shared strings by index, as Excel writes them: `cells` holds
+    the <v> text of each cell (an index into `strings`, which default to what the indexes name)."""
+    path = _workbook(tmp_path, [["x"]])
+    strings = strings if strings is not None else ["id", "enterprise_size", "p1", "large"]
+    rows = "".join(
+        f'<row r="{number}">'
+        + "".join(f'<c r="{"AB"[column]}{number}" t="s"><v>{value}</v></c>' for column, value in enumerate(row))
+        + "</row>"
+        for number, row in enumerate(cells, start=1)
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sheet = f'<worksheet xmlns="{main}"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    table = f'<sst xmlns="{main}">{"".join(f"<si><t>{text}</t></si>" for text in strings)}</sst>'.encode()
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", lambda data: sheet)
+    _rewrite_part(
+        path,
+        "[Content_Types].xml",
+        lambda data: data.replace(
+            b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/></Types>'.encode()
+        ),
+    )
+    _rewrite_part(
+        path,
+        "xl/_rels/workbook.xml.rels",
+        lambda data: data.replace(
+            b"</Relationships>",
+            f'<Relationship Id="rIdS" Type="{relation}" Target="sharedStrings.xml"/></Relationships>'.encode(),
+        ),
+    )
+    with zipfile.ZipFile(path, "a") as book:
+        book.writestr("xl/sharedStrings.xml", table)
+    return path
+
+
+def test_an_xlsx_read_through_its_shared_strings(tmp_path):
+    path = _shared_strings_workbook(tmp_path, [["0", "1"], ["2", "3"]])
+    output = tmp_path / "out.jsonl"
+    result = invoke("batch", str(path), "-o", str(output))
+    assert result.exit_code == 0, result.output
+    [line] = map(json.loads, output.read_text().splitlines())
+    assert (line["id"], line["advice"]["profile"]["enterprise_size"]) == ("p1", "large")
+
+
+@pytest.mark.parametrize(
+    ("index", "strings"),
+    [("9", None), ("-1", ["id", "enterprise_size", "p1", "small", "large"]), ("3", ["id", "enterprise_size", "p1"])],
+    ids=["past-the-end", "negative", "table-too-short"],
+)
+def test_a_shared_string_that_is_not_in_the_table_is_refused(tmp_path, index, strings):
+    # past the end: exit 70; negative: Python read the last string ('large') and scored it silently
+    path = _shared_strings_workbook(tmp_path, [["0", "1"], ["2", index]], strings)
+    output = tmp_path / "out.csv"
+    result = invoke("batch", str(path), "-o", str(output))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert f"the cell B2 refers to shared string {index}" in result.output
+    assert not output.exists()
+
+
+def test_an_xlsx_whose_shared_strings_are_missing_is_refused(tmp_path):
+    path = _shared_strings_workbook(tmp_path, [["0", "1"], ["2", "3"]])
+    _rewrite_part(path, "[Content_Types].xml", lambda data: re.sub(rb"<Override[^>]*sharedStrings[^>]*/>", b"", data))
+    result = invoke("batch", str(path), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "the cell A1 refers to shared string 0, but the workbook holds 0 shared strings" in result.output
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        ((1, 2, 4, 3), "row 3 comes after row 4"),
+        ((1, 2, 3, 3), "row 3 comes after row 3"),
+        ((1, 0, 3, 4), "row number 0 is below 1"),
+        ((1, 2, 3, -4), "row number -4 is below 1"),
+        ((1, 2, 3, 1_048_577), "row 1,048,577 is past the last row of a sheet (1,048,576)"),
+    ],
+    ids=["out-of-order", "twice", "zero", "negative", "one-past-the-last"],
+)
+def test_rows_out_of_order_or_past_the_last_row_are_refused(tmp_path, numbers, expected):
+    # before: a row out of order, given twice or not above zero was dropped without a word
+    path = _renumbered_workbook(tmp_path, numbers)
+    output = tmp_path / "out.csv"
+    result = invoke("batch", str(path), "-o", str(output))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert expected in result.output and "the workbook is damaged" in result.output
+    assert not output.exists()
+
+
+def test_a_huge_row_number_is_refused_in_bounded_memory(tmp_path):
+    # it made 10^12 empty rows: 5 GB in a minute, never ending (run in a child process with a
+    # memory limit, so that a regression fails this test and not the machine)
+    path = _renumbered_workbook(tmp_path, (1, 2, 3, 999_999_999_999))
+    output = tmp_path / "out.csv"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "advisor", "batch", str(path), "-o", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        preexec_fn=limit,
+    )
+    assert result.returncode == EXIT_INPUT, result.stderr
+    assert "row 999,999,999,999 is past the last row of a sheet (1,048,576)" in result.stderr
+    assert not output.exists()
+
+
+def _renumbered_workbook(tmp_path: Path, numbers: tuple[int, int, int, int]) -> Path:
+    """A workbook of a header and three rows, its rows numbered `numbers` in the sheet's XML."""
+    path = _workbook(tmp_path, [["id", "enterprise_size"], ["p2", "large"], ["p3", "small"], ["p4", "medium"]])
+
+    def renumber(data: bytes) -> bytes:
+        for row, number in zip((1, 2, 3, 4), numbers, strict=True):
+            data = data.replace(f'<row r="{row}">'.encode(), f'<row r="X{number}">'.encode())
+        return data.replace(b'r="X', b'r="')
+
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", renumber)
+    return path
+
+
+def test_a_workbook_without_a_worksheet_is_refused(tmp_path):
+    path = _workbook(tmp_path, [["id"], ["a"]])
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info)) for info in source.infolist() if "worksheets/" not in info.filename]
+    with zipfile.ZipFile(path, "w") as target:
+        for info, data in items:
+            target.writestr(info, data)
+    result = invoke("batch", str(path), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "the workbook has no worksheet" in result.output
+
+
+def test_a_chart_sheet_is_named_as_such(tmp_path):
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    book = Workbook()
+    book.active.title = "Proposals"
+    book.active.append(["id", "duration_months"])
+    book.active.append(["a", 3])
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=2, min_row=1, max_row=2))
+    book.create_chartsheet("Chart").add_chart(chart)
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    result = invoke("batch", str(path), "--sheet", "Chart", "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "the sheet 'Chart' is a chart, not a table; the sheets with a table are 'Proposals'" in result.output
+    assert invoke("batch", str(path), "-o", str(tmp_path / "out.csv")).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("part", "change"),
+    [
+        ("xl/workbook.xml", lambda data: data.replace(b"<workbookView ", b"<workbookView nonsense='1' ", 1)),
+        ("docProps/core.xml", lambda data: re.sub(rb"(<dcterms:created[^>]*>)[^<]*", rb"\g<1>2026-11-29:34Z", data)),
+        ("xl/styles.xml", lambda data: data.replace(b"<cellXfs", b"<cellXfs nonsense='1'", 1)),
+    ],
+    ids=["workbook", "properties", "styles"],
+)
+def test_damaged_workbook_metadata_is_refused_not_an_internal_error(tmp_path, part, change):
+    # found by mutating the parts of a workbook: openpyxl raises TypeError for these
+    path = _workbook(tmp_path, [["id", "enterprise_size"], ["a", "large"]])
+    with zipfile.ZipFile(path) as book:
+        assert change(book.read(part)) != book.read(part), part
+    _rewrite_part(path, part, change)
+    result = invoke("batch", str(path), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "not a readable .xlsx workbook" in result.output
+
+
 # -- row 8: outputs that are not regular files ---------------------------------------------------
 
 
