@@ -30,6 +30,9 @@ MAX_CELL_CHARS = 1000
 MAX_PROFILE_VALUES = 1 << 20
 #: The same for one file of a rule pack or knowledge base (20,000 rules are about 10^6 values).
 MAX_PACK_VALUES = 10_000_000
+#: One file of a rule pack or knowledge base, in bytes (a pack of 20,000 rules in one file is about
+#: 13 MB; one rule with an `in:` list of 100,000 values about 1.7 MB).
+MAX_PACK_FILE_BYTES = 64 << 20
 
 
 class LimitExceeded(ValueError):
@@ -178,3 +181,30 @@ def check_yaml(text: str) -> None:
                 raise LimitExceeded(
                     f"a number has {len(digits):,} digits, over the limit of {MAX_INT_DIGITS} ({event.value[:12]}...)"
                 )
+
+
+#: Characters before which a YAML value can begin (with the document's own): every value but the
+#: document is written after one of them, and one of them begins at most two (a key and its value).
+_VALUE_MARKS = ",\n[{:-?"
+
+
+def check_yaml_values(text: str, limit: int) -> None:
+    """Raises LimitExceeded when a YAML document holds more than `limit` values (each scalar, list,
+    mapping and alias once), counted as it is parsed, before any is built; yaml.YAMLError when
+    counting finds it malformed.
+
+    NOTE: PyYAML builds about 400 bytes of objects for each value before check_expansion can look
+    at them (12 million one-character items, a 48 MB file: 4.7 GB). Counting costs about 1 us a
+    value in libyaml, so it is done only when the characters that can begin a value say that the
+    document might hold more than `limit`: never for a pack of 20,000 ordinary rules.
+    """
+    if 2 * (sum(text.count(mark) for mark in _VALUE_MARKS) + 1) <= limit:
+        return
+    import yaml
+
+    count = 0
+    for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > limit:
+                raise LimitExceeded(f"the file holds more than {limit:,} values (scalars, lists and mappings)")

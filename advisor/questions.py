@@ -159,7 +159,7 @@ def _check(questions: list[Question], where: str) -> list[PackProblem]:
 @functools.lru_cache(maxsize=8)
 def _load(path: str) -> QuestionSet:
     file = Path(path)
-    if not file.is_file():
+    if not file.exists():  # NOTE: anything else that is not a file (a pipe, a folder) read_yaml names
         raise RulePackError([PackProblem(path, None, "the questionnaire file is missing")])
     data = read_yaml(file)
     try:

@@ -1,35 +1,91 @@
-"""Reading YAML data files with errors that name the file and line instead of a traceback."""
+"""Reading YAML data files with errors that name the file and line instead of a traceback.
+
+Every file of a rule pack or knowledge base is read within the limits of advisor/limits.py: a
+regular file (a named pipe among the rules would wait for a writer forever, /dev/zero fill the
+memory), of at most MAX_PACK_FILE_BYTES, in UTF-8, holding at most MAX_PACK_VALUES values.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import PackProblem, RulePackError
-from .limits import MAX_PACK_VALUES, LimitExceeded, check_expansion
+from .limits import MAX_PACK_FILE_BYTES, MAX_PACK_VALUES, LimitExceeded, check_expansion, check_yaml_values
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _problem(path: Path, message: str) -> RulePackError:
+    return RulePackError([PackProblem(str(path), None, message)])
+
+
+def read_text(path: Path) -> str:
+    """The text of one file of a pack; RulePackError naming the file when it is not a regular file,
+    is over MAX_PACK_FILE_BYTES, or is not UTF-8."""
+    try:
+        # NOTE: O_NONBLOCK so that opening a named pipe returns at once; it is then refused.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise _problem(path, f"cannot read file: {error.strerror or error}") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise _problem(path, f"is a {_kind(mode)}, not a file")
+    with os.fdopen(descriptor, "rb") as file:
+        try:
+            data = file.read(MAX_PACK_FILE_BYTES + 1)
+        except OSError as error:
+            raise _problem(path, f"cannot read file: {error.strerror or error}") from None
+    if len(data) > MAX_PACK_FILE_BYTES:
+        size = max(os.stat(path).st_size, len(data))
+        raise _problem(
+            path,
+            f"the file is {size:,} bytes, over the limit of {MAX_PACK_FILE_BYTES:,} for one file of a pack "
+            f"(20,000 rules are about 13 MB); split it into several files",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise _problem(
+            path, f"not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); save the file as UTF-8"
+        ) from None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
 def read_yaml(path: Path) -> Any:
+    text = read_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RulePackError([PackProblem(str(path), None, f"cannot read file: {error}")]) from None
-    try:
+        check_yaml_values(text, MAX_PACK_VALUES)
         # NOTE: libyaml's loader when PyYAML has it: about 10x faster on packs of thousands of rules.
         data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader either way
         check_expansion(data, MAX_PACK_VALUES)
         return data
     except LimitExceeded as error:
-        raise RulePackError([PackProblem(str(path), None, str(error))]) from None
+        raise _problem(path, str(error)) from None
     except ValueError as error:  # NOTE: PyYAML reading an integer of over 4,300 digits
         problem = "a number has more than 4,300 digits" if "digits" in str(error) else str(error)
-        raise RulePackError([PackProblem(str(path), None, f"malformed YAML: {problem}")]) from None
+        raise _problem(path, f"malformed YAML: {problem}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise RulePackError([PackProblem(str(path), None, f"malformed YAML{where}: {problem}")]) from None
+        raise _problem(path, f"malformed YAML{where}: {problem}") from None

@@ -9,15 +9,18 @@ time limit and a memory limit, so a regression fails the test instead of the mac
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from advisor import limits
 from advisor.cli import EXIT_INPUT, EXIT_PACK, cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +102,96 @@ def test_a_looping_link_as_the_knowledge_directory_is_a_pack_problem(tmp_path):
     result = invoke("validate", "--knowledge", str(loop(tmp_path, "knowledge")))
     assert result.exit_code == EXIT_PACK
     assert "knowledge" in result.output and "does not exist" in result.output
+
+
+# -- a pack's files: pipes, devices, huge files -------------------------------------------------------
+
+
+def test_a_named_pipe_among_the_rules_is_refused_without_waiting_for_a_writer(tmp_path):
+    pack = copy_rules(tmp_path)
+    os.mkfifo(pack / "pipe.yml")
+    result = run_bounded("validate", "--rules", str(pack), seconds=60)
+    assert result.returncode == EXIT_PACK, result.stderr
+    assert "pipe.yml: is a named pipe, not a file" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["questions.yml", "more.yml"])
+def test_a_folder_or_a_pipe_among_the_knowledge_is_named(tmp_path, name):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    (knowledge / name).unlink(missing_ok=True)
+    (knowledge / name).mkdir()
+    result = invoke("validate", "--knowledge", str(knowledge))
+    assert result.exit_code == EXIT_PACK
+    assert f"{name}: is a directory, not a file" in result.output
+    if name == "questions.yml":  # it was "the questionnaire file is missing"
+        (knowledge / name).rmdir()
+        os.mkfifo(knowledge / name)
+        result = run_bounded("validate", "--knowledge", str(knowledge), seconds=60)
+        assert result.returncode == EXIT_PACK
+        assert f"{name}: is a named pipe, not a file" in result.stderr
+
+
+def test_dev_zero_among_the_knowledge_is_refused_in_bounded_memory(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    (knowledge / "zero.yml").symlink_to("/dev/zero")
+    started = time.monotonic()
+    # it grew to 12 GB in 20 s before the fix; 1 GB of address space is several times what it needs
+    result = run_bounded("modes", "--knowledge", str(knowledge), seconds=60)
+    assert result.returncode == EXIT_PACK, result.stderr
+    assert "zero.yml: is a character device, not a file" in result.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_a_pack_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    import advisor.yamlfile
+
+    pack = copy_rules(tmp_path)
+    big = pack / "big.yml"
+    big.write_text("rules: []\n" + "# a comment line of a file far larger than a pack\n" * 2000)
+    monkeypatch.setattr(advisor.yamlfile, "MAX_PACK_FILE_BYTES", 50_000)
+    result = invoke("validate", "--rules", str(pack))
+    assert result.exit_code == EXIT_PACK
+    assert f"big.yml: the file is {big.stat().st_size:,} bytes, over the limit of 50,000" in result.output
+    assert getattr(limits, "MAX_PACK_FILE_BYTES", 0) >= 32 << 20  # a pack of 20,000 rules in one file is about 13 MB
+
+
+def test_a_pack_file_of_too_many_values_is_refused_before_they_are_built(tmp_path, monkeypatch):
+    """12 million one-character items (48 MB) took 4.7 GB and 44 s before the fix, then a message
+    about aliases the file did not have: the values are now counted as the YAML is parsed. (The
+    limit is lowered here so the test stays small; the counting is the same.)"""
+    import advisor.yamlfile
+
+    pack = copy_rules(tmp_path)
+    monkeypatch.setattr(advisor.yamlfile, "MAX_PACK_VALUES", 100_000)
+    (pack / "many.yml").write_text("rules: []\nstuff: [" + "1," * 100_000 + "1]\n", encoding="ascii")
+    built = []
+    real_load = advisor.yamlfile.yaml.load
+    monkeypatch.setattr(
+        advisor.yamlfile.yaml, "load", lambda text, Loader: built.append(len(text)) or real_load(text, Loader)
+    )
+    result = invoke("validate", "--rules", str(pack))
+    assert result.exit_code == EXIT_PACK
+    assert "many.yml: the file holds more than 100,000 values" in result.output
+    assert "aliases" not in result.output
+    assert built and max(built) < (pack / "many.yml").stat().st_size, "many.yml was never built"
+
+
+def test_a_pack_file_of_many_commas_but_few_values_still_loads(tmp_path, monkeypatch):
+    # the characters that can begin a value only decide whether the values are counted
+    import advisor.yamlfile
+
+    pack = copy_rules(tmp_path)
+    monkeypatch.setattr(advisor.yamlfile, "MAX_PACK_VALUES", 100_000)
+    (pack / "notes.yml").write_text("rules: []\n# " + ",-:" * 100_000 + "\n", encoding="ascii")
+    result = invoke("validate", "--rules", str(pack))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_pack_file_that_is_not_utf8_names_the_line(tmp_path):
+    pack = copy_rules(tmp_path)
+    (pack / "latin.yml").write_bytes(b"rules: []\n# caf\xe9\n")
+    result = invoke("validate", "--rules", str(pack))
+    assert result.exit_code == EXIT_PACK
+    assert "latin.yml: not UTF-8 text (byte 0xe9 on line 2); save the file as UTF-8" in result.output
