@@ -24,10 +24,11 @@ MAX_DEPTH = 32
 MAX_INT_DIGITS = 100
 #: Characters of one attribute's value in a batch cell (the longest list of choices is far shorter).
 MAX_CELL_CHARS = 1000
-#: Values in a YAML profile, every alias (*name) counted as the copy it stands for: 1 MiB of YAML
-#: without aliases holds far fewer, so only a "billion laughs" document of aliases of aliases
-#: reaches it (600 bytes can stand for 387 million values).
-MAX_PROFILE_VALUES = 1 << 20
+#: Values in a YAML profile (a profile holds a few dozen), counted as it is parsed and again with
+#: every alias (*name) counted as the copy it stands for (600 bytes of aliases of aliases can stand
+#: for 387 million values). NOTE: PyYAML's Python parser takes about 20 us a value: 1 MiB of
+#: one-character items took 15-25 s before the count stopped it here.
+MAX_PROFILE_VALUES = 10_000
 #: The same for one file of a rule pack or knowledge base (20,000 rules are about 10^6 values).
 MAX_PACK_VALUES = 10_000_000
 #: One file of a rule pack or knowledge base, in bytes (a pack of 20,000 rules in one file is about
@@ -159,8 +160,9 @@ def read_bounded(stream: IO[bytes], limit: int, name: str, what: str) -> bytes:
 
 
 def check_yaml(text: str) -> None:
-    """Raises LimitExceeded when a YAML document nests deeper than MAX_DEPTH or holds an integer of
-    more than MAX_INT_DIGITS digits; yaml.YAMLError when it is malformed.
+    """Raises LimitExceeded when a YAML document nests deeper than MAX_DEPTH, holds more than
+    MAX_PROFILE_VALUES values or an integer of more than MAX_INT_DIGITS digits; yaml.YAMLError
+    when it is malformed.
 
     NOTE: PyYAML's parser is iterative but its composer is recursive: the events are checked
     first, so a deep document is refused before the composer can overflow the stack.
@@ -168,7 +170,14 @@ def check_yaml(text: str) -> None:
     import yaml
 
     depth = 0
+    values = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.NodeEvent):
+            values += 1
+            if values > MAX_PROFILE_VALUES:
+                raise LimitExceeded(
+                    f"the document holds more than {MAX_PROFILE_VALUES:,} values; a profile holds a few dozen"
+                )
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
