@@ -966,7 +966,22 @@ def _write_error(error: OSError, output: str) -> Exception:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM, or SIGHUP (the terminal closed, a dropped ssh session): the run ends as it would on
+    an error, with the shell's exit code for the signal."""
     raise SystemExit(128 + signum)  # unwinds through the writers' abort(): no half-written file stays
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """_on_sigterm for SIGTERM and SIGHUP (unless ignored, as `nohup` asks); the handlers it replaced."""
+    replaced: dict[int, Any] = {}
+    try:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signum == signal.SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
+                continue
+            replaced[signum] = signal.signal(signum, _on_sigterm)
+    except ValueError:  # not the main thread (e.g. called from a test runner's worker)
+        pass
+    return replaced
 
 
 @click.command("batch")
@@ -1149,11 +1164,7 @@ def command(
         if summary_target is not None:
             summary_target.abort()
         raise
-    previous = None
-    try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread (e.g. called from a test runner's worker)
-        previous = None
+    previous = _stop_on_signals()
     try:
         advisor = _advisor(rules_dir, knowledge_dir)
         report = run_batch(advisor, options)
@@ -1195,8 +1206,8 @@ def command(
             summary_target.abort()
         if report_target is not None:
             report_target.abort()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if show_summary and summary:
         click.echo(summary, nl=False, err=output == "-")
     from .catalogue import words

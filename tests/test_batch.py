@@ -440,12 +440,13 @@ def _wait_for_partial(directory: Path, process: subprocess.Popen[bytes]) -> Path
     raise AssertionError("no partial output appeared")
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGHUP], ids=["SIGKILL", "SIGTERM", "SIGHUP"])
 def test_a_run_killed_part_way_leaves_no_output_under_the_final_name(tmp_path, how):
+    # SIGHUP: the terminal closed (a dropped ssh session); it left the temporary files behind
     source = _big_input(tmp_path, 60_000)
     target = tmp_path / "out.csv"
     before = "the previous run's advice\n"
-    if how == signal.SIGTERM:
+    if how != signal.SIGKILL:
         target.write_text(before, encoding="utf-8")
     with _start(source, target) as process:
         try:
@@ -463,7 +464,8 @@ def test_a_run_killed_part_way_leaves_no_output_under_the_final_name(tmp_path, h
     else:
         assert target.read_text(encoding="utf-8") == before, "the old output stays until a run succeeds"
         assert not partial.exists(), "a terminated run removes its temporary file"
-        assert process.returncode != 0
+        assert not list(tmp_path.glob(".out*.part")), "and every other temporary file"
+        assert process.returncode == 128 + how
         assert b"Traceback" not in stderr
 
 
