@@ -46,6 +46,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Rows Excel can show in one sheet, header included.
 XLSX_MAX_ROWS = 1_048_576
 _CHUNK = 1 << 16  # characters read at a time from a JSON file
+#: One element of a JSON array input, up to this many characters.
+JSON_ELEMENT_CHARS = 4 << 20
 #: Unknown column names a message lists before "and N more".
 UNKNOWN_SHOWN = 10
 #: Columns that are not attributes carried through to the output (备注, region); more stop the run.
@@ -553,7 +555,10 @@ def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow
         if eof:
             return False
         try:
-            chunk = source.stream.read(_CHUNK)
+            # NOTE: at least as much as is held already: an element read again after each chunk
+            # (a long or hostile one) is then read again a few times, not once per 64 KB.
+            held = len(buffer) - position
+            chunk = source.stream.read(max(_CHUNK, min(held, JSON_ELEMENT_CHARS - held)))
         except UnicodeDecodeError as error:
             raise source.decode_error(error, line + buffer.count("\n", position)) from None
         if not chunk:
@@ -603,7 +608,7 @@ def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow
                 except LimitExceeded as error:
                     # NOTE: step over this element only: the proposals after it are still scored.
                     skipped = _skip_json_value(buffer, position)
-                    if skipped is None and len(buffer) - position < (4 << 20) and fill():
+                    if skipped is None and len(buffer) - position < JSON_ELEMENT_CHARS and fill():
                         continue
                     if skipped is None:
                         raise InputError(
@@ -615,8 +620,13 @@ def _json_rows(path: str, columns: Columns, encoding: str) -> Iterator[SourceRow
                 except json.JSONDecodeError as error:
                     # NOTE: the element may run past the buffer: read more, but give up on an element
                     # over 4 MB, which is a malformed file rather than a proposal.
-                    if len(buffer) - position < (4 << 20) and fill():
+                    if len(buffer) - position < JSON_ELEMENT_CHARS and fill():
                         continue
+                    if not eof:
+                        raise InputError(
+                            f"{source.name}: proposal {number + 1} (line {line}) is longer than the limit of "
+                            f"{JSON_ELEMENT_CHARS:,} characters; a proposal is a few hundred. Nothing was written"
+                        ) from None
                     if eof and not buffer[error.pos :].strip():
                         raise InputError(
                             f"{source.name}: the file ends inside proposal {number + 1} (is it cut short?); "

@@ -263,6 +263,28 @@ def test_dev_zero_as_a_batch_input_is_refused(tmp_path, fmt):
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_a_json_element_over_the_limit_is_named_as_such_not_malformed(tmp_path):
+    # it said "malformed JSON at line 1 (proposal 2): Unterminated string starting at"
+    source = tmp_path / "in.json"
+    source.write_text('[{"id": "a"}, {"id": "b", "title": "' + "x" * (5 << 20) + '"}, {"id": "c"}]')
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT
+    assert "proposal 2 (line 1) is longer than the limit of 4,194,304 characters" in result.output
+    assert "malformed" not in result.output and not (tmp_path / "out.csv").exists()
+
+
+def test_a_deep_json_element_is_stepped_over_in_linear_time(tmp_path):
+    # 24 s before: the element was parsed and scanned again after each 64 KB read
+    source = tmp_path / "in.json"
+    deep = "[" * (2 << 20) + "]" * (2 << 20)
+    source.write_text(f'[{{"id": "a", "enterprise_size": "large"}}, {deep}, {{"id": "c", "enterprise_size": "small"}}]')
+    started = time.monotonic()
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_REJECTS, result.output
+    assert [row["id"] for row in read_csv(tmp_path / "out.csv")] == ["a", "c"]
+    assert time.monotonic() - started < 12
+
+
 def _workbook(tmp_path: Path, rows: list[list[object]]) -> Path:
     from openpyxl import Workbook
 
