@@ -299,6 +299,11 @@ class _TextSource:
         NOTE: the text layer decodes ahead of the reader, so `line` (where the reader is) may be
         before the bad bytes; a file is scanned again, line by line, to name the right one.
         """
+        if _starts_utf16(self.path, error.object if line <= 1 else b""):
+            return InputError(
+                f"{self.name}: the file is UTF-16 text (it begins with a UTF-16 byte order mark), not "
+                f"{self.requested}; pass --encoding utf-16, or save it as UTF-8"
+            )
         where = f"line {line} or after"
         byte = error.object[error.start : error.start + 1].hex() if error.object else "?"
         if self.path != "-":
@@ -315,6 +320,21 @@ class _TextSource:
             self.stream.close()
         else:
             self.stream.detach()
+
+
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _starts_utf16(path: str, first: bytes) -> bool:
+    """Whether a file (or stdin's first bytes, `first`) begins with a UTF-16 byte order mark, as
+    Excel's "Unicode text" and some editors write; the advice to try gb18030 would then be wrong."""
+    if path == "-":
+        return bytes(first[:2]) in _UTF16_MARKS
+    try:
+        with open(path, "rb") as file:
+            return file.read(2) in _UTF16_MARKS
+    except OSError:
+        return False
 
 
 def _first_undecodable(path: str, encoding: str) -> tuple[int, str] | None:

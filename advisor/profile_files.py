@@ -6,6 +6,7 @@ an integer): a device, a huge or a hostile file gets a message naming the limit,
 
 from __future__ import annotations
 
+import codecs
 import json
 import stat
 import sys
@@ -127,7 +128,16 @@ def read_profile(path: str) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InputError(
+                f"{name}: the file is UTF-16 text (it begins with a UTF-16 byte order mark), not UTF-8; save it as UTF-8"
+            ) from None
         raise InputError(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    if "\x00" in text:  # NOTE: valid UTF-8, but never in JSON or YAML: UTF-16 without its mark, or binary
+        raise InputError(
+            f"{name}: not UTF-8 text (a NUL byte at byte {raw.index(0):,}: UTF-16 text, or not text at all); "
+            f"save it as UTF-8"
+        )
     suffix = Path(path).suffix.lower() if path != "-" else ""
     fmt = "json" if suffix == ".json" else "yaml" if suffix in (".yml", ".yaml") else None
     return parse_profile_text(text, name, fmt)

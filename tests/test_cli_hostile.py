@@ -209,3 +209,38 @@ def test_a_yaml_profile_of_many_values_is_refused_quickly(tmp_path):
     assert result.exit_code == EXIT_INPUT
     assert f"the document holds more than {MAX_PROFILE_VALUES:,} values" in result.output
     assert time.monotonic() - started < 5
+
+
+# -- UTF-16 --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        ("utf-16", "the file is UTF-16 text (it begins with a UTF-16 byte order mark), not UTF-8; save it as UTF-8"),
+        ("utf-16-le", "not UTF-8 text (a NUL byte at byte 1: UTF-16 text, or not text at all); save it as UTF-8"),
+    ],
+    ids=["with-its-mark", "without"],
+)
+@pytest.mark.parametrize("suffix", [".json", ".yml"])
+def test_a_utf16_profile_is_named_as_such(tmp_path, encoding, expected, suffix):
+    # it was "invalid start byte at byte 0", or "malformed YAML: unacceptable character #x0000"
+    path = tmp_path / f"p{suffix}"
+    path.write_bytes('{"enterprise_size": "large"}'.encode(encoding))
+    result = invoke("advise", str(path))
+    assert result.exit_code == EXIT_INPUT
+    assert f"p{suffix}: {expected}" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_utf16_batch_input_is_named_with_the_encoding_that_reads_it(tmp_path, fmt):
+    # the hint was to try gb18030
+    source = tmp_path / f"in.{fmt}"
+    text = "id,enterprise_size\na,large\n" if fmt == "csv" else '{"id": "a", "enterprise_size": "large"}\n'
+    source.write_bytes(text.encode("utf-16"))
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_INPUT
+    assert "the file is UTF-16 text (it begins with a UTF-16 byte order mark), not utf-8" in result.output
+    assert "pass --encoding utf-16" in result.output and "gb18030" not in result.output
+    result = invoke("batch", str(source), "--encoding", "utf-16", "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0, result.output
