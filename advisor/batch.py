@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import EXIT_INTERRUPTED, EXIT_REJECTED, lang_option, with_pack
+from .options import EXIT_INTERRUPTED, EXIT_REJECTED, lang_option, stdout_open, with_pack
 from .row_scoring import CHUNK, ROW_FIELD, Item, Outcome, Outcomes, RowValidator, scored_chunks
 from .row_scoring import Rejected as Rejected  # NOTE: re-exported: `advisor.batch` named them before
 from .row_scoring import Scored as Scored
@@ -1134,6 +1134,8 @@ def command(
 
     check_distinct(input_path, output, errors, summary_file, report_file)
     _check_outputs(output, errors)
+    if output == "-":
+        stdout_open("give -o FILE, or ")
     options = BatchOptions(
         input=input_path,
         input_format=in_format,

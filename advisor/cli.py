@@ -9,6 +9,7 @@ NOTE: heavy imports (pydantic, durable-rules) happen inside the commands so `adv
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import json
@@ -35,6 +36,7 @@ from .options import (
     lang_option,
     load_pack,
     questions_option,
+    stdout_open,
     with_pack,
 )
 
@@ -140,11 +142,21 @@ class AdvisorGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`); nothing more to say
             ctx.exit(0)
+        except OSError as error:
+            if error.errno not in _FULL:
+                raise
+            # NOTE: the files a command writes name themselves; this is standard output (/dev/full)
+            click.echo(f"error: cannot write the output: {error.strerror}", err=True)
+            ctx.exit(EXIT_INPUT)
         except Exception as error:  # a bug; the message says how to get the details
             if os.environ.get("ADVISOR_DEBUG"):
                 traceback.print_exc()
             click.echo(f"internal error: {type(error).__name__}: {error} (set ADVISOR_DEBUG=1 for details)", err=True)
             ctx.exit(EXIT_INTERNAL)
+
+
+#: The errors of writing to a device or file system that is full (or a file that may grow no more).
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def _advisor(rules_dir: str | None, knowledge_dir: str | None) -> Any:
@@ -228,6 +240,8 @@ def advise(
 
     check_distinct(profile_file, output)  # NOTE: the advice written over its profile would lose it
     sink = _output_file(output)  # NOTE: checked before any work, so a bad path costs nothing
+    if sink is None:
+        stdout_open("give -o FILE, or ")
     data = read_profile(profile_file)
     profile = validate_profile(data, source=profile_file if profile_file != "-" else "<stdin>")
     pack = load_pack(rules_dir, knowledge_dir)
@@ -413,4 +427,8 @@ def schema(which: str) -> None:
 
 
 def main() -> None:
+    # NOTE: a closed standard input (`<&-`) reads as an empty one ("the file is empty"), not as
+    # None, which every reader of stdin would have to test for.
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - open for the process's life
     cli(prog_name="advisor")

@@ -31,6 +31,7 @@ __all__ = [
     "format_option",
     "questions_option",
     "load_pack",
+    "stdout_open",
 ]
 
 #: Exit codes of every command (README and `advisor --help` list them).
@@ -134,6 +135,17 @@ def questions_option(default: int = 5) -> Callable[[F], F]:
         show_default=True,
         help="How many next questions to list.",
     )
+
+
+def stdout_open(hint: str = "") -> None:
+    """InputError when standard output is closed (`>&-`): what the command would write there would
+    be lost without a word (click writes nothing, and exit 0). `hint` begins the way out."""
+    import sys
+
+    if sys.stdout is None:
+        from .errors import InputError
+
+        raise InputError(f"standard output is closed; {hint}send it somewhere (> advice.txt, or > /dev/null)")
 
 
 def load_pack(rules_dir: str | None, knowledge_dir: str | None) -> Pack:

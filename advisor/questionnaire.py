@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from .catalogue import words
-from .options import EXIT_INPUT, EXIT_INTERRUPTED, lang_option, load_pack, with_pack
+from .options import EXIT_INPUT, EXIT_INTERRUPTED, lang_option, load_pack, stdout_open, with_pack
 
 __all__ = ["command", "EXIT_INTERRUPTED", "profile_text"]
 PROFILE_SUFFIXES = (".json", ".yaml", ".yml")
@@ -158,6 +158,7 @@ def command(
     clear. Every question can be answered "don't know" (Enter). Answers may also be piped on stdin,
     one per line.
     """
+    stdout_open()  # NOTE: the questions are asked there
     terminal = _Terminal(lang)
     _check_target(save_file, PROFILE_SUFFIXES, "--save")
     _check_target(report_file, None, "--report")

@@ -244,3 +244,67 @@ def test_a_utf16_batch_input_is_named_with_the_encoding_that_reads_it(tmp_path, 
     assert "pass --encoding utf-16" in result.output and "gb18030" not in result.output
     result = invoke("batch", str(source), "--encoding", "utf-16", "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 0, result.output
+
+
+# -- closed and full standard streams --------------------------------------------------------------
+
+
+def _run_with(args: list[str], close: int | None = None, stdout: object = subprocess.PIPE, cwd: Path = ROOT):
+    """`advisor ARGS` with a standard stream closed (0 or 1) or stdout sent to a file."""
+
+    def prepare() -> None:
+        if close is not None:
+            os.close(close)
+
+    return subprocess.run(
+        [sys.executable, "-m", "advisor", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        preexec_fn=prepare,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["advise", "-"], "<stdin>: the file is empty"),
+        (["batch", "-", "-o", "out.csv"], "<stdin>: the file is empty"),
+    ],
+    ids=["advise", "batch"],
+)
+def test_a_closed_stdin_reads_as_empty(tmp_path, args, expected):
+    # exit 70: AttributeError: 'NoneType' object has no attribute 'buffer'
+    result = _run_with(args, close=0, cwd=tmp_path)
+    assert result.returncode == EXIT_INPUT, result.stderr
+    assert expected in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["advise", "batch", "ask"])
+def test_a_closed_stdout_is_said_not_written_to_nothing(tmp_path, command):
+    # advise exited 0 with the advice written nowhere; batch -o - and ask exited 70
+    profile = tmp_path / "p.json"
+    profile.write_text('{"enterprise_size": "large"}')
+    source = tmp_path / "in.csv"
+    source.write_text("id,enterprise_size\na,large\n")
+    args = {"advise": ["advise", str(profile)], "batch": ["batch", str(source), "-o", "-"], "ask": ["ask"]}[command]
+    result = _run_with(args, close=1)
+    assert result.returncode == EXIT_INPUT, result.stderr
+    assert "error: standard output is closed" in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["advise", "ask", "modes"])
+def test_a_full_stdout_is_named_as_such(tmp_path, command):
+    # exit 70: OSError: [Errno 28] No space left on device
+    assert Path("/dev/full").exists()
+    profile = tmp_path / "p.json"
+    profile.write_text('{"enterprise_size": "large"}')
+    args = {"advise": ["advise", str(profile)], "ask": ["ask"], "modes": ["modes"]}[command]
+    with open("/dev/full", "w") as full:
+        result = _run_with(args, stdout=full)
+    assert result.returncode == EXIT_INPUT, result.stderr
+    assert "error: cannot write the output: No space left on device" in result.stderr
+    assert "internal error" not in result.stderr
