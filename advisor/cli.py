@@ -3,7 +3,7 @@
 Exit codes (declared in options.py): 0 success; 1 the rule pack has problems (`validate`, or a
 broken --rules/--knowledge); 2 usage error (unknown option, unknown mode or rule id); 3 bad input
 (missing, empty or malformed file, invalid profile); 4 `batch` rejected rows; 70 internal error
-(a bug: please report it); 130 `ask` interrupted by Ctrl-C.
+(a bug: please report it); 130 interrupted by Ctrl-C.
 NOTE: heavy imports (pydantic, durable-rules) happen inside the commands so `advisor --help` is fast.
 """
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 from .options import (
     EXIT_INPUT,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_PACK,
     EXIT_USAGE,
     command_lang,
@@ -137,8 +138,12 @@ class AdvisorGroup(click.Group):
             lang = ctx.meta.get("advisor.lang") or lang_in_words(words_given) or default_lang()
             click.echo(usage_error_text(error, lang), err=True)
             ctx.exit(error.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt:
+            # NOTE: click's own "Aborted!" exits 1, which says the rule pack has problems
+            click.echo("interrupted (Ctrl-C)", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`); nothing more to say
             ctx.exit(0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -308,3 +309,30 @@ def test_a_full_stdout_is_named_as_such(tmp_path, command):
     assert result.returncode == EXIT_INPUT, result.stderr
     assert "error: cannot write the output: No space left on device" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_ctrl_c_while_a_profile_is_awaited_exits_130_not_1():
+    # click's "Aborted!" exited 1, the code that says the rule pack has problems
+    process = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "advise", "-"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    try:
+        # waiting on stdin once it has loaded libyaml's binding (the profile reader imports it)
+        deadline = time.monotonic() + 60
+        maps, status = Path(f"/proc/{process.pid}/maps"), Path(f"/proc/{process.pid}/stat")
+        while not ("_yaml" in maps.read_text() and status.read_text().split(") ")[1].startswith("S")):
+            assert time.monotonic() < deadline and process.poll() is None, "advise never waited for stdin"
+            time.sleep(0.05)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, err
+    assert b"interrupted (Ctrl-C)" in err and b"Traceback" not in err
