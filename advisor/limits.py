@@ -99,6 +99,8 @@ def check_expansion(value: Any, limit: int) -> None:
 
     NOTE: each distinct list or mapping is sized once (by id), so this takes time in what the
     document holds, not in what its aliases stand for."""
+    if not isinstance(value, (dict, list)):
+        return  # an empty document (None) or one scalar: nothing to expand (it was a TypeError)
     sizes: dict[int, int] = {}
     open_ids: set[int] = set()
     stack: list[tuple[Any, bool]] = [(value, False)]

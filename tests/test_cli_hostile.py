@@ -190,6 +190,20 @@ def test_a_pack_file_of_many_commas_but_few_values_still_loads(tmp_path, monkeyp
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize("text", ["", "42\n", "just words\n"], ids=["empty", "number", "text"])
+@pytest.mark.parametrize("where", ["rules", "knowledge"])
+def test_a_pack_file_of_nothing_or_one_scalar_is_not_an_internal_error(tmp_path, text, where):
+    # exit 70 (TypeError: 'NoneType' object is not iterable) before
+    folder = tmp_path / where
+    shutil.copytree(ROOT / where, folder)
+    (folder / "odd.yml").write_text(text)
+    result = invoke("validate", f"--{where}", str(folder))
+    if text:
+        assert result.exit_code == EXIT_PACK and "odd.yml" in result.output
+    else:  # an empty file is an empty pack file: no rules, no records
+        assert result.exit_code == 0, result.output
+
+
 def test_a_pack_file_that_is_not_utf8_names_the_line(tmp_path):
     pack = copy_rules(tmp_path)
     (pack / "latin.yml").write_bytes(b"rules: []\n# caf\xe9\n")
