@@ -350,3 +350,32 @@ def test_ctrl_c_while_a_profile_is_awaited_exits_130_not_1():
             process.communicate()
     assert process.returncode == 130, err
     assert b"interrupted (Ctrl-C)" in err and b"Traceback" not in err
+
+
+# -- evaluate's case files -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["pipe", "device"])
+def test_evaluate_refuses_a_case_file_that_is_not_a_file(tmp_path, kind):
+    # a named pipe hung; /dev/zero grew to 24 GB before it was killed
+    path = tmp_path / "cases.yml"
+    if kind == "pipe":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    result = run_bounded("evaluate", str(path), seconds=60)
+    assert result.returncode == EXIT_INPUT, result.stderr
+    assert f"cases.yml: is a {'named pipe' if kind == 'pipe' else 'character device'}, not a file" in result.stderr
+
+
+def test_evaluate_refuses_a_billion_laughs_case_file(tmp_path):
+    # 665 MB and 4 s for nine levels; ten would be nine times more
+    path = tmp_path / "cases.yml"
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 10)]
+    path.write_text("\n".join([*lines, "id: x", "profile: {funding_sources: *a9}", ""]))
+    started = time.monotonic()
+    result = invoke("evaluate", str(path))
+    assert result.exit_code == EXIT_INPUT
+    assert "values once its aliases (*name) are expanded" in result.output
+    assert time.monotonic() - started < 5
