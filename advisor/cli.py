@@ -147,13 +147,11 @@ class AdvisorGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`); nothing more to say
             ctx.exit(0)
-        except OSError as error:
-            if error.errno not in _FULL:
-                raise
-            # NOTE: the files a command writes name themselves; this is standard output (/dev/full)
-            click.echo(f"error: cannot write the output: {error.strerror}", err=True)
-            ctx.exit(EXIT_INPUT)
         except Exception as error:  # a bug; the message says how to get the details
+            if isinstance(error, OSError) and error.errno in _FULL:
+                # NOTE: the files a command writes name themselves; this is standard output (/dev/full)
+                click.echo(f"error: cannot write the output: {error.strerror}", err=True)
+                ctx.exit(EXIT_INPUT)
             if os.environ.get("ADVISOR_DEBUG"):
                 traceback.print_exc()
             click.echo(f"internal error: {type(error).__name__}: {error} (set ADVISOR_DEBUG=1 for details)", err=True)

@@ -379,3 +379,15 @@ def test_evaluate_refuses_a_billion_laughs_case_file(tmp_path):
     assert result.exit_code == EXIT_INPUT
     assert "values once its aliases (*name) are expanded" in result.output
     assert time.monotonic() - started < 5
+
+
+def test_an_unexpected_os_error_is_still_an_internal_error_not_a_traceback(monkeypatch):
+    import advisor.cli
+
+    def broken(knowledge_dir):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(advisor.cli, "_knowledge", broken)
+    result = CliRunner().invoke(cli, ["modes"], catch_exceptions=False)
+    assert result.exit_code == 70
+    assert "internal error: FileNotFoundError" in result.output
