@@ -234,7 +234,24 @@ def command(lang: str, output: str | None, force: bool) -> None:
         raise click.BadParameter(f"{output!r}: the template is a .xlsx or a .csv file", param_hint="-o/--output")
     if path is not None and path.exists() and not force:
         raise click.BadParameter(f"{output} exists; add --force to replace it", param_hint="-o/--output")
-    text = write_template(path, lang, fmt)
+    from .batch_io import AtomicFile
+    from .errors import InputError
+
+    # NOTE: written whole by a rename, as every output is: a folder that does not exist or cannot
+    # be written in is named (exit 70 before), and an interrupted run leaves no half a workbook.
+    sink = AtomicFile(str(path)) if path is not None else None
+    try:
+        text = write_template(sink.temp if sink is not None else None, lang, fmt)
+        if sink is not None:
+            sink.commit()
+    except OSError as error:
+        if sink is not None:
+            sink.abort()
+        raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
     if text is not None:
         click.echo(text, nl=False)
     else:

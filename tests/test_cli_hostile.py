@@ -391,3 +391,18 @@ def test_an_unexpected_os_error_is_still_an_internal_error_not_a_traceback(monke
     result = CliRunner().invoke(cli, ["modes"], catch_exceptions=False)
     assert result.exit_code == 70
     assert "internal error: FileNotFoundError" in result.output
+
+
+# -- template ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["t.xlsx", "t.csv"])
+def test_template_into_a_folder_that_does_not_exist_is_named(tmp_path, name):
+    # exit 70: FileNotFoundError from openpyxl's save or write_text
+    target = tmp_path / "nowhere" / name
+    result = invoke("template", "-o", str(target))
+    assert result.exit_code == EXIT_INPUT
+    assert f"the folder '{target.parent}' does not exist" in result.output
+    result = invoke("template", "-o", str(tmp_path / name))
+    assert result.exit_code == 0 and (tmp_path / name).stat().st_size > 0
+    assert not list(tmp_path.glob(".*.part"))
