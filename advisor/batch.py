@@ -942,7 +942,14 @@ def _check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> s
     # NOTE: rot13, base64, zlib... are codecs too, but not text encodings a file can be read with.
     if not getattr(codec, "_is_text_encoding", True):
         raise click.BadParameter(f"{value!r} is a transform, not a text encoding; e.g. utf-8, utf-8-sig, gb18030")
+    # NOTE: text encodings in name only: undefined fails on every text, idna and punycode encode
+    # domain names (exit 70 before: a UnicodeError that is not a decoding or encoding error).
+    if codec.name in _NOT_FILE_ENCODINGS:
+        raise click.BadParameter(f"{value!r} is not an encoding of text files; e.g. utf-8, utf-8-sig, gb18030")
     return value
+
+
+_NOT_FILE_ENCODINGS = frozenset({"undefined", "idna", "punycode"})
 
 
 def _advisor(rules_dir: str | None, knowledge_dir: str | None) -> Advisor:

@@ -239,6 +239,17 @@ def test_a_transform_codec_is_a_usage_error(tmp_path):
     assert "--encoding" in result.output and "rot13" in result.output
 
 
+@pytest.mark.parametrize("option", ["--encoding", "--output-encoding"])
+@pytest.mark.parametrize("codec", ["undefined", "idna", "punycode"])
+def test_an_encoding_of_no_text_file_is_a_usage_error(tmp_path, option, codec):
+    # exit 70 before: UnicodeError, which is neither a decoding nor an encoding error
+    source = tmp_path / "in.csv"
+    source.write_text("id,enterprise_size\na,large\n")
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"), option, codec)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert f"'{codec}' is not an encoding of text files" in result.output
+
+
 def test_a_character_the_output_encoding_lacks_rejects_that_row_only(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("id,title,enterprise_size\na,plain,large\nb,smile 😀,large\nc,中文,small\n", encoding="utf-8")
