@@ -792,9 +792,10 @@ def _xlsx_rows(path: str, columns: Columns, sheet: str | None) -> Iterator[Sourc
         raise InputError(f"{name}: not a readable .xlsx workbook ({type(error).__name__}: {error})") from None
     try:
         yield from _sheet_rows(book, name, columns, sheet)
-    except unreadable as error:
+    except (*unreadable, TypeError) as error:
         # NOTE: a read-only workbook parses its sheet as it goes: a cut-short or malformed sheet
         # is found here, after the rows before the fault were read (nothing is written yet).
+        # openpyxl reads a sheet's settings it does not know (<pageMargins>) into TypeError.
         raise InputError(
             f"{name}: the sheet cannot be read past this point ({type(error).__name__}: {error}); "
             f"the workbook is damaged or cut short. Nothing was written"

@@ -578,8 +578,9 @@ def test_a_chart_sheet_is_named_as_such(tmp_path):
         ("xl/workbook.xml", lambda data: data.replace(b"<workbookView ", b"<workbookView nonsense='1' ", 1)),
         ("docProps/core.xml", lambda data: re.sub(rb"(<dcterms:created[^>]*>)[^<]*", rb"\g<1>2026-11-29:34Z", data)),
         ("xl/styles.xml", lambda data: data.replace(b"<cellXfs", b"<cellXfs nonsense='1'", 1)),
+        ("xl/worksheets/sheet1.xml", lambda data: data.replace(b"<pageMargins ", b"<pageMargins nonsense='1' ", 1)),
     ],
-    ids=["workbook", "properties", "styles"],
+    ids=["workbook", "properties", "styles", "sheet-settings"],
 )
 def test_damaged_workbook_metadata_is_refused_not_an_internal_error(tmp_path, part, change):
     # found by mutating the parts of a workbook: openpyxl raises TypeError for these
@@ -589,7 +590,8 @@ def test_damaged_workbook_metadata_is_refused_not_an_internal_error(tmp_path, pa
     _rewrite_part(path, part, change)
     result = invoke("batch", str(path), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == EXIT_INPUT, result.output
-    assert "not a readable .xlsx workbook" in result.output
+    assert "not a readable .xlsx workbook" in result.output or "the workbook is damaged" in result.output
+    assert "TypeError" in result.output and not (tmp_path / "out.csv").exists()
 
 
 # -- row 8: outputs that are not regular files ---------------------------------------------------
