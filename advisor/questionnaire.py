@@ -20,6 +20,8 @@ from typing import Any
 import click
 
 from .catalogue import words
+from .errors import InputError
+from .limits import MAX_LINE_CHARS
 from .options import EXIT_INPUT, EXIT_INTERRUPTED, lang_option, load_pack, stdout_open, with_pack
 
 __all__ = ["command", "EXIT_INTERRUPTED", "profile_text"]
@@ -69,7 +71,14 @@ class _Terminal:
         if self.interactive:
             return input(prompt)
         click.echo(prompt, nl=False)
-        line = sys.stdin.readline()
+        # NOTE: bounded: a line without an end (`advisor ask < /dev/zero`) grew to 11 GB in 20 s
+        line = sys.stdin.readline(MAX_LINE_CHARS + 1)
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            click.echo()
+            raise InputError(
+                f"<stdin>: an answer is longer than the limit of {MAX_LINE_CHARS:,} characters; "
+                f"piped answers are one per line"
+            )
         if not line:
             click.echo()
             raise EOFError

@@ -406,3 +406,15 @@ def test_template_into_a_folder_that_does_not_exist_is_named(tmp_path, name):
     result = invoke("template", "-o", str(tmp_path / name))
     assert result.exit_code == 0 and (tmp_path / name).stat().st_size > 0
     assert not list(tmp_path.glob(".*.part"))
+
+
+# -- ask's piped answers -----------------------------------------------------------------------------
+
+
+def test_a_piped_answer_without_an_end_is_refused_in_bounded_memory(tmp_path):
+    # `advisor ask < /dev/zero` grew to 11 GB in 20 s: the line was read whole
+    saved = tmp_path / "answers.json"
+    result = invoke("ask", "--save", str(saved), input="large\n" + "x" * (2 << 20))
+    assert result.exit_code == EXIT_INPUT
+    assert "<stdin>: an answer is longer than the limit of 1,048,576 characters" in result.output
+    assert '"enterprise_size": "large"' in saved.read_text(), "the answers before it are kept"
