@@ -29,7 +29,7 @@ def read_text(path: Path) -> str:
     is over MAX_PACK_FILE_BYTES, or is not UTF-8."""
     try:
         # NOTE: O_NONBLOCK so that opening a named pipe returns at once; it is then refused.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise _problem(path, f"cannot read file: {error.strerror or error}") from None
     mode = os.fstat(descriptor).st_mode
