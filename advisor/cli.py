@@ -142,7 +142,9 @@ class AdvisorGroup(click.Group):
             raise
         except KeyboardInterrupt:
             # NOTE: click's own "Aborted!" exits 1, which says the rule pack has problems
-            click.echo("interrupted (Ctrl-C)", err=True)
+            from .catalogue import words
+
+            click.echo(str(words(command_lang(ctx), "problems")["interrupted_ctrl_c"]), err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`); nothing more to say
@@ -150,7 +152,10 @@ class AdvisorGroup(click.Group):
         except Exception as error:  # a bug; the message says how to get the details
             if isinstance(error, OSError) and error.errno in _FULL:
                 # NOTE: the files a command writes name themselves; this is standard output (/dev/full)
-                click.echo(f"error: cannot write the output: {error.strerror}", err=True)
+                from .catalogue import words
+
+                w = words(command_lang(ctx), "problems")
+                click.echo(f"{w['error']}{str(w['cannot_write_output']).format(reason=error.strerror)}", err=True)
                 ctx.exit(EXIT_INPUT)
             if os.environ.get("ADVISOR_DEBUG"):
                 traceback.print_exc()

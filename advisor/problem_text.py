@@ -74,7 +74,7 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
 
 
 #: Placeholders that hold a list the code joins with ", " (extensions, formats, a file's columns).
-_LISTS = frozenset({"suffixes", "formats", "columns"})
+_LISTS = frozenset({"suffixes", "formats", "columns", "tables"})
 
 #: The names the code gives the standard streams, and their keys in `problems`.
 _STREAMS = {"<stdin>": "stdin", "<stdout>": "stdout"}

@@ -323,12 +323,16 @@ def test_a_full_stdout_is_named_as_such(tmp_path, command):
     assert result.returncode == EXIT_INPUT, result.stderr
     assert "error: cannot write the output: No space left on device" in result.stderr
     assert "internal error" not in result.stderr
+    with open("/dev/full", "w") as full:
+        chinese = _run_with([*args, "--lang", "zh"], stdout=full)
+    assert chinese.returncode == EXIT_INPUT and "错误：无法写出输出：" in chinese.stderr, chinese.stderr
 
 
-def test_ctrl_c_while_a_profile_is_awaited_exits_130_not_1():
+@pytest.mark.parametrize(("lang", "said"), [("en", "interrupted (Ctrl-C)"), ("zh", "已中断（Ctrl-C）")])
+def test_ctrl_c_while_a_profile_is_awaited_exits_130_not_1(lang, said):
     # click's "Aborted!" exited 1, the code that says the rule pack has problems
     process = subprocess.Popen(
-        [sys.executable, "-m", "advisor", "advise", "-"],
+        [sys.executable, "-m", "advisor", "advise", "-", "--lang", lang],
         stdin=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -349,7 +353,7 @@ def test_ctrl_c_while_a_profile_is_awaited_exits_130_not_1():
             process.kill()
             process.communicate()
     assert process.returncode == 130, err
-    assert b"interrupted (Ctrl-C)" in err and b"Traceback" not in err
+    assert said in err.decode("utf-8") and b"Traceback" not in err
 
 
 # -- evaluate's case files -------------------------------------------------------------------------

@@ -1355,3 +1355,62 @@ def test_a_profile_file_over_a_limit_or_malformed_is_refused_in_chinese(text, ch
     assert english_sentences(zh.stderr) == []
     en = run("advise", "-", input=text)
     assert en.exit_code != 0 and english in en.stderr and "<stdin>" in en.stderr
+
+
+def _link_loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "args", "chinese", "english"),
+    [
+        ("loop.json", _link_loop, ["advise", "FILE"], "这是一个指回自身的符号链接", "leads back to itself"),
+        (
+            "dangling.json",
+            lambda path: path.symlink_to("/nonexistent-profile.json"),
+            ["advise", "FILE"],
+            "但它指向的文件不存在",
+            "which leads to no file",
+        ),
+        (
+            "u16.json",
+            lambda path: path.write_bytes('{"scope": "single_problem"}'.encode("utf-16")),
+            ["advise", "FILE"],
+            "文件是 UTF-16 文本（以 UTF-16 字节顺序标记开头），不是 UTF-8；请另存为 UTF-8",
+            "the file is UTF-16 text",
+        ),
+        (
+            "u16le.json",
+            lambda path: path.write_bytes('{"scope": "single_problem"}'.encode("utf-16-le")),
+            ["advise", "FILE"],
+            "字节位置 1 处有空字节 NUL",
+            "a NUL byte at byte 1",
+        ),
+        (
+            "u16.csv",
+            lambda path: path.write_bytes("id,scope\na,single_problem\n".encode("utf-16")),
+            ["batch", "FILE", "-o", "-"],
+            "请加上 --encoding utf-16，或另存为 UTF-8",
+            "pass --encoding utf-16",
+        ),
+        (
+            "many.yml",
+            lambda path: path.write_text("scope: [" + ", ".join(["a"] * 20_000) + "]\n", "utf-8"),
+            ["advise", "FILE"],
+            "文档包含的值超过 10,000 个",
+            "holds more than 10,000 values",
+        ),
+    ],
+    ids=["link-loop", "dangling-link", "utf16-bom", "utf16-no-bom", "batch-utf16", "yaml-values"],
+)
+def test_the_hostile_file_refusals_read_in_chinese(tmp_path, name, make, args, chinese, english):
+    """The refusals of files that are not what they claim (a link loop, UTF-16, too many values)
+    read in Chinese under zh and keep their English wording otherwise."""
+    path = tmp_path / name
+    make(path)
+    argv = [str(path) if arg == "FILE" else arg for arg in args]
+    zh = run(*argv, "--lang", "zh")
+    assert zh.exit_code == 3 and chinese in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(path), "/nonexistent-profile.json"])) == []
+    en = run(*argv, "--lang", "en")
+    assert en.exit_code == 3 and english in en.stderr
