@@ -103,6 +103,17 @@ class Session:
 # -- whole sessions -------------------------------------------------------------------------------
 
 
+def finish_without_saving(session: Session, profile: dict, lang: str) -> None:
+    """Answer the rest from `profile`, decline more detail, save nothing and end (exit 0)."""
+    kind = session.answer_from(profile, lang=lang)
+    if kind == "yes_no":
+        session.send("n")
+        kind = session.wait()
+    assert kind == "save"
+    session.send("")
+    assert session.end() == 0
+
+
 @pytest.mark.parametrize(
     "mode", ["technology_transfer", "university_enterprise", "government_mediated", "technology_equity"]
 )
@@ -248,13 +259,7 @@ def test_chinese_questions_and_answers(tmp_path):
     assert session.wait() == "question"
     assert "没有外部企业：高校或科研院所自己实施或自办企业" in session.transcript
     session.send("小型")
-    kind = session.answer_from(example("technology_service"), lang="zh")
-    if kind == "yes_no":
-        session.send("n")
-        kind = session.wait()
-    assert kind == "save"
-    session.send("")
-    assert session.end() == 0
+    finish_without_saving(session, example("technology_service"), "zh")
     out = session.transcript
     assert "= 小型企业" in out and "= 不知道" in out
     assert "技术服务领先（" in out and "可以给出建议了" in out
@@ -274,13 +279,7 @@ def test_chinese_lines_fit_the_terminal(tmp_path):
     assert session.wait() == "question"
     profile = example("government_mediated")
     session.send(typed("enterprise_size", profile["enterprise_size"], "zh"))
-    kind = session.answer_from(profile, lang="zh")
-    if kind == "yes_no":
-        session.send("n")
-        kind = session.wait()
-    assert kind == "save"
-    session.send("")
-    assert session.end() == 0
+    finish_without_saving(session, profile, "zh")
     lines = session.transcript.splitlines()
     assert "“巨型”不是可选项" in session.transcript and "可以给出建议了" in session.transcript
     too_wide = [line for line in lines if width(line) >= columns]

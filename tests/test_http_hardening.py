@@ -25,6 +25,23 @@ def api():
         yield client
 
 
+def late_body(url: str, query: str = "") -> dict[str, Any]:
+    """The 408 answer to a POST /v1/advise whose body never arrives whole (1 of 100 bytes sent)."""
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(f"POST /v1/advise{query} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    result: dict[str, Any] = json.loads(body)
+    return result
+
+
 def strict_json(response: httpx.Response) -> Any:
     """The body as JSON that a strict parser accepts (no NaN, no Infinity)."""
 
@@ -234,18 +251,7 @@ def test_headers_over_the_limit_get_431(api):
 
 def test_a_body_that_does_not_arrive_in_time_gets_408():
     with serving(create_app(body_seconds=0.5)) as url:
-        port = int(url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-            sock.sendall(b"POST /v1/advise HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-            answer = b""
-            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 408")
-    assert json.loads(body)["error"] == "request_timeout"
+        assert late_body(url)["error"] == "request_timeout"
 
 
 @pytest.mark.parametrize(

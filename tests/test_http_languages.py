@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, ValidationError
 from test_http_api import EXAMPLE, _Flaky, assert_error, lines, serving
+from test_http_hardening import late_body
 from test_languages import english_sentences, without
 
 import advisor.http_models
@@ -378,26 +378,10 @@ def test_headers_over_the_limit_are_refused_in_chinese(api):
     assert english["message"] == "the request headers are over the limit of 16384 bytes"
 
 
-def _late_body(url: str, query: str) -> dict[str, Any]:
-    port = int(url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(f"POST /v1/advise{query} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{".encode())
-        answer = b""
-        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 408")
-    result: dict[str, Any] = json.loads(body)
-    return result
-
-
 def test_a_body_that_does_not_arrive_in_time_is_refused_in_chinese():
     with serving(create_app(body_seconds=0.5)) as url:
-        assert _late_body(url, "?lang=zh")["message"] == "请求体未能在 0.5 秒内传完"
-        assert _late_body(url, "")["message"] == "the request body did not arrive within 0.5 seconds"
+        assert late_body(url, "?lang=zh")["message"] == "请求体未能在 0.5 秒内传完"
+        assert late_body(url, "")["message"] == "the request body did not arrive within 0.5 seconds"
 
 
 def test_a_wrong_method_and_an_unknown_page_are_refused_in_chinese(api):
