@@ -1204,7 +1204,9 @@ def command(
             report_target.commit()
             report_target = None
     except KeyboardInterrupt:
-        click.echo("batch: interrupted (Ctrl-C); no output file was written or changed", err=True)
+        from .catalogue import words
+
+        click.echo(str(words(lang, "batch")["interrupted"]), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         raise

@@ -422,3 +422,40 @@ def test_a_piped_answer_without_an_end_is_refused_in_bounded_memory(tmp_path):
     assert result.exit_code == EXIT_INPUT
     assert "<stdin>: an answer is longer than the limit of 1,048,576 characters" in result.output
     assert '"enterprise_size": "large"' in saved.read_text(), "the answers before it are kept"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "batch: interrupted (Ctrl-C); no output file was written or changed"),
+        ("zh", "批量评估：已中断（Ctrl-C）；没有写出或改动任何输出文件"),
+    ],
+)
+def test_ctrl_c_while_a_batch_awaits_its_rows_is_said_in_the_run_language(tmp_path, lang, said):
+    out = tmp_path / "out.csv"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "batch", "-", "-o", str(out), "--no-progress", "--lang", lang],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdin is not None
+        process.stdin.write(b"id,enterprise_size\nP1,large\n")  # a header and a row; more to come
+        process.stdin.flush()
+        deadline = time.monotonic() + 60
+        status = Path(f"/proc/{process.pid}/stat")
+        while not (any(out.parent.glob(".*.part")) and status.read_text().split(") ")[1].startswith("S")):
+            assert time.monotonic() < deadline and process.poll() is None, "batch never waited for rows"
+            time.sleep(0.05)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, err
+    assert said in err.decode("utf-8") and b"Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".*.part"))  # nothing written, nothing left behind
