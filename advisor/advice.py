@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
+
+from .catalogue import words
+from .langs import FALLBACK, LANGS
+from .texts import name_in
 
 Verdict = Literal["recommended", "possible", "unlikely", "excluded"]
 Decision = Literal["clear", "close_call", "insufficient_information"]
@@ -137,6 +141,42 @@ class Versions(Model):
     rulebook: str
 
 
+#: Why a decision was reached: a code of the catalogue's `decision_reasons`, then the values its
+#: sentence names, in the order `WHY_PLACES` gives for the code (`leader` and `runner` are mode
+#: ids). NOTE: a plain tuple: one is made per batch row, and a named tuple of pairs cost three
+#: times the f-string it replaced (measured).
+DecisionWhy = tuple[Any, ...]
+
+#: The placeholders of each code's sentence, in the order the why gives their values.
+WHY_PLACES: dict[str, tuple[str, ...]] = {
+    "all_excluded": (),
+    "too_few_answers": ("answered", "needed"),
+    "no_support": (),
+    "weak_support": ("leader", "support", "needed"),
+    "weak_leader": ("leader", "score"),
+    "close_call": ("leader", "score", "runner", "runner_score", "margin"),
+    "tie": ("leader", "score", "runner", "runner_score", "margin"),
+    "leads_alone": ("leader",),
+    "leads_by": ("leader", "lead", "runner"),
+}
+
+
+def why_values(why: DecisionWhy) -> dict[str, Any]:
+    """A why's values by placeholder."""
+    return dict(zip(WHY_PLACES[why[0]], why[1:], strict=True))
+
+
+def decision_reason_text(why: DecisionWhy, lang: str, mode_names: Mapping[str, str]) -> str:
+    """The decision's reason in `lang`, the modes named by `mode_names` (mode id -> name)."""
+    values = {
+        key: mode_names.get(value, value) if key in _MODE_PLACES else value for key, value in why_values(why).items()
+    }
+    return str(words(lang, "decision_reasons")[why[0]]).format_map(values)
+
+
+_MODE_PLACES = frozenset({"leader", "runner"})
+
+
 class Advice(Model):
     decision: Decision
     decision_reason: str
@@ -156,61 +196,28 @@ class Advice(Model):
     versions: Versions
     lang: str = Field("en", description="The language of each reason's `message` and `rationale`.")
 
+    # Why the scorer decided as it did (set by the advisor; None on an Advice built otherwise).
+    _why: DecisionWhy | None = PrivateAttr(None)
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def decision_reasons(self) -> dict[str, str]:
         """The decision's reason in every language, by code (`decision_reason` is the English one)."""
-        standing = [(mode.name_zh, mode.score) for mode in self.modes if mode.verdict != "excluded"]
-        return {"en": self.decision_reason, "zh": decision_reason_zh(self.decision, standing, self.decision_reason)}
+        why = self._why
+        if why is None:
+            return {FALLBACK: self.decision_reason}
+        return {
+            lang: decision_reason_text(why, lang, {mode.id: name_in(mode, lang) for mode in self.modes})
+            for lang in LANGS
+        }
+
+    @property
+    def why(self) -> DecisionWhy | None:
+        """Why the decision (a code and the values its sentence names), when the advisor made this Advice."""
+        return self._why
 
     def mode(self, mode_id: str) -> ModeAssessment:
         for mode in self.modes:
             if mode.id == mode_id:
                 return mode
         raise KeyError(mode_id)
-
-
-#: Why the information is insufficient, by the English reason the scorer gives (scoring._decide):
-#: its numbers carried into the Chinese sentence, the leader named in Chinese ({leader}).
-_INSUFFICIENT_ZH = (
-    (
-        re.compile(r"Only (?P<answered>\d+) of the profile's attributes are known; answer at least (?P<needed>\d+)\."),
-        "只知道 {answered} 项情况，至少需要回答 {needed} 项。",
-    ),
-    (re.compile(r"No rule supports any mode yet: "), "尚无规则支持任何一种模式，还需要进一步了解合作情况。"),
-    (
-        re.compile(
-            r"No mode has enough support yet: the leader, .+, has (?P<support>\d+) points of supporting evidence"
-            r" and needs (?P<needed>[\d.]+)\."
-        ),
-        "尚无模式得到足够支持：领先的{leader}只有 {support} 分支持依据，至少需要 {needed} 分。",
-    ),
-    (
-        re.compile(r"Even the leader, .+, scores only (?P<score>\d+): no mode fits well\."),
-        "即使领先的{leader}也只有 {score} 分，没有很适合的模式。",
-    ),
-    (re.compile(r"Every mode is excluded by the profile\."), "所有模式均被排除。"),
-)
-
-
-def decision_reason_zh(decision: str, standing: list[tuple[str, int]], english: str = "") -> str:
-    """The decision's reason in Chinese, as a programme officer words it, from the (Chinese name,
-    score) of the modes not excluded, best first (a batch row knows its top ones only), and, for
-    insufficient information, the English reason (what is missing: too few answers, too little support)."""
-    if decision == "insufficient_information" or not standing:
-        # NOTE: the reason, not the label again (结论：信息不足。信息不足，…); no "the questions
-        # below": a batch cell has none below it
-        for pattern, sentence in _INSUFFICIENT_ZH:
-            match = pattern.match(english)
-            if match:
-                return sentence.format(leader=standing[0][0] if standing else "", **match.groupdict())
-        return "已知情况太少，暂不能给出明确建议；请补充更多情况后再评估。"
-    leader, score = standing[0]
-    if len(standing) == 1:
-        return f"{leader}领先，其余模式均被排除。"
-    runner, runner_score = standing[1]
-    if decision == "close_call":
-        if score == runner_score:
-            return f"{leader}与{runner}并列，均为 {score} 分。"
-        return f"{leader}（{score} 分）与{runner}（{runner_score} 分）相差不大。"
-    return f"{leader}领先{runner} {score - runner_score} 分。"

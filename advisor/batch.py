@@ -460,17 +460,19 @@ class LocalReasons:
     per distinct outcome (a million rows share a few thousand), so the fast path stays fast."""
 
     def __init__(self, advisor: Advisor, lang: str):
-        from .advice import decision_reason_zh
+        from .batch_io import neutralise
 
-        self._reason = decision_reason_zh
-        self._names = {mode_id: record.name_zh or record.name for mode_id, record in advisor.knowledge.modes.items()}
+        self._neutralise = neutralise
+        self._scorer = advisor.scorer
+        self._lang = lang
         self._cells: dict[Outcome, tuple[Any, ...]] = {}
 
     def cells(self, outcome: Outcome) -> tuple[Any, ...]:
         found = self._cells.get(outcome)
         if found is None:
-            standing = [(self._names.get(mode, mode), score) for mode, score in outcome.top]
-            found = (*outcome.cells()[:-1], self._reason(outcome.decision, standing, outcome.decision_reason))
+            why = outcome.why
+            reason = outcome.decision_reason if why is None else self._scorer.reason_text(why, self._lang)
+            found = (*outcome.cells()[:-1], self._neutralise(reason))
             if len(self._cells) < 100_000:
                 self._cells[outcome] = found
         return found

@@ -217,7 +217,7 @@ class Advisor:
         if what_if:
             # Without firm advice, any answer that moves the scores is worth asking for.
             questions = self.what_if.explore(known, fired, standing, worth_asking=True, limit=max_questions)
-        return Advice(
+        advice = Advice(
             decision=standing.decision,
             decision_reason=standing.decision_reason,
             leading_mode=standing.leader,
@@ -236,6 +236,8 @@ class Advisor:
             ),
             lang=lang,
         )
+        advice._why = standing.why
+        return advice
 
     def advise_many(
         self, profiles: Iterable[ProfileInput], *, what_if: bool = False, max_questions: int = 5

@@ -24,7 +24,7 @@ from .cells import _BLANK, _MISS, _SLOW, _converter, _prepared, _text, fast_path
 from .limits import MAX_CELL_CHARS
 
 if TYPE_CHECKING:
-    from .advice import Advice
+    from .advice import Advice, DecisionWhy
     from .core import Advisor
     from .errors import FieldProblem
 
@@ -243,6 +243,7 @@ class Outcome:
         "_cells",
         "tally_key",
         "fired",
+        "why",
     )
 
     def __init__(
@@ -254,6 +255,7 @@ class Outcome:
         top: tuple[tuple[str, int], ...],
         difficulties: tuple[str, ...],
         fired: frozenset[str] = frozenset(),
+        why: DecisionWhy | None = None,
     ):
         self.leading_mode = leading_mode
         self.leading_score = leading_score
@@ -264,6 +266,8 @@ class Outcome:
         self._cells: tuple[Any, ...] | None = None
         self.tally_key = (leading_mode, decision, difficulties)  # what the summary counts
         self.fired = fired  # the rules that fired (the portfolio report counts them); not part of equality
+        # why the decision, to word the reason in another language (decision_reason is its English)
+        self.why = why
 
     def _key(self) -> tuple[Any, ...]:
         return (self.leading_mode, self.leading_score, self.decision, self.decision_reason, self.top, self.difficulties)
@@ -278,7 +282,7 @@ class Outcome:
         return "Outcome" + repr(self._key())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Outcome, (*self._key(), self.fired))
+        return (Outcome, (*self._key(), self.fired, self.why))
 
     @property
     def runner_up(self) -> tuple[str, int] | None:
@@ -315,6 +319,7 @@ class Outcome:
             top,
             tuple(d.id for d in advice.difficulties),
             frozenset(advice.fired_rules),
+            advice.why,
         )
 
 
@@ -393,6 +398,7 @@ class Outcomes:
             top,
             difficulties,
             fired,
+            standing.why,
         )
 
 

@@ -9,13 +9,29 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from .advice import Decision, DifficultyFlag, MitigationAdvice, ModeAssessment, Reason, SourceQuote, Verdict
+from .advice import (
+    Decision,
+    DecisionWhy,
+    DifficultyFlag,
+    MitigationAdvice,
+    ModeAssessment,
+    Reason,
+    SourceQuote,
+    Verdict,
+    decision_reason_text,
+)
 from .knowledge import Citation, KnowledgeBase
 from .rulebook import Rule, Rulebook
-from .texts import FALLBACK, LANGS
+from .texts import FALLBACK, LANGS, name_in
 
 #: The one order of severities (most severe first): the advice and the batch outcome both sort by it.
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+#: The whys that name nothing, and the one of a standing ranked without explain.
+ALL_EXCLUDED: DecisionWhy = ("all_excluded",)
+NO_SUPPORT: DecisionWhy = ("no_support",)
+UNEXPLAINED: DecisionWhy = ("",)
 
 
 class Standing(NamedTuple):
@@ -29,7 +45,8 @@ class Standing(NamedTuple):
     support: Mapping[str, int]
     opposition: Mapping[str, int]
     decision: Decision
-    decision_reason: str
+    decision_reason: str  # in English ("" when the standing was ranked without explain)
+    why: DecisionWhy
 
     @property
     def leader(self) -> str | None:
@@ -161,6 +178,8 @@ class Scorer:
         self._positions = list(enumerate(self.mode_order))
         self._quote_cache: dict[str, tuple[SourceQuote, ...]] = {}
         self._rule_cache: dict[str, tuple[tuple[str, ...], dict[str, str], tuple[SourceQuote, ...]]] = {}
+        self._reason_texts: dict[str, dict[DecisionWhy, str]] = {}  # by language
+        self._names: dict[str, dict[str, str]] = {}
         # Per rule: (mode, supporting weight, opposing weight, excludes?); raising rules are absent.
         self._effects = {
             rule_id: (
@@ -270,8 +289,9 @@ class Scorer:
         order, mask = self.mode_order, self._position_mask
         ranking = tuple([(order[key & mask], scores[key & mask]) for key in keys])
         frozen = frozenset(excluded)
-        decision, reason = self._decide(ranking, frozen, support, answered, explain)
-        return Standing(ranking, frozen, support, opposition, decision, reason)
+        decision, why = self._decide(ranking, frozen, support, answered, explain)
+        reason = self.reason_text(why) if why is not UNEXPLAINED else ""
+        return Standing(ranking, frozen, support, opposition, decision, reason, why)
 
     def mode_standings(self, standing: Standing) -> list[ModeStanding]:
         """Every mode's score and verdict, best first (as `standing.ranking`)."""
@@ -302,52 +322,65 @@ class Scorer:
         excluded: frozenset[str],
         support: Mapping[str, int],
         answered: int,
-        explain: bool,
-    ) -> tuple[Decision, str]:
+        explain: bool = True,
+    ) -> tuple[Decision, DecisionWhy]:
+        """The decision for a ranking, and why: a code of the catalogue's `decision_reasons` with
+        the modes and numbers its sentence names (worded per language by `decision_reason_text`).
+        Without `explain`, why is `UNEXPLAINED`: the what-if ranks dozens of standings per advice
+        and needs only the decision."""
         policy = self.policy
         leader, leader_score = ranking[0]
         if leader in excluded:
-            return "insufficient_information", "Every mode is excluded by the profile."
-        name = self.knowledge.modes[leader].name if explain else ""
+            return "insufficient_information", ALL_EXCLUDED
         if answered < policy.min_answered:
-            if not explain:
-                return "insufficient_information", ""
-            return (
-                "insufficient_information",
-                f"Only {answered} of the profile's attributes are known; answer at least {policy.min_answered}.",
-            )
+            why: DecisionWhy = ("too_few_answers", answered, policy.min_answered)
+            return "insufficient_information", why if explain else UNEXPLAINED
         if not any(support.values()):
-            return "insufficient_information", "No rule supports any mode yet: more of the partnership must be known."
+            return "insufficient_information", NO_SUPPORT
         if support[leader] < policy.min_support:
-            if not explain:
-                return "insufficient_information", ""
-            return (
-                "insufficient_information",
-                f"No mode has enough support yet: the leader, {name}, has {support[leader]} points of supporting "
-                f"evidence and needs {policy.min_support:g}.",
-            )
+            why = ("weak_support", leader, support[leader], f"{policy.min_support:g}")
+            return "insufficient_information", why if explain else UNEXPLAINED
         if self.verdict(leader_score, False) == "unlikely":
-            if not explain:
-                return "insufficient_information", ""
-            return (
-                "insufficient_information",
-                f"Even the leader, {name}, scores only {leader_score}: no mode fits well.",
-            )
+            why = ("weak_leader", leader, leader_score)
+            return "insufficient_information", why if explain else UNEXPLAINED
         runner_up, runner_score = ranking[1]
         if runner_up not in excluded and leader_score - runner_score < policy.close_call_margin:
             if not explain:
-                return "close_call", ""
-            other = self.knowledge.modes[runner_up].name
-            return (
-                "close_call",
-                f"{name} ({leader_score}) and {other} ({runner_score}) are within {policy.close_call_margin:g} points.",
+                return "close_call", UNEXPLAINED
+            return "close_call", (
+                "tie" if leader_score == runner_score else "close_call",
+                leader,
+                leader_score,
+                runner_up,
+                runner_score,
+                f"{policy.close_call_margin:g}",
             )
         if not explain:
-            return "clear", ""
+            return "clear", UNEXPLAINED
         if runner_up in excluded:
-            return "clear", f"{name} leads; every other mode is excluded."
-        other = self.knowledge.modes[runner_up].name
-        return "clear", f"{name} leads by {leader_score - runner_score} points over {other}."
+            return "clear", ("leads_alone", leader)
+        return "clear", ("leads_by", leader, leader_score - runner_score, runner_up)
+
+    def reason_text(self, why: DecisionWhy, lang: str = "en") -> str:
+        """The sentence for a decision's why in `lang`, remembered (a batch asks for a few
+        thousand distinct ones a million times)."""
+        texts = self._reason_texts.get(lang)
+        if texts is None:
+            texts = self._reason_texts[lang] = {}
+        text = texts.get(why)
+        if text is None:
+            text = decision_reason_text(why, lang, self._mode_names(lang))
+            if len(texts) < 100_000:
+                texts[why] = text
+        return text
+
+    def _mode_names(self, lang: str) -> Mapping[str, str]:
+        names = self._names.get(lang)
+        if names is None:
+            names = self._names[lang] = {
+                mode_id: name_in(record, lang) for mode_id, record in self.knowledge.modes.items()
+            }
+        return names
 
     # -- the full advice parts ---------------------------------------------------------
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import random
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,8 +26,10 @@ import click
 import httpx
 import pytest
 from click.testing import CliRunner
+from profiles import random_profile
 
 from advisor import browse, render
+from advisor.advice import WHY_PLACES, why_values
 from advisor.cases import MODE_CODES
 from advisor.catalogue import catalogue
 from advisor.cli import cli
@@ -1155,21 +1158,86 @@ def _cell(value: Any) -> str:
     return ";".join(value) if isinstance(value, list) else str(value).lower()
 
 
-def test_decision_reasons_in_chinese_fit_a_spreadsheet_cell():
-    from advisor.advice import decision_reason_zh
+#: Every why the scorer gives (scoring.Scorer._decide), and its sentence in each language.
+WHYS = [
+    (("all_excluded",), "Every mode is excluded by the profile.", "所有模式均被排除。"),
+    (
+        ("too_few_answers", 2, 3),
+        "Only 2 of the profile's attributes are known; answer at least 3.",
+        "只知道 2 项情况，至少需要回答 3 项。",
+    ),
+    (
+        ("no_support",),
+        "No rule supports any mode yet: more of the partnership must be known.",
+        "尚无规则支持任何一种模式，还需要进一步了解合作情况。",
+    ),
+    (
+        ("weak_support", "technology_service", 20, "30"),
+        "No mode has enough support yet: the leader, Technology Service, has 20 points of supporting evidence and needs 30.",
+        "尚无模式得到足够支持：领先的技术服务只有 20 分支持依据，至少需要 30 分。",
+    ),
+    (
+        ("weak_leader", "technology_service", 41),
+        "Even the leader, Technology Service, scores only 41: no mode fits well.",
+        "即使领先的技术服务也只有 41 分，没有很适合的模式。",
+    ),
+    (
+        ("close_call", "technology_transfer", 65, "technology_service", 61, "5"),
+        "Technology Transfer (65) and Technology Service (61) are within 5 points.",
+        "技术转让（65 分）与技术服务（61 分）相差不大。",
+    ),
+    (
+        ("tie", "technology_transfer", 65, "technology_service", 65, "5"),
+        "Technology Transfer (65) and Technology Service (65) are within 5 points.",
+        "技术转让与技术服务并列，均为 65 分。",
+    ),
+    (
+        ("leads_alone", "technology_equity"),
+        "Technology Equity leads; every other mode is excluded.",
+        "技术入股领先，其余模式均被排除。",
+    ),
+    (
+        ("leads_by", "technology_equity", 12, "technology_transfer"),
+        "Technology Equity leads by 12 points over Technology Transfer.",
+        "技术入股领先技术转让 12 分。",
+    ),
+]
 
-    # no "the questions below": a batch cell has nothing below it
-    assert (
-        decision_reason_zh("insufficient_information", [])
-        == "已知情况太少，暂不能给出明确建议；请补充更多情况后再评估。"
-    )
-    assert (
-        decision_reason_zh("close_call", [("技术转让", 65), ("技术服务", 65)]) == "技术转让与技术服务并列，均为 65 分。"
-    )
-    assert (
-        decision_reason_zh("close_call", [("技术转让", 65), ("技术服务", 61)])
-        == "技术转让（65 分）与技术服务（61 分）相差不大。"
-    )
+
+@pytest.mark.parametrize(("why", "english", "chinese"), WHYS, ids=[why[0] for why, _, _ in WHYS])
+def test_each_decision_why_reads_in_each_language(why, english, chinese):
+    """The sentences fit a spreadsheet cell: no "the questions below" (a batch cell has nothing
+    below it), and never the label again (结论：信息不足。信息不足，…)."""
+    scorer = default_advisor().scorer
+    assert scorer.reason_text(why, "en") == english
+    assert scorer.reason_text(why, "zh") == chinese
+
+
+def test_every_decision_code_is_worded_in_every_language_and_tested():
+    codes = {why[0] for why, _, _ in WHYS}
+    assert set(WHY_PLACES) == codes
+    for lang in ("en", "zh"):
+        assert set(catalogue(lang)["decision_reasons"]) == codes, lang
+
+
+def test_the_advice_words_its_own_why_in_every_language():
+    """decision_reasons comes from the scorer's why, not from the English sentence: the English
+    is the same sentence, and the Chinese names the same modes and numbers."""
+    advisor = default_advisor()
+    seen = set()
+    for seed in range(150):
+        profile = random_profile(random.Random(seed), (0.15, 0.4, 0.8)[seed % 3])
+        advice = advisor.advise(profile, what_if=False)
+        assert advice.why is not None
+        seen.add(advice.why[0])
+        assert advice.decision_reasons["en"] == advice.decision_reason
+        zh = advice.decision_reasons["zh"]
+        assert "{" not in zh and english_sentences(zh) == [], zh
+        named = why_values(advice.why)
+        for place in ("leader", "runner"):
+            if place in named:
+                assert advisor.knowledge.modes[named[place]].name_zh in zh
+    assert {"too_few_answers", "close_call", "leads_by"} <= seen, seen
 
 
 def test_values_with_their_unit_are_read_as_people_write_them():
