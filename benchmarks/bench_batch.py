@@ -191,10 +191,10 @@ def main(argv: list[str] | None = None) -> None:
             (
                 "time",
                 elapsed <= TARGET_SECONDS * args.rows / 1_000_000,
-                f"{elapsed:.1f} s <= {TARGET_SECONDS * args.rows / 1_000_000:.0f} s",
+                f"{elapsed:.1f} s; target <= {TARGET_SECONDS * args.rows / 1_000_000:.0f} s",
             ),
-            ("memory", peak < TARGET_MB, f"{peak:.0f} MB < {TARGET_MB:.0f} MB"),
-            ("ratio", ratio <= TARGET_RATIO, f"{ratio:.1f} <= {TARGET_RATIO:.0f}"),
+            ("memory", peak < TARGET_MB, f"{peak:.0f} MB; target < {TARGET_MB:.0f} MB"),
+            ("ratio", ratio <= TARGET_RATIO, f"{ratio:.1f} x; target <= {TARGET_RATIO:.0f} x"),
         ]
         print(
             "  targets: " + "; ".join(f"{name} {'MET' if ok else 'MISSED'} ({detail})" for name, ok, detail in verdicts)
