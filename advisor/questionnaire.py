@@ -8,6 +8,7 @@ with the web questionnaire; this module only talks to the person.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shlex
@@ -433,9 +434,10 @@ class _Session:
         except OSError as error:
             if path not in self.unwritable:  # said once, not after every answer
                 self.unwritable.add(path)
-                self.terminal.say(
-                    self.terminal.text("cannot_write", file=path, reason=error.strerror or error), fg="red"
-                )
+                from .problem_text import os_reason
+
+                reason = os_reason(error, self.lang)
+                self.terminal.say(self.terminal.text("cannot_write", file=path, reason=reason), fg="red")
             self.failed = self.failed or required
             return False
         self.unwritable.discard(path)
@@ -459,11 +461,15 @@ class _Session:
                 continue
             target = Path(name).expanduser()
             if target.is_dir() or not (target.parent.is_dir() if str(target.parent) else True):
-                say(
-                    "  "
-                    + text("cannot_write", file=name, reason="no such folder" if not target.is_dir() else "a folder"),
-                    fg="red",
+                from .problem_text import os_reason
+
+                # NOTE: the reasons the system would give, in the code's own English words
+                refused: OSError = (
+                    IsADirectoryError(errno.EISDIR, "a folder")
+                    if target.is_dir()
+                    else FileNotFoundError(errno.ENOENT, "no such folder")
                 )
+                say("  " + text("cannot_write", file=name, reason=os_reason(refused, self.lang)), fg="red")
                 continue
             if target.exists():
                 try:

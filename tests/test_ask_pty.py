@@ -368,3 +368,27 @@ def test_bad_files_are_refused_before_any_question(tmp_path):
     assert result.returncode == 2 and "--save" in result.stderr
     result = run_piped(tmp_path, "", "--save", "missing/answers.json")
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "folder", "missing"),
+    [
+        ("zh", "无法写入 d.json：这是文件夹，不是文件", "无法写入 nowhere/x.json：文件或文件夹不存在"),
+        ("en", "Cannot write d.json: a folder", "Cannot write nowhere/x.json: no such folder"),
+    ],
+)
+def test_the_offer_to_save_says_why_a_name_cannot_be_written_in_the_sessions_language(tmp_path, lang, folder, missing):
+    (tmp_path / "d.json").mkdir()
+    session = Session(tmp_path, "--lang", lang)
+    kind = session.answer_from(example("technology_service"), lang=lang)
+    if kind == "yes_no":
+        session.send("n")
+        kind = session.wait()
+    assert kind == "save"
+    for name in ("d.json", "nowhere/x.json", ""):
+        session.send(name)
+        if name:
+            assert session.wait() == "save"
+    assert session.end() == 0
+    assert folder in session.transcript and missing in session.transcript, session.transcript[-1500:]
+    assert (tmp_path / "d.json").is_dir() and not (tmp_path / "nowhere").exists()
