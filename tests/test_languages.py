@@ -1614,3 +1614,125 @@ def test_a_folder_where_the_answers_are_saved_is_said_in_the_sessions_language(t
     assert result.stdout.count(said) == 1  # said once, not after every answer
     if lang == "zh":
         assert "Is a directory" not in result.stdout
+
+
+# -- a pack's files refused by kind, size, count of values or encoding (advisor/yamlfile.py) -----------
+
+
+def _pack_with(tmp_path: Path, name: str, make: Any) -> Path:
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    make(rules / name)
+    return rules
+
+
+_PACK_REFUSALS = [
+    # (id, file, make it, limits to lower, Chinese, English)
+    (
+        "directory",
+        "dir.yml",
+        Path.mkdir,
+        {},
+        "dir.yml：这是文件夹，不是普通文件",
+        "dir.yml: is a directory, not a file",
+    ),
+    (
+        "size",
+        "big.yml",
+        lambda path: path.write_text("rules: []\n" + "# a comment line\n" * 7000, "utf-8"),
+        {"MAX_PACK_FILE_BYTES": 100_000},  # over every shipped file
+        "big.yml：文件有 119,010 字节，超过了规则包中单个文件 100,000 字节的上限（2 万条规则约 13 MB）；请把它拆成几个文件",
+        "big.yml: the file is 119,010 bytes, over the limit of 100,000 for one file of a pack",
+    ),
+    (
+        "values",
+        "many.yml",
+        lambda path: path.write_text("rules: []\nstuff: [" + "1," * 6000 + "1]\n", "utf-8"),
+        {"MAX_PACK_VALUES": 5000},  # over every shipped file's count
+        "many.yml：文件包含的值（标量、列表和映射）超过 5,000 个",
+        "many.yml: the file holds more than 5,000 values (scalars, lists and mappings)",
+    ),
+    (
+        "aliases",
+        "laughs.yml",
+        lambda path: path.write_text(
+            "rules: []\na: &a [" + "1, " * 99 + "1]\nb: [" + "*a, " * 99 + "*a]\n", "utf-8"
+        ),  # 200 values written, 10,000 once the aliases are expanded
+        {"MAX_PACK_VALUES": 5000},
+        "laughs.yml：展开别名（*名称）后，文档包含的值超过 5,000 个",
+        "laughs.yml: the document stands for more than 5,000 values once its aliases (*name) are expanded",
+    ),
+    (
+        "alias-loop",
+        "loop.yml",
+        lambda path: path.write_text("rules: []\na: &a [*a]\n", "utf-8"),
+        {},
+        "loop.yml：别名（*名称）指向了包含它自己的列表或映射",
+        "loop.yml: an alias (*name) refers to the list or mapping that holds it",
+    ),
+    (
+        "utf-8",
+        "latin.yml",
+        lambda path: path.write_bytes(b"rules: []\n# caf\xe9\n"),
+        {},
+        "latin.yml：不是 UTF-8 文本（第 2 行，字节 0xe9）；请把文件另存为 UTF-8",
+        "latin.yml: not UTF-8 text (byte 0xe9 on line 2); save the file as UTF-8",
+    ),
+    (
+        "digits",
+        "digits.yml",
+        lambda path: path.write_text("rules: []\nn: " + "1" * 5000 + "\n", "utf-8"),
+        {},
+        "digits.yml：YAML 格式有误：有一个整数超过了 4,300 位",
+        "digits.yml: malformed YAML: a number has more than 4,300 digits",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "limits", "chinese", "english"),
+    [refusal[1:] for refusal in _PACK_REFUSALS],
+    ids=[refusal[0] for refusal in _PACK_REFUSALS],
+)
+def test_validate_names_a_refused_pack_file_in_chinese(tmp_path, monkeypatch, name, make, limits, chinese, english):
+    import advisor.yamlfile
+
+    for limit, value in limits.items():  # lowered, so that the files stay small; the checks are the same
+        monkeypatch.setattr(advisor.yamlfile, limit, value)
+    rules = _pack_with(tmp_path, name, make)
+    zh = run("validate", "--rules", str(rules), "--lang", "zh")
+    assert zh.exit_code == 1 and chinese in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    en = run("validate", "--rules", str(rules), "--lang", "en")
+    assert en.exit_code == 1 and english in en.stderr, en.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "chinese", "english"),
+    [
+        ("pipe", "odd.yml：这是命名管道，不是普通文件", "odd.yml: is a named pipe, not a file"),
+        ("device", "odd.yml：这是字符设备，不是普通文件", "odd.yml: is a character device, not a file"),
+    ],
+)
+def test_validate_names_a_pipe_or_a_device_among_the_rules_in_chinese(tmp_path, kind, chinese, english):
+    import os
+
+    # in processes of their own: should the refusal regress, a pipe would wait and /dev/zero fill the memory
+    make = os.mkfifo if kind == "pipe" else (lambda path: path.symlink_to("/dev/zero"))
+    rules = _pack_with(tmp_path, "odd.yml", make)
+    zh, en = _zh_and_en(["validate", "--rules", str(rules)])
+    assert zh.returncode == 1 and chinese in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    assert en.returncode == 1 and english in en.stderr, en.stderr
+
+
+def test_a_refused_pack_file_given_to_another_command_is_named_in_chinese(tmp_path):
+    rules = _pack_with(tmp_path, "latin.yml", lambda path: path.write_bytes(b"rules: []\n# caf\xe9\n"))
+    zh = run("advise", str(EXAMPLES[0]), "--rules", str(rules), "--lang", "zh")
+    assert zh.exit_code == 1 and zh.stderr.startswith("错误：规则包或知识库无法使用：")
+    assert "latin.yml：不是 UTF-8 文本（第 2 行，字节 0xe9）；请把文件另存为 UTF-8" in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    en = run("advise", str(EXAMPLES[0]), "--rules", str(rules), "--lang", "en")
+    assert en.exit_code == 1 and "latin.yml: not UTF-8 text (byte 0xe9 on line 2)" in en.stderr
