@@ -99,11 +99,21 @@ def _check_target(path: str | None, suffixes: tuple[str, ...] | None, option: st
         raise click.BadParameter(f"{path}: the folder {parent} does not exist", param_hint=option)
     if target.is_dir():
         raise click.BadParameter(f"{path}: is a folder, not a file", param_hint=option)
+    from .batch_io import check_output_link
+
+    check_output_link(path)  # a link to no file, or back to itself: refused as batch refuses it
 
 
 def _write_atomically(path: str, text: str) -> None:
-    """Write a whole file or nothing: a Ctrl-C halfway never leaves half a profile behind."""
+    """Write a whole file or nothing: a Ctrl-C halfway never leaves half a profile behind. A
+    symbolic link to a file is written through, as batch writes its outputs: the file it leads to
+    is replaced and the link stays (OSError when it leads to no file, or back to itself)."""
     target = Path(path)
+    if target.is_symlink():
+        resolved = Path(os.path.realpath(target, strict=True))
+        # NOTE: only a regular file is replaced: a link to /dev/null must never replace the device
+        if resolved.is_file():
+            target = resolved
     handle, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
