@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import errno
 import io
 import json
 import os
@@ -361,6 +362,30 @@ def missing_file(path: str) -> str:
     if os.path.islink(path):
         return f"{path}: is a symbolic link to {os.readlink(path)!r}, which leads to no file"
     return f"{path}: no such file"
+
+
+def dangling_output(path: str) -> str:
+    """Why `path`, a symbolic link to no file, is refused as an output (after "error: ")."""
+    return (
+        f"{path}: is a symbolic link to {os.readlink(path)!r}, which does not exist; "
+        f"give the file itself or create it first"
+    )
+
+
+def check_output_link(path: str) -> None:
+    """InputError, worded as batch words it, when an output `path` is a symbolic link that leads to
+    no file or back to itself. (An output through a link replaces the file the link leads to, and
+    the link stays: see AtomicFile.)"""
+    if not os.path.islink(path):
+        return
+    try:
+        os.path.realpath(path, strict=True)
+    except FileNotFoundError:
+        raise InputError(dangling_output(path)) from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise InputError(f"{path}: {LINK_LOOP}") from None
+        raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
 def _open_binary(path: str) -> IO[bytes]:
@@ -1028,10 +1053,7 @@ class AtomicFile:
         except FileNotFoundError:
             info = None
             if target.is_symlink():
-                raise InputError(
-                    f"{path}: is a symbolic link to {os.readlink(target)!r}, which does not exist; "
-                    f"give the file itself or create it first"
-                ) from None
+                raise InputError(dangling_output(path)) from None
         except OSError as error:
             raise InputError(f"{path}: cannot write: {error.strerror}") from None
         if info is not None:

@@ -153,9 +153,12 @@ class AdvisorGroup(click.Group):
             if isinstance(error, OSError) and error.errno in _FULL:
                 # NOTE: the files a command writes name themselves; this is standard output (/dev/full)
                 from .catalogue import words
+                from .problem_text import os_reason
 
-                w = words(command_lang(ctx), "problems")
-                click.echo(f"{w['error']}{str(w['cannot_write_output']).format(reason=error.strerror)}", err=True)
+                lang = command_lang(ctx)
+                w = words(lang, "problems")
+                reason = os_reason(error, lang)
+                click.echo(f"{w['error']}{str(w['cannot_write_output']).format(reason=reason)}", err=True)
                 ctx.exit(EXIT_INPUT)
             if os.environ.get("ADVISOR_DEBUG"):
                 traceback.print_exc()

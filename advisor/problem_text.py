@@ -11,7 +11,9 @@ modules (values, core, row_scoring, batch_io ...) and their English wording is a
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -64,6 +66,8 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
         return translate(value, lang, "json_reasons", "request_problems")
     if name == "key":
         return value
+    if name in _REASONS and (code := _os_codes().get(value.casefold())) is not None:
+        return os_reason(OSError(code, value), lang)
     if name == "kind":
         return str(catalogue.get("kinds", {}).get(value, value))
     if name in ("low", "high") and lang == "zh":
@@ -71,6 +75,29 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
     if name in _LISTS:  # the code lists them with English commas: .csv, .jsonl
         return value.replace(", ", str(catalogue.get("allowed_parts", {}).get("value_sep", ", ")))
     return _fragments(value, lang)
+
+
+#: Placeholders that may hold the system's reason (an OSError's strerror) for a file it refused.
+_REASONS = frozenset({"reason", "error"})
+
+
+def os_reason(error: OSError, lang: str) -> str:
+    """Why the system refused a file (an OSError), in `lang`: the catalogue's words for the common
+    errno names (`problems.os_reasons`: ENOENT 文件或文件夹不存在, EACCES 没有权限 ...), else the
+    system's own words (strerror), never dropped. English reads the system's own words."""
+    own = error.strerror or str(error)
+    name = errno.errorcode.get(error.errno) if isinstance(error.errno, int) else None
+    if lang == "en" or name is None:
+        return own
+    return str(words(lang, "problems").get("os_reasons", {}).get(name, own))
+
+
+@functools.cache
+def _os_codes() -> Mapping[str, int]:
+    """The system's words for each errno the catalogue words, case-folded -> the errno: how a reason
+    inside an English message (an InputError built far from any language) is known again."""
+    codes = (getattr(errno, name, None) for name in words("en", "problems").get("os_reasons", {}))
+    return {os.strerror(code).casefold(): code for code in codes if code is not None}
 
 
 #: Placeholders that hold a list the code joins with ", " (extensions, formats, a file's columns).

@@ -8,6 +8,7 @@ with the web questionnaire; this module only talks to the person.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shlex
@@ -98,11 +99,21 @@ def _check_target(path: str | None, suffixes: tuple[str, ...] | None, option: st
         raise click.BadParameter(f"{path}: the folder {parent} does not exist", param_hint=option)
     if target.is_dir():
         raise click.BadParameter(f"{path}: is a folder, not a file", param_hint=option)
+    from .batch_io import check_output_link
+
+    check_output_link(path)  # a link to no file, or back to itself: refused as batch refuses it
 
 
 def _write_atomically(path: str, text: str) -> None:
-    """Write a whole file or nothing: a Ctrl-C halfway never leaves half a profile behind."""
+    """Write a whole file or nothing: a Ctrl-C halfway never leaves half a profile behind. A
+    symbolic link to a file is written through, as batch writes its outputs: the file it leads to
+    is replaced and the link stays (OSError when it leads to no file, or back to itself)."""
     target = Path(path)
+    if target.is_symlink():
+        resolved = Path(os.path.realpath(target, strict=True))
+        # NOTE: only a regular file is replaced: a link to /dev/null must never replace the device
+        if resolved.is_file():
+            target = resolved
     handle, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -433,9 +444,10 @@ class _Session:
         except OSError as error:
             if path not in self.unwritable:  # said once, not after every answer
                 self.unwritable.add(path)
-                self.terminal.say(
-                    self.terminal.text("cannot_write", file=path, reason=error.strerror or error), fg="red"
-                )
+                from .problem_text import os_reason
+
+                reason = os_reason(error, self.lang)
+                self.terminal.say(self.terminal.text("cannot_write", file=path, reason=reason), fg="red")
             self.failed = self.failed or required
             return False
         self.unwritable.discard(path)
@@ -459,11 +471,15 @@ class _Session:
                 continue
             target = Path(name).expanduser()
             if target.is_dir() or not (target.parent.is_dir() if str(target.parent) else True):
-                say(
-                    "  "
-                    + text("cannot_write", file=name, reason="no such folder" if not target.is_dir() else "a folder"),
-                    fg="red",
+                from .problem_text import os_reason
+
+                # NOTE: the reasons the system would give, in the code's own English words
+                refused: OSError = (
+                    IsADirectoryError(errno.EISDIR, "a folder")
+                    if target.is_dir()
+                    else FileNotFoundError(errno.ENOENT, "no such folder")
                 )
+                say("  " + text("cannot_write", file=name, reason=os_reason(refused, self.lang)), fg="red")
                 continue
             if target.exists():
                 try:

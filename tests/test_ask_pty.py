@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -368,3 +369,108 @@ def test_bad_files_are_refused_before_any_question(tmp_path):
     assert result.returncode == 2 and "--save" in result.stderr
     result = run_piped(tmp_path, "", "--save", "missing/answers.json")
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "folder", "missing"),
+    [
+        ("zh", "无法写入 d.json：这是文件夹，不是文件", "无法写入 nowhere/x.json：文件或文件夹不存在"),
+        ("en", "Cannot write d.json: a folder", "Cannot write nowhere/x.json: no such folder"),
+    ],
+)
+def test_the_offer_to_save_says_why_a_name_cannot_be_written_in_the_sessions_language(tmp_path, lang, folder, missing):
+    (tmp_path / "d.json").mkdir()
+    session = Session(tmp_path, "--lang", lang)
+    kind = session.answer_from(example("technology_service"), lang=lang)
+    if kind == "yes_no":
+        session.send("n")
+        kind = session.wait()
+    assert kind == "save"
+    for name in ("d.json", "nowhere/x.json", ""):
+        session.send(name)
+        if name:
+            assert session.wait() == "save"
+    assert session.end() == 0
+    assert folder in session.transcript and missing in session.transcript, session.transcript[-1500:]
+    assert (tmp_path / "d.json").is_dir() and not (tmp_path / "nowhere").exists()
+
+
+# -- --save onto a symbolic link: written through, as batch writes its outputs ------------------------
+
+
+def test_save_onto_a_link_replaces_the_file_it_leads_to_and_keeps_the_link(tmp_path):
+    # the link was replaced by a regular file, while `batch -o LINK` writes through it
+    store = tmp_path / "store"
+    store.mkdir()
+    real = store / "real.json"
+    real.write_text("{}\n", encoding="utf-8")
+    link = tmp_path / "answers.json"
+    link.symlink_to("store/real.json")
+    with open(real, "rb") as original:  # held open: its inode cannot be reused while the run replaces it
+        result = run_piped(tmp_path, "large\n", "--save", "answers.json")
+        assert result.returncode == 0, result.stdout + result.stderr
+        # replaced whole by a rename, never written into in place: the old file is gone, unchanged
+        assert os.fstat(original.fileno()).st_nlink == 0 and original.read() == b"{}\n"
+    assert link.is_symlink() and str(link.readlink()) == "store/real.json"
+    assert json.loads(real.read_text(encoding="utf-8")) == {"enterprise_size": "large"}
+    # no temporary file left anywhere
+    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == [
+        "answers.json",
+        "store",
+        "store/real.json",
+    ]
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to("nowhere" + path.suffix)
+
+
+def _loop(path: Path) -> None:
+    path.symlink_to(path.name + ".other")
+    path.with_name(path.name + ".other").symlink_to(path.name)
+
+
+@pytest.mark.parametrize(
+    ("make", "english", "chinese"),
+    [
+        (
+            _dangling,
+            "{name}: is a symbolic link to 'nowhere{suffix}', which does not exist; give the file itself or create it first",
+            "{name}：这是指向 'nowhere{suffix}' 的符号链接，但它指向的文件不存在；请给出文件本身，或先创建该文件",
+        ),
+        (
+            _loop,
+            "{name}: is a symbolic link that leads back to itself; give the file itself",
+            "{name}：这是一个指回自身的符号链接；请给出文件本身",
+        ),
+    ],
+    ids=["dangling", "loop"],
+)
+def test_save_onto_a_link_to_nothing_is_refused_as_batch_refuses_it(tmp_path, make, english, chinese):
+    make(tmp_path / "a.json")
+    make(tmp_path / "a.csv")
+    made = sorted(tmp_path.iterdir())
+    (tmp_path / "in.csv").write_text("id,enterprise_size\nx,large\n", encoding="utf-8")
+    batch = subprocess.run(
+        [str(ADVISOR), "batch", "in.csv", "-o", "a.csv"], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    said = english.format(name="a.csv", suffix=".csv")
+    assert batch.returncode == 3 and batch.stderr == f"error: {said}\n", batch.stderr
+    for lang, words in (("en", english), ("zh", chinese)):
+        result = run_piped(tmp_path, "large\n", "--save", "a.json", "--lang", lang)
+        error = "error: " if lang == "en" else "错误："
+        assert result.returncode == 3 and result.stderr == f"{error}{words.format(name='a.json', suffix='.json')}\n"
+        assert result.stdout == ""  # refused before any question
+    assert sorted(path for path in tmp_path.iterdir() if path.name != "in.csv") == made  # nothing written
+
+
+def test_save_onto_a_link_to_a_pipe_never_replaces_the_pipe(tmp_path):
+    # only a regular file is replaced through a link: the same code given a link to /dev/null
+    # must not replace the device
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    (tmp_path / "a.json").symlink_to("pipe")
+    result = run_piped(tmp_path, "", "--save", "a.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert pipe.is_fifo()
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]  # no temporary file left

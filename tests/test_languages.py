@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import random
 import re
@@ -1482,3 +1483,324 @@ def test_the_hostile_file_refusals_read_in_chinese(tmp_path, name, make, args, c
     assert english_sentences(without(zh.stderr, [str(path), "/nonexistent-profile.json"])) == []
     en = run(*argv, "--lang", "en")
     assert en.exit_code == 3 and english in en.stderr
+
+
+# -- the operating system's reasons (strerror) --------------------------------------------------------
+
+#: The errno names whose reason the catalogue words (problems.os_reasons); any other reads as the OS gives it.
+OS_REASON_NAMES = [
+    "ENOENT", "EACCES", "EPERM", "ENOSPC", "EISDIR", "ENOTDIR", "EROFS", "EEXIST", "ENAMETOOLONG", "ELOOP",
+    "EMFILE", "ENFILE", "EFBIG", "EDQUOT", "EIO", "EBUSY", "EAGAIN", "EWOULDBLOCK", "ETXTBSY", "EINVAL",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", OS_REASON_NAMES)
+def test_a_common_os_reason_reads_in_chinese_and_in_the_systems_english(name):
+    import errno
+    import os
+
+    from advisor.problem_text import os_reason, translate
+
+    code = getattr(errno, name)
+    error = OSError(code, os.strerror(code))
+    chinese = os_reason(error, "zh")
+    assert HAN.search(chinese) and english_sentences(chinese) == [], chinese
+    assert os_reason(error, "en") == os.strerror(code)  # English: the system's own words, as before
+    # the same reason inside an English message built far from any language (an InputError)
+    message = f"x.json: cannot read: {os.strerror(code)}"
+    assert translate(message, "zh", "input") == f"x.json：无法读取：{chinese}"
+
+
+def test_an_uncommon_os_reason_keeps_the_systems_words():
+    import errno
+    import os
+
+    from advisor.problem_text import os_reason, translate
+
+    reason = os.strerror(errno.EADDRINUSE)
+    assert os_reason(OSError(errno.EADDRINUSE, reason), "zh") == reason  # never dropped
+    assert os_reason(OSError("no errno at all"), "zh") == "no errno at all"
+    assert translate(f"x.json: cannot read: {reason}", "zh", "input") == f"x.json：无法读取：{reason}"
+
+
+def _zh_and_en(args: list[str], prefix: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """`advisor ARGS --lang zh` and `--lang en`, each in a process of its own (after `prefix`)."""
+    import subprocess
+    import sys
+
+    def one(lang: str) -> Any:
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "advisor", *args, "--lang", lang],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+        )
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+        return result
+
+    return one("zh"), one("en")
+
+
+def _unreadable(path: Path) -> tuple[str, ...]:
+    """Makes `path` unreadable (chmod 000); returns the prefix of a command that then cannot read it.
+
+    NOTE: root reads a file of mode 000 all the same. As root the file is given to nobody and the
+    command runs in a user namespace of its own (`unshare --user --map-root-user`): there root's
+    powers reach only the files of the users mapped into it, and nobody is not. Without one, the
+    test is skipped, saying why."""
+    import os
+    import shutil
+    import subprocess
+
+    path.chmod(0)
+    if os.geteuid() != 0:
+        return ()
+    os.chown(path, 65534, 65534)
+    prefix = ("unshare", "--user", "--map-root-user")
+    if shutil.which("unshare") is None:
+        pytest.skip("running as root, whom chmod 000 does not stop, and there is no `unshare` to run as another")
+    probe = subprocess.run([*prefix, "cat", str(path)], capture_output=True, timeout=30)
+    if probe.returncode == 0 or b"Permission denied" not in probe.stderr:
+        pytest.skip(f"running as root, and no user namespace where chmod 000 denies reading: {probe.stderr!r}")
+    return prefix
+
+
+@pytest.mark.parametrize("where", ["profile", "pack"])
+def test_an_unreadable_file_says_permission_denied_in_chinese(tmp_path, where):
+    import shutil
+
+    if where == "profile":
+        path = tmp_path / "p.json"
+        path.write_text('{"enterprise_size": "large"}', "utf-8")
+        args = ["advise", str(path)]
+        chinese, english = "p.json：无法读取：没有权限", "p.json: cannot read: Permission denied"
+    else:
+        rules = tmp_path / "rules"
+        shutil.copytree(ROOT / "rules", rules)
+        path = rules / "locked.yml"
+        path.write_text("rules: []\n", "utf-8")
+        args = ["validate", "--rules", str(rules)]
+        chinese, english = "locked.yml：无法读取文件：没有权限", "locked.yml: cannot read file: Permission denied"
+    zh, en = _zh_and_en(args, _unreadable(path))
+    assert zh.returncode != 0 and chinese in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    assert en.returncode == zh.returncode and english in en.stderr, en.stderr
+
+
+def test_a_pack_file_that_does_not_exist_says_so_in_chinese(tmp_path):
+    # a link among the rules to a file that is gone: the reason is the system's (ENOENT)
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "gone.yml").symlink_to("nowhere.yml")
+    zh, en = _zh_and_en(["validate", "--rules", str(rules)])
+    assert zh.returncode == 1 and "gone.yml：无法读取文件：文件或文件夹不存在" in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    assert en.returncode == 1 and "gone.yml: cannot read file: No such file or directory" in en.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "chinese", "english"),
+    [
+        (["advise", "PROFILE", "-o", "/dev/full"], "错误：/dev/full：无法写入：", "/dev/full: cannot write: "),
+        (["advise", "PROFILE"], "错误：无法写出输出：", "error: cannot write the output: "),
+        (["batch", "ROWS", "-o", "/dev/full"], "错误：/dev/full：无法完成：", "/dev/full: cannot finish: "),
+    ],
+    ids=["advise-o", "advise-stdout", "batch-o"],
+)
+def test_a_full_device_says_so_in_chinese(tmp_path, args, chinese, english):
+    import subprocess
+    import sys
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    (tmp_path / "p.json").write_text('{"enterprise_size": "large"}', "utf-8")
+    (tmp_path / "in.csv").write_text("id,enterprise_size\na,large\n", "utf-8")
+    argv = [{"PROFILE": str(tmp_path / "p.json"), "ROWS": str(tmp_path / "in.csv")}.get(arg, arg) for arg in args]
+    results = {}
+    for lang in ("zh", "en"):
+        with open("/dev/full", "w") as full:  # standard output too, for the command that writes there
+            results[lang] = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "advisor",
+                    *argv,
+                    "--lang",
+                    lang,
+                    *(["--no-progress"] if "batch" in argv else []),
+                ],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+                cwd=ROOT,
+            )
+    zh, en = results["zh"], results["en"]
+    assert zh.returncode == 3 and chinese + "磁盘空间不足" in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    assert en.returncode == 3 and english in en.stderr and "o space left on device" in en.stderr, en.stderr
+
+
+class _MakesADirectoryOnFirstRead(io.BytesIO):
+    """Piped answers that, when first read, put a folder where the answers are saved (as a person
+    might, mid-session, in another window): the save then meets the system's EISDIR."""
+
+    def __init__(self, data: bytes, folder: Path):
+        super().__init__(data)
+        self.folder = folder
+
+    def _first(self, size: int | None) -> None:
+        if size != 0 and not self.folder.exists():  # NOTE: click tries read(0) to see the stream is binary
+            self.folder.mkdir()
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._first(size)
+        return super().read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        self._first(size)
+        return super().read1(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self._first(size)
+        return super().readline(size)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("zh", "无法写入 s.json：这是文件夹，不是文件"), ("en", "Cannot write s.json: Is a directory")]
+)
+def test_a_folder_where_the_answers_are_saved_is_said_in_the_sessions_language(tmp_path, monkeypatch, lang, said):
+    monkeypatch.chdir(tmp_path)
+    stdin = _MakesADirectoryOnFirstRead(b"large\n", tmp_path / "s.json")
+    result = CliRunner().invoke(cli, ["ask", "--save", "s.json", "--lang", lang], input=stdin, catch_exceptions=False)
+    assert result.exit_code == 3 and (tmp_path / "s.json").is_dir()
+    assert said in result.stdout, result.stdout
+    assert result.stdout.count(said) == 1  # said once, not after every answer
+    if lang == "zh":
+        assert "Is a directory" not in result.stdout
+
+
+# -- a pack's files refused by kind, size, count of values or encoding (advisor/yamlfile.py) -----------
+
+
+def _pack_with(tmp_path: Path, name: str, make: Any) -> Path:
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    make(rules / name)
+    return rules
+
+
+_PACK_REFUSALS = [
+    # (id, file, make it, limits to lower, Chinese, English)
+    (
+        "directory",
+        "dir.yml",
+        Path.mkdir,
+        {},
+        "dir.yml：这是文件夹，不是普通文件",
+        "dir.yml: is a directory, not a file",
+    ),
+    (
+        "size",
+        "big.yml",
+        lambda path: path.write_text("rules: []\n" + "# a comment line\n" * 7000, "utf-8"),
+        {"MAX_PACK_FILE_BYTES": 100_000},  # over every shipped file
+        "big.yml：文件有 119,010 字节，超过了规则包中单个文件 100,000 字节的上限（2 万条规则约 13 MB）；请把它拆成几个文件",
+        "big.yml: the file is 119,010 bytes, over the limit of 100,000 for one file of a pack",
+    ),
+    (
+        "values",
+        "many.yml",
+        lambda path: path.write_text("rules: []\nstuff: [" + "1," * 6000 + "1]\n", "utf-8"),
+        {"MAX_PACK_VALUES": 5000},  # over every shipped file's count
+        "many.yml：文件包含的值（标量、列表和映射）超过 5,000 个",
+        "many.yml: the file holds more than 5,000 values (scalars, lists and mappings)",
+    ),
+    (
+        "aliases",
+        "laughs.yml",
+        lambda path: path.write_text(
+            "rules: []\na: &a [" + "1, " * 99 + "1]\nb: [" + "*a, " * 99 + "*a]\n", "utf-8"
+        ),  # 200 values written, 10,000 once the aliases are expanded
+        {"MAX_PACK_VALUES": 5000},
+        "laughs.yml：展开别名（*名称）后，文档包含的值超过 5,000 个",
+        "laughs.yml: the document stands for more than 5,000 values once its aliases (*name) are expanded",
+    ),
+    (
+        "alias-loop",
+        "loop.yml",
+        lambda path: path.write_text("rules: []\na: &a [*a]\n", "utf-8"),
+        {},
+        "loop.yml：别名（*名称）指向了包含它自己的列表或映射",
+        "loop.yml: an alias (*name) refers to the list or mapping that holds it",
+    ),
+    (
+        "utf-8",
+        "latin.yml",
+        lambda path: path.write_bytes(b"rules: []\n# caf\xe9\n"),
+        {},
+        "latin.yml：不是 UTF-8 文本（第 2 行，字节 0xe9）；请把文件另存为 UTF-8",
+        "latin.yml: not UTF-8 text (byte 0xe9 on line 2); save the file as UTF-8",
+    ),
+    (
+        "digits",
+        "digits.yml",
+        lambda path: path.write_text("rules: []\nn: " + "1" * 5000 + "\n", "utf-8"),
+        {},
+        "digits.yml：YAML 格式有误：有一个整数超过了 4,300 位",
+        "digits.yml: malformed YAML: a number has more than 4,300 digits",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "limits", "chinese", "english"),
+    [refusal[1:] for refusal in _PACK_REFUSALS],
+    ids=[refusal[0] for refusal in _PACK_REFUSALS],
+)
+def test_validate_names_a_refused_pack_file_in_chinese(tmp_path, monkeypatch, name, make, limits, chinese, english):
+    import advisor.yamlfile
+
+    for limit, value in limits.items():  # lowered, so that the files stay small; the checks are the same
+        monkeypatch.setattr(advisor.yamlfile, limit, value)
+    rules = _pack_with(tmp_path, name, make)
+    zh = run("validate", "--rules", str(rules), "--lang", "zh")
+    assert zh.exit_code == 1 and chinese in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    en = run("validate", "--rules", str(rules), "--lang", "en")
+    assert en.exit_code == 1 and english in en.stderr, en.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "chinese", "english"),
+    [
+        ("pipe", "odd.yml：这是命名管道，不是普通文件", "odd.yml: is a named pipe, not a file"),
+        ("device", "odd.yml：这是字符设备，不是普通文件", "odd.yml: is a character device, not a file"),
+    ],
+)
+def test_validate_names_a_pipe_or_a_device_among_the_rules_in_chinese(tmp_path, kind, chinese, english):
+    import os
+
+    # in processes of their own: should the refusal regress, a pipe would wait and /dev/zero fill the memory
+    make = os.mkfifo if kind == "pipe" else (lambda path: path.symlink_to("/dev/zero"))
+    rules = _pack_with(tmp_path, "odd.yml", make)
+    zh, en = _zh_and_en(["validate", "--rules", str(rules)])
+    assert zh.returncode == 1 and chinese in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    assert en.returncode == 1 and english in en.stderr, en.stderr
+
+
+def test_a_refused_pack_file_given_to_another_command_is_named_in_chinese(tmp_path):
+    rules = _pack_with(tmp_path, "latin.yml", lambda path: path.write_bytes(b"rules: []\n# caf\xe9\n"))
+    zh = run("advise", str(EXAMPLES[0]), "--rules", str(rules), "--lang", "zh")
+    assert zh.exit_code == 1 and zh.stderr.startswith("错误：规则包或知识库无法使用：")
+    assert "latin.yml：不是 UTF-8 文本（第 2 行，字节 0xe9）；请把文件另存为 UTF-8" in zh.stderr, zh.stderr
+    assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
+    en = run("advise", str(EXAMPLES[0]), "--rules", str(rules), "--lang", "en")
+    assert en.exit_code == 1 and "latin.yml: not UTF-8 text (byte 0xe9 on line 2)" in en.stderr
