@@ -404,6 +404,7 @@ def healthz(request: Request) -> Response:
 WEB_FILES = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/values.js": ("values.js", "text/javascript; charset=utf-8"),
     "/static/docs.js": ("docs.js", "text/javascript; charset=utf-8"),
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),
 }
