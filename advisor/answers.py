@@ -300,6 +300,4 @@ def display_value(question: Question, value: Any, lang: Lang = "en") -> str:
         return format_duration(value, lang)  # 18 个月, 3 年 / 18 months, 3 years
     if question.unit == "count":
         return f"{value:,}"
-    return str(
-        words(lang, "answers")["amount_shown"].format(amount=format_amount(value, lang))
-    )  # 120 万元 / 1,200,000 CNY
+    return format_amount(value, lang)  # 120 万元 / 1,200,000 CNY

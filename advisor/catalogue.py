@@ -56,11 +56,13 @@ UNIT_SHOWN = frozenset({"funding_cny", "duration_months"})
 
 
 def value_label(name: str, lang: str) -> str:
-    """The label beside a value written with its unit: 经费 for 经费（元）, so that a line never reads
-    经费（元）：800 万元; other fields keep their label."""
+    """The label beside a value written with its unit: 经费 for 经费（元）, Duration for Duration
+    (months), so that a line never reads 经费（元）：800 万元; other fields keep their label."""
     label = attribute_label(name, lang)
-    if name in UNIT_SHOWN and label.endswith("）") and "（" in label:
-        return label[: label.rindex("（")]
+    if name in UNIT_SHOWN:
+        for opening, closing in (("（", "）"), (" (", ")")):
+            if label.endswith(closing) and opening in label:
+                return label[: label.rindex(opening)]
     return label
 
 

@@ -12,14 +12,15 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from .catalogue import words
+from .catalogue import UNIT_SHOWN, value_label, words
 from .http_query import StrictQueryRoute
 from .langs import FALLBACK, LANGS
 
 catalogue_routes = APIRouter(route_class=StrictQueryRoute)
 
-#: The sections the page reads (its own, the shared reliability sentences, the cases' place names).
-SECTIONS = ("web", "reliability", "places")
+#: The sections the page reads (its own, the shared reliability sentences, the cases' place names,
+#: how an amount and a duration are written).
+SECTIONS = ("web", "reliability", "places", "quantities")
 
 
 def accepted_lang(header: str | None) -> str:
@@ -46,8 +47,11 @@ def accepted_lang(header: str | None) -> str:
 
 
 def page_words(lang: str) -> dict[str, Any]:
-    """The sections the page reads, in `lang`."""
-    return {section: words(lang, section) for section in SECTIONS}
+    """The sections the page reads, in `lang`, and the labels the command line puts beside a value
+    written with its unit (经费 for 经费（元）: 经费：3000 万元), by field."""
+    body: dict[str, Any] = {section: words(lang, section) for section in SECTIONS}
+    body["value_labels"] = {name: value_label(name, lang) for name in sorted(UNIT_SHOWN)}
+    return body
 
 
 @catalogue_routes.get(

@@ -349,6 +349,17 @@ def parse_json_body(body: bytes, expected: str = "object", lang: str = FALLBACK)
         raise RequestRejected(error_body("invalid_request", str(w["not_json"]), [bad])) from None
 
 
+def body_lang(body: bytes) -> str:
+    """The language a JSON object body names with its `lang`, else English: a body that cannot be
+    read names none. Refuses nothing (reading the body as the route's model does that)."""
+    try:
+        data = strict_json(body)
+    except (ValueError, RecursionError):
+        return FALLBACK
+    asked = data.get("lang") if isinstance(data, dict) else None
+    return asked if isinstance(asked, str) and asked in LANGS else FALLBACK
+
+
 def parse_json_model(body: bytes, model: type[BaseModel]) -> Any:
     """A request body read strictly (parse_json_body) and validated as `model`; 422 problems otherwise.
 

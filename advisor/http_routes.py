@@ -33,6 +33,7 @@ from .http_errors import (
     ERROR_RESPONSES,
     ErrorBody,
     RequestRejected,
+    body_lang,
     error_body,
     json_bytes,
     json_reason,
@@ -42,6 +43,7 @@ from .http_errors import (
     parse_json_model,
     problem,
     profile_error_body,
+    refusal,
     strict_json,
 )
 from .http_models import (
@@ -212,14 +214,20 @@ def modes(request: Request) -> Response:
     responses={404: {"model": ErrorBody, "description": "No such mode."}},
 )
 def mode(
-    request: Request, mode_id: Annotated[str, PathParam(description="A mode id, e.g. technology_transfer.")]
+    request: Request,
+    mode_id: Annotated[str, PathParam(description="A mode id, e.g. technology_transfer.")],
+    lang: Annotated[
+        Literal["en", "zh"],
+        Query(description="Language of the 404 for an unknown id (the mode itself holds every language)."),
+    ] = "en",
 ) -> Response:
     known = _pack(request).advisor.knowledge.modes
     record = known.get(mode_id)
     if record is None:
         close = difflib.get_close_matches(mode_id, list(known), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise StarletteHTTPException(404, f"{mode_id!r} is not a mode{hint}; known: {', '.join(known)}")
+        hint = refusal("did_you_mean", lang, close=repr(close[0])) if close else ""
+        known_ids = refusal("id_sep", lang).join(known)
+        raise StarletteHTTPException(404, refusal("no_mode", lang, id=repr(mode_id), hint=hint, known=known_ids))
     return json_response(record.model_dump(mode="json"))
 
 
@@ -240,14 +248,21 @@ def _rule_json(advisor: Advisor, rule: Rule) -> dict[str, Any]:
 def rules(
     request: Request,
     mode: Annotated[str | None, Query(description="Only the rules about this mode or difficulty id.")] = None,
+    lang: Annotated[
+        Literal["en", "zh"],
+        Query(description="Language of the 422 for a mode no rule is about (each rule holds every language)."),
+    ] = "en",
 ) -> Response:
     advisor = _pack(request).advisor
     chosen = list(advisor.rulebook.rules.values())
     if mode is not None:
         targets = sorted({rule.effect.target for rule in chosen})
         if mode not in targets:
-            bad = problem("mode", mode, "no rule is about this id", "one of " + ", ".join(targets))
-            return json_response(error_body("invalid_request", f"no rule is about {mode!r}", [bad]), 422)
+            allowed = refusal("targets", lang, targets=refusal("id_sep", lang).join(targets))
+            bad = problem("mode", mode, refusal("no_rule_about_problem", lang), allowed)
+            return json_response(
+                error_body("invalid_request", refusal("no_rule_about", lang, id=repr(mode)), [bad]), 422
+            )
         chosen = [rule for rule in chosen if rule.effect.target == mode]
     return json_response([_rule_json(advisor, rule) for rule in chosen])
 
@@ -263,11 +278,15 @@ def rules(
 def rule(
     request: Request,
     rule_id: Annotated[str, PathParam(description="A rule id, e.g. TT001 (case-insensitive).")],
+    lang: Annotated[
+        Literal["en", "zh"],
+        Query(description="Language of the 404 for an unknown id (the rule itself holds every language)."),
+    ] = "en",
 ) -> Response:
     advisor = _pack(request).advisor
     record = advisor.rulebook.rules.get(rule_id.upper())
     if record is None:
-        raise StarletteHTTPException(404, f"{rule_id!r} is not a rule id; GET /v1/rules lists them")
+        raise StarletteHTTPException(404, refusal("no_rule", lang, id=repr(rule_id)))
     return json_response(_rule_json(advisor, record))
 
 
@@ -353,11 +372,12 @@ async def parse(
 ) -> Response:
     """Durations (`18 months`, `1.5y`, `1年半`), amounts (`1.5m`, `200万`, `1.2亿`), yes/no, choices by
     number or name, lists separated by commas. A text that cannot be read gets 422 with one line
-    (in `lang`) saying how to write it."""
+    (in `lang`) saying how to write it; an unknown attribute gets 404, in `lang` too."""
     try:
         question = _pack(request).questions.get(attribute)
     except KeyError:
-        raise StarletteHTTPException(404, f"{attribute!r} is not a question; GET /v1/questions lists them") from None
+        lang = body_lang(await request.body())  # as every sentence of this route: in its body's `lang`
+        raise StarletteHTTPException(404, refusal("no_question", lang, id=repr(attribute))) from None
     typed: ParseRequest = parse_json_model(await request.body(), ParseRequest)
     try:
         value = parse_answer(question, typed.text, typed.lang)
@@ -404,6 +424,7 @@ def healthz(request: Request) -> Response:
 WEB_FILES = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/values.js": ("values.js", "text/javascript; charset=utf-8"),
     "/static/docs.js": ("docs.js", "text/javascript; charset=utf-8"),
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),
 }

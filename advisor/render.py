@@ -137,11 +137,11 @@ def precedent_values(
 
 
 def shown_value(name: str, value: Any, lang: str, value_labels: Mapping[str, Any] | None) -> str:
-    """One attribute's value as a reader words it in `lang`: a choice by its label, an amount in
-    万元/亿元 and a duration in years or months under zh (250 万元, 3 年)."""
+    """One attribute's value as a reader words it in `lang`: a choice by its label, an amount and a
+    duration with their units, as `ask` shows an answer back (250 万元, 3 年; 2,500,000 CNY, 3 years)."""
     if name == "funding_cny" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_amount(value, lang)
-    if name == "duration_months" and lang != "en" and type(value) is int:
+    if name == "duration_months" and type(value) is int:
         return format_duration(value, lang)
     return format_value(value, lang, (value_labels or {}).get(name))
 

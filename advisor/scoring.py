@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Collection, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +21,7 @@ from .advice import (
     Verdict,
     decision_reason_text,
 )
+from .catalogue import words
 from .knowledge import Citation, KnowledgeBase
 from .rulebook import Rule, Rulebook
 from .texts import FALLBACK, LANGS, name_in
@@ -98,28 +100,36 @@ def format_value(value: Any, lang: str = "en", labels: Mapping[Any, Mapping[str,
 
 def format_amount(value: float, lang: str) -> str:
     """An amount of CNY as a reader writes it: 5000 万元 / 1.2 亿元 / 10 万亿元 in Chinese (no
-    thousands commas beside 万 and 亿, never an exponent), 50,000,000 in English."""
-    if lang == "zh":
-        for unit, size in (("万亿元", 1e12), ("亿元", 1e8), ("万元", 1e4)):
-            if value >= size:
-                return f"{_decimals(value / size, 4)} {unit}"
-        return f"{_decimals(value, 2)} 元"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")  # the field's label says CNY
+    thousands commas beside 万 and 亿, never an exponent), 50,000,000 CNY in English.
 
-
-def _decimals(number: float, places: int) -> str:
-    """`number` with at most `places` decimals, trailing zeros dropped: 2000, 1.2, 12.3457."""
-    return f"{number:.{places}f}".rstrip("0").rstrip(".")
+    The rule is the catalogue's `quantities` section, which the web page applies too
+    (advisor/web/values.js): one rule, so every surface writes an amount the same way."""
+    rule = _quantities(lang)
+    for size, wording, places in rule["amounts"]:
+        if value >= size:
+            return str(wording).format(n=_number(value / size if size else value, places, rule["thousands"]))
+    return _number(value, 2, rule["thousands"])  # below every unit (a negative number): as it is
 
 
 def format_duration(months: int, lang: str) -> str:
-    """18 months / 18 个月; whole years as years (3 年)."""
-    if lang == "zh":
-        return f"{months // 12} 年" if months % 12 == 0 else f"{months} 个月"
-    if months % 12 == 0:
-        years = months // 12
-        return f"{years} year" + ("" if years == 1 else "s")
-    return f"{months} month" + ("" if months == 1 else "s")
+    """18 months / 18 个月; whole years as years (3 years / 3 年), by the catalogue's `quantities`."""
+    rule = _quantities(lang)
+    years, rest = divmod(months, 12)
+    count, forms = (months, rule["months"]) if rest else (years, rule["years"])
+    return str(forms[0 if count == 1 else 1]).format(n=count)
+
+
+def _quantities(lang: str) -> Mapping[str, Any]:
+    return words(lang if lang in LANGS else FALLBACK, "quantities")
+
+
+def _number(number: float, places: int, thousands: str) -> str:
+    """`number` with at most `places` decimals, a half rounded up (as JavaScript's toFixed rounds),
+    trailing zeros dropped and `thousands` between groups of three digits: 2,000 / 1.2 / 12.3457."""
+    exact = Decimal(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    whole, _, decimals = f"{exact:f}".partition(".")
+    decimals = decimals.rstrip("0")
+    return f"{int(whole):,}".replace(",", thousands) + (f".{decimals}" if decimals else "")
 
 
 _VALUE_WORDS = {

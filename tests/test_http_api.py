@@ -572,7 +572,11 @@ def test_web_page_and_assets_are_served_from_the_package(api):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert not re.search(r"""(src|href)=['"](https?:)?//""", page.text), "the page must load nothing from elsewhere"
-    for asset, kind in (("/static/app.js", "text/javascript"), ("/static/style.css", "text/css")):
+    for asset, kind in (
+        ("/static/app.js", "text/javascript"),
+        ("/static/values.js", "text/javascript"),
+        ("/static/style.css", "text/css"),
+    ):
         response = api.get(asset)
         assert response.status_code == 200 and response.headers["content-type"].startswith(kind)
         assert asset in page.text

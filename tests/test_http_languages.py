@@ -22,6 +22,7 @@ from test_languages import english_sentences, without
 
 import advisor.http_models
 from advisor.catalogue import catalogue
+from advisor.core import default_advisor
 from advisor.http_api import create_app
 from advisor.http_errors import MESSAGE_KEYS, json_reason, strict_json
 
@@ -399,6 +400,97 @@ def test_a_wrong_method_and_an_unknown_page_are_refused_in_chinese(api):
     )
 
 
+KNOWN_MODES = list(default_advisor().knowledge.modes)
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "chinese"),
+    [
+        (
+            "/v1/modes/technology_transfre",
+            f"'technology_transfre' is not a mode (did you mean 'technology_transfer'?); known: {', '.join(KNOWN_MODES)}",
+            f"'technology_transfre' 不是合作模式的编号（是不是 'technology_transfer'？）；可用的编号：{'、'.join(KNOWN_MODES)}",
+        ),
+        (
+            "/v1/modes/nothing",
+            f"'nothing' is not a mode; known: {', '.join(KNOWN_MODES)}",
+            f"'nothing' 不是合作模式的编号；可用的编号：{'、'.join(KNOWN_MODES)}",
+        ),
+        (
+            "/v1/rules/ZZ999",
+            "'ZZ999' is not a rule id; GET /v1/rules lists them",
+            "'ZZ999' 不是规则编号；GET /v1/rules 列出了全部规则",
+        ),
+    ],
+)
+def test_an_unknown_id_in_the_path_is_refused_in_the_language_asked(api, path, english, chinese):
+    """A route with an id in its path takes `?lang=` for its 404 (the record itself holds every
+    language); without it, or with `lang=en`, the 404 reads as it always has."""
+    assert assert_error(api.get(path + "?lang=zh"), 404, "not_found")["message"] == chinese
+    assert assert_error(api.get(path), 404, "not_found")["message"] == english
+    assert assert_error(api.get(path + "?lang=en"), 404, "not_found")["message"] == english
+    known = path.replace("technology_transfre", "technology_transfer").replace("nothing", "technology_transfer")
+    known = known.replace("ZZ999", "TT001")
+    assert api.get(known + "?lang=zh").json() == api.get(known).json()  # the record is the same
+    # the strict query still holds: lang twice, a wrong one and an unknown parameter are refused
+    twice = assert_error(api.get(path + "?lang=zh&lang=zh"), 422, "invalid_request")
+    assert twice["problems"][0]["message"] == "出现了 2 次；每个查询参数只能给一次"
+    assert assert_error(api.get(path + "?lang=fr"), 422, "invalid_request")["problems"][0]["field"] == "lang"
+    unknown = assert_error(api.get(path + "?lang=zh&colour=blue"), 422, "invalid_request")
+    assert unknown["message"].endswith("可用的查询参数有 lang")
+
+
+def test_a_rule_filter_naming_no_mode_is_refused_in_the_language_asked(api):
+    targets = sorted({rule.effect.target for rule in default_advisor().rulebook.rules.values()})
+    chinese = assert_error(api.get("/v1/rules?mode=nothing&lang=zh"), 422, "invalid_request")
+    assert chinese == {
+        "error": "invalid_request",
+        "message": "没有关于 'nothing' 的规则",
+        "problems": [
+            {
+                "field": "mode",
+                "value": "nothing",
+                "message": "没有规则涉及这个编号",
+                "allowed": "可选：" + "、".join(targets),
+            }
+        ],
+    }
+    english = assert_error(api.get("/v1/rules?mode=nothing"), 422, "invalid_request")
+    assert english == {
+        "error": "invalid_request",
+        "message": "no rule is about 'nothing'",
+        "problems": [
+            {
+                "field": "mode",
+                "value": "nothing",
+                "message": "no rule is about this id",
+                "allowed": "one of " + ", ".join(targets),
+            }
+        ],
+    }
+    assert (
+        api.get("/v1/rules?mode=technology_equity&lang=zh").json() == api.get("/v1/rules?mode=technology_equity").json()
+    )
+
+
+def test_an_unknown_question_is_refused_in_the_language_of_the_body(api):
+    """The typed-answer route says everything in its body's `lang`, its 404 too."""
+    chinese = assert_error(api.post("/v1/questions/nothing/parse", json={"text": "1", "lang": "zh"}), 404, "not_found")
+    assert chinese["message"] == "'nothing' 不是问卷中的问题；GET /v1/questions 列出了全部问题"
+    english = "'nothing' is not a question; GET /v1/questions lists them"
+    assert (
+        assert_error(api.post("/v1/questions/nothing/parse", json={"text": "1"}), 404, "not_found")["message"]
+        == english
+    )
+    for body in (
+        {"text": "1", "lang": "en"},
+        {"text": "1", "lang": "fr"},
+        ["zh"],
+    ):  # a language it cannot tell: English
+        assert assert_error(api.post("/v1/questions/nothing/parse", json=body), 404, "not_found")["message"] == english
+    assert assert_error(api.post("/v1/questions/nothing/parse", content=b"{"), 404, "not_found")["message"] == english
+
+
 def test_a_bug_is_reported_in_chinese():
     with serving(create_app(_Flaky())) as url, httpx.Client(base_url=url) as client:
         chinese = assert_error(client.post("/v1/advise?lang=zh", json={"id": "boom"}), 500, "internal_error")
@@ -546,6 +638,7 @@ def test_every_query_parameter_refuses_every_hostile_value_in_chinese(api):
     """Every query parameter of every operation of the OpenAPI document, given every hostile value
     under `?lang=zh` (lang itself aside: a wrong one cannot ask for Chinese)."""
     document = api.get("/openapi.json").json()
+    ids = sorted({rule.effect.target for rule in default_advisor().rulebook.rules.values()})  # shown as they are
     tried = 0
     for path, methods in document["paths"].items():
         concrete = path.replace("{mode_id}", "technology_transfer").replace("{rule_id}", "TT001")
@@ -564,7 +657,7 @@ def test_every_query_parameter_refuses_every_hostile_value_in_chinese(api):
                     )
                     if answer.status_code == 422:
                         tried += 1
-                        _chinese_problems(answer.json(), [name, text, "GET /v1/rules", "POST /v1/advise"])
+                        _chinese_problems(answer.json(), [name, text, "GET /v1/rules", "POST /v1/advise", *ids])
     assert tried >= 25
 
 

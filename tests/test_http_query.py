@@ -38,10 +38,11 @@ def refused(response: httpx.Response) -> dict[str, Any]:
 ROUTES = [
     ("POST", "/v1/advise", EXAMPLE, ["what_if", "questions", "format", "lang"]),
     ("POST", "/v1/batch", [EXAMPLE], ["what_if", "questions", "lang"]),
-    ("GET", "/v1/rules", None, ["mode"]),
+    ("GET", "/v1/rules", None, ["mode", "lang"]),
     ("GET", "/v1/catalogue", None, ["lang"]),
     ("GET", "/v1/modes", None, []),
-    ("GET", "/v1/modes/technology_transfer", None, []),
+    ("GET", "/v1/modes/technology_transfer", None, ["lang"]),
+    ("GET", "/v1/rules/TT001", None, ["lang"]),
     ("GET", "/healthz", None, []),
     ("POST", "/v1/interview/next", {"answers": {}}, []),
     ("POST", "/v1/questions/funding_cny/parse", {"text": "200万"}, []),
@@ -89,7 +90,11 @@ def test_every_problem_of_a_query_is_named_at_once(api):
 
 def test_a_parameter_without_a_name_is_refused_too(api):
     (problem,) = refused(api.get("/v1/rules?=technology_equity"))["problems"]
-    assert (problem["field"], problem["value"], problem["allowed"]) == ("(query)", "technology_equity", "one of mode")
+    assert (problem["field"], problem["value"], problem["allowed"]) == (
+        "(query)",
+        "technology_equity",
+        "one of mode, lang",
+    )
 
 
 def test_head_is_refused_as_get_is(api):

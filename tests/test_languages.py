@@ -284,7 +284,7 @@ def test_what_if_answers_show_amounts_and_durations_as_the_rest_of_the_advice(tm
         cell = next(csv.DictReader(cells))["next_questions"]
     assert "经费（元）（若答“1000 万元”：" in cell and "若答“3 年”：" in cell
     english = run("advise", str(path), "--lang", "en", "--questions", "30").output
-    assert "if 10,000,000: " in english and "if 36: " in english
+    assert "if 10,000,000 CNY: " in english and "if 3 years: " in english  # as `ask` and the page show them
 
 
 def test_a_severity_reads_as_high_medium_or_low_risk():

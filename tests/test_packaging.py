@@ -42,7 +42,7 @@ def test_wheel_contains_the_data_and_the_typing_marker(wheel):
     assert "advisor/_data/rules/pack.yml" in names
     assert "advisor/_data/knowledge/modes.yml" in names
     assert "advisor/_data/knowledge/questions.yml" in names
-    assert {"advisor/web/index.html", "advisor/web/app.js", "advisor/web/style.css"} <= names
+    assert {"advisor/web/index.html", "advisor/web/app.js", "advisor/web/values.js", "advisor/web/style.css"} <= names
     assert "advisor/_data/knowledge/sources/hunan-university-enterprise-cooperation.txt" in names
     rule_files = {Path(n).name for n in names if n.startswith("advisor/_data/rules/")}
     assert rule_files == {p.name for p in (ROOT / "rules").glob("*.yml")}

@@ -166,7 +166,7 @@ def test_amounts_and_durations_read_as_people_write_them():
     assert format_amount(10_000_000_000_000, "zh") == "10 万亿元"  # the largest amount allowed
     assert format_amount(2_500_000_000_000, "zh") == "2.5 万亿元"
     assert format_amount(0.5, "zh") == "0.5 元"
-    assert format_amount(1_200_000, "en") == "1,200,000"
+    assert format_amount(1_200_000, "en") == "1,200,000 CNY"  # as `ask` shows an answer back
     assert [format_duration(m, "en") for m in (1, 12, 18, 36)] == ["1 month", "1 year", "18 months", "3 years"]
     assert [format_duration(m, "zh") for m in (18, 36)] == ["18 个月", "3 年"]
 

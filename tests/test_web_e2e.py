@@ -273,3 +273,47 @@ def test_a_first_visit_reads_the_browser_language(server, browser, accept, lang,
     finally:
         page.evaluate("() => localStorage.clear()")
         page.close()
+
+
+def open_advice(page: Any, server: str, lang: str, profile: dict[str, Any]) -> None:
+    """The page with `profile` answered and its advice shown (a session kept in the tab, reloaded)."""
+    session = {"answers": profile, "skipped": [], "history": list(profile), "askAll": False, "view": "result"}
+    page.add_init_script(f"sessionStorage.setItem('coop-advisor-session', {json.dumps(json.dumps(session))})")
+    page.goto(f"{server}/?lang={lang}")
+    page.wait_for_selector("#result:not([hidden]) #advice .answers")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_writes_amounts_and_durations_as_the_command_line_does(server, questions, page, lang):
+    """3000 万元 and 5 年 (30,000,000 CNY and 5 years) in the answers and the precedents, 4 年 in a
+    what-if answer: the strings `advisor ask` shows an answer back in, and the advice's text."""
+    from advisor.answers import display_value
+    from advisor.catalogue import value_label
+    from advisor.questions import load_questions
+
+    asked = load_questions()
+    colon = {"en": ": ", "zh": "："}[lang]
+    profile = example("strategic_alliance")  # 30,000,000 CNY over 60 months
+    open_advice(page, server, lang, profile)
+    answers = page.eval_on_selector_all(
+        ".answers dt", "dts => dts.map(dt => [dt.textContent, dt.nextElementSibling.querySelector('span').textContent])"
+    )
+    shown = dict(answers)
+    alike = page.inner_text(".precedents")
+    matched = {name for case in default_advisor().advise(profile).precedents for name in case.matching}
+    for attribute in ("funding_cny", "duration_months"):
+        value = display_value(asked.get(attribute), profile[attribute], lang)
+        assert shown[questions[attribute]["text"][lang]] == value
+        if attribute in matched:
+            assert f"{value_label(attribute, lang)}{colon}{value}" in alike
+    assert {"en": "30,000,000 CNY", "zh": "3000 万元"}[lang] in shown.values()
+    assert {"en": "Duration: 5 years", "zh": "合作期限：5 年"}[lang] in alike
+
+    # a what-if answer: the later session replaces the first on the next load
+    whatif = {"enterprise_size": "medium", "enterprise_engagement": "active"}
+    whatif["university_contribution"] = "commissioned_research"  # asks the duration: 48 or 60 months
+    open_advice(page, server, lang, whatif)
+    effects = page.inner_text(".next-questions")
+    four_years = display_value(asked.get("duration_months"), 48, lang)
+    assert four_years == {"en": "4 years", "zh": "4 年"}[lang]
+    assert {"en": f"If “{four_years}”: ", "zh": f"若答“{four_years}”，"}[lang] in effects

@@ -489,7 +489,9 @@
     advice.precedents.forEach(function (p) {
       var alike = Object.keys(p.matching).map(function (name) {
         var question = state.questions[name];
-        var label = question && question.label ? text(question.label) : name;
+        // beside a value written with its unit, the label without it (经费：3000 万元), as the command line
+        var short = (TEXT[state.lang].value_labels || {})[name];
+        var label = short !== undefined ? short : question && question.label ? text(question.label) : name;
         return label + t("colon") + displayValue(question, p.matching[name]);
       }).join(t("pairSep"));
       list.appendChild(el("li", { class: "precedent", "data-case": p.id },
@@ -546,20 +548,12 @@
       }
       return String(value);
     }
-    var locale = t("numberLocale");
-    var number = Number(value).toLocaleString(locale);
-    if (question.unit === "count") return number;
-    if (question.unit === "months") return t("months", { n: number });
-    // An amount in the largest unit it fills (5,000 万元; 1.2 亿元): the catalogue's [size, wording] pairs.
-    var units = t("amounts");
-    for (var i = 0; i < units.length; i++) {
-      if (Number(value) >= units[i][0]) {
-        var scaled = units[i][0] > 0 ? Number(value) / units[i][0] : Number(value);
-        var shown = scaled.toLocaleString(locale, { maximumFractionDigits: 4 });
-        return units[i][1].replace("{n}", shown);
-      }
-    }
-    return number;
+    if (question.unit === "count") return Number(value).toLocaleString(t("numberLocale"));
+    // A duration and an amount as the command line and the reports write them (3 年, 3000 万元;
+    // 3 years, 30,000,000 CNY): the catalogue's `quantities` rule, applied by values.js.
+    var rule = TEXT[state.lang].quantities;
+    if (question.unit === "months") return window.coopValues.duration(rule, Number(value));
+    return window.coopValues.amount(rule, Number(value));
   }
 
   function nextQuestionsSection(advice) {
