@@ -32,6 +32,7 @@ from .options import (
     command_lang,
     default_lang,
     format_option,
+    group_lang_option,
     knowledge_option,
     lang_in_words,
     lang_option,
@@ -58,6 +59,11 @@ SURFACE_MODULES = {
 }
 
 
+def _words_after(ctx: click.Context) -> list[str]:
+    """The words of the command line after `advisor`'s own options: the command and its arguments."""
+    return [*(ctx.__dict__.get("_protected_args") or ctx.__dict__.get("protected_args") or ()), *ctx.args]
+
+
 class AdvisorGroup(click.Group):
     """Turns the advisor's own errors into one clear message and an exit code, never a traceback."""
 
@@ -74,9 +80,11 @@ class AdvisorGroup(click.Group):
             command = importlib.import_module(module).command
         else:
             command = super().get_command(ctx, name)
-        # NOTE: the help of the default language ($ADVISOR_LANG, a zh_* locale): click's help
-        # strings are fixed at declaration, so they are swapped in before the command runs.
-        return localise(command, name, default_lang()) if command is not None else None
+        # NOTE: the help in the language asked for (the command's --lang, even after --help; else
+        # `advisor --lang`, $ADVISOR_LANG or a zh_* locale): click's help strings are fixed at
+        # declaration, so they are swapped in before the command runs.
+        lang = lang_in_words(ctx.meta.get("advisor.words", ())) or command_lang(ctx)
+        return localise(command, name, lang) if command is not None else None
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
@@ -100,7 +108,7 @@ class AdvisorGroup(click.Group):
 
         # NOTE: kept before click hands them to the command: a usage error (an unknown option)
         # comes before --lang is read, and is still worded in the language it asks for.
-        words_given = [*(ctx.__dict__.get("_protected_args") or ctx.__dict__.get("protected_args") or ()), *ctx.args]
+        words_given = ctx.meta["advisor.words"] = _words_after(ctx)
         try:
             return super().invoke(ctx)
         except ProfileError as error:
@@ -186,14 +194,14 @@ def _echo_json(data: Any) -> None:
 
 
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    """`advisor --version`, in the default language (as --help: no --lang is read yet)."""
+    """`advisor --version`, in the language of an `advisor --lang` before it, else the default one."""
     if not value or ctx.resilient_parsing:
         return
     from importlib.metadata import version
 
     from .catalogue import words
 
-    click.echo(words(default_lang(), "program")["version"].format(prog="advisor", version=version("coop-advisor")))
+    click.echo(words(command_lang(ctx), "program")["version"].format(prog="advisor", version=version("coop-advisor")))
     ctx.exit()
 
 
@@ -206,6 +214,7 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     callback=_print_version,
     help="Show the version and exit.",
 )
+@group_lang_option()
 def cli() -> None:
     """Advice on university-enterprise cooperation: which of eight modes fits a planned
     partnership, why, and which documented difficulties to prepare for.

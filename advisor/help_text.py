@@ -21,6 +21,7 @@ import click
 from .textwidth import is_narrow, visible_width, wrap_text
 
 _ENGLISH = "_advisor_english_help"
+_LANG = "_advisor_help_lang"  # the language a command's help was last put in
 #: click's bracket of extras at the end of an option's help: [default: 5; 0<=x<=50]
 _EXTRAS = re.compile(r"\[([^\[\]]*)\]\s*\Z")
 
@@ -140,13 +141,14 @@ class LocalContext(click.Context):
 
         formatter = super().make_formatter()
         if isinstance(formatter, HelpFormatter):
-            formatter.lang = default_lang()
+            formatter.lang = getattr(self.command, _LANG, None) or default_lang()  # the language `localise` used
         return formatter
 
 
 def localise(command: click.Command, name: str, lang: str) -> click.Command:
     """`command` with its help texts in `lang` (the English ones kept aside, to come back to)."""
     command.context_class = LocalContext
+    setattr(command, _LANG, lang)
     english = getattr(command, _ENGLISH, None)
     if english is None:
         english = {

@@ -106,15 +106,35 @@ def command_lang(ctx: click.Context | None = None) -> str:
 
 
 def lang_option(help: str = "Language of the output.") -> Callable[[F], F]:
-    """`--lang en|zh`; without it, $ADVISOR_LANG, or Chinese under a zh_* locale ($LC_ALL, $LANG)."""
+    """`--lang en|zh`; without it, `advisor --lang` (before the command), else $ADVISOR_LANG, or
+    Chinese under a zh_* locale ($LC_ALL, $LANG)."""
     return click.option(
         "--lang",
         type=click.Choice(["en", "zh"]),
-        default=default_lang,
+        default=command_lang,  # NOTE: called while the command's options are read: the group's --lang, if given
         show_default="$ADVISOR_LANG, or zh under a zh_* locale, else en",
         help=help,
         callback=_remember_lang,
         is_eager=True,
+    )
+
+
+def group_lang_option() -> Callable[[F], F]:
+    """`advisor --lang en|zh COMMAND`: the language of every command that does not give its own
+    --lang, and of the help (people put it before the command as often as after)."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            _remember_lang(ctx, param, value)
+
+    return click.option(
+        "--lang",
+        type=click.Choice(["en", "zh"]),
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=remember,
+        help="Language of the output and the help of every command (a command's own --lang wins).",
     )
 
 

@@ -443,6 +443,36 @@ def test_help_stays_english_without_a_chinese_language():
     assert "Advise on one partnership profile" in result.output
 
 
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("--lang", "zh", "--help"),
+        ("advise", "--help", "--lang", "zh"),
+        ("advise", "--lang=zh", "--help"),
+        ("--lang", "zh", "advise", "--help"),
+        ("--lang", "zh", "batch", "--help"),
+    ],
+)
+def test_help_follows_lang_wherever_it_stands(words):
+    """--help is read before the options, and still comes in the language the line asks for."""
+    result = run(*words, env={"ADVISOR_LANG": "en"})
+    assert result.exit_code == 0 and "用法：" in result.output and "选项：" in result.output
+    assert english_sentences(result.output) == [], result.output
+
+
+def test_lang_before_the_command_is_every_commands_language_and_its_own_wins():
+    english = {"ADVISOR_LANG": "en"}
+    assert "结论：" in run("--lang", "zh", "advise", str(EXAMPLES[0]), "--no-what-if", env=english).output
+    assert "Decision:" in run("--lang", "zh", "advise", str(EXAMPLES[0]), "--lang", "en", env=english).output
+    own = run("--lang", "zh", "advise", "--lang", "en", "--help", env={"ADVISOR_LANG": "zh"}).output
+    assert "Usage:" in own and "Advise on one partnership profile" in own
+    missing = run("--lang", "zh", "advise", "no-such-file.json", env=english)
+    assert missing.exit_code != 0 and missing.stderr.startswith("错误：")
+    assert run("--lang", "zh", "--version", env=english).output.startswith("advisor 版本")
+    wrong = run("--lang", "fr", "modes", env=english)
+    assert wrong.exit_code == 2 and "'fr' is not one of 'en', 'zh'" in wrong.stderr
+
+
 def test_every_help_translation_names_a_real_command_and_option():
     help_zh = catalogue("zh")["help"]
     ctx = click.Context(cli)
