@@ -14,7 +14,7 @@ from .errors import PackProblem
 from .knowledge import KnowledgeBase
 from .profile import ATTRIBUTES, Profile
 from .rulebook import ORDERING_OPERATORS, AttributeTest, Rule, Rulebook, attribute_tests
-from .scoring import format_value, render_message
+from .scoring import QUANTITY_PLACEHOLDERS, format_value, render_message
 from .texts import FALLBACK
 
 _NUMERIC = ("integer", "number")
@@ -72,7 +72,7 @@ def _sample_value(name: str) -> Any:
 
 
 def _did_you_mean(name: str) -> str:
-    close = difflib.get_close_matches(name, list(ATTRIBUTES), n=1)
+    close = difflib.get_close_matches(name, [*ATTRIBUTES, *QUANTITY_PLACEHOLDERS], n=1)
     return f"; did you mean {{{close[0]}}}?" if close else ""
 
 
@@ -100,8 +100,9 @@ def check_template(message: str, read: set[str], label: str = "message") -> list
 
     NOTE: a placeholder receives the attribute's value already written as text ("36", "1,200,000",
     "yes", "enterprise, government"), or "unknown". So a placeholder is a plain attribute name the
-    rule reads, with no conversion and at most a text format (alignment, a width up to 100):
-    `{duration_months:d}` fails on the text "36", and `{x:>300000000}` would write 300 MB.
+    rule reads, or a quantity placeholder (QUANTITY_PLACEHOLDERS: `{duration}`, "3 years") of an
+    attribute the rule reads, with no conversion and at most a text format (alignment, a width up
+    to 100): `{duration_months:d}` fails on the text "36", and `{x:>300000000}` would write 300 MB.
     """
     if len(message) > MAX_MESSAGE_LENGTH:
         return [f"{label} has {len(message):,} characters; at most {MAX_MESSAGE_LENGTH:,} are allowed"]
@@ -120,10 +121,10 @@ def check_template(message: str, read: set[str], label: str = "message") -> list
                 f"{{{sorted(read)[0] if read else 'duration_months'}}}"
             )
             continue
-        if field not in ATTRIBUTES:
+        if field not in ATTRIBUTES and field not in QUANTITY_PLACEHOLDERS:
             problems.append(f"{label} uses {shown}, which is not a profile attribute{_did_you_mean(field)}")
             continue
-        if field not in read:
+        if _attribute_of(field) not in read:
             problems.append(
                 f"{label} uses {{{field}}}, which the rule does not read (it reads {', '.join(sorted(read))})"
             )
@@ -137,12 +138,23 @@ def check_template(message: str, read: set[str], label: str = "message") -> list
     if problems:
         return problems
     values = {name: format_value(_sample_value(name)) for name in read if name in ATTRIBUTES}
+    values |= {
+        name: write(_sample_value(attribute), FALLBACK)
+        for name, (attribute, write) in QUANTITY_PLACEHOLDERS.items()
+        if attribute in read
+    }
     for sample in (values, {}):
         try:
             render_message(message, sample)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
             return [f"{label} cannot be written: {error}"]
     return []
+
+
+def _attribute_of(field: str) -> str:
+    """The profile attribute a placeholder writes: itself, or a quantity placeholder's attribute."""
+    quantity = QUANTITY_PLACEHOLDERS.get(field)
+    return quantity[0] if quantity is not None else field
 
 
 def _text_problems(field: str, text: str) -> list[str]:

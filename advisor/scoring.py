@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
@@ -119,6 +119,16 @@ def format_duration(months: int, lang: str) -> str:
     return str(forms[0 if count == 1 else 1]).format(n=count)
 
 
+#: The message placeholders that write a quantity with its unit: name -> (the attribute whose value
+#: they write, how). `{duration}` reads 5 years / 5 年 and `{funding}` 30,000,000 CNY / 3000 万元,
+#: as every other surface writes them; `{duration_months}` is the bare number (60). The advice fills
+#: them (_LazyValues) and the linter allows them where the rule reads the attribute (check_template).
+QUANTITY_PLACEHOLDERS: Mapping[str, tuple[str, Callable[[Any, str], str]]] = {
+    "duration": ("duration_months", format_duration),
+    "funding": ("funding_cny", format_amount),
+}
+
+
 def _quantities(lang: str) -> Mapping[str, Any]:
     return words(lang if lang in LANGS else FALLBACK, "quantities")
 
@@ -147,7 +157,8 @@ class _Values(dict[str, str]):
 
 class _LazyValues(dict[str, str]):
     """The profile's values formatted in one language for message templates, each formatted when a
-    template first asks for it; an unknown attribute reads "unknown".
+    template first asks for it, a quantity placeholder's with its unit (QUANTITY_PLACEHOLDERS); an
+    unknown attribute reads "unknown".
 
     NOTE: a rule's message names one or two of the profile's values: formatting all of them in
     every language for every advice was most of the time spent on reasons (measured)."""
@@ -159,6 +170,13 @@ class _LazyValues(dict[str, str]):
         self._labels = labels
 
     def __missing__(self, key: str) -> str:
+        quantity = QUANTITY_PLACEHOLDERS.get(key)
+        if quantity is not None:
+            attribute, write = quantity
+            if attribute not in self._known:
+                return "unknown"
+            text = self[key] = write(self._known[attribute], self._lang)
+            return text
         if key not in self._known:
             return "unknown"
         text = self[key] = format_value(self._known[key], self._lang, self._labels.get(key))
