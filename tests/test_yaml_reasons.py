@@ -103,6 +103,7 @@ PROVOKED: list[tuple[str, str, str]] = [
     ("c_duplicate_version", "c", "%YAML 1.1\n%YAML 1.1\n---\na: 1\n"),
     ("c_incompatible_version", "c", "%YAML 2.0\n---\na: 1\n"),
     ("c_control_character", "c", "a: b\x01c\n"),
+    ("c_nesting", "c", "a: " + "[" * 1100 + "]" * 1100 + "\n"),
     ("unknown_tag", "py", "a: !!python/tuple [1, 2]\n"),
     ("unknown_tag", "c", "a: !foo 1\n"),
     ("unhashable_key", "py", "? [a]\n: 1\n"),
