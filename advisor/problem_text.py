@@ -141,7 +141,7 @@ def _os_codes() -> Mapping[str, int]:
 
 
 #: Placeholders that hold a list the code joins with ", " (extensions, formats, a file's columns).
-_LISTS = frozenset({"suffixes", "formats", "columns", "tables"})
+_LISTS = frozenset({"suffixes", "formats", "columns", "tables", "values"})
 
 #: The names the code gives the standard streams, and their keys in `problems`.
 _STREAMS = {"<stdin>": "stdin", "<stdout>": "stdout"}
@@ -260,12 +260,16 @@ def allowed_text(field: str, allowed: str, lang: str, labels: ValueLabels | None
     return translate(allowed, lang, "allowed_values")
 
 
-def describe(problem: FieldProblem, lang: str = "en", labels: ValueLabels | None = None) -> str:
-    """One problem as one line in `lang`: field, message, the value given, what is allowed."""
+def describe(
+    problem: FieldProblem, lang: str = "en", labels: ValueLabels | None = None, shown: str | None = None
+) -> str:
+    """One problem as one line in `lang`: field, message, the value given, what is allowed. `shown`:
+    the field as the line names it, when not by its label (a case file's `profile.scope`)."""
     if lang == "en":
         return problem.describe()
     w = words(lang, "problems")
-    text = str(w["line"].format(field=field_name(problem.field, lang), message=translate(problem.message, lang)))
+    field = shown if shown is not None else field_name(problem.field, lang)
+    text = str(w["line"].format(field=field, message=translate(problem.message, lang)))
     if problem.value is not _MISSING:
         text += str(w["got"].format(value=show_value(problem.value)))
     if problem.allowed:
