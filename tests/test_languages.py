@@ -1525,8 +1525,8 @@ def test_an_uncommon_os_reason_keeps_the_systems_words():
 
     from advisor.problem_text import os_reason, translate
 
-    reason = os.strerror(errno.EADDRINUSE)
-    assert os_reason(OSError(errno.EADDRINUSE, reason), "zh") == reason  # never dropped
+    reason = os.strerror(errno.EXDEV)
+    assert os_reason(OSError(errno.EXDEV, reason), "zh") == reason  # never dropped
     assert os_reason(OSError("no errno at all"), "zh") == "no errno at all"
     assert translate(f"x.json: cannot read: {reason}", "zh", "input") == f"x.json：无法读取：{reason}"
 
