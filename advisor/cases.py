@@ -5,14 +5,14 @@ precedents every advice lists. Loaded from evaluation/cases/ (one YAML file per 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import _MISSING, FieldProblem, InputError, RulePackError
+from .errors import _MISSING, FieldProblem, InputError, PackProblem, RulePackError, UnreadableFiles
 from .profile import ATTRIBUTES, Profile
 from .yamlfile import read_yaml
 
@@ -139,6 +139,27 @@ class CaseFileError(InputError):
         lines = [problem.describe() for problem in problems]
         super().__init__("invalid case file(s):\n  " + "\n  ".join(lines))
 
+    def describe(self, lang: str = "en") -> str:
+        """The problems in `lang`: file and case id as they are, each field's problem worded as a
+        profile's are (problems.messages, problems.allowed_values), the field named as written."""
+        if lang == "en":
+            return str(self)
+        from .catalogue import words
+        from .problem_text import describe as describe_problem
+
+        w = words(lang, "problems")
+        lines = [str(w["invalid_cases"])]
+        for problem in self.problems:
+            where = problem.file + (f" [{problem.case_id}]" if problem.case_id else "")
+            field = problem.problem.field
+            # NOTE: a profile attribute's problem is worded by the attribute (what it allows, with
+            # its values' labels), its field named as the file writes it
+            attribute = field.removeprefix("profile.")
+            inner = replace(problem.problem, field=attribute) if attribute in ATTRIBUTES else problem.problem
+            shown = str(w["fields"].get(field, field))
+            lines.append(f"  {where}{w['colon']}{describe_problem(inner, lang, shown=shown)}")
+        return "\n".join(lines)
+
 
 _ALLOWED = {
     "id": "lowercase a-z, 0-9 and '-', starting with the mode's code (e.g. tt-...)",
@@ -226,7 +247,7 @@ def _documents(path: Path) -> Iterable[tuple[str, Any]]:
     try:
         data = read_yaml(path)
     except RulePackError as error:
-        raise InputError("; ".join(problem.describe() for problem in error.problems)) from None
+        raise UnreadableFiles(error.problems) from None
     if isinstance(data, dict) and "cases" in data and "id" not in data:
         data = data["cases"]
     if data is None:
@@ -236,24 +257,34 @@ def _documents(path: Path) -> Iterable[tuple[str, Any]]:
 
 
 def case_files(path: Path) -> list[Path]:
+    """The case files of a folder (or the one file given): every *.yml and *.yaml in it, whatever it
+    is. A named pipe, a link that leads nowhere or to itself, a folder named so are refused when
+    read, each by name (as a rule pack's files are), never left out without a word."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+        return sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml"))
     return [path]
 
 
 def load_cases(path: Path | str | None = None) -> list[Case]:
     """Every case in a folder of case files (or one file), in id order.
 
-    Raises InputError when nothing can be read or there are no cases, CaseFileError (an
-    InputError) listing every invalid field and duplicate id across all files."""
+    Raises InputError when nothing can be read or there are no cases, UnreadableFiles (an
+    InputError) naming every file that cannot be read and why, CaseFileError (an InputError)
+    listing every invalid field and duplicate id across all files."""
     folder = Path(path) if path is not None else default_cases_dir()
     if not folder.exists():
         raise InputError(f"{folder}: no such file or folder of cases")
+    unreadable: list[PackProblem] = []
     problems: list[CaseProblem] = []
     cases: dict[str, Case] = {}
     where: dict[str, str] = {}
     for file in case_files(folder):
-        for name, item in _documents(file):
+        try:
+            documents = _documents(file)
+        except UnreadableFiles as error:
+            unreadable += error.problems
+            continue
+        for name, item in documents:
             try:
                 case = parse_case(item, name)
             except CaseFileError as error:
@@ -270,6 +301,8 @@ def load_cases(path: Path | str | None = None) -> list[Case]:
                 continue
             cases[case.id] = case
             where[case.id] = name
+    if unreadable:
+        raise UnreadableFiles(unreadable)
     if problems:
         raise CaseFileError(problems)
     if not cases:

@@ -124,10 +124,9 @@ class AdvisorGroup(click.Group):
             ctx.exit(EXIT_INPUT)
         except InputError as error:
             from .catalogue import words
-            from .problem_text import translate
 
             lang = command_lang(ctx)
-            click.echo(f"{words(lang, 'problems')['error']}{translate(str(error), lang, 'input')}", err=True)
+            click.echo(f"{words(lang, 'problems')['error']}{error.describe(lang)}", err=True)
             ctx.exit(EXIT_INPUT)
         except RulePackError as error:
             from .catalogue import words

@@ -86,6 +86,15 @@ class ProfileError(AdvisorError):
 class InputError(AdvisorError):
     """Input that could not be read at all: missing file, malformed JSON/YAML, empty file."""
 
+    def describe(self, lang: str = "en") -> str:
+        """The message in `lang`, as the command line shows it after "error: " (the English one is
+        the message itself; another language's is found by its template, `problems.input`)."""
+        if lang == "en":
+            return str(self)
+        from .problem_text import translate
+
+        return translate(str(self), lang, "input")
+
 
 @dataclass(frozen=True)
 class PackProblem:
@@ -131,3 +140,20 @@ class RulePackError(AdvisorError):
     def __init__(self, problems: list[PackProblem]):
         self.problems = problems
         super().__init__("\n".join(problem.describe() for problem in problems))
+
+
+class UnreadableFiles(InputError):
+    """Files given (one, or those of a folder) that cannot be read at all, each named with why
+    (a PackProblem, worded as a pack's files are: not a regular file, malformed YAML ...): case
+    files. One line each; a command shows each after its own "error: "."""
+
+    def __init__(self, problems: list[PackProblem]):
+        self.problems = problems
+        super().__init__("\n".join(problem.describe() for problem in problems))
+
+    def describe(self, lang: str = "en") -> str:
+        from .catalogue import words
+        from .problem_text import describe_pack_problem
+
+        lines = [describe_pack_problem(problem, lang) for problem in self.problems]
+        return f"\n{words(lang, 'problems')['error']}".join(lines)

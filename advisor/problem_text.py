@@ -11,6 +11,7 @@ modules (values, core, row_scoring, batch_io ...) and their English wording is a
 
 from __future__ import annotations
 
+import ast
 import errno
 import functools
 import os
@@ -64,10 +65,16 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
         return stream_name(value, lang)
     if name == "detail":  # a parser's own words: json's are known in other languages, others stay
         return translate(value, lang, "json_reasons", "request_problems")
+    if name == "problem":  # YAML's own words (PyYAML's, libyaml's): known in other languages, others stay
+        return translate(value, lang, "yaml_reasons")
+    if name in _YAML_PARTS:
+        return _yaml_part(name, value, catalogue)
     if name == "key":
         return value
     if name in _REASONS and (code := _os_codes().get(value.casefold())) is not None:
         return os_reason(OSError(code, value), lang)
+    if name in _REASONS and value in catalogue.get("codec_reasons", {}):  # why bytes are not UTF-8
+        return str(catalogue["codec_reasons"][value])
     if name == "kind":
         return str(catalogue.get("kinds", {}).get(value, value))
     if name in ("low", "high") and lang == "zh":
@@ -75,6 +82,39 @@ def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> st
     if name in _LISTS:  # the code lists them with English commas: .csv, .jsonl
         return value.replace(", ", str(catalogue.get("allowed_parts", {}).get("value_sep", ", ")))
     return _fragments(value, lang)
+
+
+#: Placeholders of `problems.yaml_reasons` that hold a part of the document as the parser quotes it.
+_YAML_PARTS = frozenset({"found", "node", "alias", "tag", "handle", "hex"})
+
+#: How PyYAML writes a standard tag (`!!int`) in its messages.
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+def _yaml_part(name: str, value: str, catalogue: Mapping[str, Any]) -> str:
+    """A part of a YAML document as a YAML parser quotes it (`'\\t'`, `'<stream end>'`, `scalar`,
+    `'tag:yaml.org,2002:python/tuple'`), as a reader of the language knows it (制表符（Tab）,
+    文件结尾, 单个值, “!!python/tuple”): `problems.yaml_found` names the characters and tokens it
+    can, `yaml_nodes` the kinds of node, `yaml_quoted` quotes the rest."""
+    if name == "hex":  # a character's code as the reader writes it (#x0001): U+0001
+        return value.upper()
+    if name == "node":
+        return str(catalogue.get("yaml_nodes", {}).get(value, value))
+    try:
+        text = ast.literal_eval(value)  # the parser's repr() of a character, token, name or tag
+    except (ValueError, SyntaxError):
+        return value
+    if not isinstance(text, str):
+        return value
+    if name == "found" and text in catalogue.get("yaml_found", {}):
+        return str(catalogue["yaml_found"][text])
+    if name == "found" and len(text) == 1 and not text.isprintable():
+        return str(catalogue.get("yaml_character", "U+{hex}")).format(hex=f"{ord(text):04X}")
+    if name == "tag" and text.startswith(_YAML_TAG_PREFIX):
+        text = "!!" + text[len(_YAML_TAG_PREFIX) :]
+    if name == "alias":  # written into its template (“*{alias}”)
+        return text
+    return str(catalogue.get("yaml_quoted", "{text}")).format(text=text)
 
 
 #: Placeholders that may hold the system's reason (an OSError's strerror) for a file it refused.
@@ -101,7 +141,7 @@ def _os_codes() -> Mapping[str, int]:
 
 
 #: Placeholders that hold a list the code joins with ", " (extensions, formats, a file's columns).
-_LISTS = frozenset({"suffixes", "formats", "columns", "tables"})
+_LISTS = frozenset({"suffixes", "formats", "columns", "tables", "values"})
 
 #: The names the code gives the standard streams, and their keys in `problems`.
 _STREAMS = {"<stdin>": "stdin", "<stdout>": "stdout"}
@@ -220,12 +260,16 @@ def allowed_text(field: str, allowed: str, lang: str, labels: ValueLabels | None
     return translate(allowed, lang, "allowed_values")
 
 
-def describe(problem: FieldProblem, lang: str = "en", labels: ValueLabels | None = None) -> str:
-    """One problem as one line in `lang`: field, message, the value given, what is allowed."""
+def describe(
+    problem: FieldProblem, lang: str = "en", labels: ValueLabels | None = None, shown: str | None = None
+) -> str:
+    """One problem as one line in `lang`: field, message, the value given, what is allowed. `shown`:
+    the field as the line names it, when not by its label (a case file's `profile.scope`)."""
     if lang == "en":
         return problem.describe()
     w = words(lang, "problems")
-    text = str(w["line"].format(field=field_name(problem.field, lang), message=translate(problem.message, lang)))
+    field = shown if shown is not None else field_name(problem.field, lang)
+    text = str(w["line"].format(field=field, message=translate(problem.message, lang)))
     if problem.value is not _MISSING:
         text += str(w["got"].format(value=show_value(problem.value)))
     if problem.allowed:

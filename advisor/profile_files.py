@@ -26,6 +26,7 @@ from .limits import (
     printable_key,
     read_bounded,
 )
+from .yamlfile import check_timestamp
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -49,9 +50,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             return str(node.value)
         return super().construct_yaml_bool(node)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        check_timestamp(self, node)
+        return super().construct_yaml_timestamp(node)
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # `!!map 1`: SafeLoader says what it expected
+            return super().construct_mapping(node, deep=deep)
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base`, whose keys this mapping may give again
+                continue
             key = self.construct_object(key_node, deep=deep)
             try:
                 repeated = key in seen
@@ -68,6 +77,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _UniqueKeyLoader.construct_yaml_int)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", _UniqueKeyLoader.construct_yaml_float)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:bool", _UniqueKeyLoader.construct_yaml_bool)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp)
 
 
 def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str, Any]:
@@ -91,6 +101,8 @@ def parse_profile_text(text: str, name: str, fmt: str | None = None) -> dict[str
             check_expansion(data, MAX_PROFILE_VALUES)
         except LimitExceeded as error:
             raise InputError(f"{name}: {error}") from None
+        except (ValueError, OverflowError) as error:  # a date that is none (2024-02-30), a \U escape past U+10FFFF
+            raise InputError(f"{name}: malformed YAML: {error}") from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -6,6 +6,8 @@ this module to list the command, and FastAPI/uvicorn would cost it a quarter of 
 
 from __future__ import annotations
 
+import errno
+import functools
 import ipaddress
 import signal
 import socket
@@ -29,15 +31,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
-    """A listening TCP socket on host:port (port 0: any free port); click errors say what to change.
-    `reuse_port`: others may listen on the same address too (SO_REUSEPORT; `--workers`)."""
+def listen(host: str, port: int, reuse_port: bool = False, lang: str = "en") -> socket.socket:
+    """A listening TCP socket on host:port (port 0: any free port); click errors say what to change,
+    in `lang` (catalogue section `serve`). `reuse_port`: others may listen on the same address too
+    (SO_REUSEPORT; `--workers`)."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
     except socket.gaierror as error:
-        raise click.BadParameter(f"cannot resolve {host!r}: {error.strerror}", param_hint="--host") from None
+        from .catalogue import words
+
+        say = words(lang, "serve")
+        message = say["cannot_resolve"].format(host=repr(host), reason=resolve_reason(error, lang))
+        raise click.BadParameter(message, param_hint="--host") from None
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -47,12 +54,28 @@ def listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
         sock.listen(2048)
     except OSError as error:
         sock.close()
-        hint = "; choose another --port (0 picks a free one)" if error.errno in (98, 48) else ""
-        raise click.BadParameter(
-            f"cannot listen on {host}:{port}: {error.strerror}{hint}", param_hint="--port"
-        ) from None
+        from .catalogue import words
+        from .problem_text import os_reason
+
+        say = words(lang, "serve")
+        hint = say["port_in_use"] if error.errno == errno.EADDRINUSE else ""
+        message = say["cannot_listen"].format(host=host, port=port, reason=os_reason(error, lang), hint=hint)
+        raise click.BadParameter(message, param_hint="--port") from None
     sock.set_inheritable(True)
     return sock
+
+
+def resolve_reason(error: socket.gaierror, lang: str) -> str:
+    """Why a host name could not be resolved, in `lang`: the catalogue's words for the resolver's
+    common codes (`serve.resolve_reasons`, by EAI_ name), else the resolver's own words."""
+    own = error.strerror or str(error)
+    if lang == "en":
+        return own
+    from .catalogue import words
+
+    names = {getattr(socket, name, None): name for name in words(lang, "serve").get("resolve_reasons", {})}
+    name = names.get(error.errno)
+    return str(words(lang, "serve")["resolve_reasons"][name]) if name else own
 
 
 def _url(host: str, port: int) -> str:
@@ -138,11 +161,11 @@ def command(
     if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
         raise click.BadParameter(say["no_reuse_port"], param_hint="--workers")
     if workers == 1:
-        sockets = [listen(host, port)]
+        sockets = [listen(host, port, lang=lang)]
     else:
         from .serve_workers import reuse_port_sockets
 
-        sockets = reuse_port_sockets(listen, host, port, workers)
+        sockets = reuse_port_sockets(functools.partial(listen, lang=lang), host, port, workers)
     sock = sockets[0]
     url = _url(host, sock.getsockname()[1])
     click.echo(say["started"].format(version=pack.advisor.version, url=url))
