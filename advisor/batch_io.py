@@ -358,8 +358,14 @@ LINK_LOOP = "is a symbolic link that leads back to itself; give the file itself"
 
 
 def missing_file(path: str) -> str:
-    """Why `path`, which does not exist, cannot be read: no such file, or a link to none."""
+    """Why `path`, which does not exist, cannot be read: no such file, a link to none, or a link
+    that leads back to itself."""
     if os.path.islink(path):
+        try:
+            os.stat(path)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                return f"{path}: {LINK_LOOP}"
         return f"{path}: is a symbolic link to {os.readlink(path)!r}, which leads to no file"
     return f"{path}: no such file"
 

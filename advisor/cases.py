@@ -273,6 +273,10 @@ def load_cases(path: Path | str | None = None) -> list[Case]:
     listing every invalid field and duplicate id across all files."""
     folder = Path(path) if path is not None else default_cases_dir()
     if not folder.exists():
+        if folder.is_symlink():  # a link to nothing, or back to itself: say which, as for a profile
+            from .batch_io import missing_file
+
+            raise InputError(missing_file(str(folder)))
         raise InputError(f"{folder}: no such file or folder of cases")
     unreadable: list[PackProblem] = []
     problems: list[CaseProblem] = []

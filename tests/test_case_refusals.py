@@ -53,6 +53,26 @@ def test_a_case_file_that_is_not_utf8_is_refused_in_chinese(tmp_path):
     assert en.stderr == f"error: {path}: not UTF-8 text (byte 0xe9 on line 2); save the file as UTF-8\n"
 
 
+def test_cases_given_as_a_link_to_nothing_or_to_itself_say_which(tmp_path):
+    """Not 'no such file or folder of cases', which sends the reader looking for a typo."""
+    loop, dangling = tmp_path / "loop", tmp_path / "dangling"
+    loop.symlink_to(loop)
+    dangling.symlink_to(tmp_path / "nowhere")
+    assert run("evaluate", str(loop), "--lang", "en").stderr == (
+        f"error: {loop}: is a symbolic link that leads back to itself; give the file itself\n"
+    )
+    assert (
+        run("evaluate", str(loop), "--lang", "zh").stderr
+        == f"错误：{loop}：这是一个指回自身的符号链接；请给出文件本身\n"
+    )
+    missing = run("evaluate", str(dangling), "--lang", "zh")
+    assert missing.exit_code == 3
+    assert missing.stderr == f"错误：{dangling}：这是指向 '{tmp_path}/nowhere' 的符号链接，但它指向的文件不存在\n"
+    assert run("evaluate", str(tmp_path / "nothing"), "--lang", "en").stderr.endswith(
+        "nothing: no such file or folder of cases\n"
+    )
+
+
 def _folder_with_odd_files(tmp_path: Path) -> Path:
     """A folder of cases: one good case, and beside it a named pipe, a link back to itself, a link
     to no file and a folder, each named *.yml (they were skipped without a word)."""
