@@ -60,7 +60,9 @@ def listen(host: str, port: int, reuse_port: bool = False, lang: str = "en") -> 
         say = words(lang, "serve")
         hint = say["port_in_use"] if error.errno == errno.EADDRINUSE else ""
         message = say["cannot_listen"].format(host=host, port=port, reason=os_reason(error, lang), hint=hint)
-        raise click.BadParameter(message, param_hint="--port") from None
+        # NOTE: an address this machine does not have is the host's fault, not the port's
+        culprit = "--host" if error.errno == errno.EADDRNOTAVAIL else "--port"
+        raise click.BadParameter(message, param_hint=culprit) from None
     sock.set_inheritable(True)
     return sock
 

@@ -73,3 +73,13 @@ def test_the_resolvers_reasons_in_chinese_and_an_unknown_one_kept():
     assert resolve_reason(offline, "en") == "Temporary failure in name resolution"
     odd = socket.gaierror(socket.EAI_MEMORY, "Memory allocation failure")
     assert resolve_reason(odd, "zh") == "Memory allocation failure"  # never dropped
+
+
+def test_an_address_this_machine_does_not_have_is_the_hosts_fault():
+    # 192.0.2.1 is for documentation only (RFC 5737): no machine has it, and binding it sends nothing
+    for lang, expected in (
+        ("en", "Invalid value for --host: cannot listen on 192.0.2.1:0: Cannot assign requested address"),
+        ("zh", "--host 的值无效：无法在 192.0.2.1:0 上监听：本机没有这个地址"),
+    ):
+        result = CliRunner().invoke(cli, ["serve", "--host", "192.0.2.1", "--port", "0", "--lang", lang])
+        assert result.exit_code == 2 and expected in result.stderr, result.stderr
