@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
-
-from .catalogue import words
-from .langs import FALLBACK, LANGS
-from .texts import name_in
+from pydantic import BaseModel, ConfigDict, Field
 
 Verdict = Literal["recommended", "possible", "unlikely", "excluded"]
 Decision = Literal["clear", "close_call", "insufficient_information"]
@@ -141,40 +136,27 @@ class Versions(Model):
     rulebook: str
 
 
-#: Why a decision was reached: a code of the catalogue's `decision_reasons`, then the values its
-#: sentence names, in the order `WHY_PLACES` gives for the code (`leader` and `runner` are mode
-#: ids). NOTE: a plain tuple: one is made per batch row, and a named tuple of pairs cost three
-#: times the f-string it replaced (measured).
-DecisionWhy = tuple[Any, ...]
-
-#: The placeholders of each code's sentence, in the order the why gives their values.
-WHY_PLACES: dict[str, tuple[str, ...]] = {
-    "all_excluded": (),
-    "too_few_answers": ("answered", "needed"),
-    "no_support": (),
-    "weak_support": ("leader", "support", "needed"),
-    "weak_leader": ("leader", "score"),
-    "close_call": ("leader", "score", "runner", "runner_score", "margin"),
-    "tie": ("leader", "score", "runner", "runner_score", "margin"),
-    "leads_alone": ("leader",),
-    "leads_by": ("leader", "lead", "runner"),
-}
+#: Why a decision was reached: a code, worded in each language by the catalogues' `decision_reasons`.
+DecisionCode = Literal[
+    "all_excluded",
+    "too_few_answers",
+    "no_support",
+    "weak_support",
+    "weak_leader",
+    "close_call",
+    "tie",
+    "leads_alone",
+    "leads_by",
+]
 
 
-def why_values(why: DecisionWhy) -> dict[str, Any]:
-    """A why's values by placeholder."""
-    return dict(zip(WHY_PLACES[why[0]], why[1:], strict=True))
+class DecisionBasis(Model):
+    """Why the decision, as data: its code and the values its sentence names (`leader` and
+    `runner` are mode ids; `answered`, `needed`, `support`, `score`, `runner_score`, `lead`,
+    `margin` numbers), the same in every language."""
 
-
-def decision_reason_text(why: DecisionWhy, lang: str, mode_names: Mapping[str, str]) -> str:
-    """The decision's reason in `lang`, the modes named by `mode_names` (mode id -> name)."""
-    values = {
-        key: mode_names.get(value, value) if key in _MODE_PLACES else value for key, value in why_values(why).items()
-    }
-    return str(words(lang, "decision_reasons")[why[0]]).format_map(values)
-
-
-_MODE_PLACES = frozenset({"leader", "runner"})
+    code: DecisionCode
+    values: dict[str, str | int | float] = Field(default_factory=dict)
 
 
 class Advice(Model):
@@ -196,25 +178,13 @@ class Advice(Model):
     versions: Versions
     lang: str = Field("en", description="The language of each reason's `message` and `rationale`.")
 
-    # Why the scorer decided as it did (set by the advisor; None on an Advice built otherwise).
-    _why: DecisionWhy | None = PrivateAttr(None)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def decision_reasons(self) -> dict[str, str]:
-        """The decision's reason in every language, by code (`decision_reason` is the English one)."""
-        why = self._why
-        if why is None:
-            return {FALLBACK: self.decision_reason}
-        return {
-            lang: decision_reason_text(why, lang, {mode.id: name_in(mode, lang) for mode in self.modes})
-            for lang in LANGS
-        }
-
-    @property
-    def why(self) -> DecisionWhy | None:
-        """Why the decision (a code and the values its sentence names), when the advisor made this Advice."""
-        return self._why
+    decision_reasons: dict[str, str] = Field(
+        default_factory=dict,
+        description="The decision's reason in every language, by code (`decision_reason` is the English one).",
+    )
+    decision_basis: DecisionBasis | None = Field(
+        None, description="Why the decision, as a code and the values its reason names (None on an older advice)."
+    )
 
     def mode(self, mode_id: str) -> ModeAssessment:
         for mode in self.modes:

@@ -24,7 +24,7 @@ from .precedents import CaseIndex, find_precedents
 from .profile import ATTRIBUTES, Profile
 from .questions import QUESTIONS_FILE, load_questions
 from .rulebook import Rulebook, gc_paused, load_rulebook
-from .scoring import Scorer, Standing
+from .scoring import Scorer, Standing, decision_basis
 from .whatif import WhatIf
 
 ProfileInput = Profile | Mapping[str, Any]
@@ -217,7 +217,7 @@ class Advisor:
         if what_if:
             # Without firm advice, any answer that moves the scores is worth asking for.
             questions = self.what_if.explore(known, fired, standing, worth_asking=True, limit=max_questions)
-        advice = Advice(
+        return Advice(
             decision=standing.decision,
             decision_reason=standing.decision_reason,
             leading_mode=standing.leader,
@@ -235,9 +235,9 @@ class Advisor:
                 rulebook=f"{self.rulebook.meta.name} {self.rulebook.meta.version}",
             ),
             lang=lang,
+            decision_reasons=self.scorer.reason_texts(standing.why),
+            decision_basis=decision_basis(standing.why),
         )
-        advice._why = standing.why
-        return advice
 
     def advise_many(
         self, profiles: Iterable[ProfileInput], *, what_if: bool = False, max_questions: int = 5

@@ -24,9 +24,10 @@ from .cells import _BLANK, _MISS, _SLOW, _converter, _prepared, _text, fast_path
 from .limits import MAX_CELL_CHARS
 
 if TYPE_CHECKING:
-    from .advice import Advice, DecisionWhy
+    from .advice import Advice
     from .core import Advisor
     from .errors import FieldProblem
+    from .scoring import DecisionWhy
 
 #: The field a problem with a row as a whole (empty, cut short, not an object) is filed under.
 ROW_FIELD = "(row)"
@@ -310,6 +311,8 @@ class Outcome:
     @classmethod
     def from_advice(cls, advice: Advice) -> Outcome:
         """The outcome an Advice states (the reference the fast path is tested against)."""
+        from .scoring import why_of
+
         top = tuple((m.id, m.score) for m in advice.modes if m.verdict != "excluded")[:TOP_MODES]
         return cls(
             advice.leading_mode,
@@ -319,7 +322,7 @@ class Outcome:
             top,
             tuple(d.id for d in advice.difficulties),
             frozenset(advice.fired_rules),
-            advice.why,
+            why_of(advice.decision_basis) if advice.decision_basis is not None else None,
         )
 
 

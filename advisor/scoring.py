@@ -12,14 +12,13 @@ from pydantic import BaseModel, ConfigDict
 
 from .advice import (
     Decision,
-    DecisionWhy,
+    DecisionBasis,
     DifficultyFlag,
     MitigationAdvice,
     ModeAssessment,
     Reason,
     SourceQuote,
     Verdict,
-    decision_reason_text,
 )
 from .catalogue import words
 from .knowledge import Citation, KnowledgeBase
@@ -28,6 +27,52 @@ from .texts import FALLBACK, LANGS, name_in
 
 #: The one order of severities (most severe first): the advice and the batch outcome both sort by it.
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+#: Why a decision was reached: a code (advice.DecisionCode), then the values its sentence names,
+#: in the order `WHY_PLACES` gives for the code (`leader` and `runner` are mode ids). It is the
+#: cheap form of `DecisionBasis`. NOTE: a plain tuple: one is made per batch row, and a named
+#: tuple of pairs cost three times the f-string it replaced (measured).
+DecisionWhy = tuple[Any, ...]
+
+#: The placeholders of each code's sentence, in the order the why gives their values.
+WHY_PLACES: dict[str, tuple[str, ...]] = {
+    "all_excluded": (),
+    "too_few_answers": ("answered", "needed"),
+    "no_support": (),
+    "weak_support": ("leader", "support", "needed"),
+    "weak_leader": ("leader", "score"),
+    "close_call": ("leader", "score", "runner", "runner_score", "margin"),
+    "tie": ("leader", "score", "runner", "runner_score", "margin"),
+    "leads_alone": ("leader",),
+    "leads_by": ("leader", "lead", "runner"),
+}
+_MODE_PLACES = frozenset({"leader", "runner"})
+
+
+def why_values(why: DecisionWhy) -> dict[str, Any]:
+    """A why's values by placeholder."""
+    return dict(zip(WHY_PLACES[why[0]], why[1:], strict=True))
+
+
+def decision_basis(why: DecisionWhy) -> DecisionBasis:
+    """The advice's form of a why."""
+    return DecisionBasis(code=why[0], values=why_values(why))
+
+
+def why_of(basis: DecisionBasis) -> DecisionWhy:
+    """The why an advice's basis states (its values in the code's order)."""
+    return (basis.code, *(basis.values[place] for place in WHY_PLACES[basis.code]))
+
+
+def decision_reason_text(why: DecisionWhy, lang: str, mode_names: Mapping[str, str]) -> str:
+    """The decision's reason in `lang`, the modes named by `mode_names` (mode id -> name); a
+    fractional policy number reads as it was written (30.0 as 30)."""
+    values = {
+        key: mode_names.get(value, value) if key in _MODE_PLACES else f"{value:g}" if type(value) is float else value
+        for key, value in why_values(why).items()
+    }
+    return str(words(lang, "decision_reasons")[why[0]]).format_map(values)
 
 
 #: The whys that name nothing, and the one of a standing ranked without explain.
@@ -361,16 +406,16 @@ class Scorer:
         if leader in excluded:
             return "insufficient_information", ALL_EXCLUDED
         if answered < policy.min_answered:
-            why: DecisionWhy = ("too_few_answers", answered, policy.min_answered)
-            return "insufficient_information", why if explain else UNEXPLAINED
+            why = ("too_few_answers", answered, policy.min_answered) if explain else UNEXPLAINED
+            return "insufficient_information", why
         if not any(support.values()):
             return "insufficient_information", NO_SUPPORT
         if support[leader] < policy.min_support:
-            why = ("weak_support", leader, support[leader], f"{policy.min_support:g}")
-            return "insufficient_information", why if explain else UNEXPLAINED
+            why = ("weak_support", leader, support[leader], policy.min_support) if explain else UNEXPLAINED
+            return "insufficient_information", why
         if self.verdict(leader_score, False) == "unlikely":
-            why = ("weak_leader", leader, leader_score)
-            return "insufficient_information", why if explain else UNEXPLAINED
+            why = ("weak_leader", leader, leader_score) if explain else UNEXPLAINED
+            return "insufficient_information", why
         runner_up, runner_score = ranking[1]
         if runner_up not in excluded and leader_score - runner_score < policy.close_call_margin:
             if not explain:
@@ -381,7 +426,7 @@ class Scorer:
                 leader_score,
                 runner_up,
                 runner_score,
-                f"{policy.close_call_margin:g}",
+                policy.close_call_margin,
             )
         if not explain:
             return "clear", UNEXPLAINED
@@ -401,6 +446,10 @@ class Scorer:
             if len(texts) < 100_000:
                 texts[why] = text
         return text
+
+    def reason_texts(self, why: DecisionWhy) -> dict[str, str]:
+        """The sentence for a decision's why in every language, by code."""
+        return {lang: self.reason_text(why, lang) for lang in LANGS}
 
     def _mode_names(self, lang: str) -> Mapping[str, str]:
         names = self._names.get(lang)

@@ -19,6 +19,7 @@ import io
 import json
 import random
 import re
+import typing
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,13 @@ from click.testing import CliRunner
 from profiles import random_profile
 
 from advisor import browse, render
-from advisor.advice import WHY_PLACES, why_values
+from advisor.advice import Advice, DecisionCode
 from advisor.cases import MODE_CODES
 from advisor.catalogue import catalogue
 from advisor.cli import cli
 from advisor.core import default_advisor
 from advisor.profile import ATTRIBUTES
+from advisor.scoring import WHY_PLACES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -1211,7 +1213,7 @@ WHYS = [
         "尚无规则支持任何一种模式，还需要进一步了解合作情况。",
     ),
     (
-        ("weak_support", "technology_service", 20, "30"),
+        ("weak_support", "technology_service", 20, 30.0),
         "No mode has enough support yet: the leader, Technology Service, has 20 points of supporting evidence and needs 30.",
         "尚无模式得到足够支持：领先的技术服务只有 20 分支持依据，至少需要 30 分。",
     ),
@@ -1221,12 +1223,12 @@ WHYS = [
         "即使领先的技术服务也只有 41 分，没有很适合的模式。",
     ),
     (
-        ("close_call", "technology_transfer", 65, "technology_service", 61, "5"),
+        ("close_call", "technology_transfer", 65, "technology_service", 61, 5.0),
         "Technology Transfer (65) and Technology Service (61) are within 5 points.",
         "技术转让（65 分）与技术服务（61 分）相差不大。",
     ),
     (
-        ("tie", "technology_transfer", 65, "technology_service", 65, "5"),
+        ("tie", "technology_transfer", 65, "technology_service", 65, 5.0),
         "Technology Transfer (65) and Technology Service (65) are within 5 points.",
         "技术转让与技术服务并列，均为 65 分。",
     ),
@@ -1254,7 +1256,7 @@ def test_each_decision_why_reads_in_each_language(why, english, chinese):
 
 def test_every_decision_code_is_worded_in_every_language_and_tested():
     codes = {why[0] for why, _, _ in WHYS}
-    assert set(WHY_PLACES) == codes
+    assert set(WHY_PLACES) == codes == set(typing.get_args(DecisionCode))
     for lang in ("en", "zh"):
         assert set(catalogue(lang)["decision_reasons"]) == codes, lang
 
@@ -1267,16 +1269,33 @@ def test_the_advice_words_its_own_why_in_every_language():
     for seed in range(150):
         profile = random_profile(random.Random(seed), (0.15, 0.4, 0.8)[seed % 3])
         advice = advisor.advise(profile, what_if=False)
-        assert advice.why is not None
-        seen.add(advice.why[0])
+        basis = advice.decision_basis
+        assert basis is not None
+        seen.add(basis.code)
         assert advice.decision_reasons["en"] == advice.decision_reason
         zh = advice.decision_reasons["zh"]
         assert "{" not in zh and english_sentences(zh) == [], zh
-        named = why_values(advice.why)
         for place in ("leader", "runner"):
-            if place in named:
-                assert advisor.knowledge.modes[named[place]].name_zh in zh
+            if place in basis.values:
+                assert advisor.knowledge.modes[str(basis.values[place])].name_zh in zh
     assert {"too_few_answers", "close_call", "leads_by"} <= seen, seen
+
+
+def test_an_advice_read_back_from_json_keeps_its_reasons_and_basis():
+    """A saved advice (JSON) read back is the same advice: its reason in every language and why it
+    was decided survive, and a batch row made from it words its reason as the fast path does."""
+    from advisor.row_scoring import Outcome, Outcomes
+
+    advisor = default_advisor()
+    for path in EXAMPLES:
+        advice = advisor.advise(json.loads(path.read_text("utf-8")), what_if=False)
+        again = Advice.model_validate_json(advice.model_dump_json())
+        assert again == advice
+        assert set(again.decision_reasons) == {"en", "zh"} and again.decision_basis == advice.decision_basis
+        assert render.decision_reason(again, "zh") == render.decision_reason(advice, "zh")
+        assert render.render_markdown(again, "zh") == render.render_markdown(advice, "zh")
+        fast = Outcomes(advisor)(frozenset(advice.fired_rules), len(advice.answered))
+        assert Outcome.from_advice(again).why == fast.why
 
 
 def test_values_with_their_unit_are_read_as_people_write_them():
