@@ -1143,14 +1143,17 @@ def test_ask_path_errors_read_in_chinese(tmp_path):
 
 
 INSUFFICIENT = [
-    ({"disciplines": "single", "international_parties": "bilateral"}, "只知道 2 项情况，至少需要回答 3 项。"),
+    (
+        {"disciplines": "single", "international_parties": "bilateral"},
+        "合作概况中只有 2 项是已知的，至少需要回答 3 项。",
+    ),
     (
         {"enterprise_engagement": "passive", "university_takes_equity": False, "foreign_partner": False},
         "尚无规则支持任何一种模式，还需要进一步了解合作情况。",
     ),
     (
         {"enterprise_size": "none", "existing_result": False, "enterprise_engagement": "passive"},
-        "尚无模式得到足够支持：领先的校办企业只有 20 分支持依据，至少需要 25 分。",
+        "尚无模式得到足够支持：领先的校办企业只得到 20 分支持，至少需要 25 分。",
     ),
     (
         {
@@ -1203,7 +1206,7 @@ WHYS = [
     (
         ("too_few_answers", 2, 3),
         "Only 2 of the profile's attributes are known; answer at least 3.",
-        "只知道 2 项情况，至少需要回答 3 项。",
+        "合作概况中只有 2 项是已知的，至少需要回答 3 项。",
     ),
     (
         ("no_support",),
@@ -1213,7 +1216,7 @@ WHYS = [
     (
         ("weak_support", "technology_service", 20, "30"),
         "No mode has enough support yet: the leader, Technology Service, has 20 points of supporting evidence and needs 30.",
-        "尚无模式得到足够支持：领先的技术服务只有 20 分支持依据，至少需要 30 分。",
+        "尚无模式得到足够支持：领先的技术服务只得到 20 分支持，至少需要 30 分。",
     ),
     (
         ("weak_leader", "technology_service", 41),
