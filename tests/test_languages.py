@@ -473,6 +473,29 @@ def test_lang_before_the_command_is_every_commands_language_and_its_own_wins():
     assert wrong.exit_code == 2 and "'fr' is not one of 'en', 'zh'" in wrong.stderr
 
 
+def _commands_with_lang() -> list[str]:
+    ctx = click.Context(cli)
+    return [name for name in _commands() if any(p.name == "lang" for p in cli.get_command(ctx, name).params)]
+
+
+@pytest.mark.parametrize("command", _commands_with_lang())
+@pytest.mark.parametrize(
+    ("lang", "default"),
+    [
+        ("en", "[default: (advisor --lang, else $ADVISOR_LANG, or zh under a zh_* locale, else en)]"),
+        ("zh", "[默认：（依次为 advisor --lang、$ADVISOR_LANG；都没有时，zh_* 区域设置下为 zh，否则为 en）]"),
+    ],
+)
+def test_every_commands_lang_help_names_the_lang_before_the_command_first(command, lang, default):
+    """`advisor --lang zh COMMAND` sets the language too, so each command's --lang default says so
+    first (it said only $ADVISOR_LANG and the locale), in each language."""
+    shown = run(command, "--help", "--lang", lang, env={"ADVISOR_LANG": "en"}).output
+    if lang == "en":  # click wraps at spaces
+        assert default in re.sub(r"\s+", " ", shown), shown
+    else:  # Chinese may wrap between any two characters
+        assert re.sub(r"\s+", "", default) in re.sub(r"\s+", "", shown), shown
+
+
 def test_every_help_translation_names_a_real_command_and_option():
     help_zh = catalogue("zh")["help"]
     ctx = click.Context(cli)
