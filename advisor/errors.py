@@ -134,22 +134,23 @@ def _record_id_at(data: Any, loc: tuple[int | str, ...]) -> str | None:
         return None
 
 
-class RulePackError(AdvisorError):
-    """A rule pack or knowledge directory that cannot be used; `problems` lists each fault."""
+class _PackProblems(AdvisorError):
+    """An error made of PackProblems, `problems`, its text one line each (a base, never raised:
+    a pack's own faults are RulePackError, files given that cannot be read UnreadableFiles)."""
 
     def __init__(self, problems: list[PackProblem]):
         self.problems = problems
         super().__init__("\n".join(problem.describe() for problem in problems))
 
 
-class UnreadableFiles(InputError):
+class RulePackError(_PackProblems):
+    """A rule pack or knowledge directory that cannot be used; `problems` lists each fault."""
+
+
+class UnreadableFiles(InputError, _PackProblems):
     """Files given (one, or those of a folder) that cannot be read at all, each named with why
     (a PackProblem, worded as a pack's files are: not a regular file, malformed YAML ...): case
     files. One line each; a command shows each after its own "error: "."""
-
-    def __init__(self, problems: list[PackProblem]):
-        self.problems = problems
-        super().__init__("\n".join(problem.describe() for problem in problems))
 
     def describe(self, lang: str = "en") -> str:
         from .catalogue import words

@@ -200,6 +200,11 @@ async def batch(
 
 # -- knowledge ---------------------------------------------------------------------------------
 
+#: The `lang` of a route whose answer holds every language: it words only the route's refusal (a
+#: 404 or 422). Each route names its refusal with `Annotated[RefusalLang, Query(description=...)]`
+#: (FastAPI reads the last Query).
+RefusalLang = Annotated[Literal["en", "zh"], Query()]
+
 
 @api.get("/v1/modes", tags=["knowledge"], summary="The eight cooperation modes", response_model=list[Mode])
 def modes(request: Request) -> Response:
@@ -217,8 +222,7 @@ def mode(
     request: Request,
     mode_id: Annotated[str, PathParam(description="A mode id, e.g. technology_transfer.")],
     lang: Annotated[
-        Literal["en", "zh"],
-        Query(description="Language of the 404 for an unknown id (the mode itself holds every language)."),
+        RefusalLang, Query(description="Language of the 404 for an unknown id (the mode itself holds every language).")
     ] = "en",
 ) -> Response:
     known = _pack(request).advisor.knowledge.modes
@@ -249,7 +253,7 @@ def rules(
     request: Request,
     mode: Annotated[str | None, Query(description="Only the rules about this mode or difficulty id.")] = None,
     lang: Annotated[
-        Literal["en", "zh"],
+        RefusalLang,
         Query(description="Language of the 422 for a mode no rule is about (each rule holds every language)."),
     ] = "en",
 ) -> Response:
@@ -279,8 +283,7 @@ def rule(
     request: Request,
     rule_id: Annotated[str, PathParam(description="A rule id, e.g. TT001 (case-insensitive).")],
     lang: Annotated[
-        Literal["en", "zh"],
-        Query(description="Language of the 404 for an unknown id (the rule itself holds every language)."),
+        RefusalLang, Query(description="Language of the 404 for an unknown id (the rule itself holds every language).")
     ] = "en",
 ) -> Response:
     advisor = _pack(request).advisor

@@ -112,7 +112,7 @@ def lang_option(help: str = "Language of the output.") -> Callable[[F], F]:
         "--lang",
         type=click.Choice(["en", "zh"]),
         default=command_lang,  # NOTE: called while the command's options are read: the group's --lang, if given
-        show_default="$ADVISOR_LANG, or zh under a zh_* locale, else en",
+        show_default="advisor --lang, else $ADVISOR_LANG, or zh under a zh_* locale, else en",
         help=help,
         callback=_remember_lang,
         is_eager=True,

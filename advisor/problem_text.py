@@ -53,8 +53,23 @@ def translate(text: str, lang: str, section: str = "messages", top: str = "probl
         match = pattern.match(text)
         if match and key in target:
             values = {name: _value(name, value, lang, catalogue) for name, value in match.groupdict().items()}
-            return str(target[key]).format(**values)
+            return _form(target[key], match).format(**values)
     return text
+
+
+def _form(template: Any, match: re.Match[str]) -> str:
+    """The template for what matched. A language may give one template as forms (a mapping)
+    where what the message names changes what should be said: keyed by what the parser found,
+    `{found}` as `yaml_found` keys it ("\\t"), with `other` for the rest (a tab is a matter of
+    indentation, an "@" of quoting)."""
+    if not isinstance(template, Mapping):
+        return str(template)
+    found = match.groupdict().get("found")
+    try:
+        shown = ast.literal_eval(found) if found is not None else None
+    except (ValueError, SyntaxError):
+        shown = found
+    return str(template.get(shown, template["other"]) if isinstance(shown, str) else template["other"])
 
 
 def _value(name: str, value: str, lang: str, catalogue: Mapping[str, Any]) -> str:

@@ -169,28 +169,28 @@ def test_cases_that_do_not_validate_are_refused_in_chinese(tmp_path):
     lines = zh.stderr.splitlines()
     assert lines[0] == "错误：案例文件有误："
     for line in [
-        f"  {file} [tt-Bad_ID]：id：格式不对（填写的是 'tt-Bad_ID'）；小写字母 a-z、数字 0-9 和“-”，以合作模式的代码开头（例如 tt-...）",
+        f"  {file} [tt-Bad_ID]：id：格式不对（填写的是 'tt-Bad_ID'）；应只含小写字母 a-z、数字 0-9 和“-”，并以合作模式的代码开头（例如 tt-...）",
         f"  {file} [tt-Bad_ID]：name.en：不能为空（填写的是 ''）",
         f"  {file} [tt-Bad_ID]：parties.institutions：太短或为空（填写的是 []）",
-        f'  {file} [tt-Bad_ID]：years：格式不对（填写的是 \'20x6\'）；写成文本的年份或年份区间，例如 "2016" 或 "2012-2018"',
+        f'  {file} [tt-Bad_ID]：years：格式不对（填写的是 \'20x6\'）；应为加引号的年份或年份区间，例如 "2016" 或 "2012-2018"',
         f"  {file} [tt-Bad_ID]：mode：不是可选的值（填写的是 'teleport'）；可选：strategic_alliance、strategic_cooperation、"
         "government_mediated、program_cooperation、university_enterprise、technology_transfer、technology_equity、"
         "technology_service",
-        f"  {file} [tt-Bad_ID]：confidence：不是可选的值（填写的是 'low'）；high 或 medium",
-        f"  {file} [tt-Bad_ID]：sources.0.url：格式不对（填写的是 'ftp://x'）；http 或 https 网址",
-        f"  {file} [tt-Bad_ID]：sources.1：请给出网页的标题（title）；网页没有标题时，改写 `described: {{en, zh}}`",
+        f"  {file} [tt-Bad_ID]：confidence：不是可选的值（填写的是 'low'）；应为 high 或 medium",
+        f"  {file} [tt-Bad_ID]：sources.0.url：格式不对（填写的是 'ftp://x'）；应为 http 或 https 网址",
+        f"  {file} [tt-Bad_ID]：sources.1：请给出网页的标题（title）；网页没有标题时，改用 `described: {{en, zh}}` 描述这个网页",
         f"  {file} [tt-Bad_ID]：profile.enterprise_size：不是可选的值（填写的是 'huge'）；"
         "可选：大型企业（large）、中型企业（medium）、小型企业（small）、没有外部企业（none）",
         f"  {file} [tt-Bad_ID]：profile.funding_cny：不是数字（填写的是 'abc'）；应为 0 元到 10 万亿元之间的金额",
         f"  {file} [tt-Bad_ID]：profile.bogus：不认识这个字段；请使用 `advisor schema` 列出的字段",
         f"  {file} [tt-Bad_ID]：extra：不认识这个字段",
         f"  {file}：整个案例：一个案例应为“字段名: 值”的映射",
-        f"  {file} [sa-x]：id：编号前缀 'sa' 与合作模式 technology_transfer 不符（填写的是 'sa-x'）；以 tt- 开头的编号",
-        f"  {file} [sa-z]：sources：太短或为空（填写的是 []）；至少一项的列表，每项为 {{url, title}}"
+        f"  {file} [sa-x]：id：编号前缀 'sa' 与合作模式 technology_transfer 不符（填写的是 'sa-x'）；应为以 tt- 开头的编号",
+        f"  {file} [sa-z]：sources：太短或为空（填写的是 []）；应为至少含一项的列表，每项为 {{url, title}}"
         "（网页没有标题时为 {url, described: {en, zh}}）",
         f"  {file} [sa-z]：profile：应为“字段名: 值”的映射（填写的是 []）",
         f"  {twice} [gm-ktp-ves-bournemouth]：id：编号与 {folder / 'a.yml'} 中的案例重复"
-        "（填写的是 'gm-ktp-ves-bournemouth'）；不与其他案例重复的编号",
+        "（填写的是 'gm-ktp-ves-bournemouth'）；应为不与其他案例重复的编号",
     ]:
         assert line in lines, (line, zh.stderr)
     fields = ["name.en", "parties.institutions", "years", "mode", "confidence", "sources", "profile", "extra"]

@@ -475,6 +475,29 @@ def test_lang_before_the_command_is_every_commands_language_and_its_own_wins():
     assert wrong.exit_code == 2 and "'fr' is not one of 'en', 'zh'" in wrong.stderr
 
 
+def _commands_with_lang() -> list[str]:
+    ctx = click.Context(cli)
+    return [name for name in _commands() if any(p.name == "lang" for p in cli.get_command(ctx, name).params)]
+
+
+@pytest.mark.parametrize("command", _commands_with_lang())
+@pytest.mark.parametrize(
+    ("lang", "default"),
+    [
+        ("en", "[default: (advisor --lang, else $ADVISOR_LANG, or zh under a zh_* locale, else en)]"),
+        ("zh", "[默认：（依次为 advisor --lang、$ADVISOR_LANG；都没有时，zh_* 区域设置下为 zh，否则为 en）]"),
+    ],
+)
+def test_every_commands_lang_help_names_the_lang_before_the_command_first(command, lang, default):
+    """`advisor --lang zh COMMAND` sets the language too, so each command's --lang default says so
+    first (it said only $ADVISOR_LANG and the locale), in each language."""
+    shown = run(command, "--help", "--lang", lang, env={"ADVISOR_LANG": "en"}).output
+    if lang == "en":  # click wraps at spaces
+        assert default in re.sub(r"\s+", " ", shown), shown
+    else:  # Chinese may wrap between any two characters
+        assert re.sub(r"\s+", "", default) in re.sub(r"\s+", "", shown), shown
+
+
 def test_every_help_translation_names_a_real_command_and_option():
     help_zh = catalogue("zh")["help"]
     ctx = click.Context(cli)
@@ -1145,14 +1168,17 @@ def test_ask_path_errors_read_in_chinese(tmp_path):
 
 
 INSUFFICIENT = [
-    ({"disciplines": "single", "international_parties": "bilateral"}, "只知道 2 项情况，至少需要回答 3 项。"),
+    (
+        {"disciplines": "single", "international_parties": "bilateral"},
+        "合作概况中只有 2 项是已知的，至少需要回答 3 项。",
+    ),
     (
         {"enterprise_engagement": "passive", "university_takes_equity": False, "foreign_partner": False},
         "尚无规则支持任何一种模式，还需要进一步了解合作情况。",
     ),
     (
         {"enterprise_size": "none", "existing_result": False, "enterprise_engagement": "passive"},
-        "尚无模式得到足够支持：领先的校办企业只有 20 分支持依据，至少需要 25 分。",
+        "尚无模式得到足够支持：领先的校办企业只得到 20 分支持，至少需要 25 分。",
     ),
     (
         {
@@ -1205,7 +1231,7 @@ WHYS = [
     (
         ("too_few_answers", 2, 3),
         "Only 2 of the profile's attributes are known; answer at least 3.",
-        "只知道 2 项情况，至少需要回答 3 项。",
+        "合作概况中只有 2 项是已知的，至少需要回答 3 项。",
     ),
     (
         ("no_support",),
@@ -1215,7 +1241,7 @@ WHYS = [
     (
         ("weak_support", "technology_service", 20, 30.0),
         "No mode has enough support yet: the leader, Technology Service, has 20 points of supporting evidence and needs 30.",
-        "尚无模式得到足够支持：领先的技术服务只有 20 分支持依据，至少需要 30 分。",
+        "尚无模式得到足够支持：领先的技术服务只得到 20 分支持，至少需要 30 分。",
     ),
     (
         ("weak_leader", "technology_service", 41),

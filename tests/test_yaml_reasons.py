@@ -176,11 +176,29 @@ def test_every_yaml_reason_template_is_the_parsers_own_text(tmp_path):
     assert {key for key, _, _ in PROVOKED} == set(catalogue("en")["problems"]["yaml_reasons"])
 
 
+def _forms(template: str | dict[str, str]) -> list[str]:
+    """A template, or each of its forms (a mapping by what the parser found, `other` for the rest)."""
+    return list(template.values()) if isinstance(template, dict) else [template]
+
+
+def _zh_template(key: str, reason: str) -> str:
+    """The Chinese template, or its form, for the parser's reason (a tab found, or anything else)."""
+    template = catalogue("zh")["problems"]["yaml_reasons"][key]
+    if not isinstance(template, dict):
+        return str(template)
+    return str(template["\t"] if "'\\t'" in reason else template["other"])
+
+
 def test_every_yaml_reason_has_its_chinese():
     english, chinese = catalogue("en")["problems"], catalogue("zh")["problems"]
     assert set(chinese["yaml_reasons"]) == set(english["yaml_reasons"])
     for key, template in chinese["yaml_reasons"].items():
-        assert template != english["yaml_reasons"][key] and english_sentences(template) == [], key
+        own = set(re.findall(r"(?<!\{)\{(\w+)\}", english["yaml_reasons"][key]))
+        if isinstance(template, dict):
+            assert "other" in template and set(template) - {"other"} <= set(chinese["yaml_found"]), key
+        for form in _forms(template):
+            assert form != english["yaml_reasons"][key] and english_sentences(form) == [], key
+            assert set(re.findall(r"(?<!\{)\{(\w+)\}", form)) <= own, (key, form)
 
 
 @pytest.mark.parametrize(("key", "parser", "text"), PROVOKED, ids=_IDS)
@@ -193,7 +211,7 @@ def test_a_yaml_reason_reads_in_chinese_through_the_command(tmp_path, key, parse
     command = ("advise", str(path)) if parser == "py" else ("evaluate", str(path))
     zh = run(*command, "--lang", "zh")
     assert zh.exit_code == 3 and zh.stderr.startswith(f"错误：{path}：YAML 格式有误"), zh.stderr
-    assert _fixed_words(catalogue("zh")["problems"]["yaml_reasons"][key]) in zh.stderr, zh.stderr
+    assert _fixed_words(_zh_template(key, english_message)) in zh.stderr, zh.stderr
     given = [str(path), *re.findall(r"[^\s\"'\[\]{}]+", text), *re.findall(r"\w+", text)]  # the document's words
     assert english_sentences(without(zh.stderr, given)) == [], zh.stderr
     en = run(*command, "--lang", "en")
@@ -217,11 +235,20 @@ def test_a_yaml_reason_reads_in_chinese_through_the_command(tmp_path, key, parse
             "YAML 格式有误（第 2 行第 1 列）：这里应为逗号“,”或方括号列表结尾的“]”，却遇到了文件结尾",
             "malformed YAML at line 2, column 1: expected ',' or ']', but got '<stream end>'",
         ),
-        (
+        (  # a tab: the hint is about indentation only, and names the tab once
             "scope: a\n\tenterprise_size: large\n",
-            "YAML 格式有误（第 2 行第 1 列）：这里不能以制表符（Tab 键）开头：缩进请用空格而不是制表符（Tab 键）；"
-            "以 @、` 等符号开头的文字请加引号",
+            "YAML 格式有误（第 2 行第 1 列）：这里不能用制表符（Tab 键）：YAML 的缩进和间隔只能用空格",
             "malformed YAML at line 2, column 1: found character '\\t' that cannot start any token",
+        ),
+        (  # an "@" or a "`": the hint is about quoting only
+            "scope: @multi_program\n",
+            "YAML 格式有误（第 1 行第 8 列）：不加引号的值不能以“@”开头：请给整个值加引号",
+            "malformed YAML at line 1, column 8: found character '@' that cannot start any token",
+        ),
+        (
+            "title: `x`\n",
+            "YAML 格式有误（第 1 行第 8 列）：不加引号的值不能以“`”开头：请给整个值加引号",
+            "malformed YAML at line 1, column 8: found character '`' that cannot start any token",
         ),
         (
             "title: 2024-02-30\n",
@@ -229,7 +256,7 @@ def test_a_yaml_reason_reads_in_chinese_through_the_command(tmp_path, key, parse
             "malformed YAML: day is out of range for month",  # it was an internal error
         ),
     ],
-    ids=["colon", "bracket", "tab", "date"],
+    ids=["colon", "bracket", "tab", "at", "backquote", "date"],
 )
 def test_a_profile_files_yaml_reason_word_for_word(tmp_path, text, chinese, english):
     path = tmp_path / "p.yml"
@@ -284,6 +311,23 @@ def test_a_pack_files_yaml_reason_in_chinese(tmp_path, folder, file, args):
     assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
     en = run(*command, "--lang", "en")
     assert en.exit_code == 1 and f"{pack / file}: {_NO_CONTENT_EN}" in en.stderr, en.stderr
+
+
+@pytest.mark.parametrize(
+    ("found", "chinese"),
+    [
+        ("'\\t'", "这里不能用制表符（Tab 键）：YAML 的缩进和间隔只能用空格"),
+        ("'@'", "不加引号的值不能以“@”开头：请给整个值加引号"),
+        ("'%'", "不加引号的值不能以“%”开头：请给整个值加引号"),
+    ],
+)
+def test_what_cannot_start_a_token_gets_the_hint_for_what_it_is(found, chinese):
+    """A template given as forms: the tab's form names the tab once and says nothing of quotes; any
+    other character's form says nothing of tabs. English is the parser's own text, unchanged."""
+    reason = f"found character {found} that cannot start any token"
+    assert translate(reason, "zh", "yaml_reasons") == chinese
+    assert translate(reason, "en", "yaml_reasons") == reason
+    assert chinese.count("制表符") <= 1 and ("引号" in chinese) != (found == "'\\t'")
 
 
 def test_a_reason_no_template_knows_keeps_the_parsers_words():
