@@ -5,6 +5,7 @@ problems are)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -119,6 +120,42 @@ def test_diff_refuses_a_cases_folder_with_a_pipe_alike(tmp_path):
     zh, en = _zh_and_en(["diff", "--base-rules", str(ROOT / "rules"), str(folder)])
     assert zh.returncode == 3 and f"错误：{folder}/pipe.yml：这是命名管道，不是普通文件" in zh.stderr, zh.stderr
     assert en.returncode == 3 and f"error: {folder}/pipe.yml: is a named pipe, not a file" in en.stderr
+
+
+def _hide_editor_files(folder: Path) -> None:
+    """What an editor leaves beside the file being edited: Emacs's lock file, a link to nothing
+    (it stopped the run: 'cannot read file: No such file or directory'), and a hidden file that is
+    not valid YAML."""
+    (folder / ".#gm-case.yml").symlink_to("someone@host.1234:1700000000")
+    (folder / ".hidden.yml").write_text("rules: [\n", "utf-8")
+
+
+def test_hidden_files_of_a_cases_folder_are_left_out_but_one_named_is_read(tmp_path):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    shutil.copy(A_CASE, folder / A_CASE.name)
+    _hide_editor_files(folder)
+    result = run("evaluate", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cases"] == 1
+    compared = run("diff", "--base-rules", str(ROOT / "rules"), str(folder))
+    assert compared.exit_code == 0 and compared.stderr == "", compared.output
+    named = run("evaluate", str(folder / ".hidden.yml"), "--lang", "en")  # named on the command line: read
+    assert named.exit_code == 3 and named.stderr.startswith(f"error: {folder}/.hidden.yml: malformed YAML")
+
+
+def test_hidden_files_of_a_rule_pack_and_a_knowledge_folder_are_left_out(tmp_path):
+    rules, knowledge = tmp_path / "rules", tmp_path / "knowledge"
+    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    _hide_editor_files(rules)
+    _hide_editor_files(knowledge)
+    checked = run("validate", "--rules", str(rules), "--knowledge", str(knowledge), "--lang", "en")
+    assert checked.exit_code == 0 and checked.stderr == "", checked.output
+    example = str(ROOT / "examples" / "program_cooperation.json")
+    advised = run("advise", example, "--rules", str(rules), "--knowledge", str(knowledge), "--lang", "en")
+    assert advised.exit_code == 0, advised.output
+    assert advised.stdout == run("advise", example, "--lang", "en").stdout  # the pack as shipped
 
 
 _INVALID = """\
