@@ -112,6 +112,13 @@ def _write_atomically(path: str, text: str) -> None:
     or a link to one, is written into, never replaced. InputError for what batch refuses."""
     from .batch_io import AtomicFile
 
+    # NOTE: a folder made, or removed, where the file goes during the session is said as before
+    # ("Cannot write s.json: Is a directory", in the session's language), not in batch's words
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    if not target.is_symlink() and not (target.parent if str(target.parent) else Path(".")).is_dir():
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
     sink = AtomicFile(path)
     try:
         sink.temp.write_text(text, encoding="utf-8")
