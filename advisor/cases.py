@@ -257,11 +257,15 @@ def _documents(path: Path) -> Iterable[tuple[str, Any]]:
 
 
 def case_files(path: Path) -> list[Path]:
-    """The case files of a folder (or the one file given): every *.yml and *.yaml in it, whatever it
-    is. A named pipe, a link that leads nowhere or to itself, a folder named so are refused when
-    read, each by name (as a rule pack's files are), never left out without a word."""
+    """The case files of a folder (or the one file given, whatever its name): every *.yml and *.yaml
+    in it, whatever it is, except hidden ones. A named pipe, a link that leads nowhere or to itself,
+    a folder named so are refused when read, each by name (as a rule pack's files are), never left
+    out without a word.
+
+    NOTE: a name that starts with a dot is left out, as a rule pack's are: an editor's lock or swap
+    file (Emacs's `.#case.yml`, a link to nothing) stopped the run."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml"))
+        return sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml") and not p.name.startswith("."))
     return [path]
 
 

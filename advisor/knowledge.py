@@ -208,7 +208,8 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     }
     versions: list[str] = []
     record_files: dict[str, str] = {}
-    files = sorted(p for p in directory.glob("*.y*ml") if p.name not in NON_RECORD_FILES)
+    # NOTE: hidden files (a name that starts with a dot: an editor's lock or swap file) are left out
+    files = sorted(p for p in directory.glob("*.y*ml") if p.name not in NON_RECORD_FILES and not p.name.startswith("."))
     if not files:
         problems.append(PackProblem(str(directory), None, "no knowledge files (*.yml) found"))
     seen_ids: dict[str, str] = {}

@@ -13,7 +13,6 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -99,33 +98,33 @@ def _check_target(path: str | None, suffixes: tuple[str, ...] | None, option: st
         raise click.BadParameter(f"{path}: the folder {parent} does not exist", param_hint=option)
     if target.is_dir():
         raise click.BadParameter(f"{path}: is a folder, not a file", param_hint=option)
-    from .batch_io import check_output_link
+    from .batch_io import AtomicFile, check_output_link
 
     check_output_link(path)  # a link to no file, or back to itself: refused as batch refuses it
+    # NOTE: and whatever else batch refuses as an output (a socket, a block device), before any question
+    AtomicFile(path).abort()
 
 
 def _write_atomically(path: str, text: str) -> None:
-    """Write a whole file or nothing: a Ctrl-C halfway never leaves half a profile behind. A
-    symbolic link to a file is written through, as batch writes its outputs: the file it leads to
-    is replaced and the link stays (OSError when it leads to no file, or back to itself)."""
+    """Write a whole file or nothing, as batch writes its outputs (advisor.batch_io.AtomicFile): a
+    Ctrl-C halfway never leaves half a profile behind; a symbolic link is written through (the file
+    it leads to is replaced and the link stays); a pipe or a character device such as /dev/null,
+    or a link to one, is written into, never replaced. InputError for what batch refuses."""
+    from .batch_io import AtomicFile
+
+    # NOTE: a folder made, or removed, where the file goes during the session is said as before
+    # ("Cannot write s.json: Is a directory", in the session's language), not in batch's words
     target = Path(path)
-    if target.is_symlink():
-        resolved = Path(os.path.realpath(target, strict=True))
-        # NOTE: only a regular file is replaced: a link to /dev/null must never replace the device
-        if resolved.is_file():
-            target = resolved
-    handle, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    if not target.is_symlink() and not (target.parent if str(target.parent) else Path(".")).is_dir():
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    sink = AtomicFile(path)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        # NOTE: mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        sink.temp.write_text(text, encoding="utf-8")
+        sink.commit()
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        sink.abort()
         raise
 
 
@@ -441,13 +440,16 @@ class _Session:
         """Write a file; on failure say why, and (for --save and --report) exit 3 at the end."""
         try:
             _write_atomically(path, content)
-        except OSError as error:
+        except (OSError, InputError) as error:
             if path not in self.unwritable:  # said once, not after every answer
                 self.unwritable.add(path)
-                from .problem_text import os_reason
+                if isinstance(error, InputError):  # refused as batch refuses it (a socket, a link to nothing)
+                    said = error.describe(self.lang)
+                else:
+                    from .problem_text import os_reason
 
-                reason = os_reason(error, self.lang)
-                self.terminal.say(self.terminal.text("cannot_write", file=path, reason=reason), fg="red")
+                    said = self.terminal.text("cannot_write", file=path, reason=os_reason(error, self.lang))
+                self.terminal.say(said, fg="red")
             self.failed = self.failed or required
             return False
         self.unwritable.discard(path)

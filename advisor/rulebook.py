@@ -316,7 +316,8 @@ def _read_rulebook(directory: Path) -> tuple[Rulebook | None, list[PackProblem]]
             problems.extend(PackProblem.from_validation(str(pack_path), error, data))
     rules: dict[str, Rule] = {}
     files: dict[str, str] = {}
-    rule_paths = sorted(p for p in directory.glob("*.y*ml") if p.name != PACK_FILE)
+    # NOTE: hidden files (a name that starts with a dot: an editor's lock or swap file) are left out
+    rule_paths = sorted(p for p in directory.glob("*.y*ml") if p.name != PACK_FILE and not p.name.startswith("."))
     if not rule_paths:
         problems.append(PackProblem(str(directory), None, "no rule files (*.yml) found"))
     # NOTE: every file is read before any rule is validated, so a pack over the limit is refused

@@ -379,20 +379,30 @@ def test_bad_files_are_refused_before_any_question(tmp_path):
     ],
 )
 def test_the_offer_to_save_says_why_a_name_cannot_be_written_in_the_sessions_language(tmp_path, lang, folder, missing):
+    import socket
+
     (tmp_path / "d.json").mkdir()
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(tmp_path / "s.json"))  # refused as batch refuses it; it was replaced by a regular file
     session = Session(tmp_path, "--lang", lang)
     kind = session.answer_from(example("technology_service"), lang=lang)
     if kind == "yes_no":
         session.send("n")
         kind = session.wait()
     assert kind == "save"
-    for name in ("d.json", "nowhere/x.json", ""):
+    for name in ("d.json", "nowhere/x.json", "s.json", ""):
         session.send(name)
+        if name == "s.json":  # it exists: replace it?
+            assert session.wait() == "yes_no"
+            session.send("y")
         if name:
             assert session.wait() == "save"
     assert session.end() == 0
+    listening.close()
     assert folder in session.transcript and missing in session.transcript, session.transcript[-1500:]
+    assert "s.json: is a socket, not a file" in session.transcript, session.transcript[-1500:]
     assert (tmp_path / "d.json").is_dir() and not (tmp_path / "nowhere").exists()
+    assert (tmp_path / "s.json").is_socket()
 
 
 # -- --save onto a symbolic link: written through, as batch writes its outputs ------------------------
@@ -464,13 +474,52 @@ def test_save_onto_a_link_to_nothing_is_refused_as_batch_refuses_it(tmp_path, ma
     assert sorted(path for path in tmp_path.iterdir() if path.name != "in.csv") == made  # nothing written
 
 
-def test_save_onto_a_link_to_a_pipe_never_replaces_the_pipe(tmp_path):
-    # only a regular file is replaced through a link: the same code given a link to /dev/null
-    # must not replace the device
+def test_save_onto_a_link_to_a_pipe_writes_into_the_pipe_and_keeps_the_link(tmp_path):
+    # the link was replaced by a regular file (mode of a new file); batch -o LINK writes into the pipe
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
     (tmp_path / "a.json").symlink_to("pipe")
-    result = run_piped(tmp_path, "", "--save", "a.json")
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so that opening it to write does not wait
+    try:
+        result = run_piped(tmp_path, "large\n", "--save", "a.json")
+        written = os.read(reader, 1 << 16).decode("utf-8")
+    finally:
+        os.close(reader)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "a.json").is_symlink() and str((tmp_path / "a.json").readlink()) == "pipe"
     assert pipe.is_fifo()
-    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]  # no temporary file left
+    assert written.endswith(json.dumps({"enterprise_size": "large"}, indent=2) + "\n"), written  # the answers, saved
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.json", "pipe"]  # no temporary file left
+
+
+def test_save_and_report_onto_a_link_to_dev_null_keep_the_link_as_batch_does(tmp_path):
+    # the link was replaced by a world-writable regular file (/dev/null's permissions, -rw-rw-rw-)
+    for name in ("a.json", "r.md", "out.csv"):
+        (tmp_path / name).symlink_to(os.devnull)
+    result = run_piped(tmp_path, "large\n", "--save", "a.json", "--report", "r.md")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Answers saved to a.json (1 answers)" in result.stdout and "Advice written to r.md." in result.stdout
+    (tmp_path / "in.csv").write_text("id,enterprise_size\nx,large\n", encoding="utf-8")
+    batch = subprocess.run(
+        [str(ADVISOR), "batch", "in.csv", "-o", "out.csv"], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert batch.returncode == 0, batch.stderr
+    for name in ("a.json", "r.md", "out.csv"):  # ask as batch: the link stays, and leads to the device
+        assert (tmp_path / name).is_symlink() and str((tmp_path / name).readlink()) == os.devnull, name
+    assert Path(os.devnull).is_char_device()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.json", "in.csv", "out.csv", "r.md"]
+
+
+def test_save_onto_a_socket_is_refused_before_any_question_as_batch_refuses_it(tmp_path):
+    # it was replaced by a regular file
+    import socket
+
+    place = tmp_path / "s.json"
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(place))
+        result = run_piped(tmp_path, "large\n", "--save", "s.json")
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr == (
+        "error: s.json: is a socket, not a file; advice is written only to regular files, pipes and character devices\n"
+    )
+    assert place.is_socket()

@@ -5,14 +5,18 @@ problems are)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_languages import _zh_and_en, english_sentences, without
+from test_languages import english_sentences, without
 
 from advisor.cli import cli
 
@@ -27,6 +31,39 @@ def run(*args: str) -> Any:
     return result
 
 
+_BOTH_LANGUAGES = """
+import json, sys
+from click.testing import CliRunner
+from advisor.cli import cli
+runs = [CliRunner().invoke(cli, [*sys.argv[1:], "--lang", lang], catch_exceptions=False, prog_name="advisor")
+        for lang in ("zh", "en")]
+print(json.dumps([[run.exit_code, run.stdout, run.stderr] for run in runs]))
+"""
+
+
+def _zh_and_en(args: list[str]) -> tuple[Any, Any]:
+    """`advisor ARGS --lang zh` and `--lang en`, both in one process of their own (not this one):
+    should a refusal regress, a named pipe would wait for a writer and /dev/zero fill the memory.
+
+    NOTE: one interpreter for both languages, not one each: it halves the time these tests take."""
+    process = subprocess.run(
+        [sys.executable, "-c", _BOTH_LANGUAGES, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert process.returncode == 0 and process.stderr == "", process.stderr  # no traceback
+    zh, en = (
+        SimpleNamespace(returncode=code, stdout=stdout, stderr=stderr)
+        for code, stdout, stderr in json.loads(process.stdout)
+    )
+    for result in (zh, en):
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    return zh, en
+
+
 @pytest.mark.parametrize(
     ("kind", "chinese", "english"),
     [
@@ -35,7 +72,7 @@ def run(*args: str) -> Any:
     ],
 )
 def test_a_case_file_that_is_no_file_is_refused_in_chinese(tmp_path, kind, chinese, english):
-    # in processes of their own: should the refusal regress, a pipe would wait and /dev/zero fill the memory
+    # in a process of its own: should the refusal regress, a pipe would wait and /dev/zero fill the memory
     path = tmp_path / "f.yml"
     os.mkfifo(path) if kind == "pipe" else path.symlink_to("/dev/zero")
     zh, en = _zh_and_en(["evaluate", str(path)])
@@ -89,7 +126,7 @@ def _folder_with_odd_files(tmp_path: Path) -> Path:
 
 def test_every_file_of_a_cases_folder_that_cannot_be_read_is_named(tmp_path):
     folder = _folder_with_odd_files(tmp_path)
-    zh, en = _zh_and_en(["evaluate", str(folder)])  # a pipe: in processes of their own
+    zh, en = _zh_and_en(["evaluate", str(folder)])  # a pipe: in a process of its own
     assert zh.returncode == 3 and zh.stdout == "", zh.stdout
     assert zh.stderr.splitlines() == [
         f"错误：{folder}/folder.yml：这是文件夹，不是普通文件",
@@ -119,6 +156,42 @@ def test_diff_refuses_a_cases_folder_with_a_pipe_alike(tmp_path):
     zh, en = _zh_and_en(["diff", "--base-rules", str(ROOT / "rules"), str(folder)])
     assert zh.returncode == 3 and f"错误：{folder}/pipe.yml：这是命名管道，不是普通文件" in zh.stderr, zh.stderr
     assert en.returncode == 3 and f"error: {folder}/pipe.yml: is a named pipe, not a file" in en.stderr
+
+
+def _hide_editor_files(folder: Path) -> None:
+    """What an editor leaves beside the file being edited: Emacs's lock file, a link to nothing
+    (it stopped the run: 'cannot read file: No such file or directory'), and a hidden file that is
+    not valid YAML."""
+    (folder / ".#gm-case.yml").symlink_to("someone@host.1234:1700000000")
+    (folder / ".hidden.yml").write_text("rules: [\n", "utf-8")
+
+
+def test_hidden_files_of_a_cases_folder_are_left_out_but_one_named_is_read(tmp_path):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    shutil.copy(A_CASE, folder / A_CASE.name)
+    _hide_editor_files(folder)
+    result = run("evaluate", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cases"] == 1
+    compared = run("diff", "--base-rules", str(ROOT / "rules"), str(folder))
+    assert compared.exit_code == 0 and compared.stderr == "", compared.output
+    named = run("evaluate", str(folder / ".hidden.yml"), "--lang", "en")  # named on the command line: read
+    assert named.exit_code == 3 and named.stderr.startswith(f"error: {folder}/.hidden.yml: malformed YAML")
+
+
+def test_hidden_files_of_a_rule_pack_and_a_knowledge_folder_are_left_out(tmp_path):
+    rules, knowledge = tmp_path / "rules", tmp_path / "knowledge"
+    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    _hide_editor_files(rules)
+    _hide_editor_files(knowledge)
+    checked = run("validate", "--rules", str(rules), "--knowledge", str(knowledge), "--lang", "en")
+    assert checked.exit_code == 0 and checked.stderr == "", checked.output
+    example = str(ROOT / "examples" / "program_cooperation.json")
+    advised = run("advise", example, "--rules", str(rules), "--knowledge", str(knowledge), "--lang", "en")
+    assert advised.exit_code == 0, advised.output
+    assert advised.stdout == run("advise", example, "--lang", "en").stdout  # the pack as shipped
 
 
 _INVALID = """\

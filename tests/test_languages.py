@@ -1767,6 +1767,24 @@ def test_a_folder_where_the_answers_are_saved_is_said_in_the_sessions_language(t
         assert "Is a directory" not in result.stdout
 
 
+class _RemovesTheFolderOnFirstRead(_MakesADirectoryOnFirstRead):
+    """Piped answers that, when first read, remove the folder the answers are saved in."""
+
+    def _first(self, size: int | None) -> None:
+        if size != 0 and self.folder.exists():
+            self.folder.rmdir()
+
+
+def test_a_folder_removed_where_the_answers_are_saved_is_said_as_before(tmp_path, monkeypatch):
+    # said in the session's words ("Cannot write ...: No such file or directory"), not in batch's
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    stdin = _RemovesTheFolderOnFirstRead(b"large\n", tmp_path / "d")
+    result = CliRunner().invoke(cli, ["ask", "--save", "d/s.json", "--lang", "en"], input=stdin, catch_exceptions=False)
+    assert result.exit_code == 3 and not (tmp_path / "d").exists()
+    assert result.stdout.count("Cannot write d/s.json: No such file or directory") == 1, result.stdout
+
+
 # -- a pack's files refused by kind, size, count of values or encoding (advisor/yamlfile.py) -----------
 
 

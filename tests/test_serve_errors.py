@@ -8,14 +8,18 @@ raising the gaierror the system gives for an unknown name), never over the netwo
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import uvicorn
 from click.testing import CliRunner
-from test_languages import _zh_and_en, english_sentences
+from test_languages import english_sentences
 
 from advisor.cli import cli
+from advisor.serve_workers import Supervisor
 from advisor.service import resolve_reason
 
 
@@ -28,17 +32,35 @@ def taken_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
+def _never_serve(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("serve started serving on a port that is in use")
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_port_in_use_is_said_in_chinese(taken_port, workers):
-    # in processes of their own: should the refusal regress, the service would run on
-    zh, en = _zh_and_en(["serve", "--port", str(taken_port), "--workers", workers])
-    assert zh.returncode == 2 and zh.stdout == ""
+def test_a_port_in_use_is_said_in_chinese(taken_port, workers, monkeypatch):
+    # in a process of its own: should the refusal regress, the service would run on
+    zh = subprocess.run(
+        [sys.executable, "-m", "advisor", "serve", "--port", str(taken_port), "--workers", workers, "--lang", "zh"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert "Traceback" not in zh.stderr and "internal error" not in zh.stderr, zh.stderr
+    assert zh.returncode == 2 and zh.stdout == ""  # refused before it listened: no "serving at" line
     assert zh.stderr.endswith(
         f"错误：--port 的值无效：无法在 127.0.0.1:{taken_port} 上监听：地址已被占用，已有程序在这个端口上监听；"
         "请换一个 --port（0 表示自动选一个空闲端口）\n"
     ), zh.stderr
     assert english_sentences(zh.stderr.replace("[OPTIONS]", "")) == [], zh.stderr
-    assert en.returncode == 2 and en.stderr.endswith(
+    # English in this process, where serving could never start: it would fail the test instead
+    monkeypatch.setattr(uvicorn.Server, "run", _never_serve)
+    monkeypatch.setattr(Supervisor, "run", _never_serve)
+    en = CliRunner().invoke(
+        cli, ["serve", "--port", str(taken_port), "--workers", workers, "--lang", "en"], prog_name="advisor"
+    )
+    assert en.exit_code == 2 and en.stdout == "", en.output
+    assert en.stderr.endswith(
         f"Error: Invalid value for --port: cannot listen on 127.0.0.1:{taken_port}: Address already in use; "
         "choose another --port (0 picks a free one)\n"
     ), en.stderr
