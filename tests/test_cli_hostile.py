@@ -454,3 +454,20 @@ def test_ctrl_c_while_a_batch_awaits_its_rows_is_said_in_the_run_language(tmp_pa
     assert code == 130, err
     assert said in err
     assert not out.exists() and not list(tmp_path.glob(".*.part"))  # nothing written, nothing left behind
+
+
+def test_a_socket_as_the_output_is_refused_in_the_runs_language(tmp_path):
+    import socket
+
+    target = tmp_path / "out.csv"
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(target))
+        proposals = tmp_path / "p.csv"
+        proposals.write_text("id,scope\np1,single_program\n", "utf-8")
+        for lang, expected in (
+            ("en", f"error: {target}: is a socket, not a file; advice is written only to regular files, pipes and "),
+            ("zh", f"错误：{target}：这是套接字，不是普通文件；结果只能写入普通文件、管道或字符设备\n"),
+        ):
+            result = CliRunner().invoke(cli, ["batch", str(proposals), "-o", str(target), "--lang", lang])
+            assert result.exit_code == EXIT_INPUT and result.stderr.startswith(expected), result.stderr
+        assert target.is_socket()
