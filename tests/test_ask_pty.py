@@ -372,13 +372,25 @@ def test_bad_files_are_refused_before_any_question(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("lang", "folder", "missing"),
+    ("lang", "folder", "missing", "socket_file"),
     [
-        ("zh", "无法写入 d.json：这是文件夹，不是文件", "无法写入 nowhere/x.json：文件或文件夹不存在"),
-        ("en", "Cannot write d.json: a folder", "Cannot write nowhere/x.json: no such folder"),
+        (
+            "zh",
+            "无法写入 d.json：这是文件夹，不是文件",
+            "无法写入 nowhere/x.json：文件或文件夹不存在",
+            "s.json：这是套接字，不是普通文件",
+        ),
+        (
+            "en",
+            "Cannot write d.json: a folder",
+            "Cannot write nowhere/x.json: no such folder",
+            "s.json: is a socket, not a file",
+        ),
     ],
 )
-def test_the_offer_to_save_says_why_a_name_cannot_be_written_in_the_sessions_language(tmp_path, lang, folder, missing):
+def test_the_offer_to_save_says_why_a_name_cannot_be_written_in_the_sessions_language(
+    tmp_path, lang, folder, missing, socket_file
+):
     import socket
 
     (tmp_path / "d.json").mkdir()
@@ -400,7 +412,7 @@ def test_the_offer_to_save_says_why_a_name_cannot_be_written_in_the_sessions_lan
     assert session.end() == 0
     listening.close()
     assert folder in session.transcript and missing in session.transcript, session.transcript[-1500:]
-    assert "s.json: is a socket, not a file" in session.transcript, session.transcript[-1500:]
+    assert socket_file in session.transcript, session.transcript[-1500:]
     assert (tmp_path / "d.json").is_dir() and not (tmp_path / "nowhere").exists()
     assert (tmp_path / "s.json").is_socket()
 
