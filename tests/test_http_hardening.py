@@ -395,4 +395,4 @@ def test_an_interview_that_answers_and_skips_one_question_gets_a_422(api):
 def test_an_interview_that_answers_and_skips_one_question_is_refused_in_chinese_too(api):
     body = {"answers": {"scope": "single_problem"}, "skipped": ["scope"], "lang": "zh"}
     problem = assert_error(api.post("/v1/interview/next", json=body), 422, "invalid_profile")["problems"][0]
-    assert problem["message"] == "既已回答，又标为“不知道”" and problem["allowed"] == "不在 answers 中的字段"
+    assert problem["message"] == "既已回答，又标为“不知道”" and problem["allowed"] == "应为不在 answers 中的字段"

@@ -1905,3 +1905,14 @@ def test_a_refused_pack_file_given_to_another_command_is_named_in_chinese(tmp_pa
     assert english_sentences(without(zh.stderr, [str(tmp_path)])) == [], zh.stderr
     en = run("advise", str(EXAMPLES[0]), "--rules", str(rules), "--lang", "en")
     assert en.exit_code == 1 and "latin.yml: not UTF-8 text (byte 0xe9 on line 2)" in en.stderr
+
+
+def test_a_character_the_output_encoding_lacks_is_refused_in_a_sentence_that_reads(tmp_path):
+    """After the problem, what is allowed reads as the other allowed texts do (应为 …)."""
+    source = tmp_path / "p.csv"
+    source.write_text("id,title,scope\np1,snow \u2603,single_program\n", "utf-8")
+    run("batch", str(source), "-o", str(tmp_path / "out.csv"), "--output-encoding", "gb2312", "--lang", "zh")
+    with (tmp_path / "out.errors.csv").open(encoding="gb2312") as errors:
+        row = next(csv.DictReader(errors))
+    assert row["field"] == "title" and row["message"] == "字符 '\\u2603'（U+2603）无法用 gb2312 编码写出"
+    assert row["allowed"] == "应为输出编码中有的字符，或改用包含该字符的编码，例如 --output-encoding utf-8-sig"
