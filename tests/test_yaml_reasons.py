@@ -93,6 +93,8 @@ PROVOKED: list[tuple[str, str, str]] = [
     ("c_directive_character", "c", "%YAML1.1\n---\na: 1\n"),
     ("c_unknown_directive", "c", "%FOO bar\n---\na: 1\n"),
     ("c_whitespace", "c", "%TAG !x!tag:a,2000:\n---\na: 1\n"),
+    ("c_whitespace_or_break", "c", "a: !<x>y\n"),
+    ("c_unexpected_colon", "c", "a: [b:]\n"),
     ("c_tag_bang", "c", "%TAG x tag:a\n---\na: 1\n"),
     ("c_tag_close", "c", "a: !<abc 1\n"),
     ("c_tag_uri", "c", "a: !<> 1\n"),
