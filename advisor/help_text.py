@@ -1,8 +1,9 @@
 """`--help` in the reader's language: the command line's help texts from the catalogues.
 
 Click fixes a command's help when it is declared (the English, in the decorators). Before a
-command shows its help, `localise` puts in the texts of the default language (advisor --lang, else
-$ADVISOR_LANG, or zh under a zh_* locale): catalogue section `help`, keyed by command and option
+command shows its help, `localise` puts in the texts of the language the command line asks for
+(its --lang wherever it stands, else advisor --lang, $ADVISOR_LANG, or zh under a zh_* locale;
+cli.AdvisorGroup chooses): catalogue section `help`, keyed by command and option
 name (an option shared by many commands once, under `help.options`); a text missing there stays
 English. Click's own words (Usage:, Options, [default: …]) are replaced by `HelpFormatter`, which
 also wraps Chinese by display width (two columns a character).

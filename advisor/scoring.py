@@ -215,16 +215,11 @@ class _LazyValues(dict[str, str]):
         self._labels = labels
 
     def __missing__(self, key: str) -> str:
-        quantity = QUANTITY_PLACEHOLDERS.get(key)
-        if quantity is not None:
-            attribute, write = quantity
-            if attribute not in self._known:
-                return "unknown"
-            text = self[key] = write(self._known[attribute], self._lang)
-            return text
-        if key not in self._known:
+        attribute, write = QUANTITY_PLACEHOLDERS.get(key, (key, None))
+        if attribute not in self._known:
             return "unknown"
-        text = self[key] = format_value(self._known[key], self._lang, self._labels.get(key))
+        value = self._known[attribute]
+        text = self[key] = write(value, self._lang) if write else format_value(value, self._lang, self._labels.get(key))
         return text
 
 
